@@ -1,0 +1,228 @@
+{{/* Names, labels and the per-service configuration shared by every template. */}}
+
+{{- define "gridplus.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-wide name: the release name alone when it already contains the chart name. */}}
+{{- define "gridplus.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gridplus.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of one service's Deployment and Service. Args: dict root, name. */}}
+{{- define "gridplus.componentName" -}}
+{{- printf "%s-%s" (include "gridplus.fullname" .root) .name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Python package of a service: grid-registry -> grid_registry. */}}
+{{- define "gridplus.package" -}}
+{{- . | replace "-" "_" }}
+{{- end }}
+
+{{/* Env var prefix of a service: grid-registry -> GRIDPLUS_GRID_REGISTRY. */}}
+{{- define "gridplus.envPrefix" -}}
+{{- printf "GRIDPLUS_%s" (include "gridplus.package" . | upper) }}
+{{- end }}
+
+{{/* Labels on every object. Args: dict root, component. */}}
+{{- define "gridplus.labels" -}}
+helm.sh/chart: {{ include "gridplus.chart" .root }}
+{{ include "gridplus.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: gridplus
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- end }}
+
+{{/* Labels a Service selects on. Args: dict root, component. */}}
+{{- define "gridplus.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gridplus.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+{{- end }}
+
+{{- define "gridplus.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gridplus.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+A service's settings as YAML: .Values.default overlaid with the service block. env, podAnnotations,
+podLabels and probes merge key by key (service wins); any other key replaces the default whole.
+Args: dict root, svc. Use with fromYaml.
+*/}}
+{{- define "gridplus.config" -}}
+{{- $default := .root.Values.default }}
+{{- $svc := deepCopy .svc }}
+{{- $cfg := deepCopy $default }}
+{{- range $key, $value := $svc }}
+{{- $_ := set $cfg $key $value }}
+{{- end }}
+{{- range $key := list "env" "podAnnotations" "podLabels" "probes" }}
+{{- $_ := set $cfg $key (mergeOverwrite (dict) (get $default $key | default dict) (get $svc $key | default dict)) }}
+{{- end }}
+{{- $image := mergeOverwrite (deepCopy .root.Values.image) (get $svc "image" | default dict) }}
+{{- $_ := set $cfg "image" $image }}
+{{- toYaml $cfg }}
+{{- end }}
+
+{{/* Image reference. Args: the merged config's image block and root. */}}
+{{- define "gridplus.image" -}}
+{{- $tag := .image.tag | default .root.Chart.AppVersion | toString }}
+{{- printf "%s:%s" .image.repository $tag }}
+{{- end }}
+
+{{/* A valueFrom.secretKeyRef map for the env dict. */}}
+{{- define "gridplus.secretRef" -}}
+{{- toYaml (dict "secretKeyRef" (dict "name" .name "key" .key)) }}
+{{- end }}
+
+{{/*
+The container environment, one entry per name (later sources win): ports, in-cluster addresses of
+all five services, Kafka, database, secrets by reference, then default.env and the service's env.
+A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
+*/}}
+{{- define "gridplus.env" -}}
+{{- $root := .root }}
+{{- $values := $root.Values }}
+{{- $cfg := .cfg }}
+{{- $prefix := include "gridplus.envPrefix" .name }}
+{{- $env := dict }}
+{{- range $port, $number := $cfg.ports }}
+{{- $_ := set $env (printf "%s_%s_PORT" $prefix (upper $port)) $number }}
+{{- end }}
+{{- range $other, $otherSvc := $values.services }}
+{{- $host := printf "%s.%s.svc.%s" (include "gridplus.componentName" (dict "root" $root "name" $other)) $root.Release.Namespace $values.clusterDomain }}
+{{- $_ := set $env (printf "%s_ADDR" (include "gridplus.envPrefix" $other)) (printf "%s:%v" $host $otherSvc.ports.grpc) }}
+{{- end }}
+{{- $kafka := $values.kafka }}
+{{- $_ := set $env "GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS" $kafka.bootstrapServers }}
+{{- $_ := set $env "GRIDPLUS_KAFKA_SECURITY_PROTOCOL" $kafka.securityProtocol }}
+{{- with $kafka.sasl.mechanism }}{{ $_ := set $env "GRIDPLUS_KAFKA_SASL_MECHANISM" . }}{{ end }}
+{{- with $kafka.sasl.username }}{{ $_ := set $env "GRIDPLUS_KAFKA_SASL_USERNAME" . }}{{ end }}
+{{- with $kafka.sasl.existingSecret }}
+{{- $_ := set $env "GRIDPLUS_KAFKA_SASL_PASSWORD" (include "gridplus.secretRef" (dict "name" . "key" $kafka.sasl.passwordKey) | fromYaml) }}
+{{- end }}
+{{- if $kafka.ssl.caExistingSecret }}
+{{- $_ := set $env "GRIDPLUS_KAFKA_SSL_CAFILE" (printf "/etc/gridplus/kafka-ca/%s" $kafka.ssl.caKey) }}
+{{- end }}
+{{- $db := get $cfg "database" | default dict }}
+{{- $urlVar := printf "%s_DATABASE_URL" $prefix }}
+{{- if not $values.postgresql.enabled }}
+{{- $_ := set $env $urlVar (printf "sqlite:////app/var/%s.db" (include "gridplus.package" .name)) }}
+{{- else if get $db "urlKey" }}
+{{- $_ := set $env $urlVar (include "gridplus.secretRef" (dict "name" $db.existingSecret "key" (get $db "urlKey")) | fromYaml) }}
+{{- else }}
+{{- /* No password in the URL: libpq reads PGPASSWORD, so any character is safe in it. */}}
+{{- $pg := $values.postgresql }}
+{{- $_ := set $env $urlVar (printf "postgresql+psycopg://%s@%s:%v/%s" $db.user $pg.host $pg.port $db.name) }}
+{{- $_ := set $env "PGPASSWORD" (include "gridplus.secretRef" (dict "name" $db.existingSecret "key" $db.passwordKey) | fromYaml) }}
+{{- $_ := set $env "PGSSLMODE" $pg.sslMode }}
+{{- end }}
+{{- $jwt := $values.auth.jwt }}
+{{- $_ := set $env "GRIDPLUS_JWT_SECRET" (include "gridplus.secretRef" (dict "name" $jwt.existingSecret "key" $jwt.secretKey) | fromYaml) }}
+{{- $_ := set $env "GRIDPLUS_JWT_ISSUER" $jwt.issuer }}
+{{- if get $cfg "usesPiiKey" }}
+{{- $_ := set $env "GRIDPLUS_PII_KEY" (include "gridplus.secretRef" (dict "name" $values.pii.existingSecret "key" $values.pii.key) | fromYaml) }}
+{{- end }}
+{{- with $values.otel.endpoint }}{{ $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" . }}{{ end }}
+{{- $_ := set $env "OTEL_SERVICE_NAME" .name }}
+{{- $_ := set $env "GRIDPLUS_VAR_DIR" "/app/var" }}
+{{- $_ := set $env "GRIDPLUS_SHUTDOWN_GRACE_SECONDS" $cfg.shutdownGraceSeconds }}
+{{- $env = mergeOverwrite $env $cfg.env }}
+{{- range $name, $value := $env }}
+- name: {{ $name }}
+{{- if kindIs "map" $value }}
+  valueFrom:
+    {{- toYaml $value | nindent 4 }}
+{{- else }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Image, env, security and mounts shared by the server, its init container and the migration Job. */}}
+{{- define "gridplus.containerBase" -}}
+image: {{ include "gridplus.image" (dict "image" .cfg.image "root" .root) }}
+imagePullPolicy: {{ .cfg.image.pullPolicy }}
+securityContext:
+  {{- toYaml .root.Values.containerSecurityContext | nindent 2 }}
+env:
+  {{- include "gridplus.env" . | trim | nindent 2 }}
+resources:
+  {{- toYaml .cfg.resources | nindent 2 }}
+volumeMounts:
+  - name: var
+    mountPath: /app/var
+  - name: tmp
+    mountPath: /tmp
+  {{- if .root.Values.kafka.ssl.caExistingSecret }}
+  - name: kafka-ca
+    mountPath: /etc/gridplus/kafka-ca
+    readOnly: true
+  {{- end }}
+{{- end }}
+
+{{/* Pod-level settings shared by the Deployment and the migration Job. Args: dict root, cfg. */}}
+{{- define "gridplus.podBase" -}}
+automountServiceAccountToken: false
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+{{- with .cfg.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .cfg.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .cfg.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .cfg.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+volumes:
+  - name: var
+    emptyDir:
+      sizeLimit: {{ .root.Values.varVolume.sizeLimit }}
+  - name: tmp
+    emptyDir: {}
+  {{- with .root.Values.kafka.ssl.caExistingSecret }}
+  - name: kafka-ca
+    secret:
+      secretName: {{ . }}
+  {{- end }}
+{{- end }}
+
+{{/* Fails the render on values the schema cannot judge alone. Args: dict root, name, cfg. */}}
+{{- define "gridplus.validate" -}}
+{{- if and (not .root.Values.postgresql.enabled) (gt (int .cfg.replicas) 1) }}
+{{- fail (printf "services.%s: with postgresql.enabled=false each pod has its own SQLite file; replicas must be 0 or 1" .name) }}
+{{- end }}
+{{- if and .root.Values.postgresql.enabled (not (dig "database" "existingSecret" "" .cfg)) }}
+{{- fail (printf "services.%s.database.existingSecret is required when postgresql.enabled=true" .name) }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,130 @@
+from gridplus.api.common.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class MemberRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEMBER_ROLE_UNSPECIFIED: _ClassVar[MemberRole]
+    MEMBER_ROLE_GRID_WORKER: _ClassVar[MemberRole]
+    MEMBER_ROLE_GRID_CHIEF: _ClassVar[MemberRole]
+    MEMBER_ROLE_BUILDING_CHIEF: _ClassVar[MemberRole]
+    MEMBER_ROLE_UNIT_CHIEF: _ClassVar[MemberRole]
+    MEMBER_ROLE_STREET_CHIEF: _ClassVar[MemberRole]
+    MEMBER_ROLE_LANE_CHIEF: _ClassVar[MemberRole]
+    MEMBER_ROLE_DEPARTMENT_STAFF: _ClassVar[MemberRole]
+    MEMBER_ROLE_DEPARTMENT_HEAD: _ClassVar[MemberRole]
+    MEMBER_ROLE_INSPECTOR: _ClassVar[MemberRole]
+    MEMBER_ROLE_VOLUNTEER: _ClassVar[MemberRole]
+MEMBER_ROLE_UNSPECIFIED: MemberRole
+MEMBER_ROLE_GRID_WORKER: MemberRole
+MEMBER_ROLE_GRID_CHIEF: MemberRole
+MEMBER_ROLE_BUILDING_CHIEF: MemberRole
+MEMBER_ROLE_UNIT_CHIEF: MemberRole
+MEMBER_ROLE_STREET_CHIEF: MemberRole
+MEMBER_ROLE_LANE_CHIEF: MemberRole
+MEMBER_ROLE_DEPARTMENT_STAFF: MemberRole
+MEMBER_ROLE_DEPARTMENT_HEAD: MemberRole
+MEMBER_ROLE_INSPECTOR: MemberRole
+MEMBER_ROLE_VOLUNTEER: MemberRole
+
+class Grid(_message.Message):
+    __slots__ = ("code", "name", "level", "parent_code", "path", "grid_set_version")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    GRID_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    level: int
+    parent_code: str
+    path: _containers.RepeatedScalarFieldContainer[str]
+    grid_set_version: int
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., parent_code: _Optional[str] = ..., path: _Optional[_Iterable[str]] = ..., grid_set_version: _Optional[int] = ...) -> None: ...
+
+class Member(_message.Message):
+    __slots__ = ("person_id", "display_name", "role", "grid_code")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    display_name: str
+    role: MemberRole
+    grid_code: str
+    def __init__(self, person_id: _Optional[str] = ..., display_name: _Optional[str] = ..., role: _Optional[_Union[MemberRole, str]] = ..., grid_code: _Optional[str] = ...) -> None: ...
+
+class LocateGridRequest(_message.Message):
+    __slots__ = ("lat", "lon", "tolerance_meters")
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    TOLERANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    lat: float
+    lon: float
+    tolerance_meters: float
+    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ..., tolerance_meters: _Optional[float] = ...) -> None: ...
+
+class LocateGridResponse(_message.Message):
+    __slots__ = ("grid", "ancestors", "snapped", "snap_distance_meters")
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    ANCESTORS_FIELD_NUMBER: _ClassVar[int]
+    SNAPPED_FIELD_NUMBER: _ClassVar[int]
+    SNAP_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    grid: _common_pb2.GridRef
+    ancestors: _containers.RepeatedCompositeFieldContainer[Grid]
+    snapped: bool
+    snap_distance_meters: float
+    def __init__(self, grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., ancestors: _Optional[_Iterable[_Union[Grid, _Mapping]]] = ..., snapped: _Optional[bool] = ..., snap_distance_meters: _Optional[float] = ...) -> None: ...
+
+class GetGridRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class GetGridResponse(_message.Message):
+    __slots__ = ("grid",)
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    grid: Grid
+    def __init__(self, grid: _Optional[_Union[Grid, _Mapping]] = ...) -> None: ...
+
+class ListGridsRequest(_message.Message):
+    __slots__ = ("parent_code", "level", "page_size", "page_token")
+    PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent_code: str
+    level: int
+    page_size: int
+    page_token: str
+    def __init__(self, parent_code: _Optional[str] = ..., level: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListGridsResponse(_message.Message):
+    __slots__ = ("grids", "next_page_token")
+    GRIDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    grids: _containers.RepeatedCompositeFieldContainer[Grid]
+    next_page_token: str
+    def __init__(self, grids: _Optional[_Iterable[_Union[Grid, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListMembersRequest(_message.Message):
+    __slots__ = ("grid_code", "role")
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    grid_code: str
+    role: MemberRole
+    def __init__(self, grid_code: _Optional[str] = ..., role: _Optional[_Union[MemberRole, str]] = ...) -> None: ...
+
+class ListMembersResponse(_message.Message):
+    __slots__ = ("members",)
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""grid-registry: grids and polygons, hierarchy, organisation chain, departments."""

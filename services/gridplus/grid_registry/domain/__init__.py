@@ -1,0 +1,1 @@
+"""Pure grid geometry domain: grid hierarchy, GeoJSON layers, point location, demo organisation."""

@@ -1,0 +1,209 @@
+"""Turn GeoJSON FeatureCollections of polygons into `GridSpec`s, one layer (grid level) at a time.
+
+Pure apart from reading the file paths it is given. Invalid geometry (self-intersecting rings are
+common in real city data) is either repaired with shapely's `make_valid`, keeping only the polygonal
+parts, and reported, or refused with an error naming the feature's code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from gridplus.grid_registry.domain.grids import GridError, GridSpec
+
+Feature = Mapping[str, Any]
+ParentOf = Callable[[Feature], str | None]
+
+NYC_BOROUGHS_FILE = "nyc_boroughs_dcp24c.geojson"
+NYC_CDTA_FILE = "nyc_cdta2020_dcp24c.geojson"
+NYC_NTA_FILE = "nyc_nta2020_dcp24c.geojson"
+# CDTA codes start with the borough's letters; boroughs are coded 1..5 in DCP data.
+NYC_BOROUGH_BY_PREFIX = {"MN": "1", "BX": "2", "BK": "3", "QN": "4", "SI": "5"}
+
+
+class OnInvalid(Enum):
+    REPAIR = "repair"
+    REFUSE = "refuse"
+
+
+class LayerInvalid(GridError):
+    """A feature or the collection cannot become a grid; `code` names the feature when known."""
+
+    def __init__(self, code: str | None, reason: str) -> None:
+        where = f"feature {code!r}" if code is not None else "layer"
+        super().__init__(f"{where}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class GeometryRepair:
+    """What `make_valid` changed for one feature: why it was invalid and the area before/after."""
+
+    code: str
+    problem: str
+    area_before: float
+    area_after: float
+
+
+@dataclass(frozen=True)
+class LoadedLayer:
+    specs: tuple[GridSpec, ...]
+    repairs: tuple[GeometryRepair, ...]
+
+
+def parse_layer(
+    collection: Mapping[str, Any],
+    *,
+    level: int,
+    code_property: str,
+    name_property: str,
+    parent_property: str | None = None,
+    parent_of: ParentOf | None = None,
+    on_invalid: OnInvalid = OnInvalid.REPAIR,
+) -> LoadedLayer:
+    """Parse a FeatureCollection (already decoded JSON) into the grids of one level.
+
+    The parent comes from `parent_property` or from `parent_of(feature)`; give neither at level 1.
+    Codes are strings (numeric codes such as BoroCode 1 become "1").
+    """
+    if parent_property is not None and parent_of is not None:
+        raise ValueError("give parent_property or parent_of, not both")
+    if collection.get("type") != "FeatureCollection":
+        raise LayerInvalid(None, "expected a GeoJSON FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise LayerInvalid(None, "the FeatureCollection has no features list")
+    specs: list[GridSpec] = []
+    repairs: list[GeometryRepair] = []
+    for index, feature in enumerate(features):
+        properties = feature.get("properties") or {}
+        code = _required_text(properties, code_property, f"#{index}")
+        name = _required_text(properties, name_property, code)
+        parent = _parent_code(feature, properties, parent_property, parent_of, code)
+        geometry, repair = _polygonal_geometry(feature.get("geometry"), code, on_invalid)
+        if repair is not None:
+            repairs.append(repair)
+        specs.append(GridSpec(code, name, level, parent, geometry))
+    return LoadedLayer(tuple(specs), tuple(repairs))
+
+
+def read_layer(path: str | Path, **options: Any) -> LoadedLayer:
+    """Read a GeoJSON file and parse it with `parse_layer` (same keyword options)."""
+    with open(path, encoding="utf-8") as handle:
+        collection = json.load(handle)
+    return parse_layer(collection, **options)
+
+
+def load_nyc_demo_layers(
+    directory: str | Path, on_invalid: OnInvalid = OnInvalid.REPAIR
+) -> list[LoadedLayer]:
+    """The NYC demo city: boroughs (level 1), CDTA2020 (level 2), NTA2020 (level 3)."""
+    base = Path(directory)
+    boroughs = read_layer(
+        base / NYC_BOROUGHS_FILE,
+        level=1,
+        code_property="BoroCode",
+        name_property="BoroName",
+        on_invalid=on_invalid,
+    )
+    cdtas = read_layer(
+        base / NYC_CDTA_FILE,
+        level=2,
+        code_property="CDTA2020",
+        name_property="CDTAName",
+        parent_of=_nyc_borough_of_cdta,
+        on_invalid=on_invalid,
+    )
+    ntas = read_layer(
+        base / NYC_NTA_FILE,
+        level=3,
+        code_property="NTA2020",
+        name_property="NTAName",
+        parent_property="CDTA2020",
+        on_invalid=on_invalid,
+    )
+    return [boroughs, cdtas, ntas]
+
+
+def load_nyc_demo(directory: str | Path) -> list[GridSpec]:
+    """All NYC demo grids (5 boroughs, 71 CDTAs, 262 NTAs), repairing invalid geometry."""
+    return [spec for layer in load_nyc_demo_layers(directory) for spec in layer.specs]
+
+
+def _nyc_borough_of_cdta(feature: Feature) -> str | None:
+    code = str(feature.get("properties", {}).get("CDTA2020", ""))
+    return NYC_BOROUGH_BY_PREFIX.get(code[:2])
+
+
+def _required_text(properties: Mapping[str, Any], key: str, code: str) -> str:
+    value = properties.get(key)
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise LayerInvalid(code, f"property {key!r} is missing or empty")
+    return text
+
+
+def _parent_code(
+    feature: Feature,
+    properties: Mapping[str, Any],
+    parent_property: str | None,
+    parent_of: ParentOf | None,
+    code: str,
+) -> str | None:
+    if parent_property is not None:
+        return _required_text(properties, parent_property, code)
+    if parent_of is not None:
+        return parent_of(feature)
+    return None
+
+
+def _polygonal_geometry(
+    raw: Any, code: str, on_invalid: OnInvalid
+) -> tuple[BaseGeometry, GeometryRepair | None]:
+    if not isinstance(raw, Mapping) or raw.get("type") not in ("Polygon", "MultiPolygon"):
+        kind = raw.get("type") if isinstance(raw, Mapping) else type(raw).__name__
+        raise LayerInvalid(code, f"geometry must be a Polygon or MultiPolygon, got {kind}")
+    try:
+        geometry = shapely.force_2d(shape(raw))
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise LayerInvalid(code, f"unreadable geometry: {exc}") from exc
+    if geometry.is_empty:
+        raise LayerInvalid(code, "geometry is empty")
+    if geometry.is_valid:
+        return geometry, None
+    problem = explain_validity(geometry)
+    if on_invalid is OnInvalid.REFUSE:
+        raise LayerInvalid(code, f"invalid geometry: {problem}")
+    repaired = _polygonal_parts(shapely.make_valid(geometry))
+    if repaired.is_empty:
+        raise LayerInvalid(code, f"invalid geometry with no polygonal part left: {problem}")
+    return repaired, GeometryRepair(code, problem, geometry.area, repaired.area)
+
+
+def _polygonal_parts(geometry: BaseGeometry) -> BaseGeometry:
+    """Keep the polygons of a make_valid result; its lines and points are collapsed slivers."""
+    polygons = _polygons_in(geometry)
+    if len(polygons) == 1:
+        return polygons[0]
+    merged = MultiPolygon(polygons)
+    # Parts that touch along an edge make an invalid MultiPolygon; dissolving them fixes that.
+    return merged if merged.is_valid else shapely.union_all(polygons)
+
+
+def _polygons_in(geometry: BaseGeometry) -> list[Polygon]:
+    if isinstance(geometry, Polygon):
+        return [] if geometry.is_empty else [geometry]
+    if isinstance(geometry, MultiPolygon | GeometryCollection):
+        return [polygon for part in geometry.geoms for polygon in _polygons_in(part)]
+    return []

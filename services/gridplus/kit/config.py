@@ -1,0 +1,176 @@
+"""Configuration from environment variables, read once at start-up.
+
+Every value is checked when the process starts; a bad or missing value stops it with a
+message naming the variable, instead of failing later in the middle of a request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridplus.kit.topology import SERVICES, ServiceSpec
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or malformed; the message names it."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class Env:
+    """Typed reads from an environment mapping (os.environ by default)."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+
+    def text(self, name: str, default: str | None = None) -> str:
+        value = self._environ.get(name)
+        if value is None or value == "":
+            if default is None:
+                raise ConfigError(f"{name} is required but not set")
+            return default
+        return value
+
+    def optional(self, name: str) -> str | None:
+        value = self._environ.get(name)
+        return value if value else None
+
+    def integer(
+        self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        raw = self.text(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"{name} must be at most {maximum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
+        raw = self.text(name, str(default))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name, "true" if default else "false").lower()
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+    def port(self, name: str, default: int) -> int:
+        return self.integer(name, default, minimum=1, maximum=65535)
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default)
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    bootstrap_servers: str
+    security_protocol: str
+    sasl_mechanism: str | None
+    sasl_username: str | None
+    sasl_password: str | None
+    ssl_cafile: str | None
+    topic_partitions: int
+    replication_factor: int
+
+    @classmethod
+    def from_env(cls, env: Env) -> KafkaSettings:
+        protocol = env.choice(
+            "GRIDPLUS_KAFKA_SECURITY_PROTOCOL",
+            "PLAINTEXT",
+            ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+        )
+        mechanism = env.optional("GRIDPLUS_KAFKA_SASL_MECHANISM")
+        if protocol.startswith("SASL") and mechanism is None:
+            raise ConfigError(
+                "GRIDPLUS_KAFKA_SASL_MECHANISM is required when "
+                f"GRIDPLUS_KAFKA_SECURITY_PROTOCOL is {protocol}"
+            )
+        return cls(
+            bootstrap_servers=env.text("GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            security_protocol=protocol,
+            sasl_mechanism=mechanism,
+            sasl_username=env.optional("GRIDPLUS_KAFKA_SASL_USERNAME"),
+            sasl_password=env.optional("GRIDPLUS_KAFKA_SASL_PASSWORD"),
+            ssl_cafile=env.optional("GRIDPLUS_KAFKA_SSL_CAFILE"),
+            topic_partitions=env.integer("GRIDPLUS_KAFKA_TOPIC_PARTITIONS", 6, minimum=1),
+            replication_factor=env.integer("GRIDPLUS_KAFKA_REPLICATION_FACTOR", 1, minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    secret: str
+    issuer: str
+
+    @classmethod
+    def from_env(cls, env: Env) -> JwtSettings:
+        secret = env.text("GRIDPLUS_JWT_SECRET")
+        if len(secret) < 32:
+            raise ConfigError("GRIDPLUS_JWT_SECRET must be at least 32 characters")
+        return cls(secret=secret, issuer=env.text("GRIDPLUS_JWT_ISSUER", "gridplus"))
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What every service needs; each service's own config.py adds its own fields beside it."""
+
+    spec: ServiceSpec
+    grpc_port: int
+    metrics_port: int
+    database_url: str
+    kafka: KafkaSettings
+    jwt: JwtSettings
+    log_level: str
+    shutdown_grace_seconds: float
+    var_dir: Path
+
+    @classmethod
+    def from_env(cls, package: str, env: Env | None = None) -> ServiceSettings:
+        env = env or Env()
+        spec = SERVICES[package]
+        var_dir = Path(env.text("GRIDPLUS_VAR_DIR", "var"))
+        prefix = spec.env_prefix
+        return cls(
+            spec=spec,
+            grpc_port=env.port(f"{prefix}_GRPC_PORT", spec.grpc_port),
+            metrics_port=env.port(f"{prefix}_METRICS_PORT", spec.metrics_port),
+            database_url=env.text(f"{prefix}_DATABASE_URL", f"sqlite:///{var_dir}/{package}.db"),
+            kafka=KafkaSettings.from_env(env),
+            jwt=JwtSettings.from_env(env),
+            log_level=env.choice(
+                "GRIDPLUS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
+            ),
+            shutdown_grace_seconds=env.number("GRIDPLUS_SHUTDOWN_GRACE_SECONDS", 20.0, minimum=1.0),
+            var_dir=var_dir,
+        )
+
+
+def service_address(package: str, env: Env | None = None) -> str:
+    """host:port where another service's gRPC API is reached (GRIDPLUS_<SVC>_ADDR)."""
+    env = env or Env()
+    spec = SERVICES[package]
+    address = env.text(f"{spec.env_prefix}_ADDR", f"127.0.0.1:{spec.grpc_port}")
+    if ":" not in address:
+        raise ConfigError(f"{spec.env_prefix}_ADDR must be host:port, got {address!r}")
+    return address

@@ -1,0 +1,255 @@
+"""The idempotent consumer loop.
+
+For each event: record its id and apply its effect in one database transaction, then commit the
+Kafka offset. A redelivered event finds its id already recorded and changes nothing. Failures a
+retry can cure (database busy, a dependency UNAVAILABLE) are retried until they pass; any other
+failure is retried a bounded number of times, then the event goes to `<topic>.dlq`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from gridplus.kit import metrics
+from gridplus.kit.clock import Clock
+from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.errors import TransientError
+from gridplus.kit.events import Event, MalformedEvent, decode
+from gridplus.kit.tables import processed_events
+from gridplus.kit.topology import dlq_topic
+from gridplus.kit.tracing import continued_from
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Session, Event], None]
+
+_TRANSIENT_GRPC = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, TransientError | sa_exc.OperationalError):
+        return True
+    return isinstance(error, grpc.RpcError) and error.code() in _TRANSIENT_GRPC  # type: ignore[attr-defined]
+
+
+class _Stopping(Exception):
+    """Shutdown arrived while an event was being retried: leave it for the next owner."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    first_backoff_seconds: float = 0.2
+    max_backoff_seconds: float = 10.0
+
+    def backoff(self, attempt: int) -> float:
+        return min(self.max_backoff_seconds, self.first_backoff_seconds * 2 ** (attempt - 1))
+
+
+class EventConsumer:
+    """Consumes topics as one consumer group and applies events through `handlers`.
+
+    `handlers` maps a CloudEvents type (the payload's full protobuf name) to a function that
+    applies it inside the given session; types without a handler are skipped.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: Mapping[str, EventHandler],
+        sessions: SessionFactory,
+        consumer_factory: Callable[[], KafkaConsumer],
+        producer_factory: Callable[[], KafkaProducer],
+        clock: Clock,
+        retry: RetryPolicy | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._topics = topics
+        self._handlers = dict(handlers)
+        self._sessions = sessions
+        self._consumer_factory = consumer_factory
+        self._producer_factory = producer_factory
+        self._dlq_producer: KafkaProducer | None = None
+        self._clock = clock
+        self._retry = retry or RetryPolicy()
+        self._after_commit = after_commit or (lambda: None)
+
+    def run(self, stop: threading.Event) -> None:
+        consumer = self._connect(stop)
+        if consumer is None:
+            return
+        try:
+            while not stop.is_set():
+                batches = consumer.poll(timeout_ms=200)
+                for partition, records in batches.items():
+                    if not self._consume_partition(consumer, partition, records, stop):
+                        return
+                self._record_lag(consumer)
+        finally:
+            consumer.close(autocommit=False)
+            if self._dlq_producer is not None:
+                self._dlq_producer.close(timeout=5)
+
+    def _connect(self, stop: threading.Event) -> KafkaConsumer | None:
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                consumer = self._consumer_factory()
+                consumer.subscribe(self._topics)
+                return consumer
+            except Exception as exc:  # broker not reachable yet: keep trying until stopped
+                log.warning("consumer cannot reach the broker", extra={"error": repr(exc)})
+                stop.wait(backoff)
+                backoff = min(10.0, backoff * 2)
+        return None
+
+    def _consume_partition(
+        self,
+        consumer: KafkaConsumer,
+        partition: TopicPartition,
+        records: list[ConsumerRecord],
+        stop: threading.Event,
+    ) -> bool:
+        """Apply records in order, committing the offset after each database commit.
+
+        Returns False when shutdown interrupted the batch (its rest is redelivered later).
+        """
+        for record in records:
+            try:
+                self.process(record, stop)
+            except _Stopping:
+                return False
+            consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+        return True
+
+    def process(self, record: ConsumerRecord, stop: threading.Event) -> str:
+        """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered)."""
+        try:
+            event = decode(record.key, record.value, record.headers)
+        except MalformedEvent as exc:
+            self._dead_letter(record, str(exc))
+            metrics.EVENTS_CONSUMED.labels(self.name, "malformed", "dead_lettered").inc()
+            return "dead_lettered"
+        handler = self._handlers.get(event.type)
+        if handler is None:
+            metrics.EVENTS_CONSUMED.labels(self.name, event.type, "ignored").inc()
+            return "ignored"
+        with continued_from(event.traceparent, f"consume {event.type}", consumer=self.name):
+            outcome = self._apply_with_retries(handler, event, record, stop)
+        metrics.EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
+        return outcome
+
+    def _apply_with_retries(
+        self, handler: EventHandler, event: Event, record: ConsumerRecord, stop: threading.Event
+    ) -> str:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                outcome = self._apply_once(handler, event)
+                metrics.EVENT_HANDLING.labels(self.name, event.type).observe(
+                    time.perf_counter() - started
+                )
+                return outcome
+            except Exception as exc:
+                transient = is_transient(exc)
+                if not transient and attempt >= self._retry.max_attempts:
+                    log.error(
+                        "event failed every retry; sent to the dead-letter topic",
+                        extra={"event_id": event.id, "ce_type": event.type, "error": repr(exc)},
+                    )
+                    self._dead_letter(record, repr(exc))
+                    return "dead_lettered"
+                log.warning(
+                    "event failed, retrying",
+                    extra={"event_id": event.id, "attempt": attempt, "error": repr(exc)},
+                )
+                if stop.wait(self._retry.backoff(min(attempt, 10))):
+                    raise _Stopping() from exc
+
+    def _apply_once(self, handler: EventHandler, event: Event) -> str:
+        try:
+            with transaction(self._sessions) as session:
+                seen = session.execute(
+                    select(processed_events.c.event_id).where(
+                        processed_events.c.consumer == self.name,
+                        processed_events.c.event_id == event.id,
+                    )
+                ).first()
+                if seen is not None:
+                    return "duplicate"
+                handler(session, event)
+                session.execute(
+                    insert(processed_events).values(
+                        consumer=self.name, event_id=event.id, processed_at=self._clock.now()
+                    )
+                )
+        except sa_exc.IntegrityError:
+            # Another member of the group applied it concurrently (during a rebalance).
+            if self._already_processed(event.id):
+                return "duplicate"
+            raise
+        self._after_commit()
+        return "applied"
+
+    def _already_processed(self, event_id: str) -> bool:
+        with transaction(self._sessions) as session:
+            row = session.execute(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.consumer == self.name,
+                    processed_events.c.event_id == event_id,
+                )
+            ).first()
+        return row is not None
+
+    def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        if self._dlq_producer is None:
+            self._dlq_producer = self._producer_factory()
+        headers = [
+            *(record.headers or []),
+            ("x-gridplus-error", reason[:1000].encode()),
+            ("x-gridplus-consumer", self.name.encode()),
+            ("x-gridplus-original-topic", record.topic.encode()),
+            ("x-gridplus-original-partition", str(record.partition).encode()),
+            ("x-gridplus-original-offset", str(record.offset).encode()),
+        ]
+        future = self._dlq_producer.send(
+            dlq_topic(record.topic), key=record.key, value=record.value, headers=headers
+        )
+        future.get(timeout=30)  # the offset is committed only once the DLQ has the event
+
+    def _record_lag(self, consumer: KafkaConsumer) -> None:
+        for partition in consumer.assignment():
+            highwater = consumer.highwater(partition)
+            if highwater is None:
+                continue
+            position = consumer.position(partition)
+            metrics.CONSUMER_LAG.labels(self.name, partition.topic, str(partition.partition)).set(
+                max(0, highwater - position)
+            )
+
+
+def handler_table(*pairs: tuple[type[Any], EventHandler]) -> dict[str, EventHandler]:
+    """A handler table keyed by payload type: handler_table((PetitionAssigned, on_assigned))."""
+    return {message_type.DESCRIPTOR.full_name: handler for message_type, handler in pairs}

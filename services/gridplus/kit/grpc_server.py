@@ -1,0 +1,66 @@
+"""gRPC server bootstrap: health, reflection, tracing, metrics, auth and error mapping, the same
+for all five services."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import server_interceptor
+
+from gridplus.kit.auth import TokenVerifier
+from gridplus.kit.config import JwtSettings
+from gridplus.kit.interceptors import AuthPolicy, KitServerInterceptor
+
+Registration = Callable[[grpc.Server], None]
+
+
+class GrpcServer:
+    def __init__(
+        self,
+        *,
+        port: int,
+        jwt: JwtSettings,
+        policy: AuthPolicy,
+        registrations: Sequence[Registration],
+        service_names: Sequence[str],
+        max_workers: int = 32,
+        host: str = "0.0.0.0",
+    ) -> None:
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+            interceptors=[server_interceptor(), KitServerInterceptor(TokenVerifier(jwt), policy)],
+            options=[("grpc.so_reuseport", 0)],
+        )
+        for register in registrations:
+            register(self._server)
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        self._service_names = list(service_names)
+        reflection.enable_server_reflection(
+            [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
+        self.port = self._server.add_insecure_port(f"{host}:{port}")
+        if self.port == 0:
+            raise OSError(f"cannot listen for gRPC on {host}:{port}")
+
+    def start(self) -> None:
+        self._server.start()
+
+    def set_serving(self, serving: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if serving
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ["", *self._service_names]:
+            self._health.set(name, status)
+
+    def stop(self, grace_seconds: float) -> threading.Event:
+        """Refuse new calls, let running ones finish for up to `grace_seconds`."""
+        self.set_serving(False)
+        return self._server.stop(grace_seconds)

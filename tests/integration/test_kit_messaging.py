@@ -1,0 +1,197 @@
+"""The kit's outbox relay and idempotent consumer against the real broker, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.orm import Session
+
+from gridplus.api.events.v1 import events_pb2
+from gridplus.kit.clock import SystemClock
+from gridplus.kit.config import KafkaSettings
+from gridplus.kit.consumer import EventConsumer, RetryPolicy, handler_table
+from gridplus.kit.db import create_database_engine, create_session_factory, transaction
+from gridplus.kit.events import Event, encode_headers
+from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
+from gridplus.kit.migrations import migrate
+from gridplus.kit.outbox import Outbox, OutboxRelay
+from gridplus.kit.tables import outbox_messages
+from tests.support.broker import Broker
+
+pytestmark = pytest.mark.integration
+
+# A stand-in for a service's own table, so the test can see each effect exactly once.
+effects_metadata = MetaData()
+effects = Table(
+    "test_effects",
+    effects_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("petition_id", String(64), nullable=False),
+)
+
+
+def kafka(broker: Broker) -> KafkaSettings:
+    return KafkaSettings(broker.bootstrap, "PLAINTEXT", None, None, None, None, 2, 1)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[tuple]:
+    engine = create_database_engine(database_url)
+    migrate(engine, None)
+    effects_metadata.create_all(engine)
+    yield engine, create_session_factory(engine)
+    engine.dispose()
+
+
+def submitted(petition_id: str) -> events_pb2.PetitionSubmitted:
+    return events_pb2.PetitionSubmitted(petition_id=petition_id, title="路灯不亮")
+
+
+def run_in_thread(loop, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=loop, args=(stop,), daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def count_effects(sessions) -> int:
+    with transaction(sessions) as session:
+        return int(session.execute(select(func.count()).select_from(effects)).scalar_one())
+
+
+def test_outbox_events_reach_a_consumer_once_even_when_redelivered(broker: Broker, store) -> None:
+    engine, sessions = store
+    settings = kafka(broker)
+    topic = f"test.{uuid.uuid4().hex[:8]}.events.v1"
+    ensure_topics(settings, [topic, f"{topic}.dlq"])
+    outbox = Outbox(topic=topic, source="/gridplus/test", clock=SystemClock())
+    ids = [f"p-{i}" for i in range(50)]
+    with transaction(sessions) as session:
+        for petition_id in ids:
+            outbox.add(session, submitted(petition_id), key=petition_id)
+
+    def apply(session: Session, event: Event) -> None:
+        session.execute(effects.insert().values(petition_id=event.payload.petition_id))
+
+    consumer = EventConsumer(
+        name=f"test-{uuid.uuid4().hex[:6]}",
+        topics=[topic],
+        handlers=handler_table((events_pb2.PetitionSubmitted, apply)),
+        sessions=sessions,
+        consumer_factory=lambda: create_consumer(settings, consumer.name, "test"),
+        producer_factory=lambda: create_producer(settings, "test-dlq"),
+        clock=SystemClock(),
+    )
+    relay = OutboxRelay(engine, sessions, lambda: create_producer(settings, "relay"), SystemClock())
+    stop = threading.Event()
+    threads = [run_in_thread(relay.run, stop), run_in_thread(consumer.run, stop)]
+    try:
+        wait_until(lambda: count_effects(sessions) == 50)
+        # The broker delivers the same event again (a relay resend after a crash, say).
+        with transaction(sessions) as session:
+            first = session.execute(select(outbox_messages).order_by(outbox_messages.c.id)).first()
+        producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+        producer.send(
+            topic,
+            key=first.key.encode(),
+            value=first.payload,
+            headers=encode_headers(
+                event_id=first.event_id,
+                ce_type=first.ce_type,
+                source=first.ce_source,
+                time=first.ce_time,
+                traceparent=None,
+            ),
+        ).get(timeout=10)
+        producer.close()
+        time.sleep(1.5)
+        assert count_effects(sessions) == 50
+        with transaction(sessions) as session:
+            unsent = session.execute(
+                select(func.count()).where(outbox_messages.c.sent_at.is_(None))
+            ).scalar_one()
+        assert unsent == 0
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(15)
+
+
+def test_poison_event_goes_to_the_dead_letter_topic_after_bounded_retries(
+    broker: Broker, store
+) -> None:
+    engine, sessions = store
+    settings = kafka(broker)
+    topic = f"test.{uuid.uuid4().hex[:8]}.events.v1"
+    ensure_topics(settings, [topic, f"{topic}.dlq"])
+    attempts: list[str] = []
+
+    def explode(session: Session, event: Event) -> None:
+        attempts.append(event.id)
+        raise ValueError("cannot apply this event")
+
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    event_id = str(uuid.uuid4())
+    producer.send(
+        topic,
+        key=b"p-1",
+        value=submitted("p-1").SerializeToString(),
+        headers=encode_headers(
+            event_id=event_id,
+            ce_type="gridplus.events.v1.PetitionSubmitted",
+            source="/test",
+            time=datetime.now(UTC),
+            traceparent=None,
+        ),
+    ).get(timeout=10)
+    producer.send(topic, key=b"junk", value=b"not an event").get(timeout=10)
+    producer.close()
+    consumer = EventConsumer(
+        name=f"test-{uuid.uuid4().hex[:6]}",
+        topics=[topic],
+        handlers=handler_table((events_pb2.PetitionSubmitted, explode)),
+        sessions=sessions,
+        consumer_factory=lambda: create_consumer(settings, consumer.name, "test"),
+        producer_factory=lambda: create_producer(settings, "test-dlq"),
+        clock=SystemClock(),
+        retry=RetryPolicy(max_attempts=3, first_backoff_seconds=0.01),
+    )
+    stop = threading.Event()
+    thread = run_in_thread(consumer.run, stop)
+    dlq = KafkaConsumer(
+        f"{topic}.dlq",
+        bootstrap_servers=broker.bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=20000,
+    )
+    try:
+        dead = []
+        for record in dlq:
+            dead.append(dict(record.headers))
+            if len(dead) == 2:
+                break
+    finally:
+        dlq.close()
+        stop.set()
+        thread.join(15)
+    assert attempts == [event_id] * 3
+    by_error = sorted(dead, key=lambda headers: "ce_id" not in headers)
+    assert by_error[0]["ce_id"].decode() == event_id
+    assert b"cannot apply this event" in by_error[0]["x-gridplus-error"]
+    assert b"missing CloudEvents headers" in by_error[1]["x-gridplus-error"]
+    assert count_effects(sessions) == 0
