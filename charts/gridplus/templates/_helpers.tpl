@@ -133,7 +133,7 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- /* No password in the URL: libpq reads PGPASSWORD, so any character is safe in it. */}}
 {{- $pg := $values.postgresql }}
 {{- $_ := set $env $urlVar (printf "postgresql+psycopg://%s@%s:%v/%s" $db.user $pg.host $pg.port $db.name) }}
-{{- $_ := set $env "PGPASSWORD" (include "gridplus.secretRef" (dict "name" $db.existingSecret "key" $db.passwordKey) | fromYaml) }}
+{{- $_ := set $env "PGPASSWORD" (include "gridplus.secretRef" (dict "name" $db.existingSecret "key" (get $db "passwordKey" | default "password")) | fromYaml) }}
 {{- $_ := set $env "PGSSLMODE" $pg.sslMode }}
 {{- end }}
 {{- $jwt := $values.auth.jwt }}

@@ -67,6 +67,10 @@ class ServiceApp:
         self._topics = [self.topic, dlq_topic(self.topic)]
         self._ready: list[Callable[[], None]] = []
         self._topics_ready = threading.Event()
+        self._commands: dict[str, Callable[[], None]] = {
+            "serve": self.serve,
+            "migrate": self.migrate,
+        }
 
     # -- building ---------------------------------------------------------------------------
 
@@ -107,6 +111,10 @@ class ServiceApp:
     def when_ready(self, callback: Callable[[], None]) -> None:
         self._ready.append(callback)
 
+    def command(self, name: str, run: Callable[[], None]) -> None:
+        """An operator command beside serve and migrate, e.g. grid-registry's load-demo."""
+        self._commands[name] = run
+
     # -- running ----------------------------------------------------------------------------
 
     def migrate(self) -> None:
@@ -130,12 +138,9 @@ class ServiceApp:
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m gridplus.{self.settings.spec.package}")
-        parser.add_argument("command", nargs="?", default="serve", choices=("serve", "migrate"))
+        parser.add_argument("command", nargs="?", default="serve", choices=sorted(self._commands))
         args = parser.parse_args(argv)
-        if args.command == "migrate":
-            self.migrate()
-        else:
-            self.serve()
+        self._commands[args.command]()
 
     def _announce_ready(self) -> None:
         for callback in self._ready:
