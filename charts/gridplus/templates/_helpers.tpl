@@ -222,6 +222,10 @@ volumes:
 {{- if and (not .root.Values.postgresql.enabled) (gt (int .cfg.replicas) 1) }}
 {{- fail (printf "services.%s: with postgresql.enabled=false each pod has its own SQLite file; replicas must be 0 or 1" .name) }}
 {{- end }}
+{{- $kafka := .root.Values.kafka }}
+{{- if and (hasPrefix "SASL" $kafka.securityProtocol) (not $kafka.sasl.mechanism) }}
+{{- fail (printf "kafka.sasl.mechanism is required with kafka.securityProtocol=%s" $kafka.securityProtocol) }}
+{{- end }}
 {{- if and .root.Values.postgresql.enabled (not (dig "database" "existingSecret" "" .cfg)) }}
 {{- fail (printf "services.%s.database.existingSecret is required when postgresql.enabled=true" .name) }}
 {{- end }}

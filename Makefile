@@ -1,0 +1,72 @@
+# Grid+ — the commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HELM := .tools/bin/helm
+export PYTHONPATH := services
+
+.PHONY: help install run test test-unit test-integration test-e2e lint protos protos-check \
+        bench chart-lint images lock clean
+
+help:
+	@echo "make run      start the broker, all five services and the demo city on http://127.0.0.1:8080"
+	@echo "make test     lint, then unit, integration (real broker, SQLite, PostgreSQL) and e2e tests"
+	@echo "make bench    throughput, latency and memory figures of the whole path"
+	@echo "make protos   regenerate the gRPC/protobuf code from protos/"
+	@echo "make lint     ruff, mypy, buf lint, generated code freshness"
+	@echo "make chart-lint  helm lint and template of charts/gridplus"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: install
+	$(PY) -m tools.stack run
+
+test: lint postgres $(HELM)
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install postgres
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: install postgres
+	$(PY) -m pytest -q tests/e2e
+
+postgres:
+	@tools/ensure-postgres.sh
+
+lint: install
+	$(VENV)/bin/ruff check services tests tools
+	$(VENV)/bin/ruff format --check services tests tools
+	$(VENV)/bin/mypy
+	cd protos && ../$(VENV)/bin/buf lint
+	$(PY) tools/gen_protos.py --check
+
+protos: install
+	$(PY) tools/gen_protos.py
+
+bench: install
+	$(PY) -m bench
+
+$(HELM):
+	tools/install-helm.sh
+
+chart-lint: $(HELM)
+	$(HELM) lint --strict charts/gridplus
+	$(HELM) template gridplus charts/gridplus > /dev/null
+
+images:
+	docker build -t gridplus:dev .
+
+lock:
+	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf var .tools .pytest_cache .mypy_cache .ruff_cache

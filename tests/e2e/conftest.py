@@ -1,0 +1,24 @@
+"""The whole platform as real processes: broker, five services on SQLite, the demo city."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.ports import free_port
+from tools.stack import START_ORDER, LocalStack, Ports
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    ports = Ports(
+        grpc={package: free_port() for package in START_ORDER},
+        metrics={package: free_port() for package in START_ORDER},
+        http=free_port(),
+        broker=free_port(),
+    )
+    running = LocalStack(tmp_path_factory.mktemp("stack"), ports)
+    running.start(timeout=90)
+    yield running
+    running.stop()

@@ -1,0 +1,238 @@
+"""The local stack: the broker and all five services as processes on SQLite, with the demo city.
+
+`make run` runs `python -m tools.stack run`; the end-to-end tests and `make bench` use LocalStack
+directly (on free ports, in a temporary directory) to drive the same real processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gridplus.kit.auth import Role, mint_token
+from gridplus.kit.config import JwtSettings
+from gridplus.kit.topology import PETITION_HTTP_PORT, SERVICES
+
+ROOT = Path(__file__).resolve().parents[1]
+START_ORDER = ["grid_registry", "petition", "dispatch", "notification", "evaluation"]
+
+# Who each development token speaks for: demo people that exist in the demo city.
+DEV_SUBJECTS: Mapping[Role, tuple[str, tuple[str, ...]]] = {
+    Role.RESIDENT: ("resident-demo", ()),
+    Role.GRID_WORKER: ("w-MN0502-1", ("MN0502",)),
+    Role.GRID_CHIEF: ("c-MN0502", ("MN0502",)),
+    Role.DEPARTMENT_STAFF: ("dept-staff-demo", ()),
+    Role.DEPARTMENT_HEAD: ("dept-head-demo", ()),
+    Role.INSPECTOR: ("inspector-demo", ()),
+    Role.ADMIN: ("admin-demo", ()),
+    Role.SERVICE: ("devstack", ()),
+}
+
+
+@dataclass
+class Ports:
+    grpc: dict[str, int] = field(
+        default_factory=lambda: {p: s.grpc_port for p, s in SERVICES.items()}
+    )
+    metrics: dict[str, int] = field(
+        default_factory=lambda: {p: s.metrics_port for p, s in SERVICES.items()}
+    )
+    http: int = PETITION_HTTP_PORT
+    broker: int = 9092
+
+
+class LocalStack:
+    def __init__(
+        self, var_dir: Path, ports: Ports | None = None, extra_env: Mapping[str, str] = {}
+    ) -> None:
+        self.var_dir = var_dir.resolve()
+        self.ports = ports or Ports()
+        self.extra_env = dict(extra_env)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.credentials = self._credentials()
+
+    # -- configuration ------------------------------------------------------------------------
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.http}"
+
+    def token(self, role: Role) -> str:
+        return str(self.credentials["tokens"][role.value])
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT / "services"),
+            "PYTHONUNBUFFERED": "1",
+            "GRIDPLUS_VAR_DIR": str(self.var_dir),
+            "GRIDPLUS_JWT_SECRET": self.credentials["jwt_secret"],
+            "GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{self.ports.broker}",
+            "GRIDPLUS_PETITION_HTTP_PORT": str(self.ports.http),
+            "GRIDPLUS_SHUTDOWN_GRACE_SECONDS": "10",
+            "GRIDPLUS_BROKER_PORT": str(self.ports.broker),
+        }
+        for package, spec in SERVICES.items():
+            env[f"{spec.env_prefix}_GRPC_PORT"] = str(self.ports.grpc[package])
+            env[f"{spec.env_prefix}_METRICS_PORT"] = str(self.ports.metrics[package])
+            env[f"{spec.env_prefix}_ADDR"] = f"127.0.0.1:{self.ports.grpc[package]}"
+        env.update(self.extra_env)
+        return env
+
+    def _credentials(self) -> dict:
+        """Development credentials: a random secret and a token per role, kept in var/."""
+        path = self.var_dir / "dev-credentials.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        jwt = JwtSettings(secret=secrets.token_urlsafe(48), issuer="gridplus")
+        tokens = {
+            role.value: mint_token(
+                jwt, subject=subject, role=role, grid_codes=grids, ttl_seconds=30 * 86400
+            )
+            for role, (subject, grids) in DEV_SUBJECTS.items()
+        }
+        credentials = {
+            "jwt_secret": jwt.secret,
+            "tokens": tokens,
+            "open311_api_key": secrets.token_hex(16),
+        }
+        path.write_text(json.dumps(credentials, indent=2))
+        path.chmod(0o600)
+        return credentials
+
+    # -- processes ----------------------------------------------------------------------------
+
+    def broker(self, action: str) -> None:
+        subprocess.run([str(ROOT / "tools/broker.sh"), action], env=self.env(), check=True)
+
+    def load_demo(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "gridplus.grid_registry", "load-demo"],
+            env=self.env(),
+            check=True,
+            cwd=ROOT,
+        )
+
+    def start_service(self, package: str) -> None:
+        logs = self.var_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{package}.log", "ab") as log:
+            self.processes[package] = subprocess.Popen(
+                [sys.executable, "-m", f"gridplus.{package}", "serve"],
+                env=self.env(),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        self.broker("start")
+        self.load_demo()
+        for package in START_ORDER:
+            self.start_service(package)
+        self.wait_ready(timeout=timeout)
+
+    def wait_ready(self, packages: list[str] | None = None, *, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for package in packages or START_ORDER:
+            self._wait_serving(package, deadline)
+
+    def _wait_serving(self, package: str, deadline: float) -> None:
+        address = f"127.0.0.1:{self.ports.grpc[package]}"
+        with grpc.insecure_channel(address) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                process = self.processes.get(package)
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(
+                        f"{package} exited with {process.returncode}; "
+                        f"see {self.var_dir}/logs/{package}.log"
+                    )
+                try:
+                    reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{package} is not SERVING on {address}")
+                time.sleep(0.1)
+
+    def kill(self, package: str) -> None:
+        """kill -9, as a crash would."""
+        process = self.processes.pop(package)
+        process.kill()
+        process.wait()
+
+    def stop_service(self, package: str, timeout: float = 15.0) -> int:
+        process = self.processes.pop(package)
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+
+    def stop(self) -> None:
+        for package in reversed(list(self.processes)):
+            process = self.processes[package]
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for package in list(self.processes):
+            try:
+                self.processes[package].wait(15)
+            except subprocess.TimeoutExpired:
+                self.processes[package].kill()
+        self.processes.clear()
+        self.broker("stop")
+
+
+def run(var_dir: Path) -> None:
+    stack = LocalStack(var_dir)
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        stack.start()
+        print(f"Grid+ ready: {stack.http_url}", flush=True)
+        print(f"  credentials: {var_dir}/dev-credentials.json  logs: {var_dir}/logs/", flush=True)
+        while not stopping:
+            for package, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{package} exited ({process.returncode}); stopping", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        stack.stop()
+        print("Grid+ stopped", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.stack")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("--var-dir", type=Path, default=ROOT / "var")
+    args = parser.parse_args()
+    run(args.var_dir)
+
+
+if __name__ == "__main__":
+    main()
