@@ -1,4 +1,4 @@
-"""The kit's outbox relay and idempotent consumer against the real broker, on SQLite and PostgreSQL."""
+"""The kit's outbox relay and idempotent consumer on the real broker, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def test_outbox_events_reach_a_consumer_once_even_when_redelivered(broker: Broke
 def test_poison_event_goes_to_the_dead_letter_topic_after_bounded_retries(
     broker: Broker, store
 ) -> None:
-    engine, sessions = store
+    _engine, sessions = store
     settings = kafka(broker)
     topic = f"test.{uuid.uuid4().hex[:8]}.events.v1"
     ensure_topics(settings, [topic, f"{topic}.dlq"])

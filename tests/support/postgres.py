@@ -7,7 +7,9 @@ import uuid
 
 import psycopg
 
-ADMIN_URL = os.environ.get("GRIDPLUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "GRIDPLUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def create_database(prefix: str) -> tuple[str, str]:
