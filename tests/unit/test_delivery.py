@@ -185,6 +185,14 @@ def test_default_env_is_merged_with_service_overrides() -> None:
     assert "EXTRA" not in petition
 
 
+def test_a_service_override_stays_with_that_service() -> None:
+    docs = render("--set", "services.dispatch.probes.startup.failureThreshold=60")
+    for name, deployment in of_kind(docs, "Deployment").items():
+        startup = server_container(deployment)["startupProbe"]
+        assert startup["failureThreshold"] == (60 if name == f"{RELEASE}-dispatch" else 30), name
+        assert startup["periodSeconds"] == 2, name
+
+
 # ---- secrets ------------------------------------------------------------------------------------
 
 

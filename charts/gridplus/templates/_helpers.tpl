@@ -76,7 +76,8 @@ Args: dict root, svc. Use with fromYaml.
 {{- $_ := set $cfg $key $value }}
 {{- end }}
 {{- range $key := list "env" "podAnnotations" "podLabels" "probes" }}
-{{- $_ := set $cfg $key (mergeOverwrite (dict) (get $default $key | default dict) (get $svc $key | default dict)) }}
+{{- /* deepCopy: merging into a shared default would leak one service's override into the next. */}}
+{{- $_ := set $cfg $key (mergeOverwrite (deepCopy (get $default $key | default dict)) (get $svc $key | default dict)) }}
 {{- end }}
 {{- $image := mergeOverwrite (deepCopy .root.Values.image) (get $svc "image" | default dict) }}
 {{- $_ := set $cfg "image" $image }}

@@ -1,0 +1,1 @@
+"""Pure dispatch logic: no I/O."""
