@@ -66,7 +66,7 @@ images:
 	docker build -t gridplus:dev .
 
 lock:
-	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	(head -1 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v "^-e") > constraints.tmp && mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf var .tools .pytest_cache .mypy_cache .ruff_cache

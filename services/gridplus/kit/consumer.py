@@ -130,17 +130,24 @@ class EventConsumer:
         records: list[ConsumerRecord],
         stop: threading.Event,
     ) -> bool:
-        """Apply records in order, committing the offset after each database commit.
+        """Apply records in order, then commit the offset past the last one applied.
 
+        Offsets are committed only after the database commits, once per batch: a crash in
+        between redelivers a few events, which the processed-event records turn into no-ops.
         Returns False when shutdown interrupted the batch (its rest is redelivered later).
         """
+        next_offset = None
+        interrupted = False
         for record in records:
             try:
                 self.process(record, stop)
             except _Stopping:
-                return False
-            consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
-        return True
+                interrupted = True
+                break
+            next_offset = record.offset + 1
+        if next_offset is not None:
+            consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+        return not interrupted
 
     def process(self, record: ConsumerRecord, stop: threading.Event) -> str:
         """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered)."""

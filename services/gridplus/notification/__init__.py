@@ -1,0 +1,1 @@
+"""notification: what each person has been told (first slice: the in-app inbox)."""
