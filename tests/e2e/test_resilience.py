@@ -104,3 +104,13 @@ def test_intake_keeps_working_while_the_broker_is_down(stack: LocalStack) -> Non
     finally:
         stack.broker("start")
     wait_all_assigned(stack, ids, timeout=90)
+
+
+def test_sigterm_drains_and_exits_cleanly_within_the_grace_period(stack: LocalStack) -> None:
+    started = time.monotonic()
+    exit_code = stack.stop_service("notification")
+    elapsed = time.monotonic() - started
+    stack.start_service("notification")
+    stack.wait_ready(["notification"])
+    assert exit_code == 0
+    assert elapsed < 10, f"took {elapsed:.1f} s to stop"

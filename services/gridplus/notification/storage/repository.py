@@ -1,0 +1,114 @@
+"""Reads and writes of inbox items."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gridplus.notification.domain.inbox import Cursor, InboxEntry
+from gridplus.notification.domain.notices import Notice
+from gridplus.notification.storage.models import InboxItem
+
+
+def create(
+    session: Session, notice: Notice, *, source_event_id: str, event_type: str, at: datetime
+) -> bool:
+    """Store `notice` unless this event already gave its recipient one of its kind.
+
+    Returns whether a new item was stored.
+    """
+    values = {
+        "id": uuid.uuid4(),
+        "recipient_id": notice.recipient_id,
+        "kind": notice.kind.value,
+        "event_type": event_type,
+        "petition_id": notice.petition_id or None,
+        "title": notice.title,
+        "body": notice.body,
+        "created_at": _utc(at),
+        "source_event_id": source_event_id,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboxItem)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "kind"])
+    )
+    result = session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_page(
+    session: Session,
+    *,
+    recipient_id: str,
+    unread_only: bool,
+    limit: int,
+    after: Cursor | None,
+) -> list[InboxEntry]:
+    """Up to `limit` entries, newest first, after the cursor."""
+    query = select(InboxItem).where(InboxItem.recipient_id == recipient_id)
+    if unread_only:
+        query = query.where(InboxItem.read_at.is_(None))
+    if after is not None:
+        at = _utc(after.created_at)
+        query = query.where(
+            or_(
+                InboxItem.created_at < at,
+                and_(InboxItem.created_at == at, InboxItem.id < after.id),
+            )
+        )
+    query = query.order_by(InboxItem.created_at.desc(), InboxItem.id.desc()).limit(limit)
+    return [_entry(row) for row in session.scalars(query)]
+
+
+def count_unread(session: Session, *, recipient_id: str) -> int:
+    count = session.execute(
+        select(func.count()).where(
+            InboxItem.recipient_id == recipient_id, InboxItem.read_at.is_(None)
+        )
+    ).scalar_one()
+    return int(count)
+
+
+def mark_read(
+    session: Session, *, recipient_id: str, item_ids: Sequence[uuid.UUID], at: datetime
+) -> None:
+    """Mark the recipient's items read; others' items, unknown and read ones stay as they are."""
+    if not item_ids:
+        return
+    session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.recipient_id == recipient_id,
+            InboxItem.id.in_(item_ids),
+            InboxItem.read_at.is_(None),
+        )
+        .values(read_at=_utc(at))
+    )
+
+
+def _entry(row: InboxItem) -> InboxEntry:
+    return InboxEntry(
+        id=row.id,
+        recipient_id=row.recipient_id,
+        kind=row.kind,
+        event_type=row.event_type,
+        petition_id=row.petition_id or "",
+        title=row.title,
+        body=row.body,
+        created_at=_utc(row.created_at),
+        read_at=_utc(row.read_at) if row.read_at is not None else None,
+    )
+
+
+def _utc(instant: datetime) -> datetime:
+    # SQLite keeps no offset: store UTC, and read a naive value back as UTC.
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
