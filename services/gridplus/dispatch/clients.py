@@ -5,15 +5,10 @@ from __future__ import annotations
 import grpc
 
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
+from gridplus.dispatch.convert import ROLES_FROM_PROTO
 from gridplus.dispatch.directory import GridDirectory
-from gridplus.dispatch.domain.routing import AssigneeRole, GridPlace, Member
+from gridplus.dispatch.domain.routing import GridPlace, Member
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
-
-ROLES = {
-    grid_pb2.MEMBER_ROLE_GRID_WORKER: AssigneeRole.GRID_WORKER,
-    grid_pb2.MEMBER_ROLE_GRID_CHIEF: AssigneeRole.GRID_CHIEF,
-}
-PROTO_ROLES = {role: proto for proto, role in ROLES.items()}
 
 
 class GrpcGridDirectory(GridDirectory):
@@ -46,7 +41,7 @@ class GrpcGridDirectory(GridDirectory):
             grid_pb2.ListMembersRequest(grid_code=grid_code), timeout=self._timeout
         )
         return [
-            Member(person_id=member.person_id, role=ROLES[member.role])
+            Member(person_id=member.person_id, role=ROLES_FROM_PROTO[member.role])
             for member in response.members
-            if member.role in ROLES
+            if member.role in ROLES_FROM_PROTO
         ]

@@ -110,11 +110,11 @@ def list_open(
     return [_to_domain(row) for row in session.scalars(query)]
 
 
-def _in_grids(codes: Sequence[str]) -> Select[tuple[str]]:
+def _in_grids(codes: Sequence[str]) -> Select[str]:
     return select(AssignmentGridRow.petition_id).where(AssignmentGridRow.grid_code.in_(codes))
 
 
-def _visible(query: Select[tuple[AssignmentRow]], visibility: Visibility) -> Select[tuple[AssignmentRow]]:
+def _visible(query: Select[AssignmentRow], visibility: Visibility) -> Select[AssignmentRow]:
     if visibility.everything:
         return query
     mine = AssignmentRow.assignee_id == visibility.person_id

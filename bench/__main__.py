@@ -1,0 +1,65 @@
+"""`make bench`: one run prints every figure (nothing here is asserted).
+
+- the whole path: petitions/s submit→ASSIGNED under a fixed concurrent load, p50/p99 latency;
+- for scale, measured in the same run: raw broker produce/consume and raw database insert rates;
+- each service's resident memory idle and at peak under load;
+- grid location on the 262 NYC level-3 grids: batch and per point, beside shapely's own STRtree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from bench import locate, memory, path, raw
+from tests.support.ports import free_port
+from tools.stack import START_ORDER, LocalStack, Ports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--petitions", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    print("== grid location (in process) ==")
+    locate.report()
+
+    with tempfile.TemporaryDirectory(prefix="gridplus-bench-") as tmp:
+        ports = Ports(
+            grpc={p: free_port() for p in START_ORDER},
+            metrics={p: free_port() for p in START_ORDER},
+            http=free_port(),
+            broker=free_port(),
+        )
+        stack = LocalStack(Path(tmp) / "var", ports)
+        stack.start(timeout=90)
+        try:
+            pids = {name: process.pid for name, process in stack.processes.items()}
+            idle = {name: memory.rss_mb(pid) for name, pid in pids.items()}
+            points = locate.sample_points(200)
+            path.run_load(stack, points, petitions=200, concurrency=args.concurrency)  # warm-up
+            with memory.PeakSampler(pids) as sampler:
+                result = path.run_load(stack, points, args.petitions, args.concurrency)
+            print("== whole path (5 processes, SQLite, local broker) ==")
+            print(path.summary(result))
+            produce, consume = raw.broker_rates(f"127.0.0.1:{ports.broker}")
+            inserts = raw.database_insert_rate(Path(tmp))
+        finally:
+            stack.stop()
+
+    print("== raw rates in the same run, for scale ==")
+    print(f"broker: produce {produce:,.0f} msg/s (acks=all), consume {consume:,.0f} msg/s")
+    print(f"database: {inserts:,.0f} single-row transactions/s (SQLite, WAL)")
+    print(
+        f"ratios: path/produce {result.rate / produce:.3f}, path/consume "
+        f"{result.rate / consume:.3f}, path/db-insert {result.rate / inserts:.3f}"
+    )
+    print("== resident memory (MB): idle → peak under load ==")
+    for name in START_ORDER:
+        print(f"{name:>14}: {idle[name]:6.1f} → {sampler.peak[name]:6.1f}")
+
+
+if __name__ == "__main__":
+    main()

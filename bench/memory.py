@@ -1,0 +1,39 @@
+"""Resident memory of the service processes, sampled from /proc."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakSampler:
+    """Highest RSS seen per process while running (sampled every 0.2 s)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self._pids = pids
+        self.peak = dict.fromkeys(pids, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            for name, pid in self._pids.items():
+                try:
+                    self.peak[name] = max(self.peak[name], rss_mb(pid))
+                except OSError:
+                    continue

@@ -1,0 +1,121 @@
+"""The whole path under a fixed concurrent load: HTTP submit → … → petition ASSIGNED.
+
+Assignment times come from the petition service's own PetitionStatusChanged events (to
+ASSIGNED), read from the broker by a listener, so the bench polls no API.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+from kafka import KafkaConsumer
+
+from gridplus.api.events.v1 import events_pb2
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.kit.auth import Role
+from gridplus.kit.topology import events_topic
+from tools.stack import LocalStack
+
+
+@dataclass
+class PathResult:
+    petitions: int
+    concurrency: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.petitions / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+class AssignmentListener:
+    def __init__(self, bootstrap: str) -> None:
+        self.assigned_at: dict[str, float] = {}
+        self._consumer = KafkaConsumer(
+            events_topic("petition"),
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="latest",
+            group_id=None,
+        )
+        self._consumer.poll(timeout_ms=1000)  # join and take positions before the load starts
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for records in self._consumer.poll(timeout_ms=100).values():
+                now = time.perf_counter()
+                for record in records:
+                    headers = dict(record.headers)
+                    if not headers.get("ce_type", b"").endswith(b"PetitionStatusChanged"):
+                        continue
+                    change = events_pb2.PetitionStatusChanged.FromString(record.value)
+                    if change.to_status == petition_pb2.PETITION_STATUS_ASSIGNED:
+                        self.assigned_at.setdefault(change.petition_id, now)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._consumer.close()
+
+
+def run_load(
+    stack: LocalStack, points: list[tuple[float, float]], petitions: int, concurrency: int
+) -> PathResult:
+    listener = AssignmentListener(f"127.0.0.1:{stack.ports.broker}")
+    session_headers = {"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"}
+    submitted_at: dict[str, float] = {}
+    local = threading.local()
+
+    def submit(n: int) -> None:
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+        lat, lon = points[n % len(points)]
+        started = time.perf_counter()
+        response = local.http.post(
+            f"{stack.http_url}/api/v1/petitions",
+            json={"title": f"bench {n}", "description": "路灯不亮", "lat": lat, "lon": lon},
+            headers=session_headers,
+            timeout=30,
+        )
+        response.raise_for_status()
+        submitted_at[response.json()["id"]] = started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(submit, range(petitions)))
+    deadline = time.monotonic() + 120
+    while len(listener.assigned_at.keys() & submitted_at.keys()) < petitions:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    listener.close()
+    done = {i: listener.assigned_at[i] for i in submitted_at if i in listener.assigned_at}
+    finished = max(done.values()) if done else time.perf_counter()
+    return PathResult(
+        petitions=len(done),
+        concurrency=concurrency,
+        seconds=finished - started,
+        latencies=[done[i] - submitted_at[i] for i in done],
+    )
+
+
+def summary(result: PathResult) -> str:
+    mean_ms = statistics.mean(result.latencies) * 1e3
+    return (
+        f"{result.rate:,.0f} petitions/s submit→ASSIGNED "
+        f"({result.petitions} petitions, {result.concurrency} concurrent clients, "
+        f"{result.seconds:.1f} s); latency p50 {result.percentile(50) * 1e3:.0f} ms, "
+        f"p99 {result.percentile(99) * 1e3:.0f} ms, mean {mean_ms:.0f} ms"
+    )

@@ -1,0 +1,53 @@
+"""The floor under the whole path: raw broker and raw database rates on this machine, now."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+
+from gridplus.kit.db import create_database_engine, create_session_factory, transaction
+
+
+def broker_rates(bootstrap: str, count: int = 20_000, size: int = 300) -> tuple[float, float]:
+    """(produce msg/s with acks=all, consume msg/s) on one fresh topic."""
+    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    payload = b"x" * size
+    started = time.perf_counter()
+    for n in range(count):
+        producer.send(topic, key=str(n % 64).encode(), value=payload)
+    producer.flush()
+    produce = count / (time.perf_counter() - started)
+    producer.close()
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=5000
+    )
+    received = 0
+    started = time.perf_counter()
+    for _ in consumer:
+        received += 1
+        if received == count:
+            break
+    consume = received / (time.perf_counter() - started)
+    consumer.close()
+    return produce, consume
+
+
+def database_insert_rate(directory: Path, count: int = 3_000) -> float:
+    """Single-row transactions per second on SQLite with the kit's settings (WAL, IMMEDIATE),
+    the shape of one petition's intake."""
+    engine = create_database_engine(f"sqlite:///{directory}/bench.db")
+    table = Table("rows", MetaData(), Column("id", Integer, primary_key=True), Column("v", String))
+    table.metadata.create_all(engine)
+    sessions = create_session_factory(engine)
+    started = time.perf_counter()
+    for n in range(count):
+        with transaction(sessions) as session:
+            session.execute(insert(table).values(v=f"row {n}"))
+    rate = count / (time.perf_counter() - started)
+    engine.dispose()
+    return rate

@@ -1,0 +1,5 @@
+"""Storage: SQLAlchemy models, repository and Alembic migrations."""
+
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).parent / "alembic"

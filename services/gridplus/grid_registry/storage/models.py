@@ -1,0 +1,79 @@
+"""grid-registry's tables. A grid set is immutable once imported: an import writes a new version
+(its grids and members) and readers follow the highest version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class GridSetRow(Base):
+    """One imported version of the city's grids."""
+
+    __tablename__ = "grid_sets"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    source: Mapped[str] = mapped_column(String(500), nullable=False)
+    grid_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    member_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    # SHA-256 of the content (domain.fingerprint): an identical re-import is recognised.
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class GridRow(Base):
+    """One grid of one version; the polygon as WKB (WGS84 lon/lat) plus its bounding box."""
+
+    __tablename__ = "grids"
+    __table_args__ = (
+        Index("ix_grids_parent", "grid_set_version", "parent_code"),
+        Index("ix_grids_level", "grid_set_version", "level"),
+    )
+
+    grid_set_version: Mapped[int] = mapped_column(
+        ForeignKey("grid_sets.version"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(50))
+    geometry: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    min_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    min_lat: Mapped[float] = mapped_column(Float, nullable=False)
+    max_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    max_lat: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class MemberRow(Base):
+    """A person attached to a grid of one version in one role (domain.members.MemberRole)."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["grid_set_version", "grid_code"], ["grids.grid_set_version", "grids.code"]
+        ),
+        Index("ix_members_person", "grid_set_version", "person_id"),
+    )
+
+    # Key order serves the common question: the members of a grid, optionally in one role.
+    grid_set_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -1,0 +1,1 @@
+"""petition: intake of petitions (诉求), their lifecycle and history, the resident HTTP API."""

@@ -1,0 +1,1 @@
+"""The petition service's APIs: gRPC for staff and services, HTTP for residents."""

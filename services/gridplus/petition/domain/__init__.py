@@ -1,0 +1,1 @@
+"""The petition lifecycle as pure code: no I/O, no framework."""

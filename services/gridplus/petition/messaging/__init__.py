@@ -1,0 +1,1 @@
+"""Events the petition service consumes, and the payloads it publishes."""

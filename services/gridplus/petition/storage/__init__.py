@@ -1,0 +1,1 @@
+"""Petitions and their history in the service's own database."""
