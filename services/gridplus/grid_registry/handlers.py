@@ -192,9 +192,7 @@ def members(
     if not grid_code:
         raise InvalidArgument.single("grid_code", "required")
     get_grid(snapshot, grid_code)
-    return repository.get_members(
-        session, version=snapshot.version, grid_code=grid_code, role=role
-    )
+    return repository.get_members(session, version=snapshot.version, grid_code=grid_code, role=role)
 
 
 def _check_point(lat: float, lon: float, tolerance_m: float) -> None:
@@ -202,9 +200,7 @@ def _check_point(lat: float, lon: float, tolerance_m: float) -> None:
     if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
         violations.append(FieldViolation("lat", f"must be a latitude within -90..90, got {lat}"))
     if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
-        violations.append(
-            FieldViolation("lon", f"must be a longitude within -180..180, got {lon}")
-        )
+        violations.append(FieldViolation("lon", f"must be a longitude within -180..180, got {lon}"))
     if not (math.isfinite(tolerance_m) and 0.0 <= tolerance_m <= MAX_TOLERANCE_METERS):
         violations.append(
             FieldViolation(

@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 from opentelemetry.instrumentation.grpc import client_interceptor
+from opentelemetry.instrumentation.grpc.grpcext import intercept_channel as traced_channel
 
 from gridplus.kit.auth import ServiceToken
 
@@ -56,4 +57,7 @@ def service_channel(address: str, token: ServiceToken) -> grpc.Channel:
         address,
         options=[("grpc.service_config", _RETRY_CONFIG), ("grpc.enable_retries", 1)],
     )
-    return grpc.intercept_channel(channel, client_interceptor(), _BearerInterceptor(token))
+    # OpenTelemetry's client interceptor is its own kind (grpcext): grpc.intercept_channel refuses
+    # it, so it wraps the channel through its own helper, outermost.
+    authorized = grpc.intercept_channel(channel, _BearerInterceptor(token))
+    return traced_channel(authorized, client_interceptor())

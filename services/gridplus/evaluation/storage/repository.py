@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gridplus.evaluation.domain.scorecard import Increment, Measure, Subject
@@ -12,23 +13,23 @@ from gridplus.evaluation.storage.models import DailyCount
 
 
 def add(session: Session, increments: list[Increment]) -> None:
+    # One atomic upsert per counter: a read-then-write would lose counts (or fail on the
+    # insert) when consumer replicas move the same counter at once.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for increment in increments:
-        key = (
-            increment.subject.kind.value,
-            increment.subject.subject_id,
-            increment.day,
-            increment.measure.value,
+        statement = insert(DailyCount).values(
+            subject_kind=increment.subject.kind.value,
+            subject_id=increment.subject.subject_id,
+            day=increment.day,
+            measure=increment.measure.value,
+            count=1,
         )
-        row = session.get(DailyCount, key)
-        if row is None:
-            session.add(
-                DailyCount(
-                    subject_kind=key[0], subject_id=key[1], day=key[2], measure=key[3], count=1
-                )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["subject_kind", "subject_id", "day", "measure"],
+                set_={"count": DailyCount.count + 1},
             )
-        else:
-            row.count += 1
-        session.flush()
+        )
 
 
 def totals(session: Session, *, subject: Subject, start: date, end: date) -> dict[Measure, int]:

@@ -46,9 +46,7 @@ class GridRow(Base):
         Index("ix_grids_level", "grid_set_version", "level"),
     )
 
-    grid_set_version: Mapped[int] = mapped_column(
-        ForeignKey("grid_sets.version"), primary_key=True
-    )
+    grid_set_version: Mapped[int] = mapped_column(ForeignKey("grid_sets.version"), primary_key=True)
     code: Mapped[str] = mapped_column(String(50), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     level: Mapped[int] = mapped_column(SmallInteger, nullable=False)

@@ -69,7 +69,7 @@ def create(
     imported_at: datetime,
     fingerprint: str,
 ) -> int:
-    """Write `grid_set` and `members` as the next version; returns it. Call after lock_for_import."""
+    """Write the grid set and members as the next version and return it (after lock_for_import)."""
     version = (current_version(session) or 0) + 1
     session.add(
         GridSetRow(

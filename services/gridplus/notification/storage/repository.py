@@ -38,9 +38,9 @@ def create(
         insert(InboxItem)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "kind"])
+        .returning(InboxItem.id)  # rowcount is not reliable here; a returned id is
     )
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
 
 
 def get_page(

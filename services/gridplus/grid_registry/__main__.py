@@ -1,0 +1,38 @@
+"""Run the grid-registry service: python -m gridplus.grid_registry [serve|migrate|load-demo]."""
+
+from __future__ import annotations
+
+from gridplus.api.grid.v1 import grid_pb2_grpc
+from gridplus.grid_registry import demo
+from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
+from gridplus.grid_registry.config import GridRegistryConfig
+from gridplus.grid_registry.current import CurrentGridSet
+from gridplus.grid_registry.storage import MIGRATIONS
+from gridplus.kit.service import ServiceApp
+
+
+def main() -> None:
+    app = ServiceApp("grid_registry", area="grid", migrations=MIGRATIONS)
+    config = GridRegistryConfig.from_env(app.env)
+    current = CurrentGridSet(app.sessions, poll_seconds=config.refresh_seconds)
+    servicer = GridRegistryServicer(current, app.sessions)
+    app.grpc_api(
+        lambda server: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, server),
+        SERVICE_NAME,
+        POLICY,
+    )
+    app.add_loop("grid-set-refresh", current.run)
+
+    def load_demo() -> None:
+        app.migrate()
+        outcome = demo.load_demo(
+            app.sessions, directory=config.demo_dir, outbox=app.outbox, clock=app.clock
+        )
+        print(demo.describe(outcome), flush=True)
+
+    app.command("load-demo", load_demo)
+    app.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Facts a petition records as it changes (cosmic style: the aggregate collects them in
+`petition.events`; the handler writes them to the outbox in the same transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.domain.values import Actor, GeoPoint, Source
+
+
+@dataclass(frozen=True)
+class PetitionSubmitted:
+    petition_id: str
+    title: str
+    description: str
+    category: str | None
+    location: GeoPoint
+    reporter_id: str
+    source: Source
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PetitionStatusChanged:
+    petition_id: str
+    from_status: Status
+    to_status: Status
+    actor: Actor
+    note: str
+    at: datetime
+
+
+DomainEvent = PetitionSubmitted | PetitionStatusChanged

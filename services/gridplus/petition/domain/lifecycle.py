@@ -1,0 +1,59 @@
+"""Where a petition can go from where it is (DESIGN.md, "Petition lifecycle").
+
+SUBMITTED → ASSIGNED → VERIFIED → RESOLVED → CLOSED is the main line. REJECTED (invalid or out of
+jurisdiction) and DUPLICATE (merged into another petition) are decided while routing or
+verifying, before handling starts. A resident's unsatisfied follow-up REOPENS a resolved petition,
+which goes back to VERIFIED with a new clock. CLOSED, REJECTED and DUPLICATE are final.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from gridplus.kit.errors import FailedPrecondition
+
+
+class Status(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    ASSIGNED = "ASSIGNED"
+    VERIFIED = "VERIFIED"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+    REJECTED = "REJECTED"
+    DUPLICATE = "DUPLICATE"
+    REOPENED = "REOPENED"
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.ASSIGNED, Status.REJECTED, Status.DUPLICATE}),
+    Status.ASSIGNED: frozenset({Status.VERIFIED, Status.REJECTED, Status.DUPLICATE}),
+    Status.VERIFIED: frozenset({Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
+    Status.REOPENED: frozenset({Status.VERIFIED}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.DUPLICATE: frozenset(),
+}
+
+FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+
+
+class TransitionRefused(FailedPrecondition):
+    """The petition's current status does not allow the requested change."""
+
+    def __init__(self, petition_id: str, current: Status, target: Status) -> None:
+        self.current = current
+        self.target = target
+        allowed = sorted(TRANSITIONS[current])
+        options = (
+            f"from {current} it can only become {', '.join(allowed)}"
+            if allowed
+            else f"{current} is final"
+        )
+        super().__init__(
+            f"petition {petition_id} is {current} and cannot become {target}; {options}"
+        )
+
+
+def may_move(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]

@@ -1,0 +1,135 @@
+"""Domain ↔ protobuf, shared by the gRPC API and the events the service publishes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gridplus.api.common.v1 import common_pb2
+from gridplus.api.events.v1 import events_pb2
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.petition.domain.events import DomainEvent, PetitionSubmitted
+from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.domain.petition import HistoryEntry, Petition
+from gridplus.petition.domain.values import GeoPoint, GridRef, Source
+
+_STATUS_TO_PROTO: dict[Status, petition_pb2.PetitionStatus] = {
+    Status.SUBMITTED: petition_pb2.PETITION_STATUS_SUBMITTED,
+    Status.ASSIGNED: petition_pb2.PETITION_STATUS_ASSIGNED,
+    Status.VERIFIED: petition_pb2.PETITION_STATUS_VERIFIED,
+    Status.RESOLVED: petition_pb2.PETITION_STATUS_RESOLVED,
+    Status.CLOSED: petition_pb2.PETITION_STATUS_CLOSED,
+    Status.REJECTED: petition_pb2.PETITION_STATUS_REJECTED,
+    Status.DUPLICATE: petition_pb2.PETITION_STATUS_DUPLICATE,
+    Status.REOPENED: petition_pb2.PETITION_STATUS_REOPENED,
+}
+_STATUS_FROM_PROTO: dict[int, Status] = {value: key for key, value in _STATUS_TO_PROTO.items()}
+_SOURCE_TO_PROTO: dict[Source, petition_pb2.PetitionSource] = {
+    Source.RESIDENT: petition_pb2.PETITION_SOURCE_RESIDENT,
+    Source.GRID_WORKER: petition_pb2.PETITION_SOURCE_GRID_WORKER,
+    Source.OPEN311: petition_pb2.PETITION_SOURCE_OPEN311,
+    Source.HOTLINE: petition_pb2.PETITION_SOURCE_HOTLINE,
+}
+
+
+def status_to_proto(status: Status | None) -> petition_pb2.PetitionStatus:
+    if status is None:
+        return petition_pb2.PETITION_STATUS_UNSPECIFIED
+    return _STATUS_TO_PROTO[status]
+
+
+def status_from_proto(value: int) -> Status | None:
+    """None for UNSPECIFIED (or a value newer than this code knows)."""
+    return _STATUS_FROM_PROTO.get(value)
+
+
+def source_to_proto(source: Source) -> petition_pb2.PetitionSource:
+    return _SOURCE_TO_PROTO[source]
+
+
+def timestamp(instant: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(instant.astimezone(UTC))
+    return stamp
+
+
+def from_timestamp(stamp: Timestamp) -> datetime:
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def geo_point(point: GeoPoint) -> common_pb2.GeoPoint:
+    return common_pb2.GeoPoint(lat=point.lat, lon=point.lon)
+
+
+def grid_ref_from_proto(grid: common_pb2.GridRef) -> GridRef:
+    return GridRef(
+        code=grid.code,
+        level=grid.level,
+        path=tuple(grid.path),
+        grid_set_version=grid.grid_set_version,
+    )
+
+
+def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
+    out = petition_pb2.Petition(
+        id=petition.id,
+        status=status_to_proto(petition.status),
+        title=petition.title,
+        description=petition.description,
+        category=petition.category or "",
+        location=geo_point(petition.location),
+        assignee_id=petition.assignee_id or "",
+        created_at=timestamp(petition.created_at),
+        updated_at=timestamp(petition.updated_at),
+        reject_reason=petition.reject_reason or "",
+        source=source_to_proto(petition.source),
+    )
+    if petition.grid is not None:
+        out.grid.CopyFrom(
+            common_pb2.GridRef(
+                code=petition.grid.code,
+                level=petition.grid.level,
+                path=list(petition.grid.path),
+                grid_set_version=petition.grid.grid_set_version,
+            )
+        )
+    if petition.deadline is not None:
+        out.deadline.CopyFrom(timestamp(petition.deadline))
+    return out
+
+
+def history_to_proto(entry: HistoryEntry) -> petition_pb2.HistoryEntry:
+    return petition_pb2.HistoryEntry(
+        from_status=status_to_proto(entry.from_status),
+        to_status=status_to_proto(entry.to_status),
+        actor_id=entry.actor.id,
+        actor_role=entry.actor.role.value,
+        note=entry.note,
+        at=timestamp(entry.at),
+    )
+
+
+def event_payload(event: DomainEvent) -> Message:
+    """The Kafka payload (events.proto) for a domain event."""
+    if isinstance(event, PetitionSubmitted):
+        return events_pb2.PetitionSubmitted(
+            petition_id=event.petition_id,
+            title=event.title,
+            description=event.description,
+            category=event.category or "",
+            location=geo_point(event.location),
+            submitted_at=timestamp(event.at),
+            reporter_id=event.reporter_id,
+            source=source_to_proto(event.source),
+        )
+    return events_pb2.PetitionStatusChanged(
+        petition_id=event.petition_id,
+        from_status=status_to_proto(event.from_status),
+        to_status=status_to_proto(event.to_status),
+        actor_id=event.actor.id,
+        actor_role=event.actor.role.value,
+        note=event.note,
+        changed_at=timestamp(event.at),
+    )

@@ -1,0 +1,153 @@
+"""A small stand-in for the grid registry: three hand-made square grids and their people, served
+over real gRPC (a GridRegistryService servicer behind the kit's GrpcServer, with JWT auth), and the
+same squares as a fake GridDirectory for tests that need no network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from gridplus.api.common.v1 import common_pb2
+from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
+from gridplus.dispatch.convert import ROLES_FROM_PROTO
+from gridplus.dispatch.directory import GridDirectory
+from gridplus.dispatch.domain.routing import GridPlace, Member
+from gridplus.kit.auth import Role
+from gridplus.kit.config import JwtSettings
+from gridplus.kit.errors import NotFound
+from gridplus.kit.grpc_server import GrpcServer
+from gridplus.kit.interceptors import service_policy
+
+GRID_SET_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Square:
+    code: str
+    path: tuple[str, ...]
+    south: float
+    west: float
+    size: float  # degrees
+    members: tuple[tuple[str, grid_pb2.MemberRole], ...]  # (person id, role)
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return (
+            self.south <= lat < self.south + self.size and self.west <= lon < self.west + self.size
+        )
+
+    def centre(self) -> tuple[float, float]:
+        return self.south + self.size / 2, self.west + self.size / 2
+
+
+WORKER, CHIEF = grid_pb2.MEMBER_ROLE_GRID_WORKER, grid_pb2.MEMBER_ROLE_GRID_CHIEF
+SQUARES = (
+    # Two workers (listed out of order), a chief, and a volunteer who never takes petitions.
+    Square(
+        "MN0502",
+        ("1", "MN05", "MN0502"),
+        40.70,
+        -74.00,
+        0.01,
+        (
+            ("w-MN0502-2", WORKER),
+            ("w-MN0502-1", WORKER),
+            ("c-MN0502", CHIEF),
+            ("v-MN0502-1", grid_pb2.MEMBER_ROLE_VOLUNTEER),
+        ),
+    ),
+    Square("MN0503", ("1", "MN05", "MN0503"), 40.71, -74.00, 0.01, (("c-MN0503", CHIEF),)),
+    Square("BK0101", ("3", "BK01", "BK0101"), 40.68, -73.96, 0.01, ()),
+)
+OUTSIDE = (41.5, -75.0)  # in no square: out of jurisdiction
+
+
+def square(code: str) -> Square:
+    return next(s for s in SQUARES if s.code == code)
+
+
+def _find(lat: float, lon: float) -> Square | None:
+    return next((s for s in SQUARES if s.contains(lat, lon)), None)
+
+
+class SquareGridsServicer(grid_pb2_grpc.GridRegistryServiceServicer):
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def LocateGrid(
+        self, request: grid_pb2.LocateGridRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.LocateGridResponse:
+        self.calls.append("LocateGrid")
+        found = _find(request.lat, request.lon)
+        if found is None:
+            raise NotFound(f"({request.lat}, {request.lon}) lies in no grid")
+        return grid_pb2.LocateGridResponse(
+            grid=common_pb2.GridRef(
+                code=found.code, level=3, path=found.path, grid_set_version=GRID_SET_VERSION
+            )
+        )
+
+    def ListMembers(
+        self, request: grid_pb2.ListMembersRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ListMembersResponse:
+        self.calls.append("ListMembers")
+        members = square(request.grid_code).members
+        return grid_pb2.ListMembersResponse(
+            members=[
+                grid_pb2.Member(person_id=pid, role=role, grid_code=request.grid_code)
+                for pid, role in members
+            ]
+        )
+
+
+class StubGridRegistry:
+    """The stub behind a real kit GrpcServer on a fixed port: stop and start it again to play
+    an outage."""
+
+    def __init__(self, port: int, jwt: JwtSettings) -> None:
+        self.port = port
+        self.servicer = SquareGridsServicer()
+        self._jwt = jwt
+        self._server: GrpcServer | None = None
+
+    def start(self) -> StubGridRegistry:
+        name = grid_pb2.DESCRIPTOR.services_by_name["GridRegistryService"].full_name
+        self._server = GrpcServer(
+            port=self.port,
+            jwt=self._jwt,
+            policy=service_policy(
+                name,
+                {"LocateGrid": frozenset({Role.SERVICE}), "ListMembers": frozenset({Role.SERVICE})},
+            ),
+            registrations=[
+                lambda server: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(
+                    self.servicer, server
+                )
+            ],
+            service_names=[name],
+            host="127.0.0.1",
+        )
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop(0).wait(5)
+            self._server = None
+
+
+class FakeGridDirectory(GridDirectory):
+    """The same squares without the network."""
+
+    def locate(self, lat: float, lon: float) -> GridPlace | None:
+        found = _find(lat, lon)
+        if found is None:
+            return None
+        return GridPlace(found.code, 3, found.path, GRID_SET_VERSION)
+
+    def members(self, grid_code: str) -> list[Member]:
+        return [
+            Member(pid, ROLES_FROM_PROTO[role])
+            for pid, role in square(grid_code).members
+            if role in ROLES_FROM_PROTO
+        ]

@@ -1,0 +1,51 @@
+"""The NYC demo city, parsed once per session, and a grid-registry database to import it into."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_organisation
+from gridplus.grid_registry.domain.geojson_layers import load_nyc_demo
+from gridplus.grid_registry.domain.grids import GridSpec
+from gridplus.grid_registry.storage import MIGRATIONS
+from gridplus.kit.clock import ManualClock
+from gridplus.kit.db import SessionFactory, create_database_engine, create_session_factory
+from gridplus.kit.migrations import migrate
+from gridplus.kit.outbox import Outbox
+from gridplus.kit.topology import events_topic
+
+NYC_DIR = Path(__file__).resolve().parents[3] / "data" / "demo" / "nyc"
+IMPORTED_AT = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def demo_specs() -> list[GridSpec]:
+    return load_nyc_demo(NYC_DIR)
+
+
+@pytest.fixture(scope="session")
+def demo_members(demo_specs: list[GridSpec]) -> list[DemoMember]:
+    return demo_organisation(demo_specs)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(IMPORTED_AT)
+
+
+@pytest.fixture
+def outbox(clock: ManualClock) -> Outbox:
+    return Outbox(topic=events_topic("grid"), source="/gridplus/grid-registry", clock=clock)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[SessionFactory]:
+    """A migrated grid-registry database, on SQLite and on PostgreSQL."""
+    engine = create_database_engine(database_url)
+    migrate(engine, MIGRATIONS)
+    yield create_session_factory(engine)
+    engine.dispose()

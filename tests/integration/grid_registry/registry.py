@@ -1,0 +1,105 @@
+"""A grid-registry server for tests: the real servicer in the real kit GrpcServer, real JWTs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from gridplus.api.grid.v1 import grid_pb2_grpc
+from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
+from gridplus.grid_registry.current import CurrentGridSet
+from gridplus.kit.auth import Role, mint_token
+from gridplus.kit.config import JwtSettings
+from gridplus.kit.db import SessionFactory
+from gridplus.kit.grpc_server import GrpcServer
+from tests.conftest import JWT_SECRET
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+JWT = JwtSettings(JWT_SECRET, "gridplus")
+TIMES_SQUARE = (40.758, -73.9855)
+ATLANTIC_OCEAN = (40.45, -73.70)
+ROCKAWAY_10M_OUT = (40.571483, -73.85)
+
+Metadata = tuple[tuple[str, str]]
+
+
+def bearer(role: Role, subject: str) -> Metadata:
+    return (("authorization", f"Bearer {mint_token(JWT, subject=subject, role=role)}"),)
+
+
+RESIDENT = bearer(Role.RESIDENT, "r-1")
+WORKER = bearer(Role.GRID_WORKER, "w-MN0101-1")
+SERVICE = bearer(Role.SERVICE, "petition")
+
+
+@dataclass
+class Running:
+    stub: grid_pb2_grpc.GridRegistryServiceStub
+    sessions: SessionFactory
+    current: CurrentGridSet
+
+
+@contextmanager
+def running_registry(sessions: SessionFactory, *, poll_seconds: float) -> Iterator[Running]:
+    """The servicer in a real GrpcServer on a free port, with its refresh loop running."""
+    current = CurrentGridSet(sessions, poll_seconds=poll_seconds)
+    servicer = GridRegistryServicer(current, sessions)
+    server = GrpcServer(
+        port=free_port(),
+        jwt=JWT,
+        policy=POLICY,
+        registrations=[
+            lambda s: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, s)
+        ],
+        service_names=[SERVICE_NAME],
+        host="127.0.0.1",
+    )
+    server.start()
+    stop = threading.Event()
+    loop = threading.Thread(target=current.run, args=(stop,), daemon=True)
+    loop.start()
+    server.set_serving(True)
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    try:
+        yield Running(grid_pb2_grpc.GridRegistryServiceStub(channel), sessions, current)
+    finally:
+        channel.close()
+        stop.set()
+        server.stop(1).wait(5)
+        loop.join(5)
+
+
+def service_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a grid-registry process of this checkout on `database_url`."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "services"),
+        "GRIDPLUS_GRID_REGISTRY_DATABASE_URL": database_url,
+        "GRIDPLUS_JWT_SECRET": JWT_SECRET,
+        "GRIDPLUS_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def run_command(module: str, command: str, env: dict[str, str]) -> str:
+    """Run `python -m <module> <command>` to completion; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, command],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

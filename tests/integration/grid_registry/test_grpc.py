@@ -1,0 +1,204 @@
+"""GridRegistryService through the real kit GrpcServer with real JWTs, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from gridplus.api.grid.v1 import grid_pb2
+from gridplus.grid_registry import handlers
+from gridplus.grid_registry.storage import MIGRATIONS
+from gridplus.kit.clock import SystemClock
+from gridplus.kit.db import (
+    create_database_engine,
+    create_session_factory,
+    transaction,
+)
+from gridplus.kit.migrations import migrate
+from gridplus.kit.outbox import Outbox
+from gridplus.kit.topology import events_topic
+from tests.integration.grid_registry.registry import (
+    ATLANTIC_OCEAN,
+    RESIDENT,
+    ROCKAWAY_10M_OUT,
+    SERVICE,
+    TIMES_SQUARE,
+    WORKER,
+    Running,
+    running_registry,
+)
+from tests.support.postgres import create_database, drop_database
+
+pytestmark = pytest.mark.integration
+
+
+def database(kind: str, tmp: Path) -> tuple[str, str | None]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/grid_registry.db", None
+    name, url = create_database("gridplus_test")
+    return url, name
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def registry(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_specs,
+    demo_members,
+) -> Iterator[Running]:
+    url, pg_name = database(request.param, tmp_path_factory.mktemp("grpc"))
+    engine = create_database_engine(url)
+    migrate(engine, MIGRATIONS)
+    sessions = create_session_factory(engine)
+    outbox = Outbox(topic=events_topic("grid"), source="/test", clock=SystemClock())
+    with transaction(sessions) as session:
+        handlers.import_grid_set(
+            session, demo_specs, demo_members, source="test", outbox=outbox, clock=SystemClock()
+        )
+    try:
+        with running_registry(sessions, poll_seconds=0.2) as running:
+            yield running
+    finally:
+        engine.dispose()
+        if pg_name:
+            drop_database(pg_name)
+
+
+def violations(error: grpc.RpcError) -> list[str]:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None
+    bad = error_details_pb2.BadRequest()
+    status.details[0].Unpack(bad)
+    return [v.field for v in bad.field_violations]
+
+
+def test_times_square_is_in_midtown(registry: Running) -> None:
+    lat, lon = TIMES_SQUARE
+    response = registry.stub.LocateGrid(
+        grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=RESIDENT, timeout=5
+    )
+    assert response.grid.code == "MN0502"
+    assert list(response.grid.path) == ["1", "MN05", "MN0502"]
+    assert (response.grid.level, response.grid.grid_set_version) == (3, 1)
+    assert [(a.code, a.name, a.level) for a in response.ancestors] == [
+        ("1", "Manhattan", 1),
+        ("MN05", "MN05 Midtown-Flatiron-Union Square (CD 5 Approximation)", 2),
+    ]
+    assert list(response.ancestors[1].path) == ["1", "MN05"]
+    assert not response.snapped
+
+
+def test_the_ocean_is_out_of_jurisdiction(registry: Running) -> None:
+    lat, lon = ATLANTIC_OCEAN
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.LocateGrid(
+            grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=RESIDENT, timeout=5
+        )
+    assert raised.value.code() is grpc.StatusCode.NOT_FOUND
+    assert raised.value.details() == "out of jurisdiction: no grid contains (40.45, -73.7)"
+
+
+def test_a_point_off_the_beach_snaps_within_the_tolerance(registry: Running) -> None:
+    lat, lon = ROCKAWAY_10M_OUT
+    response = registry.stub.LocateGrid(
+        grid_pb2.LocateGridRequest(lat=lat, lon=lon, tolerance_meters=50),
+        metadata=SERVICE,
+        timeout=5,
+    )
+    assert response.snapped and response.grid.code == "QN1403"
+    assert 5 < response.snap_distance_meters < 15
+
+
+def test_a_bad_latitude_is_refused_naming_lat(registry: Running) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.LocateGrid(
+            grid_pb2.LocateGridRequest(lat=123.0, lon=-73.9), metadata=RESIDENT, timeout=5
+        )
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(raised.value) == ["lat"]
+
+
+def test_a_call_without_a_token_is_unauthenticated(registry: Running) -> None:
+    lat, lon = TIMES_SQUARE
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.LocateGrid(grid_pb2.LocateGridRequest(lat=lat, lon=lon), timeout=5)
+    assert raised.value.code() is grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_resident_may_locate_but_not_see_members_or_grids(registry: Running) -> None:
+    calls = [
+        (registry.stub.ListMembers, grid_pb2.ListMembersRequest(grid_code="MN0101")),
+        (registry.stub.GetGrid, grid_pb2.GetGridRequest(code="MN0101")),
+        (registry.stub.ListGrids, grid_pb2.ListGridsRequest()),
+    ]
+    for call, request in calls:
+        with pytest.raises(grpc.RpcError) as raised:
+            call(request, metadata=RESIDENT, timeout=5)
+        assert raised.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_the_grid_workers_of_the_financial_district(registry: Running) -> None:
+    workers = registry.stub.ListMembers(
+        grid_pb2.ListMembersRequest(grid_code="MN0101", role=grid_pb2.MEMBER_ROLE_GRID_WORKER),
+        metadata=WORKER,
+        timeout=5,
+    )
+    assert [(m.person_id, m.role, m.grid_code) for m in workers.members] == [
+        ("w-MN0101-1", grid_pb2.MEMBER_ROLE_GRID_WORKER, "MN0101"),
+        ("w-MN0101-2", grid_pb2.MEMBER_ROLE_GRID_WORKER, "MN0101"),
+    ]
+    everyone = registry.stub.ListMembers(
+        grid_pb2.ListMembersRequest(grid_code="MN0101"), metadata=SERVICE, timeout=5
+    )
+    assert len(everyone.members) == 3
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.ListMembers(
+            grid_pb2.ListMembersRequest(grid_code="XX01"), metadata=SERVICE, timeout=5
+        )
+    assert raised.value.code() is grpc.StatusCode.NOT_FOUND and "XX01" in raised.value.details()
+
+
+def test_get_grid_and_an_unknown_code(registry: Running) -> None:
+    grid = registry.stub.GetGrid(
+        grid_pb2.GetGridRequest(code="BK0101"), metadata=WORKER, timeout=5
+    ).grid
+    assert (grid.level, grid.parent_code, list(grid.path)) == (3, "BK01", ["3", "BK01", "BK0101"])
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.GetGrid(grid_pb2.GetGridRequest(code="ZZ9999"), metadata=WORKER, timeout=5)
+    assert raised.value.code() is grpc.StatusCode.NOT_FOUND and "ZZ9999" in raised.value.details()
+
+
+def test_listing_pages_through_every_manhattan_neighbourhood(registry: Running) -> None:
+    codes: list[str] = []
+    token = ""
+    for _ in range(20):
+        page = registry.stub.ListGrids(
+            grid_pb2.ListGridsRequest(parent_code="1", level=3, page_size=10, page_token=token),
+            metadata=SERVICE,
+            timeout=5,
+        )
+        assert len(page.grids) <= 10
+        codes += [g.code for g in page.grids]
+        token = page.next_page_token
+        if not token:
+            break
+    assert codes == sorted(codes) and len(codes) == len(set(codes))
+    assert all(c.startswith("MN") and len(c) == 6 for c in codes) and "MN0502" in codes
+    children = registry.stub.ListGrids(
+        grid_pb2.ListGridsRequest(parent_code="5"), metadata=SERVICE, timeout=5
+    )
+    assert [g.code for g in children.grids] == ["SI01", "SI02", "SI03", "SI95"]
+    every_nta = registry.stub.ListGrids(
+        grid_pb2.ListGridsRequest(level=3, page_size=1000), metadata=SERVICE, timeout=5
+    )
+    assert len(every_nta.grids) == 262 and not every_nta.next_page_token
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.ListGrids(
+            grid_pb2.ListGridsRequest(level=3, page_token="garbage"), metadata=SERVICE, timeout=5
+        )
+    assert violations(raised.value) == ["page_token"]

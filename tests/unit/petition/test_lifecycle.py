@@ -1,0 +1,204 @@
+"""The petition lifecycle: every allowed transition works, every other one is refused naming the
+state the petition is in, and each change leaves a history entry and an event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gridplus.kit.auth import Role
+from gridplus.kit.errors import FailedPrecondition, InvalidArgument
+from gridplus.petition.domain.events import PetitionStatusChanged, PetitionSubmitted
+from gridplus.petition.domain.lifecycle import TRANSITIONS, Status, TransitionRefused
+from gridplus.petition.domain.petition import Petition
+from gridplus.petition.domain.submission import Submission
+from gridplus.petition.domain.values import Actor, GeoPoint, GridRef, Source
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+RESIDENT = Actor("resident-1", Role.RESIDENT)
+WORKER = Actor("worker-7", Role.GRID_WORKER)
+DISPATCH = Actor("dispatch", Role.SERVICE)
+GRID = GridRef("G1-2-3", 3, ("G1", "G1-2", "G1-2-3"), 4)
+
+# DESIGN.md, "Petition lifecycle", written out so a change to the table is a deliberate one.
+ALLOWED = {
+    (Status.SUBMITTED, Status.ASSIGNED),
+    (Status.SUBMITTED, Status.REJECTED),
+    (Status.SUBMITTED, Status.DUPLICATE),
+    (Status.ASSIGNED, Status.VERIFIED),
+    (Status.ASSIGNED, Status.REJECTED),
+    (Status.ASSIGNED, Status.DUPLICATE),
+    (Status.VERIFIED, Status.RESOLVED),
+    (Status.RESOLVED, Status.CLOSED),
+    (Status.RESOLVED, Status.REOPENED),
+    (Status.REOPENED, Status.VERIFIED),
+}
+# Nothing goes back to SUBMITTED, so there is no method to try that with.
+REFUSED = sorted(
+    (current, target)
+    for current in Status
+    for target in Status
+    if (current, target) not in ALLOWED and target is not Status.SUBMITTED
+)
+
+# How to make each change, with what the change should leave behind.
+MOVES: dict[Status, Callable[[Petition, datetime], None]] = {
+    Status.ASSIGNED: lambda p, at: p.assign(
+        grid=GRID,
+        assignee_id="worker-7",
+        deadline=at + timedelta(hours=4),
+        category="streetlight",
+        actor=DISPATCH,
+        at=at,
+    ),
+    Status.VERIFIED: lambda p, at: p.verify(actor=WORKER, at=at, deadline=at + timedelta(days=3)),
+    Status.RESOLVED: lambda p, at: p.resolve(note="lamp replaced", actor=WORKER, at=at),
+    Status.CLOSED: lambda p, at: p.close(actor=RESIDENT, at=at, note="satisfied"),
+    Status.REOPENED: lambda p, at: p.reopen(actor=RESIDENT, at=at, note="still dark"),
+    Status.REJECTED: lambda p, at: p.reject(reason="outside the city", actor=DISPATCH, at=at),
+    Status.DUPLICATE: lambda p, at: p.mark_duplicate(survivor_id="other", actor=WORKER, at=at),
+}
+
+# A way to reach each status from SUBMITTED.
+PATHS: dict[Status, list[Status]] = {
+    Status.SUBMITTED: [],
+    Status.ASSIGNED: [Status.ASSIGNED],
+    Status.VERIFIED: [Status.ASSIGNED, Status.VERIFIED],
+    Status.RESOLVED: [Status.ASSIGNED, Status.VERIFIED, Status.RESOLVED],
+    Status.CLOSED: [Status.ASSIGNED, Status.VERIFIED, Status.RESOLVED, Status.CLOSED],
+    Status.REOPENED: [Status.ASSIGNED, Status.VERIFIED, Status.RESOLVED, Status.REOPENED],
+    Status.REJECTED: [Status.REJECTED],
+    Status.DUPLICATE: [Status.DUPLICATE],
+}
+
+
+def submitted(category: str | None = None) -> Petition:
+    return Petition.submit(
+        petition_id="p-1",
+        submission=Submission(
+            "路灯不亮", "the lamp at gate 3 is out", GeoPoint(39.9, 116.4), category
+        ),
+        reporter=RESIDENT,
+        source=Source.RESIDENT,
+        at=T0,
+    )
+
+
+def petition_in(status: Status) -> Petition:
+    petition = submitted()
+    for step, target in enumerate(PATHS[status], start=1):
+        MOVES[target](petition, T0 + timedelta(minutes=step))
+    petition.new_history.clear()
+    petition.events.clear()
+    assert petition.status is status
+    return petition
+
+
+def test_the_transition_table_is_the_designed_one() -> None:
+    table = {(current, target) for current, targets in TRANSITIONS.items() for target in targets}
+    assert table == ALLOWED
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
+def test_every_allowed_transition_changes_state_and_records_it(
+    current: Status, target: Status
+) -> None:
+    petition = petition_in(current)
+    at = T0 + timedelta(hours=1)
+
+    MOVES[target](petition, at)
+
+    assert petition.status is target
+    assert petition.updated_at == at
+    [entry] = petition.new_history
+    assert (entry.from_status, entry.to_status, entry.at) == (current, target, at)
+    [event] = petition.events
+    assert isinstance(event, PetitionStatusChanged)
+    assert (event.petition_id, event.from_status, event.to_status) == ("p-1", current, target)
+    assert event.actor == entry.actor and event.note == entry.note
+
+
+@pytest.mark.parametrize(("current", "target"), REFUSED)
+def test_other_transitions_are_refused_naming_the_current_state(
+    current: Status, target: Status
+) -> None:
+    petition = petition_in(current)
+
+    with pytest.raises(TransitionRefused) as refused:
+        MOVES[target](petition, T0 + timedelta(hours=1))
+
+    assert isinstance(refused.value, FailedPrecondition)
+    assert f"is {current.value}" in refused.value.message
+    assert petition.status is current
+    assert petition.new_history == [] and petition.events == []
+
+
+def test_submitting_records_the_first_history_entry_and_the_submitted_event() -> None:
+    petition = submitted(category="streetlight")
+
+    assert petition.status is Status.SUBMITTED
+    [entry] = petition.new_history
+    assert (entry.from_status, entry.to_status, entry.actor) == (None, Status.SUBMITTED, RESIDENT)
+    [event] = petition.events
+    assert isinstance(event, PetitionSubmitted)
+    assert (event.petition_id, event.reporter_id, event.category) == (
+        "p-1",
+        "resident-1",
+        "streetlight",
+    )
+
+
+def test_assignment_keeps_routing_facts_and_the_reporters_category_when_dispatch_has_none() -> None:
+    petition = submitted(category="streetlight")
+    deadline = T0 + timedelta(hours=4)
+
+    petition.assign(
+        grid=GRID, assignee_id="w", deadline=deadline, category=None, actor=DISPATCH, at=T0
+    )
+
+    assert (petition.grid, petition.assignee_id, petition.deadline) == (GRID, "w", deadline)
+    assert petition.category == "streetlight"
+
+
+def test_a_bad_assignment_names_each_bad_field_and_changes_nothing() -> None:
+    petition = submitted()
+
+    with pytest.raises(InvalidArgument) as bad:
+        petition.assign(
+            grid=GridRef("", 3, (), 1),
+            assignee_id="",
+            deadline=datetime(2026, 11, 28, 10, 0),  # no offset
+            category=None,
+            actor=DISPATCH,
+            at=T0,
+        )
+
+    assert {v.field for v in bad.value.violations} == {"grid", "assignee_id", "deadline"}
+    assert petition.status is Status.SUBMITTED and petition.grid is None
+    assert len(petition.new_history) == 1  # only the submission
+
+
+def test_rejection_needs_a_reason_and_shows_it() -> None:
+    petition = submitted()
+    with pytest.raises(InvalidArgument) as bad:
+        petition.reject(reason="  ", actor=DISPATCH, at=T0)
+    assert [v.field for v in bad.value.violations] == ["reason"]
+
+    petition.reject(reason="outside every grid", actor=DISPATCH, at=T0)
+    assert petition.reject_reason == "outside every grid"
+    assert petition.new_history[-1].note == "outside every grid"
+
+
+def test_a_petition_cannot_be_merged_into_itself() -> None:
+    petition = submitted()
+    with pytest.raises(InvalidArgument) as bad:
+        petition.mark_duplicate(survivor_id="p-1", actor=WORKER, at=T0)
+    assert [v.field for v in bad.value.violations] == ["survivor_id"]
+
+
+def test_final_states_say_they_are_final() -> None:
+    petition = petition_in(Status.CLOSED)
+    with pytest.raises(TransitionRefused, match="CLOSED is final"):
+        petition.reopen(actor=RESIDENT, at=T0)
