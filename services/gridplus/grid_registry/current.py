@@ -9,6 +9,7 @@ import threading
 from sqlalchemy.exc import SQLAlchemyError
 
 from gridplus.grid_registry import handlers, metrics
+from gridplus.grid_registry.domain.grids import MAX_LEVEL, MIN_LEVEL
 from gridplus.grid_registry.handlers import GridSetSnapshot
 from gridplus.grid_registry.storage import repository
 from gridplus.kit.db import SessionFactory, transaction
@@ -79,5 +80,5 @@ class CurrentGridSet:
 
 def _observe(snapshot: GridSetSnapshot) -> None:
     metrics.GRID_SET_VERSION.set(snapshot.version)
-    for level in (1, 2, 3):
+    for level in range(MIN_LEVEL, MAX_LEVEL + 1):
         metrics.GRIDS.labels(str(level)).set(len(snapshot.grids.at_level(level)))
