@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -100,6 +101,26 @@ def test_an_idempotency_key_replays_the_first_answer_and_stores_once(
     )
 
 
+def test_concurrent_retries_with_one_key_store_one_petition(
+    client: FlaskClient, store: Store
+) -> None:
+    app = client.application
+    answers: list[TestResponse] = []
+
+    def retry() -> None:
+        answers.append(submit(app.test_client(), key="flaky-network"))
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.get_json()["id"] for a in answers}) == 1
+    assert store.petition_count() == 1
+
+
 def test_reusing_a_key_for_another_body_is_refused(client: FlaskClient, store: Store) -> None:
     submit(client, key="retry-2")
 
@@ -136,6 +157,11 @@ def test_malformed_json_and_wrong_content_type_are_named(client: FlaskClient) ->
 
     form = client.post("/api/v1/petitions", data={"title": "x"}, headers=headers)
     assert_problem(form, 415)
+
+    huge = client.post(
+        "/api/v1/petitions", json={**BODY, "description": "x" * 70_000}, headers=headers
+    )
+    assert_problem(huge, 413)
 
 
 def test_authentication_and_roles(client: FlaskClient) -> None:
