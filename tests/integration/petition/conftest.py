@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from flask.testing import FlaskClient
@@ -24,7 +25,7 @@ from gridplus.kit.db import (
     create_session_factory,
     transaction,
 )
-from gridplus.kit.events import Event, parse_payload
+from gridplus.kit.events import Event
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages
@@ -38,6 +39,7 @@ from tests.conftest import JWT_SECRET
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services/gridplus/petition/storage/alembic"
 JWT = JwtSettings(JWT_SECRET, "gridplus")
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+M = TypeVar("M", bound=Message)
 
 
 def token(subject: str, role: Role = Role.RESIDENT) -> str:
@@ -58,7 +60,7 @@ class Store:
     def wake(self) -> None:
         self.wakes.append(1)
 
-    def events(self, payload_type: type[Message]) -> list[Message]:
+    def events(self, payload_type: type[M]) -> list[M]:
         """Payloads of this type written to the outbox, oldest first."""
         name = payload_type.DESCRIPTOR.full_name
         with transaction(self.sessions) as session:
@@ -67,10 +69,10 @@ class Store:
                 .where(outbox_messages.c.ce_type == name)
                 .order_by(outbox_messages.c.id)
             ).all()
-        return [parse_payload(name, row.payload) for row in rows]
+        return [payload_type.FromString(row.payload) for row in rows]
 
     def status_changes(self) -> list[events_pb2.PetitionStatusChanged]:
-        return self.events(events_pb2.PetitionStatusChanged)  # type: ignore[return-value]
+        return self.events(events_pb2.PetitionStatusChanged)
 
     def petition_count(self) -> int:
         with transaction(self.sessions) as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import grpc
 import pytest
@@ -123,7 +124,7 @@ def test_list_filters_by_status_and_grid_subtree_and_pages(stub, store: Store) -
     for petition_id in ids[:3]:
         deliver(store, assigned(petition_id, T0 + timedelta(days=1)), petition_id)
 
-    def listed(**filters: object) -> list[str]:
+    def listed(**filters: Any) -> list[str]:
         seen, token_ = [], ""
         while True:
             page = stub.ListPetitions(

@@ -71,7 +71,7 @@ def _coordinate_problem(value: object, bound: int) -> str | None:
     # bool is an int in Python, but `true` is not a coordinate.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "must be a number"
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return "must be a finite number"
     if not -bound <= value <= bound:
         return f"must be between {-bound} and {bound}"
