@@ -91,6 +91,12 @@ class LocalStack:
         env.update(self.extra_env)
         return env
 
+    def service_env(self, package: str) -> dict[str, str]:
+        env = self.env()
+        # One replica per service here: a restarted process reclaims its partitions at once.
+        env["GRIDPLUS_KAFKA_GROUP_INSTANCE_ID"] = f"{package}-local"
+        return env
+
     def _credentials(self) -> dict:
         """Development credentials: a random secret and a token per role, kept in var/."""
         path = self.var_dir / "dev-credentials.json"
@@ -132,7 +138,7 @@ class LocalStack:
         with open(logs / f"{package}.log", "ab") as log:
             self.processes[package] = subprocess.Popen(
                 [sys.executable, "-m", f"gridplus.{package}", "serve"],
-                env=self.env(),
+                env=self.service_env(package),
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,

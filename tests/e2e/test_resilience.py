@@ -52,7 +52,7 @@ def assignment_event_ids(stack: LocalStack, petition_ids: set[str]) -> Counter[s
     for record in consumer:
         headers = dict(record.headers)
         key = record.key.decode()
-        if key in petition_ids and headers["ce_type"].endswith("PetitionAssigned"):
+        if key in petition_ids and headers["ce_type"].endswith(b"PetitionAssigned"):
             seen.setdefault(key, set()).add(headers["ce_id"].decode())
     consumer.close()
     return Counter({key: len(ids) for key, ids in seen.items()})

@@ -68,7 +68,7 @@ class PetitionRouter:
         lat, lon = petition.location
         grid = self._directory.locate(lat, lon)
         if grid is None:
-            why = f"point ({lat:.6f}, {lon:.6f}) lies outside every grid"
+            why = f"out of jurisdiction: point ({lat:.6f}, {lon:.6f}) lies outside every grid"
             return self._fail(session, petition, OUT_OF_JURISDICTION, why)
         members = self._directory.members(grid.code)
         classification = categories.categorise(

@@ -92,6 +92,9 @@ class KafkaSettings:
     ssl_cafile: str | None
     topic_partitions: int
     replication_factor: int
+    # Static group membership: a consumer restarted under the same id takes its partitions back
+    # at once instead of waiting for the group to notice the old one died.
+    group_instance_id: str | None = None
 
     @classmethod
     def from_env(cls, env: Env) -> KafkaSettings:
@@ -115,6 +118,7 @@ class KafkaSettings:
             ssl_cafile=env.optional("GRIDPLUS_KAFKA_SSL_CAFILE"),
             topic_partitions=env.integer("GRIDPLUS_KAFKA_TOPIC_PARTITIONS", 6, minimum=1),
             replication_factor=env.integer("GRIDPLUS_KAFKA_REPLICATION_FACTOR", 1, minimum=1),
+            group_instance_id=env.optional("GRIDPLUS_KAFKA_GROUP_INSTANCE_ID"),
         )
 
 

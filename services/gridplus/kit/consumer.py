@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, select
@@ -100,15 +101,27 @@ class EventConsumer:
             return
         try:
             while not stop.is_set():
-                batches = consumer.poll(timeout_ms=200)
-                for partition, records in batches.items():
-                    if not self._consume_partition(consumer, partition, records, stop):
-                        return
-                self._record_lag(consumer)
+                try:
+                    self._poll_once(consumer, stop)
+                except CommitFailedError:
+                    # The group rebalanced under us: whatever was applied but not committed is
+                    # redelivered to the partition's new owner and skipped there as a duplicate.
+                    log.warning("offset commit refused after a rebalance; events are redelivered")
+                except KafkaError as exc:
+                    # The broker is away: kafka-python reconnects by itself; wait and poll again.
+                    log.warning("broker unavailable to the consumer", extra={"error": repr(exc)})
+                    stop.wait(1.0)
         finally:
             consumer.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=5)
+
+    def _poll_once(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        batches = consumer.poll(timeout_ms=200)
+        for partition, records in batches.items():
+            if not self._consume_partition(consumer, partition, records, stop):
+                return
+        self._record_lag(consumer)
 
     def _connect(self, stop: threading.Event) -> KafkaConsumer | None:
         backoff = 0.5

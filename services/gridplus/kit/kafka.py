@@ -52,6 +52,7 @@ def create_consumer(settings: KafkaSettings, group_id: str, client_id: str) -> K
         heartbeat_interval_ms=1500,
         max_poll_records=200,
         max_poll_interval_ms=300000,
+        group_instance_id=settings.group_instance_id,
     )
 
 

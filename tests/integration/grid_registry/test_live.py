@@ -25,7 +25,7 @@ from tests.integration.grid_registry.registry import (
 
 pytestmark = pytest.mark.integration
 
-VISIBLE_WITHIN_SECONDS = 2.0
+VISIBLE_WITHIN_SECONDS = 5.0
 
 
 def locate_times_square(registry: Running) -> grid_pb2.LocateGridResponse:
