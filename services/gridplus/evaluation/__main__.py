@@ -17,7 +17,7 @@ def main() -> None:
         area="evaluation",
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
-    servicer = EvaluationServicer(app.sessions)
+    servicer = EvaluationServicer(app.sessions, app.clock)
     app.grpc_api(
         lambda server: evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
             servicer, server

@@ -20,6 +20,7 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.evaluation.api.grpc import POLICY, SERVICE_NAME, EvaluationServicer
 from gridplus.evaluation.messaging.consumers import HANDLERS
 from gridplus.kit.auth import Role, mint_token
+from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import (
     SessionFactory,
@@ -54,7 +55,7 @@ def evaluation(database_url: str) -> Iterator[Evaluation]:
     engine = create_database_engine(database_url)
     migrate(engine, MIGRATIONS)
     sessions = create_session_factory(engine)
-    servicer = EvaluationServicer(sessions)
+    servicer = EvaluationServicer(sessions, SystemClock())
 
     def register(server: grpc.Server) -> None:
         evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(servicer, server)

@@ -10,6 +10,7 @@ from gridplus.api.evaluation.v1 import evaluation_pb2, evaluation_pb2_grpc
 from gridplus.evaluation import handlers
 from gridplus.evaluation.domain.scorecard import CITY, Measure, Subject, SubjectKind
 from gridplus.kit.auth import STAFF_ROLES
+from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.interceptors import AuthPolicy, service_policy
@@ -27,13 +28,14 @@ _KINDS = {
 
 
 class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
         self._sessions = sessions
+        self._clock = clock
 
     def GetScorecard(
         self, request: evaluation_pb2.GetScorecardRequest, context: grpc.ServicerContext
     ) -> evaluation_pb2.GetScorecardResponse:
-        subject, start, end = _scorecard_query(request)
+        subject, start, end = _scorecard_query(request, today=self._clock.now().date())
         with transaction(self._sessions) as session:
             card = handlers.get_scorecard(session, subject=subject, start=start, end=end)
         response = evaluation_pb2.GetScorecardResponse()
@@ -51,14 +53,15 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
         return response
 
 
-def _scorecard_query(request: evaluation_pb2.GetScorecardRequest) -> tuple[Subject, date, date]:
+def _scorecard_query(
+    request: evaluation_pb2.GetScorecardRequest, *, today: date
+) -> tuple[Subject, date, date]:
     kind = _KINDS.get(request.kind)
     if kind is None:
         raise InvalidArgument.single("kind", "choose WORKER, GRID, DEPARTMENT or CITY")
     subject_id = CITY if kind is SubjectKind.CITY else request.subject_id
     if not subject_id:
         raise InvalidArgument.single("subject_id", "required for this kind")
-    today = datetime.now(UTC).date()
     start = request.start_time.ToDatetime().date() if request.HasField("start_time") else date.min
     end = (
         request.end_time.ToDatetime().date()
