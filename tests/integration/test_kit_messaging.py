@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import KafkaSettings
 from gridplus.kit.consumer import EventConsumer, RetryPolicy, handler_table
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
+from gridplus.kit.dlq import replay
 from gridplus.kit.events import Event, encode_headers
 from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
 from gridplus.kit.migrations import migrate
@@ -195,3 +196,56 @@ def test_poison_event_goes_to_the_dead_letter_topic_after_bounded_retries(
     assert b"cannot apply this event" in by_error[0]["x-gridplus-error"]
     assert b"missing CloudEvents headers" in by_error[1]["x-gridplus-error"]
     assert count_effects(sessions) == 0
+
+
+def test_a_dead_letter_replayed_after_the_fix_is_applied_once(broker: Broker, store) -> None:
+    engine, sessions = store
+    settings = kafka(broker)
+    topic = f"test.{uuid.uuid4().hex[:8]}.events.v1"
+    ensure_topics(settings, [topic, f"{topic}.dlq"])
+    broken = threading.Event()
+    broken.set()
+
+    def apply(session: Session, event: Event) -> None:
+        if broken.is_set():
+            raise ValueError("a bug in this version")
+        session.execute(effects.insert().values(petition_id=event.payload.petition_id))
+
+    outbox = Outbox(topic=topic, source="/gridplus/test", clock=SystemClock())
+    with transaction(sessions) as session:
+        outbox.add(session, submitted("p-dead"), key="p-dead")
+    relay = OutboxRelay(engine, sessions, lambda: create_producer(settings, "relay"), SystemClock())
+    assert relay.publish_pending() == 1
+    name = f"test-{uuid.uuid4().hex[:6]}"
+    consumer = EventConsumer(
+        name=name,
+        topics=[topic],
+        handlers=handler_table((events_pb2.PetitionSubmitted, apply)),
+        sessions=sessions,
+        consumer_factory=lambda: create_consumer(settings, name, "test"),
+        producer_factory=lambda: create_producer(settings, "test-dlq"),
+        clock=SystemClock(),
+        retry=RetryPolicy(max_attempts=2, first_backoff_seconds=0.01),
+    )
+    stop = threading.Event()
+    thread = run_in_thread(consumer.run, stop)
+    try:
+        wait_until(lambda: end_offset(broker, f"{topic}.dlq") == 1)
+        broken.clear()  # the fix is deployed
+        dlq_reader = create_consumer(settings, f"{name}-replay", "replay", consumer_timeout_ms=3000)
+        dlq_reader.subscribe([f"{topic}.dlq"])
+        replayed = replay(dlq_reader, create_producer(settings, "replay"), topic, only_group=name)
+        dlq_reader.close()
+        assert replayed == 1
+        wait_until(lambda: count_effects(sessions) == 1)
+    finally:
+        stop.set()
+        thread.join(15)
+
+
+def end_offset(broker: Broker, topic: str) -> int:
+    reader = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+    partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+    total = sum(reader.end_offsets(partitions).values()) if partitions else 0
+    reader.close()
+    return int(total)

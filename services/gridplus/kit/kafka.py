@@ -40,8 +40,10 @@ def create_producer(settings: KafkaSettings, client_id: str) -> KafkaProducer:
     )
 
 
-def create_consumer(settings: KafkaSettings, group_id: str, client_id: str) -> KafkaConsumer:
-    return KafkaConsumer(
+def create_consumer(
+    settings: KafkaSettings, group_id: str, client_id: str, **overrides: Any
+) -> KafkaConsumer:
+    options: dict[str, Any] = dict(
         **_common(settings),
         group_id=group_id,
         client_id=client_id,
@@ -54,6 +56,8 @@ def create_consumer(settings: KafkaSettings, group_id: str, client_id: str) -> K
         max_poll_interval_ms=300000,
         group_instance_id=settings.group_instance_id,
     )
+    options.update(overrides)
+    return KafkaConsumer(**options)
 
 
 def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
