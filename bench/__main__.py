@@ -38,14 +38,15 @@ def main() -> None:
         try:
             pids = {name: process.pid for name, process in stack.processes.items()}
             idle = {name: memory.rss_mb(pid) for name, pid in pids.items()}
+            # Raw rates first, while the services idle, so the path's load does not skew them.
+            produce, consume = raw.broker_rates(f"127.0.0.1:{ports.broker}")
+            inserts = raw.database_insert_rate(Path(tmp))
             points = locate.sample_points(200)
             path.run_load(stack, points, petitions=200, concurrency=args.concurrency)  # warm-up
             with memory.PeakSampler(pids) as sampler:
                 result = path.run_load(stack, points, args.petitions, args.concurrency)
             print("== whole path (5 processes, SQLite, local broker) ==")
             print(path.summary(result))
-            produce, consume = raw.broker_rates(f"127.0.0.1:{ports.broker}")
-            inserts = raw.database_insert_rate(Path(tmp))
         finally:
             stack.stop()
 

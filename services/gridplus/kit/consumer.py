@@ -50,6 +50,10 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, grpc.RpcError) and error.code() in _TRANSIENT_GRPC  # type: ignore[attr-defined]
 
 
+_MIN_IDLE_SECONDS = 0.005
+_MAX_IDLE_SECONDS = 0.1
+
+
 class _Stopping(Exception):
     """Shutdown arrived while an event was being retried: leave it for the next owner."""
 
@@ -94,6 +98,7 @@ class EventConsumer:
         self._clock = clock
         self._retry = retry or RetryPolicy()
         self._after_commit = after_commit or (lambda: None)
+        self._idle_seconds = 0.0
 
     def run(self, stop: threading.Event) -> None:
         consumer = self._connect(stop)
@@ -117,7 +122,19 @@ class EventConsumer:
                 self._dlq_producer.close(timeout=5)
 
     def _poll_once(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
-        batches = consumer.poll(timeout_ms=200)
+        # poll(0) and our own growing pause when idle, instead of a blocking poll: a broker that
+        # answers an empty fetch at once instead of holding it for fetch_max_wait_ms (noida-db,
+        # the development broker, does) would otherwise keep the client spinning a whole core.
+        # Against Apache Kafka this changes nothing: one fetch per partition is in flight anyway.
+        # Joining the group needs a blocking poll; once partitions are assigned, poll(0) suffices.
+        batches = consumer.poll(timeout_ms=0 if consumer.assignment() else 200)
+        if not batches:
+            self._idle_seconds = min(
+                _MAX_IDLE_SECONDS, max(_MIN_IDLE_SECONDS, self._idle_seconds * 2)
+            )
+            stop.wait(self._idle_seconds)
+            return
+        self._idle_seconds = 0.0
         for partition, records in batches.items():
             if not self._consume_partition(consumer, partition, records, stop):
                 return

@@ -98,7 +98,7 @@ class OutboxRelay:
         clock: Clock,
         *,
         batch_size: int = 500,
-        poll_seconds: float = 0.05,
+        poll_seconds: float = 0.5,
         max_backoff_seconds: float = 5.0,
     ) -> None:
         self._sessions = sessions
