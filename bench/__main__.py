@@ -19,7 +19,7 @@ from tools.stack import START_ORDER, LocalStack, Ports
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--petitions", type=int, default=3000)
+    parser.add_argument("--petitions", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
@@ -46,7 +46,12 @@ def main() -> None:
             with memory.PeakSampler(pids) as sampler:
                 result = path.run_load(stack, points, args.petitions, args.concurrency)
             print("== whole path (5 processes, SQLite, local broker) ==")
-            print(path.summary(result))
+            print("closed loop, as fast as the clients go:", path.summary(result))
+            paced_rate = max(1.0, round(result.rate * 0.5))
+            paced = path.run_load(
+                stack, points, int(paced_rate * 20), args.concurrency, rate=paced_rate
+            )
+            print(f"open loop at {paced_rate:.0f}/s (half that):", path.summary(paced))
         finally:
             stack.stop()
 

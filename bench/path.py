@@ -71,28 +71,36 @@ class AssignmentListener:
 
 
 def run_load(
-    stack: LocalStack, points: list[tuple[float, float]], petitions: int, concurrency: int
+    stack: LocalStack,
+    points: list[tuple[float, float]],
+    petitions: int,
+    concurrency: int,
+    rate: float | None = None,
 ) -> PathResult:
+    """Submit `petitions` from `concurrency` clients: as fast as they go (closed loop), or
+    paced at `rate` per second (open loop, for latency below saturation)."""
     listener = AssignmentListener(f"127.0.0.1:{stack.ports.broker}")
-    session_headers = {"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"}
+    headers = {"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"}
     submitted_at: dict[str, float] = {}
     local = threading.local()
+    started = time.perf_counter()
 
     def submit(n: int) -> None:
+        if rate is not None:
+            time.sleep(max(0.0, started + n / rate - time.perf_counter()))
         if not hasattr(local, "http"):
             local.http = requests.Session()
         lat, lon = points[n % len(points)]
-        started = time.perf_counter()
+        sent = time.perf_counter()
         response = local.http.post(
             f"{stack.http_url}/api/v1/petitions",
             json={"title": f"bench {n}", "description": "路灯不亮", "lat": lat, "lon": lon},
-            headers=session_headers,
+            headers=headers,
             timeout=30,
         )
         response.raise_for_status()
-        submitted_at[response.json()["id"]] = started
+        submitted_at[response.json()["id"]] = sent
 
-    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(submit, range(petitions)))
     deadline = time.monotonic() + 120

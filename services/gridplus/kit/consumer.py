@@ -50,8 +50,8 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, grpc.RpcError) and error.code() in _TRANSIENT_GRPC  # type: ignore[attr-defined]
 
 
-_MIN_IDLE_SECONDS = 0.005
-_MAX_IDLE_SECONDS = 0.1
+_MIN_IDLE_SECONDS = 0.05
+_MAX_IDLE_SECONDS = 0.2
 
 
 class _Stopping(Exception):
