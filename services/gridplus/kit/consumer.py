@@ -54,6 +54,16 @@ _MIN_IDLE_SECONDS = 0.05
 _MAX_IDLE_SECONDS = 0.2
 
 
+def _group_needs_work(consumer: KafkaConsumer) -> bool:
+    """Joining, rejoining or finding the coordinator only completes inside a blocking poll."""
+    coordinator = getattr(consumer, "_coordinator", None)  # kafka-python 3.0 internals, pinned
+    if coordinator is None:
+        return not consumer.assignment()
+    return bool(
+        not consumer.assignment() or coordinator.coordinator_unknown() or coordinator.need_rejoin()
+    )
+
+
 class _Stopping(Exception):
     """Shutdown arrived while an event was being retried: leave it for the next owner."""
 
@@ -126,8 +136,7 @@ class EventConsumer:
         # answers an empty fetch at once instead of holding it for fetch_max_wait_ms (noida-db,
         # the development broker, does) would otherwise keep the client spinning a whole core.
         # Against Apache Kafka this changes nothing: one fetch per partition is in flight anyway.
-        # Joining the group needs a blocking poll; once partitions are assigned, poll(0) suffices.
-        batches = consumer.poll(timeout_ms=0 if consumer.assignment() else 200)
+        batches = consumer.poll(timeout_ms=500 if _group_needs_work(consumer) else 0)
         if not batches:
             self._idle_seconds = min(
                 _MAX_IDLE_SECONDS, max(_MIN_IDLE_SECONDS, self._idle_seconds * 2)
