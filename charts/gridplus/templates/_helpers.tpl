@@ -147,6 +147,8 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- $_ := set $env "OTEL_SERVICE_NAME" .name }}
 {{- $_ := set $env "GRIDPLUS_VAR_DIR" "/app/var" }}
 {{- $_ := set $env "GRIDPLUS_SHUTDOWN_GRACE_SECONDS" $cfg.shutdownGraceSeconds }}
+{{- /* Migrations run before the pods start: a hook Job (PostgreSQL) or an init container (SQLite). */}}
+{{- $_ := set $env "GRIDPLUS_MIGRATE_ON_START" "false" }}
 {{- $env = mergeOverwrite $env $cfg.env }}
 {{- range $name, $value := $env }}
 - name: {{ $name }}
