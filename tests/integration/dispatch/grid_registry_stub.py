@@ -18,6 +18,7 @@ from gridplus.kit.config import JwtSettings
 from gridplus.kit.errors import NotFound
 from gridplus.kit.grpc_server import GrpcServer
 from gridplus.kit.interceptors import service_policy
+from tests.support.grpc import start_server
 
 GRID_SET_VERSION = 1
 
@@ -112,22 +113,18 @@ class StubGridRegistry:
 
     def start(self) -> StubGridRegistry:
         name = grid_pb2.DESCRIPTOR.services_by_name["GridRegistryService"].full_name
-        self._server = GrpcServer(
-            port=self.port,
-            jwt=self._jwt,
-            policy=service_policy(
+        self._server = start_server(
+            lambda server: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(
+                self.servicer, server
+            ),
+            name,
+            service_policy(
                 name,
                 {"LocateGrid": frozenset({Role.SERVICE}), "ListMembers": frozenset({Role.SERVICE})},
             ),
-            registrations=[
-                lambda server: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(
-                    self.servicer, server
-                )
-            ],
-            service_names=[name],
-            host="127.0.0.1",
+            jwt=self._jwt,
+            port=self.port,
         )
-        self._server.start()
         return self
 
     def stop(self) -> None:

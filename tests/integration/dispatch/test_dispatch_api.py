@@ -21,14 +21,14 @@ from gridplus.dispatch.handlers import PetitionRouter, PetitionToRoute
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings
-from gridplus.kit.db import create_database_engine, create_session_factory, transaction
+from gridplus.kit.db import transaction
 from gridplus.kit.events import parse_payload
-from gridplus.kit.grpc_server import GrpcServer
-from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages
 from tests.conftest import JWT_SECRET
 from tests.integration.dispatch.grid_registry_stub import OUTSIDE, FakeGridDirectory, square
+from tests.support.grpc import serving
+from tests.support.store import migrated_store
 
 pytestmark = pytest.mark.integration
 
@@ -65,9 +65,6 @@ ADMIN = auth(Role.ADMIN, "admin-1")
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[Api]:
-    engine = create_database_engine(database_url)
-    migrate(engine, MIGRATIONS)
-    sessions = create_session_factory(engine)
     clock = ManualClock(T0)
     router = PetitionRouter(
         directory=FakeGridDirectory(),
@@ -76,23 +73,15 @@ def api(database_url: str) -> Iterator[Api]:
         ),
         clock=clock,
     )
-    servicer = DispatchServicer(sessions)
-    server = GrpcServer(
-        port=0,
-        jwt=JWT,
-        policy=POLICY,
-        registrations=[
-            lambda s: dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, s)
-        ],
-        service_names=[SERVICE_NAME],
-        host="127.0.0.1",
-    )
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-    yield Api(dispatch_pb2_grpc.DispatchServiceStub(channel), sessions, router, clock)
-    channel.close()
-    server.stop(0).wait(5)
-    engine.dispose()
+    with migrated_store(database_url, MIGRATIONS) as store:
+        servicer = DispatchServicer(store.sessions)
+
+        def register(server: grpc.Server) -> None:
+            dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, server)
+
+        with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
+            stub = dispatch_pb2_grpc.DispatchServiceStub(channel)
+            yield Api(stub, store.sessions, router, clock)
 
 
 def test_get_assignment_shows_grid_assignee_deadline_and_reasons(api: Api) -> None:

@@ -22,16 +22,11 @@ from gridplus.evaluation.messaging.consumers import HANDLERS
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import JwtSettings
-from gridplus.kit.db import (
-    SessionFactory,
-    create_database_engine,
-    create_session_factory,
-    transaction,
-)
+from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.events import Event
-from gridplus.kit.grpc_server import GrpcServer
-from gridplus.kit.migrations import migrate
 from tests.conftest import JWT_SECRET
+from tests.support.grpc import serving
+from tests.support.store import migrated_store
 
 pytestmark = pytest.mark.integration
 
@@ -52,31 +47,14 @@ class Evaluation:
 
 @pytest.fixture
 def evaluation(database_url: str) -> Iterator[Evaluation]:
-    engine = create_database_engine(database_url)
-    migrate(engine, MIGRATIONS)
-    sessions = create_session_factory(engine)
-    servicer = EvaluationServicer(sessions, SystemClock())
+    with migrated_store(database_url, MIGRATIONS) as store:
+        servicer = EvaluationServicer(store.sessions, SystemClock())
 
-    def register(server: grpc.Server) -> None:
-        evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(servicer, server)
+        def register(server: grpc.Server) -> None:
+            evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(servicer, server)
 
-    server = GrpcServer(
-        port=0,
-        host="127.0.0.1",
-        jwt=JWT,
-        policy=POLICY,
-        registrations=[register],
-        service_names=[SERVICE_NAME],
-        max_workers=4,
-    )
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-    try:
-        yield Evaluation(sessions, evaluation_pb2_grpc.EvaluationServiceStub(channel))
-    finally:
-        channel.close()
-        server.stop(0).wait(5)
-        engine.dispose()
+        with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
+            yield Evaluation(store.sessions, evaluation_pb2_grpc.EvaluationServiceStub(channel))
 
 
 def stamp(at: datetime) -> Timestamp:

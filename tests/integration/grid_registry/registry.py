@@ -19,9 +19,8 @@ from gridplus.grid_registry.current import CurrentGridSet
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory
-from gridplus.kit.grpc_server import GrpcServer
 from tests.conftest import JWT_SECRET
-from tests.support.ports import free_port
+from tests.support.grpc import serving
 
 ROOT = Path(__file__).resolve().parents[3]
 JWT = JwtSettings(JWT_SECRET, "gridplus")
@@ -53,29 +52,19 @@ def running_registry(sessions: SessionFactory, *, poll_seconds: float) -> Iterat
     """The servicer in a real GrpcServer on a free port, with its refresh loop running."""
     current = CurrentGridSet(sessions, poll_seconds=poll_seconds)
     servicer = GridRegistryServicer(current, sessions)
-    server = GrpcServer(
-        port=free_port(),
-        jwt=JWT,
-        policy=POLICY,
-        registrations=[
-            lambda s: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, s)
-        ],
-        service_names=[SERVICE_NAME],
-        host="127.0.0.1",
-    )
-    server.start()
+
+    def register(server: grpc.Server) -> None:
+        grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, server)
+
     stop = threading.Event()
     loop = threading.Thread(target=current.run, args=(stop,), daemon=True)
-    loop.start()
-    server.set_serving(True)
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-    try:
-        yield Running(grid_pb2_grpc.GridRegistryServiceStub(channel), sessions, current)
-    finally:
-        channel.close()
-        stop.set()
-        server.stop(1).wait(5)
-        loop.join(5)
+    with serving(register, SERVICE_NAME, POLICY, jwt=JWT, grace_seconds=1) as channel:
+        loop.start()
+        try:
+            yield Running(grid_pb2_grpc.GridRegistryServiceStub(channel), sessions, current)
+        finally:
+            stop.set()
+            loop.join(5)
 
 
 def service_env(database_url: str, **extra: str) -> dict[str, str]:

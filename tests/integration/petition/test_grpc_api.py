@@ -14,10 +14,9 @@ from grpc_status import rpc_status
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from gridplus.kit.auth import Role
-from gridplus.kit.grpc_server import GrpcServer
 from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from tests.integration.petition.conftest import JWT, T0, Store, assigned, deliver, token
-from tests.support.ports import free_port
+from tests.support.grpc import serving
 
 pytestmark = pytest.mark.integration
 
@@ -29,21 +28,12 @@ RESIDENT = [("authorization", f"Bearer {token('resident-a')}")]
 @pytest.fixture
 def stub(store: Store) -> Iterator[petition_pb2_grpc.PetitionServiceStub]:
     servicer = PetitionServicer(store.sessions, store.outbox, store.clock, wake=store.wake)
-    server = GrpcServer(
-        port=free_port(),
-        host="127.0.0.1",
-        jwt=JWT,
-        policy=POLICY,
-        registrations=[
-            lambda s: petition_pb2_grpc.add_PetitionServiceServicer_to_server(servicer, s)
-        ],
-        service_names=[SERVICE_NAME],
-    )
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-    yield petition_pb2_grpc.PetitionServiceStub(channel)
-    channel.close()
-    server.stop(0).wait(5)
+
+    def register(server: grpc.Server) -> None:
+        petition_pb2_grpc.add_PetitionServiceServicer_to_server(servicer, server)
+
+    with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
+        yield petition_pb2_grpc.PetitionServiceStub(channel)
 
 
 def request(request_id: str, title: str = "垃圾未清运") -> petition_pb2.SubmitPetitionRequest:
