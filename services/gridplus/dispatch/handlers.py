@@ -14,7 +14,7 @@ from gridplus.dispatch import convert, metrics
 from gridplus.dispatch.directory import GridDirectory
 from gridplus.dispatch.domain import categories, routing
 from gridplus.dispatch.domain.access import Visibility
-from gridplus.dispatch.domain.routing import Assignment
+from gridplus.dispatch.domain.routing import Assignment, GridPlace, Member
 from gridplus.dispatch.storage import repository
 from gridplus.dispatch.storage.repository import Cursor
 from gridplus.kit.clock import Clock
@@ -42,6 +42,15 @@ def _after_commit(session: Session, action: Callable[[], None]) -> None:
     event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a petition lies and who serves there: asked of grid-registry before the
+    transaction opens, so no database lock waits on the network."""
+
+    grid: GridPlace | None
+    members: tuple[Member, ...] = ()
+
+
 class PetitionRouter:
     """Routes a submitted petition to its level-3 grid and an assignee, exactly once."""
 
@@ -50,7 +59,17 @@ class PetitionRouter:
         self._outbox = outbox
         self._clock = clock
 
-    def route(self, session: Session, petition: PetitionToRoute) -> None:
+    def place(self, petition: PetitionToRoute) -> Placement:
+        if petition.location is None:
+            return Placement(grid=None)
+        grid = self._directory.locate(*petition.location)
+        if grid is None:
+            return Placement(grid=None)
+        return Placement(grid=grid, members=tuple(self._directory.members(grid.code)))
+
+    def route(
+        self, session: Session, petition: PetitionToRoute, placement: Placement | None = None
+    ) -> None:
         if not petition.petition_id:
             raise ValueError("PetitionSubmitted without a petition_id cannot be routed")
         if repository.exists(session, petition_id=petition.petition_id):
@@ -58,19 +77,19 @@ class PetitionRouter:
             log.info("petition already assigned", extra={"petition_id": petition.petition_id})
             return
         started = time.perf_counter()
-        outcome = self._route(session, petition)
+        outcome = self._route(session, petition, placement or self.place(petition))
         elapsed = time.perf_counter() - started
         _after_commit(session, lambda: metrics.ROUTING_SECONDS.labels(outcome).observe(elapsed))
 
-    def _route(self, session: Session, petition: PetitionToRoute) -> str:
+    def _route(self, session: Session, petition: PetitionToRoute, placement: Placement) -> str:
         if petition.location is None:
             return self._fail(session, petition, NO_LOCATION, "the petition has no location")
         lat, lon = petition.location
-        grid = self._directory.locate(lat, lon)
+        grid = placement.grid
         if grid is None:
             why = f"out of jurisdiction: point ({lat:.6f}, {lon:.6f}) lies outside every grid"
             return self._fail(session, petition, OUT_OF_JURISDICTION, why)
-        members = self._directory.members(grid.code)
+        members = list(placement.members)
         classification = categories.categorise(
             petition.category, petition.title, petition.description
         )

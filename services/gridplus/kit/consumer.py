@@ -35,7 +35,18 @@ from gridplus.kit.tracing import continued_from
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[Session, Event], None]
+
+@dataclass(frozen=True)
+class Prepared:
+    """A handler in two steps, for effects that need remote calls first (e.g. dispatch asking
+    grid-registry): `prepare` runs before the transaction opens, so no database lock is held
+    while waiting on the network; `apply` gets its result inside the transaction."""
+
+    prepare: Callable[[Event], Any]
+    apply: Callable[[Session, Event, Any], None]
+
+
+EventHandler = Callable[[Session, Event], None] | Prepared
 
 _TRANSIENT_GRPC = {
     grpc.StatusCode.UNAVAILABLE,
@@ -235,6 +246,11 @@ class EventConsumer:
                     raise _Stopping() from exc
 
     def _apply_once(self, handler: EventHandler, event: Event) -> str:
+        prepared: Any = None
+        if isinstance(handler, Prepared):
+            if self._already_processed(event.id):
+                return "duplicate"
+            prepared = handler.prepare(event)
         try:
             with transaction(self._sessions) as session:
                 seen = session.execute(
@@ -245,7 +261,10 @@ class EventConsumer:
                 ).first()
                 if seen is not None:
                     return "duplicate"
-                handler(session, event)
+                if isinstance(handler, Prepared):
+                    handler.apply(session, event, prepared)
+                else:
+                    handler(session, event)
                 session.execute(
                     insert(processed_events).values(
                         consumer=self.name, event_id=event.id, processed_at=self._clock.now()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
-from gridplus.dispatch.handlers import PetitionRouter, PetitionToRoute
-from gridplus.kit.consumer import EventHandler, handler_table
+from gridplus.dispatch.handlers import PetitionRouter, PetitionToRoute, Placement
+from gridplus.kit.consumer import EventHandler, Prepared, handler_table
 from gridplus.kit.events import Event
 
 
@@ -22,8 +22,10 @@ def petition_to_route(payload: events_pb2.PetitionSubmitted) -> PetitionToRoute:
 
 
 def handlers(router: PetitionRouter) -> dict[str, EventHandler]:
-    def on_petition_submitted(session: Session, event: Event) -> None:
-        payload: events_pb2.PetitionSubmitted = event.payload  # type: ignore[assignment]
-        router.route(session, petition_to_route(payload))
+    def place(event: Event) -> Placement:
+        return router.place(petition_to_route(event.payload))  # type: ignore[arg-type]
 
-    return handler_table((events_pb2.PetitionSubmitted, on_petition_submitted))
+    def route(session: Session, event: Event, placement: Placement) -> None:
+        router.route(session, petition_to_route(event.payload), placement)  # type: ignore[arg-type]
+
+    return handler_table((events_pb2.PetitionSubmitted, Prepared(prepare=place, apply=route)))
