@@ -43,8 +43,10 @@ def main() -> None:
             inserts = raw.database_insert_rate(Path(tmp))
             points = locate.sample_points(200)
             path.run_load(stack, points, petitions=200, concurrency=args.concurrency)  # warm-up
+            cpu_before = {name: memory.cpu_seconds(pid) for name, pid in pids.items()}
             with memory.PeakSampler(pids) as sampler:
                 result = path.run_load(stack, points, args.petitions, args.concurrency)
+            cpu_used = {n: memory.cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
             print("== whole path (5 processes, SQLite, local broker) ==")
             print("closed loop, as fast as the clients go:", path.summary(result))
             paced_rate = max(1.0, round(result.rate * 0.5))
@@ -62,9 +64,13 @@ def main() -> None:
         f"ratios: path/produce {result.rate / produce:.3f}, path/consume "
         f"{result.rate / consume:.3f}, path/db-insert {result.rate / inserts:.3f}"
     )
-    print("== resident memory (MB): idle → peak under load ==")
+    print("== per service: resident memory (MB) idle → peak; CPU per petition under load ==")
     for name in START_ORDER:
-        print(f"{name:>14}: {idle[name]:6.1f} → {sampler.peak[name]:6.1f}")
+        per_petition_ms = cpu_used[name] / max(1, result.petitions) * 1e3
+        print(
+            f"{name:>14}: {idle[name]:6.1f} → {sampler.peak[name]:6.1f} MB, "
+            f"{per_petition_ms:5.1f} ms CPU per petition"
+        )
 
 
 if __name__ == "__main__":

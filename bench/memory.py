@@ -1,9 +1,16 @@
-"""Resident memory of the service processes, sampled from /proc."""
+"""Resident memory and CPU time of the service processes, read from /proc."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

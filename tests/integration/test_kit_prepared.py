@@ -45,7 +45,7 @@ def record(event_id: str) -> SimpleNamespace:
     )
 
 
-def test_prepare_runs_outside_the_transaction_and_not_again_for_a_duplicate(
+def test_prepare_runs_outside_the_transaction_and_a_duplicate_changes_nothing(
     database_url: str,
 ) -> None:
     prepared_for: list[str] = []
@@ -76,4 +76,4 @@ def test_prepare_runs_outside_the_transaction_and_not_again_for_a_duplicate(
         with store.sessions() as session:
             values = session.execute(select(results.c.value)).scalars().all()
     assert values == ["located p-1"]
-    assert prepared_for == ["e-1"]
+    assert prepared_for == ["e-1", "e-1"]

@@ -246,11 +246,9 @@ class EventConsumer:
                     raise _Stopping() from exc
 
     def _apply_once(self, handler: EventHandler, event: Event) -> str:
-        prepared: Any = None
-        if isinstance(handler, Prepared):
-            if self._already_processed(event.id):
-                return "duplicate"
-            prepared = handler.prepare(event)
+        # A duplicate also runs `prepare` (its remote calls are wasted, rare, and harmless);
+        # checking first would cost every event one more transaction.
+        prepared = handler.prepare(event) if isinstance(handler, Prepared) else None
         try:
             with transaction(self._sessions) as session:
                 seen = session.execute(
