@@ -18,9 +18,19 @@ def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def recall(session: Session, *, scope: str, key: str, fingerprint: str) -> Any | None:
+class IdempotencyKeyReused(InvalidArgument):
+    """A key already answered a different request: refusing beats answering the wrong one."""
+
+    http_status = 422
+    title = "Idempotency key reused"
+
+
+def recall(
+    session: Session, *, scope: str, key: str, fingerprint: str, field: str = "idempotency_key"
+) -> Any | None:
     """The stored response for (scope, key), or None; a key reused for a different request
-    is refused rather than silently answered with the other request's result."""
+    is refused (naming `field`, how the caller spells the key) rather than silently answered
+    with the other request's result."""
     row = session.execute(
         select(idempotency_keys.c.request_hash, idempotency_keys.c.response).where(
             idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
@@ -29,8 +39,8 @@ def recall(session: Session, *, scope: str, key: str, fingerprint: str) -> Any |
     if row is None:
         return None
     if row.request_hash != fingerprint:
-        raise InvalidArgument.single(
-            "idempotency_key", "this key was already used for a different request"
+        raise IdempotencyKeyReused.single(
+            field, "this key was already used for a different request"
         )
     return json.loads(row.response)
 

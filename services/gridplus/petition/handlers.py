@@ -16,7 +16,7 @@ from gridplus.kit import idempotency
 from gridplus.kit.auth import Role
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import InvalidArgument, PermissionDenied
+from gridplus.kit.errors import PermissionDenied
 from gridplus.kit.outbox import Outbox
 from gridplus.petition import metrics, protos
 from gridplus.petition.domain.access import may_submit, may_view, source_for
@@ -31,13 +31,6 @@ from gridplus.petition.storage.repository import PageKey, PetitionQuery
 log = logging.getLogger(__name__)
 
 DISPATCH = Actor("dispatch", Role.SERVICE)
-
-
-class IdempotencyKeyReused(InvalidArgument):
-    """A key already answered a different request: refusing beats answering the wrong one."""
-
-    http_status = 422
-    title = "Idempotency key reused"
 
 
 @dataclass(frozen=True)
@@ -114,12 +107,9 @@ def _submit_keyed(
         return Submitted(petition.id, replayed=False)
     scope = _submit_scope(reporter)
     fingerprint = idempotency.request_fingerprint(asdict(submission))
-    try:
-        stored = idempotency.recall(session, scope=scope, key=key, fingerprint=fingerprint)
-    except InvalidArgument:
-        raise IdempotencyKeyReused.single(
-            key_field, "this key was already used for a different request"
-        ) from None
+    stored = idempotency.recall(
+        session, scope=scope, key=key, fingerprint=fingerprint, field=key_field
+    )
     if stored is not None:
         return Submitted(stored["id"], replayed=True)
     petition = submit_petition(
