@@ -24,25 +24,56 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from gridplus.api.common.v1 import common_pb2 as gridplus_dot_common_dot_v1_dot_common__pb2
+from gridplus.api.dispatch.v1 import dispatch_pb2 as gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2
 from gridplus.api.grid.v1 import grid_pb2 as gridplus_dot_grid_dot_v1_dot_grid__pb2
 from gridplus.api.petition.v1 import petition_pb2 as gridplus_dot_petition_dot_v1_dot_petition__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgridplus/events/v1/events.proto\x12\x12gridplus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgridplus/common/v1/common.proto\x1a\x1bgridplus/grid/v1/grid.proto\x1a#gridplus/petition/v1/petition.proto\"\x8b\x02\n\x11PetitionSubmitted\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12.\n\x08location\x18\x05 \x01(\x0b\x32\x1c.gridplus.common.v1.GeoPoint\x12\x30\n\x0csubmitted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0breporter_id\x18\x07 \x01(\t\x12\x34\n\x06source\x18\x08 \x01(\x0e\x32$.gridplus.petition.v1.PetitionSource\"\x9e\x02\n\x10PetitionAssigned\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x13\n\x0b\x61ssignee_id\x18\x03 \x01(\t\x12\x33\n\rassignee_role\x18\x04 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61ssigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07reasons\x18\x08 \x03(\t\"\x80\x01\n\x15PetitionRoutingFailed\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12-\n\tfailed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x84\x02\n\x15PetitionStatusChanged\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x39\n\x0b\x66rom_status\x18\x02 \x01(\x0e\x32$.gridplus.petition.v1.PetitionStatus\x12\x37\n\tto_status\x18\x03 \x01(\x0e\x32$.gridplus.petition.v1.PetitionStatus\x12\x10\n\x08\x61\x63tor_id\x18\x04 \x01(\t\x12\x12\n\nactor_role\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\x12.\n\nchanged_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x0fGridSetImported\x12\x18\n\x10grid_set_version\x18\x01 \x01(\x03\x12\x12\n\ngrid_count\x18\x02 \x01(\x05\x12/\n\x0bimported_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgridplus/events/v1/events.proto\x12\x12gridplus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgridplus/common/v1/common.proto\x1a#gridplus/dispatch/v1/dispatch.proto\x1a\x1bgridplus/grid/v1/grid.proto\x1a#gridplus/petition/v1/petition.proto\"\x8b\x02\n\x11PetitionSubmitted\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12.\n\x08location\x18\x05 \x01(\x0b\x32\x1c.gridplus.common.v1.GeoPoint\x12\x30\n\x0csubmitted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0breporter_id\x18\x07 \x01(\t\x12\x34\n\x06source\x18\x08 \x01(\x0e\x32$.gridplus.petition.v1.PetitionSource\"\xf4\x02\n\x10PetitionAssigned\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x13\n\x0b\x61ssignee_id\x18\x03 \x01(\t\x12\x33\n\rassignee_role\x18\x04 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61ssigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07reasons\x18\x08 \x03(\t\x12;\n\x0f\x63\x61tegory_choice\x18\t \x01(\x0b\x32\".gridplus.events.v1.CategoryChoice\x12\x17\n\x0f\x64\x65partment_code\x18\n \x01(\t\"\x80\x01\n\x15PetitionRoutingFailed\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12-\n\tfailed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x84\x02\n\x15PetitionStatusChanged\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x39\n\x0b\x66rom_status\x18\x02 \x01(\x0e\x32$.gridplus.petition.v1.PetitionStatus\x12\x37\n\tto_status\x18\x03 \x01(\x0e\x32$.gridplus.petition.v1.PetitionStatus\x12\x10\n\x08\x61\x63tor_id\x18\x04 \x01(\t\x12\x12\n\nactor_role\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\x12.\n\nchanged_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x0fGridSetImported\x12\x18\n\x10grid_set_version\x18\x01 \x01(\x03\x12\x12\n\ngrid_count\x18\x02 \x01(\x05\x12/\n\x0bimported_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa0\x01\n\x0e\x43\x61tegoryChoice\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\x12\x16\n\x0etop_level_code\x18\x04 \x01(\t\x12\x32\n\x06source\x18\x05 \x01(\x0e\x32\".gridplus.events.v1.CategorySource\x12\x12\n\nconfidence\x18\x06 \x01(\x01\"\xcb\x01\n\x14PetitionSentToTriage\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x36\n\nbest_guess\x18\x03 \x01(\x0b\x32\".gridplus.events.v1.CategoryChoice\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12+\n\x07sent_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"{\n\x0ePetitionMerged\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x13\n\x0bsurvivor_id\x18\x02 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x03 \x01(\t\x12-\n\tmerged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa4\x02\n\x0fPetitionOverdue\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x13\n\x0b\x61ssignee_id\x18\x03 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x04 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x32\n\x04step\x18\x06 \x01(\x0e\x32$.gridplus.dispatch.v1.AssignmentStep\x12,\n\x08\x64\x65\x61\x64line\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x64\x65tected_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa7\x01\n\x11PetitionEscalated\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x0c\n\x04rung\x18\x03 \x01(\x05\x12\x12\n\nperson_ids\x18\x04 \x03(\t\x12\x30\n\x0c\x65scalated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xee\x01\n\x15\x41ssignmentTransferred\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x18\n\x10\x66rom_assignee_id\x18\x02 \x01(\t\x12\x16\n\x0eto_assignee_id\x18\x03 \x01(\t\x12\x1c\n\x14\x66rom_department_code\x18\x04 \x01(\t\x12\x1a\n\x12to_department_code\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x07 \x01(\t\x12\x32\n\x0etransferred_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc1\x01\n\x11\x41ssignmentRefused\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x02 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x15\n\rrefusal_count\x18\x05 \x01(\x05\x12\x15\n\rarbitrator_id\x18\x06 \x01(\t\x12.\n\nrefused_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x81\x02\n\x0cWhistleBlown\x12\x12\n\nwhistle_id\x18\x01 \x01(\t\x12\x13\n\x0bpetition_id\x18\x02 \x01(\t\x12)\n\x04grid\x18\x03 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x10\n\x08\x62lown_by\x18\x04 \x01(\t\x12\x18\n\x10\x64\x65partment_codes\x18\x05 \x03(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12,\n\x08\x62lown_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0freport_deadline\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb8\x01\n\x0fWhistleReported\x12\x12\n\nwhistle_id\x18\x01 \x01(\t\x12\x13\n\x0bpetition_id\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x03 \x01(\t\x12\x13\n\x0breporter_id\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12/\n\x0breported_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07on_time\x18\x07 \x01(\x08\"\xb7\x01\n\x14WhistleReportOverdue\x12\x12\n\nwhistle_id\x18\x01 \x01(\t\x12\x13\n\x0bpetition_id\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x03 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x64\x65tected_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa6\x01\n\x11MembershipChanged\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\x12*\n\x04role\x18\x03 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x0f\n\x07removed\x18\x04 \x01(\x08\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbf\x01\n\x11\x46ollowUpCompleted\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x34\n\x07outcome\x18\x02 \x01(\x0e\x32#.gridplus.events.v1.FollowUpOutcome\x12\x0e\n\x06rating\x18\x03 \x01(\x05\x12\x0b\n\x03via\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\x12\x30\n\x0c\x63ompleted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb7\x01\n\x12\x41ssessmentRecorded\x12\x15\n\rassessment_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x11\n\tgrid_code\x18\x03 \x01(\t\x12\x14\n\x0cinspector_id\x18\x04 \x01(\t\x12\r\n\x05score\x18\x05 \x01(\x01\x12\x0e\n\x06secret\x18\x06 \x01(\x08\x12/\n\x0brecorded_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x88\x01\n\x0e\x43\x61tegorySource\x12\x1f\n\x1b\x43\x41TEGORY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41TEGORY_SOURCE_GIVEN\x10\x01\x12\x1e\n\x1a\x43\x41TEGORY_SOURCE_CLASSIFIED\x10\x02\x12\x1a\n\x16\x43\x41TEGORY_SOURCE_TRIAGE\x10\x03*\x9b\x01\n\x0f\x46ollowUpOutcome\x12!\n\x1d\x46OLLOW_UP_OUTCOME_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x46OLLOW_UP_OUTCOME_SATISFIED\x10\x01\x12!\n\x1d\x46OLLOW_UP_OUTCOME_UNSATISFIED\x10\x02\x12!\n\x1d\x46OLLOW_UP_OUTCOME_NO_RESPONSE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridplus.api.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PETITIONSUBMITTED']._serialized_start=188
-  _globals['_PETITIONSUBMITTED']._serialized_end=455
-  _globals['_PETITIONASSIGNED']._serialized_start=458
-  _globals['_PETITIONASSIGNED']._serialized_end=744
-  _globals['_PETITIONROUTINGFAILED']._serialized_start=747
-  _globals['_PETITIONROUTINGFAILED']._serialized_end=875
-  _globals['_PETITIONSTATUSCHANGED']._serialized_start=878
-  _globals['_PETITIONSTATUSCHANGED']._serialized_end=1138
-  _globals['_GRIDSETIMPORTED']._serialized_start=1140
-  _globals['_GRIDSETIMPORTED']._serialized_end=1252
+  _globals['_CATEGORYSOURCE']._serialized_start=3956
+  _globals['_CATEGORYSOURCE']._serialized_end=4092
+  _globals['_FOLLOWUPOUTCOME']._serialized_start=4095
+  _globals['_FOLLOWUPOUTCOME']._serialized_end=4250
+  _globals['_PETITIONSUBMITTED']._serialized_start=225
+  _globals['_PETITIONSUBMITTED']._serialized_end=492
+  _globals['_PETITIONASSIGNED']._serialized_start=495
+  _globals['_PETITIONASSIGNED']._serialized_end=867
+  _globals['_PETITIONROUTINGFAILED']._serialized_start=870
+  _globals['_PETITIONROUTINGFAILED']._serialized_end=998
+  _globals['_PETITIONSTATUSCHANGED']._serialized_start=1001
+  _globals['_PETITIONSTATUSCHANGED']._serialized_end=1261
+  _globals['_GRIDSETIMPORTED']._serialized_start=1263
+  _globals['_GRIDSETIMPORTED']._serialized_end=1375
+  _globals['_CATEGORYCHOICE']._serialized_start=1378
+  _globals['_CATEGORYCHOICE']._serialized_end=1538
+  _globals['_PETITIONSENTTOTRIAGE']._serialized_start=1541
+  _globals['_PETITIONSENTTOTRIAGE']._serialized_end=1744
+  _globals['_PETITIONMERGED']._serialized_start=1746
+  _globals['_PETITIONMERGED']._serialized_end=1869
+  _globals['_PETITIONOVERDUE']._serialized_start=1872
+  _globals['_PETITIONOVERDUE']._serialized_end=2164
+  _globals['_PETITIONESCALATED']._serialized_start=2167
+  _globals['_PETITIONESCALATED']._serialized_end=2334
+  _globals['_ASSIGNMENTTRANSFERRED']._serialized_start=2337
+  _globals['_ASSIGNMENTTRANSFERRED']._serialized_end=2575
+  _globals['_ASSIGNMENTREFUSED']._serialized_start=2578
+  _globals['_ASSIGNMENTREFUSED']._serialized_end=2771
+  _globals['_WHISTLEBLOWN']._serialized_start=2774
+  _globals['_WHISTLEBLOWN']._serialized_end=3031
+  _globals['_WHISTLEREPORTED']._serialized_start=3034
+  _globals['_WHISTLEREPORTED']._serialized_end=3218
+  _globals['_WHISTLEREPORTOVERDUE']._serialized_start=3221
+  _globals['_WHISTLEREPORTOVERDUE']._serialized_end=3404
+  _globals['_MEMBERSHIPCHANGED']._serialized_start=3407
+  _globals['_MEMBERSHIPCHANGED']._serialized_end=3573
+  _globals['_FOLLOWUPCOMPLETED']._serialized_start=3576
+  _globals['_FOLLOWUPCOMPLETED']._serialized_end=3767
+  _globals['_ASSESSMENTRECORDED']._serialized_start=3770
+  _globals['_ASSESSMENTRECORDED']._serialized_end=3953
 # @@protoc_insertion_point(module_scope)

@@ -2,15 +2,39 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gridplus.api.common.v1 import common_pb2 as _common_pb2
+from gridplus.api.dispatch.v1 import dispatch_pb2 as _dispatch_pb2
 from gridplus.api.grid.v1 import grid_pb2 as _grid_pb2
 from gridplus.api.petition.v1 import petition_pb2 as _petition_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class CategorySource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CATEGORY_SOURCE_UNSPECIFIED: _ClassVar[CategorySource]
+    CATEGORY_SOURCE_GIVEN: _ClassVar[CategorySource]
+    CATEGORY_SOURCE_CLASSIFIED: _ClassVar[CategorySource]
+    CATEGORY_SOURCE_TRIAGE: _ClassVar[CategorySource]
+
+class FollowUpOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FOLLOW_UP_OUTCOME_UNSPECIFIED: _ClassVar[FollowUpOutcome]
+    FOLLOW_UP_OUTCOME_SATISFIED: _ClassVar[FollowUpOutcome]
+    FOLLOW_UP_OUTCOME_UNSATISFIED: _ClassVar[FollowUpOutcome]
+    FOLLOW_UP_OUTCOME_NO_RESPONSE: _ClassVar[FollowUpOutcome]
+CATEGORY_SOURCE_UNSPECIFIED: CategorySource
+CATEGORY_SOURCE_GIVEN: CategorySource
+CATEGORY_SOURCE_CLASSIFIED: CategorySource
+CATEGORY_SOURCE_TRIAGE: CategorySource
+FOLLOW_UP_OUTCOME_UNSPECIFIED: FollowUpOutcome
+FOLLOW_UP_OUTCOME_SATISFIED: FollowUpOutcome
+FOLLOW_UP_OUTCOME_UNSATISFIED: FollowUpOutcome
+FOLLOW_UP_OUTCOME_NO_RESPONSE: FollowUpOutcome
 
 class PetitionSubmitted(_message.Message):
     __slots__ = ("petition_id", "title", "description", "category", "location", "submitted_at", "reporter_id", "source")
@@ -33,7 +57,7 @@ class PetitionSubmitted(_message.Message):
     def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reporter_id: _Optional[str] = ..., source: _Optional[_Union[_petition_pb2.PetitionSource, str]] = ...) -> None: ...
 
 class PetitionAssigned(_message.Message):
-    __slots__ = ("petition_id", "grid", "assignee_id", "assignee_role", "category", "deadline", "assigned_at", "reasons")
+    __slots__ = ("petition_id", "grid", "assignee_id", "assignee_role", "category", "deadline", "assigned_at", "reasons", "category_choice", "department_code")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +66,8 @@ class PetitionAssigned(_message.Message):
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_CHOICE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     grid: _common_pb2.GridRef
     assignee_id: str
@@ -50,7 +76,9 @@ class PetitionAssigned(_message.Message):
     deadline: _timestamp_pb2.Timestamp
     assigned_at: _timestamp_pb2.Timestamp
     reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., assignee_role: _Optional[_Union[_grid_pb2.MemberRole, str]] = ..., category: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    category_choice: CategoryChoice
+    department_code: str
+    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., assignee_role: _Optional[_Union[_grid_pb2.MemberRole, str]] = ..., category: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reasons: _Optional[_Iterable[str]] = ..., category_choice: _Optional[_Union[CategoryChoice, _Mapping]] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class PetitionRoutingFailed(_message.Message):
     __slots__ = ("petition_id", "reason_code", "reason", "failed_at")
@@ -91,3 +119,217 @@ class GridSetImported(_message.Message):
     grid_count: int
     imported_at: _timestamp_pb2.Timestamp
     def __init__(self, grid_set_version: _Optional[int] = ..., grid_count: _Optional[int] = ..., imported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CategoryChoice(_message.Message):
+    __slots__ = ("code", "name_zh", "name_en", "top_level_code", "source", "confidence")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    TOP_LEVEL_CODE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name_zh: str
+    name_en: str
+    top_level_code: str
+    source: CategorySource
+    confidence: float
+    def __init__(self, code: _Optional[str] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., top_level_code: _Optional[str] = ..., source: _Optional[_Union[CategorySource, str]] = ..., confidence: _Optional[float] = ...) -> None: ...
+
+class PetitionSentToTriage(_message.Message):
+    __slots__ = ("petition_id", "grid", "best_guess", "reason", "sent_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    BEST_GUESS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    grid: _common_pb2.GridRef
+    best_guess: CategoryChoice
+    reason: str
+    sent_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., best_guess: _Optional[_Union[CategoryChoice, _Mapping]] = ..., reason: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PetitionMerged(_message.Message):
+    __slots__ = ("petition_id", "survivor_id", "actor_id", "merged_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    SURVIVOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    MERGED_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    survivor_id: str
+    actor_id: str
+    merged_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., survivor_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., merged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PetitionOverdue(_message.Message):
+    __slots__ = ("petition_id", "grid", "assignee_id", "department_code", "category", "step", "deadline", "detected_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    grid: _common_pb2.GridRef
+    assignee_id: str
+    department_code: str
+    category: str
+    step: _dispatch_pb2.AssignmentStep
+    deadline: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., department_code: _Optional[str] = ..., category: _Optional[str] = ..., step: _Optional[_Union[_dispatch_pb2.AssignmentStep, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PetitionEscalated(_message.Message):
+    __slots__ = ("petition_id", "grid", "rung", "person_ids", "escalated_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    RUNG_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    grid: _common_pb2.GridRef
+    rung: int
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    escalated_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., rung: _Optional[int] = ..., person_ids: _Optional[_Iterable[str]] = ..., escalated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AssignmentTransferred(_message.Message):
+    __slots__ = ("petition_id", "from_assignee_id", "to_assignee_id", "from_department_code", "to_department_code", "reason", "actor_id", "transferred_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    TO_DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERRED_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    from_assignee_id: str
+    to_assignee_id: str
+    from_department_code: str
+    to_department_code: str
+    reason: str
+    actor_id: str
+    transferred_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., from_assignee_id: _Optional[str] = ..., to_assignee_id: _Optional[str] = ..., from_department_code: _Optional[str] = ..., to_department_code: _Optional[str] = ..., reason: _Optional[str] = ..., actor_id: _Optional[str] = ..., transferred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AssignmentRefused(_message.Message):
+    __slots__ = ("petition_id", "department_code", "actor_id", "reason", "refusal_count", "arbitrator_id", "refused_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ARBITRATOR_ID_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    department_code: str
+    actor_id: str
+    reason: str
+    refusal_count: int
+    arbitrator_id: str
+    refused_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., department_code: _Optional[str] = ..., actor_id: _Optional[str] = ..., reason: _Optional[str] = ..., refusal_count: _Optional[int] = ..., arbitrator_id: _Optional[str] = ..., refused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WhistleBlown(_message.Message):
+    __slots__ = ("whistle_id", "petition_id", "grid", "blown_by", "department_codes", "reason", "blown_at", "report_deadline")
+    WHISTLE_ID_FIELD_NUMBER: _ClassVar[int]
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    BLOWN_BY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    BLOWN_AT_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    whistle_id: str
+    petition_id: str
+    grid: _common_pb2.GridRef
+    blown_by: str
+    department_codes: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    blown_at: _timestamp_pb2.Timestamp
+    report_deadline: _timestamp_pb2.Timestamp
+    def __init__(self, whistle_id: _Optional[str] = ..., petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., blown_by: _Optional[str] = ..., department_codes: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., blown_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., report_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WhistleReported(_message.Message):
+    __slots__ = ("whistle_id", "petition_id", "department_code", "reporter_id", "note", "reported_at", "on_time")
+    WHISTLE_ID_FIELD_NUMBER: _ClassVar[int]
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    REPORTER_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    whistle_id: str
+    petition_id: str
+    department_code: str
+    reporter_id: str
+    note: str
+    reported_at: _timestamp_pb2.Timestamp
+    on_time: bool
+    def __init__(self, whistle_id: _Optional[str] = ..., petition_id: _Optional[str] = ..., department_code: _Optional[str] = ..., reporter_id: _Optional[str] = ..., note: _Optional[str] = ..., reported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_time: _Optional[bool] = ...) -> None: ...
+
+class WhistleReportOverdue(_message.Message):
+    __slots__ = ("whistle_id", "petition_id", "department_code", "deadline", "detected_at")
+    WHISTLE_ID_FIELD_NUMBER: _ClassVar[int]
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    whistle_id: str
+    petition_id: str
+    department_code: str
+    deadline: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    def __init__(self, whistle_id: _Optional[str] = ..., petition_id: _Optional[str] = ..., department_code: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MembershipChanged(_message.Message):
+    __slots__ = ("person_id", "grid_code", "role", "removed", "changed_at")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    grid_code: str
+    role: _grid_pb2.MemberRole
+    removed: bool
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, person_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., role: _Optional[_Union[_grid_pb2.MemberRole, str]] = ..., removed: _Optional[bool] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FollowUpCompleted(_message.Message):
+    __slots__ = ("petition_id", "outcome", "rating", "via", "actor_id", "completed_at")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    VIA_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    outcome: FollowUpOutcome
+    rating: int
+    via: str
+    actor_id: str
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., outcome: _Optional[_Union[FollowUpOutcome, str]] = ..., rating: _Optional[int] = ..., via: _Optional[str] = ..., actor_id: _Optional[str] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AssessmentRecorded(_message.Message):
+    __slots__ = ("assessment_id", "worker_id", "grid_code", "inspector_id", "score", "secret", "recorded_at")
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    INSPECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    assessment_id: str
+    worker_id: str
+    grid_code: str
+    inspector_id: str
+    score: float
+    secret: bool
+    recorded_at: _timestamp_pb2.Timestamp
+    def __init__(self, assessment_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., inspector_id: _Optional[str] = ..., score: _Optional[float] = ..., secret: _Optional[bool] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -25,15 +25,17 @@ _sym_db = _symbol_database.Default()
 from gridplus.api.common.v1 import common_pb2 as gridplus_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgridplus/grid/v1/grid.proto\x12\x10gridplus.grid.v1\x1a\x1fgridplus/common/v1/common.proto\"n\n\x04Grid\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\x05\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\x12\x0c\n\x04path\x18\x05 \x03(\t\x12\x18\n\x10grid_set_version\x18\x06 \x01(\x03\"p\n\x06Member\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12*\n\x04role\x18\x03 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x11\n\tgrid_code\x18\x04 \x01(\t\"G\n\x11LocateGridRequest\x12\x0b\n\x03lat\x18\x01 \x01(\x01\x12\x0b\n\x03lon\x18\x02 \x01(\x01\x12\x18\n\x10tolerance_meters\x18\x03 \x01(\x01\"\x99\x01\n\x12LocateGridResponse\x12)\n\x04grid\x18\x01 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12)\n\tancestors\x18\x02 \x03(\x0b\x32\x16.gridplus.grid.v1.Grid\x12\x0f\n\x07snapped\x18\x03 \x01(\x08\x12\x1c\n\x14snap_distance_meters\x18\x04 \x01(\x01\"\x1e\n\x0eGetGridRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"7\n\x0fGetGridResponse\x12$\n\x04grid\x18\x01 \x01(\x0b\x32\x16.gridplus.grid.v1.Grid\"]\n\x10ListGridsRequest\x12\x13\n\x0bparent_code\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"S\n\x11ListGridsResponse\x12%\n\x05grids\x18\x01 \x03(\x0b\x32\x16.gridplus.grid.v1.Grid\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"S\n\x12ListMembersRequest\x12\x11\n\tgrid_code\x18\x01 \x01(\t\x12*\n\x04role\x18\x02 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\"@\n\x13ListMembersResponse\x12)\n\x07members\x18\x01 \x03(\x0b\x32\x18.gridplus.grid.v1.Member*\xd1\x02\n\nMemberRole\x12\x1b\n\x17MEMBER_ROLE_UNSPECIFIED\x10\x00\x12\x1b\n\x17MEMBER_ROLE_GRID_WORKER\x10\x01\x12\x1a\n\x16MEMBER_ROLE_GRID_CHIEF\x10\x02\x12\x1e\n\x1aMEMBER_ROLE_BUILDING_CHIEF\x10\x03\x12\x1a\n\x16MEMBER_ROLE_UNIT_CHIEF\x10\x04\x12\x1c\n\x18MEMBER_ROLE_STREET_CHIEF\x10\x05\x12\x1a\n\x16MEMBER_ROLE_LANE_CHIEF\x10\x06\x12 \n\x1cMEMBER_ROLE_DEPARTMENT_STAFF\x10\x07\x12\x1f\n\x1bMEMBER_ROLE_DEPARTMENT_HEAD\x10\x08\x12\x19\n\x15MEMBER_ROLE_INSPECTOR\x10\t\x12\x19\n\x15MEMBER_ROLE_VOLUNTEER\x10\n2\xf0\x02\n\x13GridRegistryService\x12W\n\nLocateGrid\x12#.gridplus.grid.v1.LocateGridRequest\x1a$.gridplus.grid.v1.LocateGridResponse\x12N\n\x07GetGrid\x12 .gridplus.grid.v1.GetGridRequest\x1a!.gridplus.grid.v1.GetGridResponse\x12T\n\tListGrids\x12\".gridplus.grid.v1.ListGridsRequest\x1a#.gridplus.grid.v1.ListGridsResponse\x12Z\n\x0bListMembers\x12$.gridplus.grid.v1.ListMembersRequest\x1a%.gridplus.grid.v1.ListMembersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgridplus/grid/v1/grid.proto\x12\x10gridplus.grid.v1\x1a\x1fgridplus/common/v1/common.proto\"n\n\x04Grid\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\x05\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\x12\x0c\n\x04path\x18\x05 \x03(\t\x12\x18\n\x10grid_set_version\x18\x06 \x01(\x03\"p\n\x06Member\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12*\n\x04role\x18\x03 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x11\n\tgrid_code\x18\x04 \x01(\t\"G\n\x11LocateGridRequest\x12\x0b\n\x03lat\x18\x01 \x01(\x01\x12\x0b\n\x03lon\x18\x02 \x01(\x01\x12\x18\n\x10tolerance_meters\x18\x03 \x01(\x01\"\x99\x01\n\x12LocateGridResponse\x12)\n\x04grid\x18\x01 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12)\n\tancestors\x18\x02 \x03(\x0b\x32\x16.gridplus.grid.v1.Grid\x12\x0f\n\x07snapped\x18\x03 \x01(\x08\x12\x1c\n\x14snap_distance_meters\x18\x04 \x01(\x01\"\x1e\n\x0eGetGridRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"7\n\x0fGetGridResponse\x12$\n\x04grid\x18\x01 \x01(\x0b\x32\x16.gridplus.grid.v1.Grid\"]\n\x10ListGridsRequest\x12\x13\n\x0bparent_code\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"S\n\x11ListGridsResponse\x12%\n\x05grids\x18\x01 \x03(\x0b\x32\x16.gridplus.grid.v1.Grid\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"S\n\x12ListMembersRequest\x12\x11\n\tgrid_code\x18\x01 \x01(\t\x12*\n\x04role\x18\x02 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\"@\n\x13ListMembersResponse\x12)\n\x07members\x18\x01 \x03(\x0b\x32\x18.gridplus.grid.v1.Member\"\xf0\x01\n\x08\x43\x61tegory\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\x12\x16\n\x0etop_level_code\x18\x04 \x01(\t\x12\x13\n\x0bparent_code\x18\x05 \x01(\t\x12\x34\n\x08priority\x18\x06 \x01(\x0e\x32\".gridplus.grid.v1.CategoryPriority\x12\x1a\n\x12verify_sla_minutes\x18\x07 \x01(\x05\x12\x1a\n\x12handle_sla_minutes\x18\x08 \x01(\x05\x12\x19\n\x11\x62usiness_calendar\x18\t \x01(\x08\"T\n\nDepartment\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\x12\x16\n\x0ehead_person_id\x18\x04 \x01(\t\"\x17\n\x15ListCategoriesRequest\"H\n\x16ListCategoriesResponse\x12.\n\ncategories\x18\x01 \x03(\x0b\x32\x1a.gridplus.grid.v1.Category\"\"\n\x12GetCategoryRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"C\n\x13GetCategoryResponse\x12,\n\x08\x63\x61tegory\x18\x01 \x01(\x0b\x32\x1a.gridplus.grid.v1.Category\"\x18\n\x16ListDepartmentsRequest\"L\n\x17ListDepartmentsResponse\x12\x31\n\x0b\x64\x65partments\x18\x01 \x03(\x0b\x32\x1c.gridplus.grid.v1.Department\"H\n\x1cResolveResponsibilityRequest\x12\x15\n\rcategory_code\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\"a\n\x1dResolveResponsibilityResponse\x12\x30\n\ndepartment\x18\x01 \x01(\x0b\x32\x1c.gridplus.grid.v1.Department\x12\x0e\n\x06reason\x18\x02 \x01(\t\"_\n\x0fGetChainRequest\x12-\n\x05point\x18\x01 \x01(\x0b\x32\x1c.gridplus.common.v1.GeoPointH\x00\x12\x13\n\tgrid_code\x18\x02 \x01(\tH\x00\x42\x08\n\x06target\"]\n\nChainLevel\x12$\n\x04grid\x18\x01 \x01(\x0b\x32\x16.gridplus.grid.v1.Grid\x12)\n\x07members\x18\x02 \x03(\x0b\x32\x18.gridplus.grid.v1.Member\"@\n\x10GetChainResponse\x12,\n\x06levels\x18\x01 \x03(\x0b\x32\x1c.gridplus.grid.v1.ChainLevel*\xd1\x02\n\nMemberRole\x12\x1b\n\x17MEMBER_ROLE_UNSPECIFIED\x10\x00\x12\x1b\n\x17MEMBER_ROLE_GRID_WORKER\x10\x01\x12\x1a\n\x16MEMBER_ROLE_GRID_CHIEF\x10\x02\x12\x1e\n\x1aMEMBER_ROLE_BUILDING_CHIEF\x10\x03\x12\x1a\n\x16MEMBER_ROLE_UNIT_CHIEF\x10\x04\x12\x1c\n\x18MEMBER_ROLE_STREET_CHIEF\x10\x05\x12\x1a\n\x16MEMBER_ROLE_LANE_CHIEF\x10\x06\x12 \n\x1cMEMBER_ROLE_DEPARTMENT_STAFF\x10\x07\x12\x1f\n\x1bMEMBER_ROLE_DEPARTMENT_HEAD\x10\x08\x12\x19\n\x15MEMBER_ROLE_INSPECTOR\x10\t\x12\x19\n\x15MEMBER_ROLE_VOLUNTEER\x10\n*\xa8\x01\n\x10\x43\x61tegoryPriority\x12!\n\x1d\x43\x41TEGORY_PRIORITY_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41TEGORY_PRIORITY_LOW\x10\x01\x12\x1c\n\x18\x43\x41TEGORY_PRIORITY_NORMAL\x10\x02\x12\x1a\n\x16\x43\x41TEGORY_PRIORITY_HIGH\x10\x03\x12\x1c\n\x18\x43\x41TEGORY_PRIORITY_URGENT\x10\x04\x32\xe6\x06\n\x13GridRegistryService\x12W\n\nLocateGrid\x12#.gridplus.grid.v1.LocateGridRequest\x1a$.gridplus.grid.v1.LocateGridResponse\x12N\n\x07GetGrid\x12 .gridplus.grid.v1.GetGridRequest\x1a!.gridplus.grid.v1.GetGridResponse\x12T\n\tListGrids\x12\".gridplus.grid.v1.ListGridsRequest\x1a#.gridplus.grid.v1.ListGridsResponse\x12Z\n\x0bListMembers\x12$.gridplus.grid.v1.ListMembersRequest\x1a%.gridplus.grid.v1.ListMembersResponse\x12\x63\n\x0eListCategories\x12\'.gridplus.grid.v1.ListCategoriesRequest\x1a(.gridplus.grid.v1.ListCategoriesResponse\x12Z\n\x0bGetCategory\x12$.gridplus.grid.v1.GetCategoryRequest\x1a%.gridplus.grid.v1.GetCategoryResponse\x12\x66\n\x0fListDepartments\x12(.gridplus.grid.v1.ListDepartmentsRequest\x1a).gridplus.grid.v1.ListDepartmentsResponse\x12x\n\x15ResolveResponsibility\x12..gridplus.grid.v1.ResolveResponsibilityRequest\x1a/.gridplus.grid.v1.ResolveResponsibilityResponse\x12Q\n\x08GetChain\x12!.gridplus.grid.v1.GetChainRequest\x1a\".gridplus.grid.v1.GetChainResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridplus.api.grid.v1.grid_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MEMBERROLE']._serialized_start=958
-  _globals['_MEMBERROLE']._serialized_end=1295
+  _globals['_MEMBERROLE']._serialized_start=2026
+  _globals['_MEMBERROLE']._serialized_end=2363
+  _globals['_CATEGORYPRIORITY']._serialized_start=2366
+  _globals['_CATEGORYPRIORITY']._serialized_end=2534
   _globals['_GRID']._serialized_start=82
   _globals['_GRID']._serialized_end=192
   _globals['_MEMBER']._serialized_start=194
@@ -54,6 +56,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTMEMBERSREQUEST']._serialized_end=889
   _globals['_LISTMEMBERSRESPONSE']._serialized_start=891
   _globals['_LISTMEMBERSRESPONSE']._serialized_end=955
-  _globals['_GRIDREGISTRYSERVICE']._serialized_start=1298
-  _globals['_GRIDREGISTRYSERVICE']._serialized_end=1666
+  _globals['_CATEGORY']._serialized_start=958
+  _globals['_CATEGORY']._serialized_end=1198
+  _globals['_DEPARTMENT']._serialized_start=1200
+  _globals['_DEPARTMENT']._serialized_end=1284
+  _globals['_LISTCATEGORIESREQUEST']._serialized_start=1286
+  _globals['_LISTCATEGORIESREQUEST']._serialized_end=1309
+  _globals['_LISTCATEGORIESRESPONSE']._serialized_start=1311
+  _globals['_LISTCATEGORIESRESPONSE']._serialized_end=1383
+  _globals['_GETCATEGORYREQUEST']._serialized_start=1385
+  _globals['_GETCATEGORYREQUEST']._serialized_end=1419
+  _globals['_GETCATEGORYRESPONSE']._serialized_start=1421
+  _globals['_GETCATEGORYRESPONSE']._serialized_end=1488
+  _globals['_LISTDEPARTMENTSREQUEST']._serialized_start=1490
+  _globals['_LISTDEPARTMENTSREQUEST']._serialized_end=1514
+  _globals['_LISTDEPARTMENTSRESPONSE']._serialized_start=1516
+  _globals['_LISTDEPARTMENTSRESPONSE']._serialized_end=1592
+  _globals['_RESOLVERESPONSIBILITYREQUEST']._serialized_start=1594
+  _globals['_RESOLVERESPONSIBILITYREQUEST']._serialized_end=1666
+  _globals['_RESOLVERESPONSIBILITYRESPONSE']._serialized_start=1668
+  _globals['_RESOLVERESPONSIBILITYRESPONSE']._serialized_end=1765
+  _globals['_GETCHAINREQUEST']._serialized_start=1767
+  _globals['_GETCHAINREQUEST']._serialized_end=1862
+  _globals['_CHAINLEVEL']._serialized_start=1864
+  _globals['_CHAINLEVEL']._serialized_end=1957
+  _globals['_GETCHAINRESPONSE']._serialized_start=1959
+  _globals['_GETCHAINRESPONSE']._serialized_end=2023
+  _globals['_GRIDREGISTRYSERVICE']._serialized_start=2537
+  _globals['_GRIDREGISTRYSERVICE']._serialized_end=3407
 # @@protoc_insertion_point(module_scope)

@@ -21,6 +21,14 @@ class MemberRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMBER_ROLE_DEPARTMENT_HEAD: _ClassVar[MemberRole]
     MEMBER_ROLE_INSPECTOR: _ClassVar[MemberRole]
     MEMBER_ROLE_VOLUNTEER: _ClassVar[MemberRole]
+
+class CategoryPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CATEGORY_PRIORITY_UNSPECIFIED: _ClassVar[CategoryPriority]
+    CATEGORY_PRIORITY_LOW: _ClassVar[CategoryPriority]
+    CATEGORY_PRIORITY_NORMAL: _ClassVar[CategoryPriority]
+    CATEGORY_PRIORITY_HIGH: _ClassVar[CategoryPriority]
+    CATEGORY_PRIORITY_URGENT: _ClassVar[CategoryPriority]
 MEMBER_ROLE_UNSPECIFIED: MemberRole
 MEMBER_ROLE_GRID_WORKER: MemberRole
 MEMBER_ROLE_GRID_CHIEF: MemberRole
@@ -32,6 +40,11 @@ MEMBER_ROLE_DEPARTMENT_STAFF: MemberRole
 MEMBER_ROLE_DEPARTMENT_HEAD: MemberRole
 MEMBER_ROLE_INSPECTOR: MemberRole
 MEMBER_ROLE_VOLUNTEER: MemberRole
+CATEGORY_PRIORITY_UNSPECIFIED: CategoryPriority
+CATEGORY_PRIORITY_LOW: CategoryPriority
+CATEGORY_PRIORITY_NORMAL: CategoryPriority
+CATEGORY_PRIORITY_HIGH: CategoryPriority
+CATEGORY_PRIORITY_URGENT: CategoryPriority
 
 class Grid(_message.Message):
     __slots__ = ("code", "name", "level", "parent_code", "path", "grid_set_version")
@@ -128,3 +141,107 @@ class ListMembersResponse(_message.Message):
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     members: _containers.RepeatedCompositeFieldContainer[Member]
     def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+
+class Category(_message.Message):
+    __slots__ = ("code", "name_zh", "name_en", "top_level_code", "parent_code", "priority", "verify_sla_minutes", "handle_sla_minutes", "business_calendar")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    TOP_LEVEL_CODE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_SLA_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    HANDLE_SLA_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_CALENDAR_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name_zh: str
+    name_en: str
+    top_level_code: str
+    parent_code: str
+    priority: CategoryPriority
+    verify_sla_minutes: int
+    handle_sla_minutes: int
+    business_calendar: bool
+    def __init__(self, code: _Optional[str] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., top_level_code: _Optional[str] = ..., parent_code: _Optional[str] = ..., priority: _Optional[_Union[CategoryPriority, str]] = ..., verify_sla_minutes: _Optional[int] = ..., handle_sla_minutes: _Optional[int] = ..., business_calendar: _Optional[bool] = ...) -> None: ...
+
+class Department(_message.Message):
+    __slots__ = ("code", "name_zh", "name_en", "head_person_id")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    HEAD_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name_zh: str
+    name_en: str
+    head_person_id: str
+    def __init__(self, code: _Optional[str] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., head_person_id: _Optional[str] = ...) -> None: ...
+
+class ListCategoriesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCategoriesResponse(_message.Message):
+    __slots__ = ("categories",)
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    categories: _containers.RepeatedCompositeFieldContainer[Category]
+    def __init__(self, categories: _Optional[_Iterable[_Union[Category, _Mapping]]] = ...) -> None: ...
+
+class GetCategoryRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class GetCategoryResponse(_message.Message):
+    __slots__ = ("category",)
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    category: Category
+    def __init__(self, category: _Optional[_Union[Category, _Mapping]] = ...) -> None: ...
+
+class ListDepartmentsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDepartmentsResponse(_message.Message):
+    __slots__ = ("departments",)
+    DEPARTMENTS_FIELD_NUMBER: _ClassVar[int]
+    departments: _containers.RepeatedCompositeFieldContainer[Department]
+    def __init__(self, departments: _Optional[_Iterable[_Union[Department, _Mapping]]] = ...) -> None: ...
+
+class ResolveResponsibilityRequest(_message.Message):
+    __slots__ = ("category_code", "grid_code")
+    CATEGORY_CODE_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    category_code: str
+    grid_code: str
+    def __init__(self, category_code: _Optional[str] = ..., grid_code: _Optional[str] = ...) -> None: ...
+
+class ResolveResponsibilityResponse(_message.Message):
+    __slots__ = ("department", "reason")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    department: Department
+    reason: str
+    def __init__(self, department: _Optional[_Union[Department, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class GetChainRequest(_message.Message):
+    __slots__ = ("point", "grid_code")
+    POINT_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    point: _common_pb2.GeoPoint
+    grid_code: str
+    def __init__(self, point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid_code: _Optional[str] = ...) -> None: ...
+
+class ChainLevel(_message.Message):
+    __slots__ = ("grid", "members")
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    grid: Grid
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    def __init__(self, grid: _Optional[_Union[Grid, _Mapping]] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+
+class GetChainResponse(_message.Message):
+    __slots__ = ("levels",)
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    levels: _containers.RepeatedCompositeFieldContainer[ChainLevel]
+    def __init__(self, levels: _Optional[_Iterable[_Union[ChainLevel, _Mapping]]] = ...) -> None: ...

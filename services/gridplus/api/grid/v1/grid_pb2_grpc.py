@@ -55,6 +55,31 @@ class GridRegistryServiceStub:
                 request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListMembersRequest.SerializeToString,
                 response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListMembersResponse.FromString,
                 _registered_method=True)
+        self.ListCategories = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/ListCategories',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListCategoriesRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListCategoriesResponse.FromString,
+                _registered_method=True)
+        self.GetCategory = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/GetCategory',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetCategoryRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetCategoryResponse.FromString,
+                _registered_method=True)
+        self.ListDepartments = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/ListDepartments',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListDepartmentsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListDepartmentsResponse.FromString,
+                _registered_method=True)
+        self.ResolveResponsibility = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/ResolveResponsibility',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ResolveResponsibilityRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ResolveResponsibilityResponse.FromString,
+                _registered_method=True)
+        self.GetChain = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/GetChain',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainResponse.FromString,
+                _registered_method=True)
 
 
 class GridRegistryServiceServicer:
@@ -89,6 +114,41 @@ class GridRegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCategories(self, request, context):
+        """Lists the petition category taxonomy (all levels), top-level classes first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCategory(self, request, context):
+        """Returns one category by code; NOT_FOUND for an unknown code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDepartments(self, request, context):
+        """Lists the departments (职能部门).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveResponsibility(self, request, context):
+        """Finds the department responsible for a category in a grid (most specific rule wins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChain(self, request, context):
+        """The organisation chain of a point or a grid: every level from level 1 down, with its people.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GridRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +171,31 @@ def add_GridRegistryServiceServicer_to_server(servicer, server):
                     servicer.ListMembers,
                     request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListMembersRequest.FromString,
                     response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListMembersResponse.SerializeToString,
+            ),
+            'ListCategories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCategories,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListCategoriesRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListCategoriesResponse.SerializeToString,
+            ),
+            'GetCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCategory,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetCategoryRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetCategoryResponse.SerializeToString,
+            ),
+            'ListDepartments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDepartments,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListDepartmentsRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListDepartmentsResponse.SerializeToString,
+            ),
+            'ResolveResponsibility': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveResponsibility,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ResolveResponsibilityRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ResolveResponsibilityResponse.SerializeToString,
+            ),
+            'GetChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChain,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +307,141 @@ class GridRegistryService:
             '/gridplus.grid.v1.GridRegistryService/ListMembers',
             gridplus_dot_grid_dot_v1_dot_grid__pb2.ListMembersRequest.SerializeToString,
             gridplus_dot_grid_dot_v1_dot_grid__pb2.ListMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCategories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/ListCategories',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ListCategoriesRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ListCategoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/GetCategory',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.GetCategoryRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.GetCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDepartments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/ListDepartments',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ListDepartmentsRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ListDepartmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveResponsibility(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/ResolveResponsibility',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ResolveResponsibilityRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ResolveResponsibilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/GetChain',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainResponse.FromString,
             options,
             channel_credentials,
             insecure,
