@@ -63,16 +63,24 @@ class Grid(_message.Message):
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., parent_code: _Optional[str] = ..., path: _Optional[_Iterable[str]] = ..., grid_set_version: _Optional[int] = ...) -> None: ...
 
 class Member(_message.Message):
-    __slots__ = ("person_id", "display_name", "role", "grid_code")
+    __slots__ = ("person_id", "display_name", "role", "grid_code", "email", "phone", "language", "department_code")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     display_name: str
     role: MemberRole
     grid_code: str
-    def __init__(self, person_id: _Optional[str] = ..., display_name: _Optional[str] = ..., role: _Optional[_Union[MemberRole, str]] = ..., grid_code: _Optional[str] = ...) -> None: ...
+    email: str
+    phone: str
+    language: str
+    department_code: str
+    def __init__(self, person_id: _Optional[str] = ..., display_name: _Optional[str] = ..., role: _Optional[_Union[MemberRole, str]] = ..., grid_code: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., language: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class LocateGridRequest(_message.Message):
     __slots__ = ("lat", "lon", "tolerance_meters")

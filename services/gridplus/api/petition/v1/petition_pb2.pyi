@@ -154,3 +154,31 @@ class GetPetitionHistoryResponse(_message.Message):
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
     def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ...) -> None: ...
+
+class GetReporterContactsRequest(_message.Message):
+    __slots__ = ("petition_id",)
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    def __init__(self, petition_id: _Optional[str] = ...) -> None: ...
+
+class ReporterContact(_message.Message):
+    __slots__ = ("reporter_id", "display_name", "email", "phone", "language", "via_duplicate")
+    REPORTER_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    VIA_DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    reporter_id: str
+    display_name: str
+    email: str
+    phone: str
+    language: str
+    via_duplicate: bool
+    def __init__(self, reporter_id: _Optional[str] = ..., display_name: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., language: _Optional[str] = ..., via_duplicate: _Optional[bool] = ...) -> None: ...
+
+class GetReporterContactsResponse(_message.Message):
+    __slots__ = ("contacts",)
+    CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    contacts: _containers.RepeatedCompositeFieldContainer[ReporterContact]
+    def __init__(self, contacts: _Optional[_Iterable[_Union[ReporterContact, _Mapping]]] = ...) -> None: ...

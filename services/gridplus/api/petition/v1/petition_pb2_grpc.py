@@ -55,6 +55,11 @@ class PetitionServiceStub:
                 request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionHistoryRequest.SerializeToString,
                 response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionHistoryResponse.FromString,
                 _registered_method=True)
+        self.GetReporterContacts = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/GetReporterContacts',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.FromString,
+                _registered_method=True)
 
 
 class PetitionServiceServicer:
@@ -89,6 +94,15 @@ class PetitionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetReporterContacts(self, request, context):
+        """Contact details of a petition's reporters, including reporters of petitions merged into it.
+        Internal: only the service role (notification) may call it; the answer is decrypted personal
+        data and must never be logged or published.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PetitionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +125,11 @@ def add_PetitionServiceServicer_to_server(servicer, server):
                     servicer.GetPetitionHistory,
                     request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionHistoryRequest.FromString,
                     response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionHistoryResponse.SerializeToString,
+            ),
+            'GetReporterContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReporterContacts,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +241,33 @@ class PetitionService:
             '/gridplus.petition.v1.PetitionService/GetPetitionHistory',
             gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionHistoryRequest.SerializeToString,
             gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReporterContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/GetReporterContacts',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.FromString,
             options,
             channel_credentials,
             insecure,
