@@ -6,6 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.clock import SystemClock
-from gridplus.kit.config import KafkaSettings
+from gridplus.kit.config import Env, KafkaSettings
 from gridplus.kit.consumer import EventConsumer, RetryPolicy, handler_table
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
 from gridplus.kit.dlq import replay
@@ -25,6 +26,7 @@ from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox, OutboxRelay
 from gridplus.kit.tables import outbox_messages
 from tests.support.broker import Broker
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -249,3 +251,26 @@ def end_offset(broker: Broker, topic: str) -> int:
     total = sum(reader.end_offsets(partitions).values()) if partitions else 0
     reader.close()
     return int(total)
+
+
+def test_a_consumer_that_cannot_reach_the_broker_still_stops_promptly(store) -> None:
+    """SIGTERM with Kafka away: the pod must drain within its grace period, not hang in connect."""
+    _engine, sessions = store
+    unreachable = replace(
+        KafkaSettings.from_env(Env({})), bootstrap_servers=f"127.0.0.1:{free_port()}"
+    )
+    consumer = EventConsumer(
+        name="test-unreachable",
+        topics=["gridplus.test.unreachable"],
+        handlers=handler_table((events_pb2.PetitionSubmitted, lambda session, event: None)),
+        sessions=sessions,
+        consumer_factory=lambda: create_consumer(unreachable, "test-unreachable", "test"),
+        producer_factory=lambda: create_producer(unreachable, "test-dlq"),
+        clock=SystemClock(),
+    )
+    stop = threading.Event()
+    thread = run_in_thread(consumer.run, stop)
+    time.sleep(1.0)  # inside its first connection attempt
+    stop.set()
+    thread.join(timeout=8.0)
+    assert not thread.is_alive(), "consumer still connecting 8 s after stop"

@@ -1,1 +1,1 @@
-"""evaluation: follow-up, scorecards, assessments, stars and the time bank (first slice: counts)."""
+"""evaluation: follow-up (回访), scorecards, assessments, stars and rankings, the time bank."""

@@ -1,23 +1,40 @@
-"""Run the evaluation service: python -m gridplus.evaluation [serve|migrate]."""
+"""Run the evaluation service: python -m gridplus.evaluation [serve|migrate|export|rebuild]."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
+from gridplus.evaluation import cli
 from gridplus.evaluation.api.grpc import POLICY, SERVICE_NAME, EvaluationServicer
-from gridplus.evaluation.messaging.consumers import HANDLERS
+from gridplus.evaluation.config import EvaluationSettings
+from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank
+from gridplus.evaluation.loops import FollowUpTimeouts, RateGauges
+from gridplus.evaluation.messaging.consumers import HANDLERS, TOPICS
 from gridplus.kit.service import ServiceApp
-from gridplus.kit.topology import events_topic
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
     app = ServiceApp(
         "evaluation",
         area="evaluation",
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
-    servicer = EvaluationServicer(app.sessions, app.clock)
+    if args and args[0] in cli.COMMANDS:
+        cli.run(app, args)
+        return
+    settings = EvaluationSettings.from_env(app.env)
+    follow_ups = FollowUps(app.outbox, app.clock, settings.follow_up)
+    servicer = EvaluationServicer(
+        app.sessions,
+        app.clock,
+        follow_ups=follow_ups,
+        assessments=Assessments(app.outbox, app.clock, settings.weights),
+        time_bank=TimeBank(app.clock, settings.points_per_hour),
+    )
     app.grpc_api(
         lambda server: evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
             servicer, server
@@ -25,8 +42,17 @@ def main() -> None:
         SERVICE_NAME,
         POLICY,
     )
-    app.consume([events_topic("petition"), events_topic("dispatch")], HANDLERS)
-    app.main()
+    app.consume(TOPICS, HANDLERS)
+    timeouts = FollowUpTimeouts(
+        app.sessions,
+        follow_ups,
+        interval_seconds=settings.follow_up_scan_seconds,
+        after_commit=app.relay.wake,
+    )
+    app.add_loop("follow-up-timeouts", timeouts.run)
+    gauges = RateGauges(app.sessions, app.clock, interval_seconds=settings.gauges_seconds)
+    app.add_loop("rate-gauges", gauges.run)
+    app.main(args)
 
 
 if __name__ == "__main__":

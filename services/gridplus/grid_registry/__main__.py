@@ -6,7 +6,7 @@ from gridplus.api.grid.v1 import grid_pb2_grpc
 from gridplus.grid_registry import demo
 from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
 from gridplus.grid_registry.config import GridRegistryConfig
-from gridplus.grid_registry.current import CurrentGridSet
+from gridplus.grid_registry.current import CurrentGridSet, CurrentReference
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.service import ServiceApp
 
@@ -15,13 +15,15 @@ def main() -> None:
     app = ServiceApp("grid_registry", area="grid", migrations=MIGRATIONS)
     config = GridRegistryConfig.from_env(app.env)
     current = CurrentGridSet(app.sessions, poll_seconds=config.refresh_seconds)
-    servicer = GridRegistryServicer(current, app.sessions)
+    reference = CurrentReference(app.sessions, poll_seconds=config.refresh_seconds)
+    servicer = GridRegistryServicer(current, app.sessions, reference)
     app.grpc_api(
         lambda server: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, server),
         SERVICE_NAME,
         POLICY,
     )
     app.add_loop("grid-set-refresh", current.run)
+    app.add_loop("reference-refresh", reference.run)
 
     def load_demo() -> None:
         app.migrate()

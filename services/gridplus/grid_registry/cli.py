@@ -1,8 +1,16 @@
 """gridctl: operator commands on the grid-registry database (same settings as the service).
 
 gridctl load-demo
+gridctl import --layer path=boroughs.geojson,level=1,code=BoroCode,name=BoroName \\
+               --layer path=cdta.geojson,level=2,code=CDTA2020,name=CDTAName \\
+               [--refuse-invalid] [--dry-run]
+gridctl validate [--layer ...]        coverage of the stored grid set, or of the files given
 gridctl locate LAT LON [--tolerance M]
 gridctl list [--level N] [--parent CODE]
+
+A layer without `parent=PROPERTY` finds each grid's parent in the layer above by containment.
+Only the database settings are read (GRIDPLUS_GRID_REGISTRY_DATABASE_URL, GRIDPLUS_VAR_DIR):
+no JWT secret or broker is needed, events wait in the outbox for the service's relay.
 """
 
 from __future__ import annotations
@@ -10,53 +18,68 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from gridplus.grid_registry import demo, handlers
+from gridplus.grid_registry import demo, handlers, handlers_reference
 from gridplus.grid_registry.config import GridRegistryConfig
 from gridplus.grid_registry.current import NO_GRID_SET
-from gridplus.grid_registry.domain.grids import GridError
+from gridplus.grid_registry.domain.coverage import check_coverage
+from gridplus.grid_registry.domain.geojson_layers import LayerSource, OnInvalid, read_layers
+from gridplus.grid_registry.domain.grids import GridError, GridSpec
 from gridplus.grid_registry.domain.listing import GridQuery
 from gridplus.grid_registry.handlers import GridSetSnapshot
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.clock import SystemClock
-from gridplus.kit.config import ConfigError, Env, ServiceSettings
+from gridplus.kit.config import ConfigError, Env
 from gridplus.kit.db import SessionFactory, create_database_engine, create_session_factory
 from gridplus.kit.db import transaction as unit_of_work
 from gridplus.kit.errors import FailedPrecondition, GridPlusError
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
-from gridplus.kit.topology import events_topic
+from gridplus.kit.topology import SERVICES, events_topic
+
+PACKAGE = "grid_registry"
+LAYER_KEYS = {"path", "level", "code", "name", "parent"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         env = Env()
-        settings = ServiceSettings.from_env("grid_registry", env)
-        engine = create_database_engine(settings.database_url)
+        engine = create_database_engine(database_url(env))
         try:
-            _run(args, env, settings, engine)
+            _run(args, env, create_session_factory(engine), engine)
         finally:
             engine.dispose()
-    except (GridPlusError, GridError, ConfigError) as exc:
+    except (GridPlusError, GridError, ConfigError, OSError, ValueError) as exc:
         print(f"gridctl: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-def _run(args: argparse.Namespace, env: Env, settings: ServiceSettings, engine: Engine) -> None:
-    sessions = create_session_factory(engine)
-    if args.command == "load-demo":
+def database_url(env: Env) -> str:
+    """The service's database URL, as kit ServiceSettings derives it, without its other needs."""
+    var_dir = Path(env.text("GRIDPLUS_VAR_DIR", "var"))
+    prefix = SERVICES[PACKAGE].env_prefix
+    return env.text(f"{prefix}_DATABASE_URL", f"sqlite:///{var_dir}/{PACKAGE}.db")
+
+
+def _run(args: argparse.Namespace, env: Env, sessions: SessionFactory, engine: Engine) -> None:
+    if args.command in ("load-demo", "import"):
         migrate(engine, MIGRATIONS)
-        clock = SystemClock()
-        source = f"/gridplus/{settings.spec.name}"
-        outbox = Outbox(topic=events_topic("grid"), source=source, clock=clock)
+    clock = SystemClock()
+    outbox = Outbox(topic=events_topic("grid"), source=f"/gridplus/{PACKAGE}", clock=clock)
+    if args.command == "load-demo":
         directory = GridRegistryConfig.from_env(env).demo_dir
         print(
             demo.describe(demo.load_demo(sessions, directory=directory, outbox=outbox, clock=clock))
         )
+    elif args.command == "import":
+        _import(sessions, args, outbox, clock)
+    elif args.command == "validate":
+        _validate(sessions, args)
     elif args.command == "locate":
         _locate(_snapshot(sessions), args.lat, args.lon, args.tolerance)
     else:
@@ -67,10 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridctl", description="Grid+ grid-registry operator tool."
     )
-
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("load-demo", help="import the NYC demo grids (does nothing if unchanged)")
-    locate = commands.add_parser("locate", help="the level-3 grid containing a point")
+    importing = commands.add_parser("import", help="import GeoJSON layers as a new grid set")
+    _layer_options(importing, required=True)
+    importing.add_argument(
+        "--dry-run", action="store_true", help="validate and report, change nothing"
+    )
+    validate = commands.add_parser("validate", help="coverage report: stored grid set or files")
+    _layer_options(validate, required=False)
+    locate = commands.add_parser("locate", help="the smallest grid containing a point")
     locate.add_argument("lat", type=float)
     locate.add_argument("lon", type=float)
     locate.add_argument("--tolerance", type=float, default=0.0, metavar="M", help="snap metres")
@@ -78,6 +107,82 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--level", type=int, choices=(1, 2, 3))
     listing.add_argument("--parent", metavar="CODE")
     return parser
+
+
+def _layer_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument(
+        "--layer",
+        action="append",
+        type=parse_layer_source,
+        required=required,
+        default=[],
+        metavar="path=FILE,level=N,code=PROP,name=PROP[,parent=PROP]",
+        help="one GeoJSON layer (repeat per level); no parent= means parent by containment",
+    )
+    parser.add_argument(
+        "--refuse-invalid",
+        action="store_true",
+        help="refuse invalid geometry instead of repairing it with make_valid",
+    )
+
+
+def parse_layer_source(text: str) -> LayerSource:
+    fields = dict(part.split("=", 1) for part in text.split(",") if "=" in part)
+    unknown = set(fields) - LAYER_KEYS
+    missing = {"path", "level", "code", "name"} - set(fields)
+    if (
+        unknown
+        or missing
+        or len(fields) != text.count("=")
+        or not fields.get("level", "").isdigit()
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected path=FILE,level=N,code=PROP,name=PROP[,parent=PROP]"
+        )
+    return LayerSource(
+        Path(fields["path"]),
+        int(fields["level"]),
+        fields["code"],
+        fields["name"],
+        fields.get("parent") or None,
+    )
+
+
+def _read(args: argparse.Namespace) -> list[GridSpec]:
+    on_invalid = OnInvalid.REFUSE if args.refuse_invalid else OnInvalid.REPAIR
+    layers = read_layers(args.layer, on_invalid)
+    for layer in layers:
+        for repair in layer.repairs:
+            print(f"repaired {repair.code}: {repair.problem}", file=sys.stderr)
+    return [spec for layer in layers for spec in layer.specs]
+
+
+def _import(
+    sessions: SessionFactory, args: argparse.Namespace, outbox: Outbox, clock: SystemClock
+) -> None:
+    specs = _read(args)
+    if args.dry_run:
+        grid_set, _, _ = handlers.validate_grid_set(specs, [])
+        print("\n".join(check_coverage(grid_set).lines()))
+        print(f"dry run: {len(grid_set)} grids are valid; nothing was imported")
+        return
+    source = "gridctl import: " + ", ".join(str(layer.path) for layer in args.layer)
+    with unit_of_work(sessions) as session:
+        handlers_reference.sync_reference_data(session)
+        outcome = handlers.import_grid_set(
+            session, specs, [], source=source[:500], outbox=outbox, clock=clock
+        )
+    print(demo.describe(outcome).replace("the demo data", "this data"))
+
+
+def _validate(sessions: SessionFactory, args: argparse.Namespace) -> None:
+    if args.layer:
+        grid_set, _, _ = handlers.validate_grid_set(_read(args), [])
+    else:
+        snapshot = _snapshot(sessions)
+        grid_set = snapshot.grids
+        print(f"grid set version {snapshot.version}:")
+    print("\n".join(check_coverage(grid_set).lines()))
 
 
 def _snapshot(sessions: SessionFactory) -> GridSetSnapshot:

@@ -8,10 +8,11 @@ import threading
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from gridplus.grid_registry import handlers, metrics
+from gridplus.grid_registry import handlers, handlers_reference, metrics
 from gridplus.grid_registry.domain.grids import MAX_LEVEL, MIN_LEVEL
 from gridplus.grid_registry.handlers import GridSetSnapshot
-from gridplus.grid_registry.storage import repository
+from gridplus.grid_registry.handlers_reference import ReferenceSnapshot
+from gridplus.grid_registry.storage import reference_repository, repository
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import TransientError
 
@@ -82,3 +83,46 @@ def _observe(snapshot: GridSetSnapshot) -> None:
     metrics.GRID_SET_VERSION.set(snapshot.version)
     for level in range(MIN_LEVEL, MAX_LEVEL + 1):
         metrics.GRIDS.labels(str(level)).set(len(snapshot.grids.at_level(level)))
+
+
+class CurrentReference:
+    """Holds the reference data (taxonomy, departments, rules); `run` reloads it when its stored
+    version changes (load-demo re-synced the seed), like CurrentGridSet does for grids."""
+
+    def __init__(self, sessions: SessionFactory, *, poll_seconds: float = 0.5) -> None:
+        self._sessions = sessions
+        self._poll_seconds = poll_seconds
+        self._snapshot: ReferenceSnapshot | None = None
+        self._loading = threading.Lock()
+
+    def get(self) -> ReferenceSnapshot:
+        snapshot = self._snapshot
+        if snapshot is not None:
+            return snapshot
+        try:
+            self.refresh()
+        except SQLAlchemyError as exc:
+            raise TransientError("the reference data cannot be read from the database now") from exc
+        if self._snapshot is None:
+            raise TransientError("the reference data has not been seeded; run the migrations")
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        with self._loading:
+            held = self._snapshot.version if self._snapshot is not None else None
+            with transaction(self._sessions) as session:
+                stored = reference_repository.reference_version(session)
+                if stored is None or stored[0] == held:
+                    return False
+                snapshot = handlers_reference.load_reference(session)
+            self._snapshot = snapshot
+        return True
+
+    def run(self, stop: threading.Event) -> None:
+        while True:
+            try:
+                self.refresh()
+            except SQLAlchemyError as exc:
+                log.warning("reference data refresh failed, will retry", extra={"error": repr(exc)})
+            if stop.wait(self._poll_seconds):
+                return

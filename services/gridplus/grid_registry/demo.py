@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gridplus.grid_registry import handlers
-from gridplus.grid_registry.domain.demo_workers import demo_organisation
+from gridplus.grid_registry import handlers, handlers_reference
+from gridplus.grid_registry.domain.demo_workers import demo_organisation, demo_places
 from gridplus.grid_registry.domain.geojson_layers import load_nyc_demo
 from gridplus.grid_registry.handlers import ImportOutcome
+from gridplus.grid_registry.reference import read_taxonomy
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.outbox import Outbox
@@ -23,18 +24,28 @@ def load_demo(
     sessions: SessionFactory, *, directory: Path, outbox: Outbox, clock: Clock
 ) -> ImportOutcome:
     specs = load_nyc_demo(directory)
-    members = demo_organisation(specs)
+    departments = read_taxonomy().departments()
+    members = demo_organisation(specs, departments=departments)
     with transaction(sessions) as session:
+        # The migration seeded the reference data; a newer seed shipped since is applied here.
+        handlers_reference.sync_reference_data(session)
         return handlers.import_grid_set(
-            session, specs, members, source=DEMO_SOURCE, outbox=outbox, clock=clock
+            session,
+            specs,
+            members,
+            places=demo_places(specs),
+            source=DEMO_SOURCE,
+            outbox=outbox,
+            clock=clock,
         )
 
 
 def describe(outcome: ImportOutcome) -> str:
     if outcome.created:
+        coverage = "" if outcome.coverage is None else "\n" + "\n".join(outcome.coverage.lines())
         return (
             f"imported grid set version {outcome.version}: "
-            f"{outcome.grid_count} grids, {outcome.member_count} members"
+            f"{outcome.grid_count} grids, {outcome.member_count} members{coverage}"
         )
     return (
         f"grid set version {outcome.version} already holds the demo data "

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.grid_registry import metrics
+from gridplus.grid_registry.domain.coverage import CoverageReport, check_coverage
 from gridplus.grid_registry.domain.fingerprint import content_fingerprint
 from gridplus.grid_registry.domain.grids import (
     MAX_LEVEL,
@@ -23,7 +25,7 @@ from gridplus.grid_registry.domain.grids import (
     UnknownGrid,
 )
 from gridplus.grid_registry.domain.listing import Cursor, GridQuery, Page, page_of, select_grids
-from gridplus.grid_registry.domain.locator import Locator
+from gridplus.grid_registry.domain.locator import InvalidCoordinates, Locator
 from gridplus.grid_registry.domain.members import (
     Member,
     MemberInvalid,
@@ -31,6 +33,8 @@ from gridplus.grid_registry.domain.members import (
     MemberRole,
     check_members,
 )
+from gridplus.grid_registry.domain.places import Place, PlaceInvalid, check_places
+from gridplus.grid_registry.protos import ROLE_TO_PROTO
 from gridplus.grid_registry.storage import repository
 from gridplus.kit.clock import Clock
 from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
@@ -38,6 +42,8 @@ from gridplus.kit.outbox import Outbox
 
 # All grid-set events share one key, so they stay in order on one partition.
 GRID_SET_EVENT_KEY = "grid-set"
+# One batch message's cap: ~1.6 MB of coordinates, answered in well under a second.
+MAX_BATCH_POINTS = 100_000
 # Snapping is for GPS noise at a coastline or river, not for claiming far-away points.
 MAX_TOLERANCE_METERS = 1000.0
 
@@ -57,6 +63,20 @@ class ImportOutcome:
     created: bool  # False: the current version already held exactly this data
     grid_count: int
     member_count: int
+    # Computed for a new version; None when nothing was imported (or coverage was not asked for).
+    coverage: CoverageReport | None = None
+    # MembershipChanged events written for this import (joins and leaves since the last version).
+    membership_changes: int = 0
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One level of an organisation chain: a grid, its people and (for a smallest grid) its
+    buildings and units."""
+
+    grid: GridSpec
+    members: list[Member]
+    places: list[Place]
 
 
 @dataclass(frozen=True)
@@ -80,19 +100,19 @@ def import_grid_set(
     source: str,
     outbox: Outbox,
     clock: Clock,
+    places: Iterable[Place] = (),
+    check: bool = True,
 ) -> ImportOutcome:
-    """Store the grids and members as a new version and record GridSetImported in the outbox.
+    """Store grids, places and members as a new version, all or nothing, and record
+    GridSetImported plus a MembershipChanged per join and leave since the previous version.
 
+    Everything is validated before the first write, so bad input leaves the registry unchanged.
+    With `check`, the new version's coverage report (gaps, overlaps) comes back in the outcome:
+    it informs, it does not refuse (real city data has real exceptions, e.g. Marble Hill).
     Identical content to the current version changes nothing and returns that version.
     """
-    try:
-        grid_set = GridSet(specs)
-        people = check_members(grid_set, members)
-    except GridSetInvalid as exc:
-        raise InvalidArgument.single(f"grids[{exc.code}]", exc.reason) from exc
-    except MemberInvalid as exc:
-        raise InvalidArgument.single(f"members[{exc.person_id}]", exc.reason) from exc
-    fingerprint = content_fingerprint(grid_set, people)
+    grid_set, checked_places, people = validate_grid_set(specs, members, places)
+    fingerprint = content_fingerprint(grid_set, people, checked_places)
     repository.lock_for_import(session)
     current = repository.get_current(session)
     if current is not None and current.fingerprint == fingerprint:
@@ -105,14 +125,62 @@ def import_grid_set(
         source=source,
         imported_at=now,
         fingerprint=fingerprint,
+        places=tuple(checked_places),
     )
-    imported_at = Timestamp()
-    imported_at.FromDatetime(now)
+    changed_at = Timestamp()
+    changed_at.FromDatetime(now)
     event = events_pb2.GridSetImported(
-        grid_set_version=version, grid_count=len(grid_set), imported_at=imported_at
+        grid_set_version=version, grid_count=len(grid_set), imported_at=changed_at
     )
     outbox.add(session, event, key=GRID_SET_EVENT_KEY)
-    return ImportOutcome(version, True, len(grid_set), len(people))
+    # The first import has no "before": consumers read its members with ListMembers/GetChain,
+    # rather than thousands of join events.
+    changes = (
+        []
+        if current is None
+        else _membership_changes(
+            repository.all_member_keys(session, version=current.version), people, changed_at
+        )
+    )
+    for change in changes:
+        outbox.add(session, change, key=GRID_SET_EVENT_KEY)
+    coverage = check_coverage(grid_set) if check else None
+    return ImportOutcome(version, True, len(grid_set), len(people), coverage, len(changes))
+
+
+def validate_grid_set(
+    specs: Iterable[GridSpec], members: Iterable[MemberLike], places: Iterable[Place] = ()
+) -> tuple[GridSet, list[Place], list[Member]]:
+    """The hierarchy, places and members checked together; InvalidArgument names the offender."""
+    try:
+        grid_set = GridSet(specs)
+        checked_places = check_places(grid_set, places)
+        people = check_members(grid_set, members, checked_places)
+    except GridSetInvalid as exc:
+        raise InvalidArgument.single(f"grids[{exc.code}]", exc.reason) from exc
+    except PlaceInvalid as exc:
+        raise InvalidArgument.single(f"places[{exc.code}]", exc.reason) from exc
+    except MemberInvalid as exc:
+        raise InvalidArgument.single(f"members[{exc.person_id}]", exc.reason) from exc
+    return grid_set, checked_places, people
+
+
+def _membership_changes(
+    before: set[tuple[str, str, str]], people: list[Member], changed_at: Timestamp
+) -> list[events_pb2.MembershipChanged]:
+    """One event per (person, role, grid) that joined or left, in a stable order."""
+    after = {(m.person_id, m.role.value, m.grid_code) for m in people}
+    changes = [(key, False) for key in after - before] + [(key, True) for key in before - after]
+    return [
+        events_pb2.MembershipChanged(
+            person_id=person_id,
+            grid_code=grid_code,
+            role=ROLE_TO_PROTO[MemberRole(role)],
+            removed=removed,
+            changed_at=changed_at,
+        )
+        for (person_id, role, grid_code), removed in sorted(changes)
+    ]
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -162,6 +230,39 @@ def locate(
     )
 
 
+def locate_batch(
+    snapshot: GridSetSnapshot,
+    lats: Sequence[float],
+    lons: Sequence[float],
+    *,
+    tolerance_m: float = 0.0,
+) -> tuple[list[str], list[bool]]:
+    """Smallest-grid codes ("" = out of jurisdiction) and snapped flags for a batch of points."""
+    if len(lats) != len(lons):
+        raise InvalidArgument.single(
+            "lons", f"needs one longitude per latitude: got {len(lons)} for {len(lats)}"
+        )
+    if len(lats) > MAX_BATCH_POINTS:
+        raise InvalidArgument.single(
+            "lats", f"at most {MAX_BATCH_POINTS:,} points per message, got {len(lats):,}"
+        )
+    _check_point(0.0, 0.0, tolerance_m)
+    try:
+        codes, snapped = snapshot.locator.locate_batch(
+            np.asarray(lats, dtype=float), np.asarray(lons, dtype=float), tolerance_m=tolerance_m
+        )
+    except InvalidCoordinates as exc:
+        raise InvalidArgument.single("lats", str(exc)) from exc
+    found = [code or "" for code in codes.tolist()]
+    misses = found.count("")
+    flags = snapped.tolist()
+    snaps = sum(flags)
+    metrics.LOCATES.labels(metrics.OUT_OF_JURISDICTION).inc(misses)
+    metrics.LOCATES.labels(metrics.SNAPPED).inc(snaps)
+    metrics.LOCATES.labels(metrics.FOUND).inc(len(found) - misses - snaps)
+    return found, flags
+
+
 def get_grid(snapshot: GridSetSnapshot, code: str) -> GridSpec:
     if not code:
         raise InvalidArgument.single("code", "required")
@@ -193,6 +294,19 @@ def members(
         raise InvalidArgument.single("grid_code", "required")
     get_grid(snapshot, grid_code)
     return repository.get_members(session, version=snapshot.version, grid_code=grid_code, role=role)
+
+
+def chain(session: Session, snapshot: GridSetSnapshot, *, grid_code: str) -> list[ChainStep]:
+    """The organisation chain of a grid: every level from level 1 down to it, with its people;
+    the smallest grid also lists its buildings and units."""
+    spec = get_grid(snapshot, grid_code)
+    path = snapshot.grids.path(spec.code)
+    people = repository.get_members_of_grids(session, version=snapshot.version, grid_codes=path)
+    places = repository.get_places(session, version=snapshot.version, grid_code=spec.code)
+    return [
+        ChainStep(snapshot.grids.get(code), people[code], places if code == spec.code else [])
+        for code in path
+    ]
 
 
 def _check_point(lat: float, lon: float, tolerance_m: float) -> None:

@@ -16,6 +16,9 @@ def _common(settings: KafkaSettings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "bootstrap_servers": settings.bootstrap_servers.split(","),
         "security_protocol": settings.security_protocol,
+        # kafka-python waits 30 s for a first broker inside the constructor, where a stop request
+        # cannot reach it; every caller retries with backoff, so fail fast and let SIGTERM drain.
+        "bootstrap_timeout_ms": 3000,
     }
     if settings.sasl_mechanism:
         options["sasl_mechanism"] = settings.sasl_mechanism

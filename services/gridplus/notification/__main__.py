@@ -7,7 +7,19 @@ from pathlib import Path
 from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.service import ServiceApp
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
-from gridplus.notification.messaging.consumers import HANDLERS, TOPICS
+from gridplus.notification.bulletins import Bulletins
+from gridplus.notification.channels.base import ChannelAdapter
+from gridplus.notification.channels.email import SmtpEmail
+from gridplus.notification.channels.sms import HttpSmsGateway
+from gridplus.notification.channels.webhook import SignedWebhook
+from gridplus.notification.clients import GrpcDirectory
+from gridplus.notification.config import NotificationSettings
+from gridplus.notification.domain.notices import Channel
+from gridplus.notification.domain.rules import ChannelPolicy
+from gridplus.notification.feed import Signal
+from gridplus.notification.handlers import Notifier
+from gridplus.notification.messaging.consumers import TOPICS, handlers
+from gridplus.notification.worker import DeliveryWorker, WorkerSettings
 
 
 def main() -> None:
@@ -16,7 +28,28 @@ def main() -> None:
         area="notification",
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
-    servicer = NotificationServicer(app.sessions, app.clock)
+    settings = NotificationSettings.from_env(app.env)
+    inbox_signal, delivery_signal = Signal(), Signal()
+    directory = GrpcDirectory(app.channel("grid_registry"), app.channel("petition"))
+    policy = ChannelPolicy(
+        email=settings.smtp is not None,
+        sms=settings.sms is not None,
+        sms_kinds=settings.sms_kinds,
+        disabled_kinds=settings.disabled_kinds,
+    )
+    notifier = Notifier(
+        directory,
+        policy,
+        app.clock,
+        inbox_signal=inbox_signal,
+        delivery_signal=delivery_signal,
+    )
+    servicer = NotificationServicer(
+        app.sessions,
+        app.clock,
+        bulletins=Bulletins(app.sessions, directory, notifier, app.clock),
+        inbox_signal=inbox_signal,
+    )
     app.grpc_api(
         lambda server: notification_pb2_grpc.add_NotificationServiceServicer_to_server(
             servicer, server
@@ -24,8 +57,36 @@ def main() -> None:
         SERVICE_NAME,
         POLICY,
     )
-    app.consume(TOPICS, HANDLERS)
+    app.consume(TOPICS, handlers(notifier))
+    worker = DeliveryWorker(
+        app.sessions,
+        adapters(settings, app),
+        app.clock,
+        WorkerSettings(
+            retry=settings.retry,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_rest=settings.breaker_rest,
+            rate_per_second=settings.rate_per_second,
+            concurrency=settings.concurrency,
+            poll_seconds=settings.poll_seconds,
+        ),
+        wake=delivery_signal,
+    )
+    app.add_loop("delivery-worker", worker.run)
     app.main()
+
+
+def adapters(settings: NotificationSettings, app: ServiceApp) -> dict[Channel, ChannelAdapter]:
+    found: dict[Channel, ChannelAdapter] = {
+        Channel.WEBHOOK: SignedWebhook(app.clock, settings.http_timeout_seconds)
+    }
+    if settings.smtp is not None:
+        found[Channel.EMAIL] = SmtpEmail(settings.smtp)
+    if settings.sms is not None:
+        found[Channel.SMS] = HttpSmsGateway(
+            settings.sms.gateway_url, settings.sms.token, settings.http_timeout_seconds
+        )
+    return found
 
 
 if __name__ == "__main__":

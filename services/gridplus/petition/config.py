@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from gridplus.kit.config import Env
 from gridplus.kit.topology import PETITION_HTTP_PORT
+from gridplus.petition.domain.duplicates import DuplicateRule
+from gridplus.petition.domain.photos import PhotoLimits
 
 
 @dataclass(frozen=True)
 class PetitionSettings:
     http_port: int
+    photo_dir: Path  # the local blob store's directory
+    photo_limits: PhotoLimits
+    duplicate_rule: DuplicateRule
+    open311_api_keys: frozenset[str]  # empty: Open311 POST is closed
+    open311_jurisdiction: str
+    categories_cache_seconds: float
+    max_watches: int  # concurrent WatchPetitions streams per replica
 
     @classmethod
-    def from_env(cls, env: Env) -> PetitionSettings:
-        return cls(http_port=env.port("GRIDPLUS_PETITION_HTTP_PORT", PETITION_HTTP_PORT))
+    def from_env(cls, env: Env, var_dir: Path) -> PetitionSettings:
+        keys = env.optional("GRIDPLUS_PETITION_OPEN311_API_KEYS") or ""
+        return cls(
+            http_port=env.port("GRIDPLUS_PETITION_HTTP_PORT", PETITION_HTTP_PORT),
+            photo_dir=Path(env.text("GRIDPLUS_PETITION_PHOTO_DIR", str(var_dir / "photos"))),
+            photo_limits=PhotoLimits(
+                max_count=env.integer("GRIDPLUS_PETITION_PHOTO_MAX_COUNT", 9, minimum=0),
+                max_bytes=env.integer(
+                    "GRIDPLUS_PETITION_PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+                ),
+            ),
+            duplicate_rule=DuplicateRule(
+                radius_m=env.number("GRIDPLUS_PETITION_DUPLICATE_RADIUS_M", 50.0, minimum=0.0),
+                window=timedelta(
+                    hours=env.number("GRIDPLUS_PETITION_DUPLICATE_WINDOW_HOURS", 168.0, minimum=0.0)
+                ),
+            ),
+            open311_api_keys=frozenset(k.strip() for k in keys.split(",") if k.strip()),
+            open311_jurisdiction=env.text("GRIDPLUS_PETITION_OPEN311_JURISDICTION", "gridplus"),
+            categories_cache_seconds=env.number(
+                "GRIDPLUS_PETITION_CATEGORIES_CACHE_SECONDS", 300.0, minimum=0.0
+            ),
+            max_watches=env.integer("GRIDPLUS_PETITION_MAX_WATCHES", 8, minimum=1, maximum=24),
+        )

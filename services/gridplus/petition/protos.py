@@ -10,10 +10,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.petition.domain.events import DomainEvent, PetitionSubmitted
+from gridplus.petition.domain.events import DomainEvent, PetitionMerged, PetitionSubmitted
 from gridplus.petition.domain.lifecycle import Status
-from gridplus.petition.domain.petition import HistoryEntry, Petition
-from gridplus.petition.domain.values import GeoPoint, GridRef, Source
+from gridplus.petition.domain.petition import EntryKind, HistoryEntry, Light, Petition
+from gridplus.petition.domain.photos import PhotoRef
+from gridplus.petition.domain.values import (
+    CategoryChoice,
+    CategorySource,
+    Contact,
+    GeoPoint,
+    GridRef,
+    Source,
+)
 
 _STATUS_TO_PROTO: dict[Status, petition_pb2.PetitionStatus] = {
     Status.SUBMITTED: petition_pb2.PETITION_STATUS_SUBMITTED,
@@ -32,6 +40,37 @@ _SOURCE_TO_PROTO: dict[Source, petition_pb2.PetitionSource] = {
     Source.OPEN311: petition_pb2.PETITION_SOURCE_OPEN311,
     Source.HOTLINE: petition_pb2.PETITION_SOURCE_HOTLINE,
 }
+
+
+_LIGHT_TO_PROTO: dict[Light, petition_pb2.Light] = {
+    Light.GREEN: petition_pb2.LIGHT_GREEN,
+    Light.YELLOW: petition_pb2.LIGHT_YELLOW,
+    Light.RED: petition_pb2.LIGHT_RED,
+}
+LIGHT_FROM_PROTO: dict[int, Light] = {value: key for key, value in _LIGHT_TO_PROTO.items()}
+_ORIGIN_TO_PROTO: dict[CategorySource, petition_pb2.CategoryOrigin] = {
+    CategorySource.GIVEN: petition_pb2.CATEGORY_ORIGIN_GIVEN,
+    CategorySource.CLASSIFIED: petition_pb2.CATEGORY_ORIGIN_CLASSIFIED,
+    CategorySource.TRIAGE: petition_pb2.CATEGORY_ORIGIN_TRIAGE,
+}
+_CATEGORY_SOURCE_FROM_EVENT: dict[int, CategorySource] = {
+    events_pb2.CATEGORY_SOURCE_GIVEN: CategorySource.GIVEN,
+    events_pb2.CATEGORY_SOURCE_CLASSIFIED: CategorySource.CLASSIFIED,
+    events_pb2.CATEGORY_SOURCE_TRIAGE: CategorySource.TRIAGE,
+}
+
+
+def category_choice_from_event(choice: events_pb2.CategoryChoice) -> CategoryChoice | None:
+    if not choice.code:
+        return None
+    return CategoryChoice(
+        code=choice.code,
+        name_zh=choice.name_zh,
+        name_en=choice.name_en,
+        top_level_code=choice.top_level_code,
+        source=_CATEGORY_SOURCE_FROM_EVENT.get(choice.source, CategorySource.GIVEN),
+        confidence=choice.confidence,
+    )
 
 
 def status_to_proto(status: Status | None) -> petition_pb2.PetitionStatus:
@@ -97,7 +136,72 @@ def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
         )
     if petition.deadline is not None:
         out.deadline.CopyFrom(timestamp(petition.deadline))
+    out.reporter_id = petition.reporter.id
+    out.in_triage = petition.triage_reason is not None
+    out.triage_reason = petition.triage_reason or ""
+    out.department_code = petition.department_code or ""
+    out.duplicate_of = petition.duplicate_of or ""
+    out.resolution_note = petition.resolution_note or ""
+    if petition.verify_deadline is not None:
+        out.verify_deadline.CopyFrom(timestamp(petition.verify_deadline))
+    if petition.handling_deadline is not None:
+        out.handling_deadline.CopyFrom(timestamp(petition.handling_deadline))
+    choice = petition.category_choice
+    if choice is not None:
+        out.category_choice.CopyFrom(
+            petition_pb2.PetitionCategory(
+                code=choice.code,
+                name_zh=choice.name_zh,
+                name_en=choice.name_en,
+                top_level_code=choice.top_level_code,
+                origin=_ORIGIN_TO_PROTO[choice.source],
+                confidence=choice.confidence,
+            )
+        )
+    elif petition.category:
+        out.category_choice.CopyFrom(
+            petition_pb2.PetitionCategory(
+                code=petition.category, origin=petition_pb2.CATEGORY_ORIGIN_GIVEN
+            )
+        )
     return out
+
+
+def view_to_proto(
+    petition: Petition,
+    *,
+    contact: Contact | None,
+    masked: bool,
+    photos: list[PhotoRef],
+    possible_duplicates: list[str],
+    light: Light | None,
+) -> petition_pb2.Petition:
+    out = petition_to_proto(petition)
+    if contact is not None:
+        out.reporter_contact.CopyFrom(
+            petition_pb2.PetitionContact(
+                name=contact.name,
+                phone=contact.phone,
+                email=contact.email,
+                address=contact.address,
+                masked=masked,
+            )
+        )
+    out.photos.extend(photo_to_proto(photo) for photo in photos)
+    out.possible_duplicate_ids.extend(possible_duplicates)
+    if light is not None:
+        out.light = _LIGHT_TO_PROTO[light]
+    return out
+
+
+def photo_to_proto(photo: PhotoRef) -> petition_pb2.PetitionPhoto:
+    return petition_pb2.PetitionPhoto(
+        seq=photo.seq,
+        media_type=photo.media_type,
+        size=photo.size,
+        stage=photo.stage,
+        digest=photo.digest,
+    )
 
 
 def history_to_proto(entry: HistoryEntry) -> petition_pb2.HistoryEntry:
@@ -108,6 +212,11 @@ def history_to_proto(entry: HistoryEntry) -> petition_pb2.HistoryEntry:
         actor_role=entry.actor.role.value,
         note=entry.note,
         at=timestamp(entry.at),
+        kind=(
+            petition_pb2.HISTORY_KIND_NOTE
+            if entry.kind is EntryKind.NOTE
+            else petition_pb2.HISTORY_KIND_STATUS
+        ),
     )
 
 
@@ -123,6 +232,13 @@ def event_payload(event: DomainEvent) -> Message:
             submitted_at=timestamp(event.at),
             reporter_id=event.reporter_id,
             source=source_to_proto(event.source),
+        )
+    if isinstance(event, PetitionMerged):
+        return events_pb2.PetitionMerged(
+            petition_id=event.petition_id,
+            survivor_id=event.survivor_id,
+            actor_id=event.actor.id,
+            merged_at=timestamp(event.at),
         )
     return events_pb2.PetitionStatusChanged(
         petition_id=event.petition_id,

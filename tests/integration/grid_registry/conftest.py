@@ -11,6 +11,7 @@ import pytest
 from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_organisation
 from gridplus.grid_registry.domain.geojson_layers import load_nyc_demo
 from gridplus.grid_registry.domain.grids import GridSpec
+from gridplus.grid_registry.reference import read_taxonomy
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, create_database_engine, create_session_factory
@@ -29,7 +30,7 @@ def demo_specs() -> list[GridSpec]:
 
 @pytest.fixture(scope="session")
 def demo_members(demo_specs: list[GridSpec]) -> list[DemoMember]:
-    return demo_organisation(demo_specs)
+    return demo_organisation(demo_specs, departments=read_taxonomy().departments())
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from gridplus.api.common.v1 import common_pb2
 from gridplus.api.grid.v1 import grid_pb2
 from gridplus.grid_registry import handlers
+from gridplus.grid_registry.domain.demo_workers import demo_places
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.db import (
@@ -58,7 +60,13 @@ def registry(
     outbox = Outbox(topic=events_topic("grid"), source="/test", clock=SystemClock())
     with transaction(sessions) as session:
         handlers.import_grid_set(
-            session, demo_specs, demo_members, source="test", outbox=outbox, clock=SystemClock()
+            session,
+            demo_specs,
+            demo_members,
+            places=demo_places(demo_specs),
+            source="test",
+            outbox=outbox,
+            clock=SystemClock(),
         )
     try:
         with running_registry(sessions, poll_seconds=0.2) as running:
@@ -155,7 +163,13 @@ def test_the_grid_workers_of_the_financial_district(registry: Running) -> None:
     everyone = registry.stub.ListMembers(
         grid_pb2.ListMembersRequest(grid_code="MN0101"), metadata=SERVICE, timeout=5
     )
-    assert len(everyone.members) == 3
+    # Chief, two workers, street chief, building chief and two unit chiefs, with contacts.
+    assert len(everyone.members) == 7
+    assert all(m.email.endswith("@example.org") and m.language for m in everyone.members)
+    unit_chiefs = [
+        m.place_code for m in everyone.members if m.role == grid_pb2.MEMBER_ROLE_UNIT_CHIEF
+    ]
+    assert unit_chiefs == ["MN0101-B1-U1", "MN0101-B1-U2"]
     with pytest.raises(grpc.RpcError) as raised:
         registry.stub.ListMembers(
             grid_pb2.ListMembersRequest(grid_code="XX01"), metadata=SERVICE, timeout=5
@@ -202,3 +216,96 @@ def test_listing_pages_through_every_manhattan_neighbourhood(registry: Running) 
             grid_pb2.ListGridsRequest(level=3, page_token="garbage"), metadata=SERVICE, timeout=5
         )
     assert violations(raised.value) == ["page_token"]
+
+
+# --- organisation chain -------------------------------------------------------------------------
+
+
+def test_the_chain_of_times_square_from_the_borough_down_to_its_units(registry: Running) -> None:
+    point = common_pb2.GeoPoint(lat=TIMES_SQUARE[0], lon=TIMES_SQUARE[1])
+    chain = registry.stub.GetChain(
+        grid_pb2.GetChainRequest(point=point), metadata=WORKER, timeout=5
+    ).levels
+    assert [level.grid.code for level in chain] == ["1", "MN05", "MN0502"]
+    borough, district, neighbourhood = chain
+    heads = {
+        m.department_code: m
+        for m in borough.members
+        if m.role == grid_pb2.MEMBER_ROLE_DEPARTMENT_HEAD
+    }
+    assert heads["NYPD"].person_id == "head-nypd"
+    assert heads["NYPD"].email.endswith("@example.org") and heads["NYPD"].language in ("zh", "en")
+    assert "c-1" in [m.person_id for m in borough.members]
+    assert [(m.person_id, m.role) for m in district.members] == [
+        ("c-MN05", grid_pb2.MEMBER_ROLE_GRID_CHIEF),
+        ("i-MN05", grid_pb2.MEMBER_ROLE_INSPECTOR),
+    ]
+    roles = {m.role for m in neighbourhood.members}
+    assert {
+        grid_pb2.MEMBER_ROLE_GRID_WORKER,
+        grid_pb2.MEMBER_ROLE_GRID_CHIEF,
+        grid_pb2.MEMBER_ROLE_STREET_CHIEF,
+        grid_pb2.MEMBER_ROLE_BUILDING_CHIEF,
+        grid_pb2.MEMBER_ROLE_UNIT_CHIEF,
+    } == roles
+    assert [(p.code, p.kind, p.parent_code) for p in neighbourhood.places] == [
+        ("MN0502-B1", grid_pb2.PLACE_KIND_BUILDING, ""),
+        ("MN0502-B1-U1", grid_pb2.PLACE_KIND_UNIT, "MN0502-B1"),
+        ("MN0502-B1-U2", grid_pb2.PLACE_KIND_UNIT, "MN0502-B1"),
+    ]
+    assert not borough.places and not district.places
+
+
+def test_the_chain_of_a_grid_and_its_errors(registry: Running) -> None:
+    chain = registry.stub.GetChain(
+        grid_pb2.GetChainRequest(grid_code="MN05"), metadata=SERVICE, timeout=5
+    ).levels
+    assert [level.grid.code for level in chain] == ["1", "MN05"]
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.GetChain(
+            grid_pb2.GetChainRequest(grid_code="XX"), metadata=SERVICE, timeout=5
+        )
+    assert raised.value.code() is grpc.StatusCode.NOT_FOUND
+    ocean = common_pb2.GeoPoint(lat=ATLANTIC_OCEAN[0], lon=ATLANTIC_OCEAN[1])
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.GetChain(grid_pb2.GetChainRequest(point=ocean), metadata=SERVICE, timeout=5)
+    assert "out of jurisdiction" in raised.value.details()
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.GetChain(grid_pb2.GetChainRequest(), metadata=SERVICE, timeout=5)
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.RpcError) as raised:
+        registry.stub.GetChain(
+            grid_pb2.GetChainRequest(grid_code="MN05"), metadata=RESIDENT, timeout=5
+        )
+    assert raised.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+# --- batch location -----------------------------------------------------------------------------
+
+
+def test_locate_grids_streams_many_points_per_message(registry: Running) -> None:
+    batches = [
+        grid_pb2.LocateGridsRequest(
+            lats=[TIMES_SQUARE[0], ATLANTIC_OCEAN[0]], lons=[TIMES_SQUARE[1], ATLANTIC_OCEAN[1]]
+        ),
+        grid_pb2.LocateGridsRequest(
+            lats=[ROCKAWAY_10M_OUT[0]] * 3, lons=[ROCKAWAY_10M_OUT[1]] * 3, tolerance_meters=30
+        ),
+    ]
+    answers = list(registry.stub.LocateGrids(iter(batches), metadata=SERVICE, timeout=10))
+    assert [list(a.grid_codes) for a in answers[:1]] == [["MN0502", ""]]
+    assert list(answers[1].snapped) == [True, True, True]
+    assert len(set(answers[1].grid_codes)) == 1 and answers[1].grid_codes[0]
+    assert all(a.grid_set_version == 1 for a in answers)
+
+
+def test_locate_grids_refuses_a_bad_batch(registry: Running) -> None:
+    bad = [grid_pb2.LocateGridsRequest(lats=[40.7, 200.0], lons=[-73.9, -73.9])]
+    with pytest.raises(grpc.RpcError) as raised:
+        list(registry.stub.LocateGrids(iter(bad), metadata=SERVICE, timeout=10))
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "point 1" in raised.value.details()
+    uneven = [grid_pb2.LocateGridsRequest(lats=[40.7, 40.8], lons=[-73.9])]
+    with pytest.raises(grpc.RpcError) as raised:
+        list(registry.stub.LocateGrids(iter(uneven), metadata=SERVICE, timeout=10))
+    assert violations(raised.value) == ["lons"]

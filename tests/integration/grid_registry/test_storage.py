@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from gridplus.api.events.v1 import events_pb2
+from gridplus.api.grid.v1 import grid_pb2
 from gridplus.grid_registry import handlers
-from gridplus.grid_registry.domain.demo_workers import DemoMember
+from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_places
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.members import MemberRole
 from gridplus.grid_registry.storage import repository
@@ -33,7 +34,13 @@ def _import(
 ) -> handlers.ImportOutcome:
     with transaction(sessions) as session:
         return handlers.import_grid_set(
-            session, specs, members, source="test", outbox=outbox, clock=clock
+            session,
+            specs,
+            members,
+            places=demo_places(specs),
+            source="test",
+            outbox=outbox,
+            clock=clock,
         )
 
 
@@ -46,7 +53,12 @@ def test_demo_city_import_is_version_1_with_its_event(
     sessions: SessionFactory, demo_specs, demo_members, outbox: Outbox, clock: ManualClock
 ) -> None:
     outcome = _import(sessions, demo_specs, demo_members, outbox, clock)
-    assert outcome == handlers.ImportOutcome(1, True, 338, 862)
+    assert (outcome.version, outcome.created, outcome.grid_count) == (1, True, 338)
+    assert outcome.member_count == len(demo_members) == 2161
+    # The first import announces the set; membership events describe changes between versions.
+    assert outcome.membership_changes == 0
+    assert outcome.coverage is not None
+    assert ("BX08", "2") in [issue.codes for issue in outcome.coverage.issues]
     [row] = _outbox_rows(sessions)
     assert (row.topic, row.key, row.ce_type) == (
         "gridplus.grid.events.v1",
@@ -68,9 +80,13 @@ def test_demo_city_import_is_version_1_with_its_event(
     assert handlers.locate(snapshot, lat=40.758, lon=-73.9855).grid.code == "MN0502"
     assert [m.person_id for m in workers] == ["w-MN0101-1", "w-MN0101-2"]
     assert [(m.person_id, m.role) for m in everyone] == [
+        ("b-MN0101-1", MemberRole.BUILDING_CHIEF),
         ("c-MN0101", MemberRole.GRID_CHIEF),
         ("w-MN0101-1", MemberRole.GRID_WORKER),
         ("w-MN0101-2", MemberRole.GRID_WORKER),
+        ("s-MN0101", MemberRole.STREET_CHIEF),
+        ("u-MN0101-1-1", MemberRole.UNIT_CHIEF),
+        ("u-MN0101-1-2", MemberRole.UNIT_CHIEF),
     ]
 
 
@@ -80,7 +96,7 @@ def test_importing_the_same_data_again_changes_nothing(
     first = _import(sessions, demo_specs, demo_members, outbox, clock)
     # Same content in another order, later: still the same grid set.
     again = _import(sessions, demo_specs[::-1], demo_members[::-1], outbox, clock)
-    assert again == replace(first, created=False)
+    assert again == replace(first, created=False, coverage=None)
     with transaction(sessions) as session:
         assert session.execute(select(func.count()).select_from(GridSetRow)).scalar_one() == 1
     assert len(_outbox_rows(sessions)) == 1
@@ -98,8 +114,24 @@ def test_changed_data_becomes_the_next_version(
         previous = repository.get_grid_set(session, version=1)
     assert current is not None and current.grids.get("MN0502").name == "Times Square"
     assert previous.get("MN0502").name == "Midtown-Times Square"
-    events = [events_pb2.GridSetImported.FromString(r.payload) for r in _outbox_rows(sessions)]
-    assert [e.grid_set_version for e in events] == [1, 2]
+    rows = _outbox_rows(sessions)
+    imported = [
+        events_pb2.GridSetImported.FromString(r.payload)
+        for r in rows
+        if r.ce_type == "gridplus.events.v1.GridSetImported"
+    ]
+    assert [e.grid_set_version for e in imported] == [1, 2]
+    # Everyone but the first ten left: one MembershipChanged each, on the grid-set key, in order.
+    changes = [
+        events_pb2.MembershipChanged.FromString(r.payload)
+        for r in rows
+        if r.ce_type == "gridplus.events.v1.MembershipChanged"
+    ]
+    assert outcome.membership_changes == len(changes) == len(demo_members) - 10
+    assert all(c.removed for c in changes)
+    assert {r.key for r in rows} == {"grid-set"}
+    gone = next(c for c in changes if c.person_id == "w-MN0101-1")
+    assert (gone.grid_code, gone.role) == ("MN0101", grid_pb2.MEMBER_ROLE_GRID_WORKER)
 
 
 def test_a_bad_member_refuses_the_whole_import(

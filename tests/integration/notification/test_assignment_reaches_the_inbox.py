@@ -1,5 +1,7 @@
-"""A PetitionAssigned on the dispatch topic, delivered twice by the real broker, lands in the
-assignee's inbox once; the assignee reads and clears it over gRPC, and nobody else may."""
+"""Done means: a PetitionAssigned on the dispatch topic, delivered three times by the real broker,
+puts one item in the assignee's inbox, one email in the SMTP server for the assignee (and one,
+in English, for the reporter), and one signed POST at the registered webhook receiver. The
+assignee reads and clears the item over gRPC, and nobody else may."""
 
 from __future__ import annotations
 
@@ -14,38 +16,48 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
+from gridplus.api.grid.v1 import grid_pb2
 from gridplus.api.notification.v1 import notification_pb2 as pb
-from gridplus.api.notification.v1 import notification_pb2_grpc
-from gridplus.kit.clock import SystemClock
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.kit.auth import Role
+from gridplus.kit.clock import ManualClock, SystemClock
 from gridplus.kit.config import KafkaSettings
 from gridplus.kit.consumer import EventConsumer
 from gridplus.kit.events import encode_headers
 from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
 from gridplus.kit.topology import dlq_topic
-from gridplus.notification.messaging.consumers import HANDLERS, TOPICS
-from tests.integration.notification.conftest import Store, as_caller
+from gridplus.notification.handlers import Notifier
+from gridplus.notification.messaging.consumers import TOPICS, handlers
+from tests.integration.notification.conftest import (
+    Store,
+    Stub,
+    WorkerFactory,
+    as_caller,
+    member,
+)
+from tests.integration.notification.servers import Org, SmtpSink, WebhookReceiver
 from tests.support.broker import Broker
 
 pytestmark = pytest.mark.integration
 
 DISPATCH_TOPIC = "gridplus.dispatch.events.v1"
+ASSIGNED = "gridplus.events.v1.PetitionAssigned"
 
 
-def assignment(petition_id: str, assignee_id: str) -> events_pb2.PetitionAssigned:
+def assignment(petition_id: str, assignee_id: str, now: datetime) -> events_pb2.PetitionAssigned:
     payload = events_pb2.PetitionAssigned(
         petition_id=petition_id,
-        grid=common_pb2.GridRef(code="G-02-05-31", level=3, path=["G-02", "G-02-05", "G-02-05-31"]),
+        grid=common_pb2.GridRef(code="G-01-01-01", level=3, path=["G-01", "G-01-01", "G-01-01-01"]),
         assignee_id=assignee_id,
         category="street_light",
     )
-    now = datetime.now(UTC)
     payload.assigned_at.FromDatetime(now)
     payload.deadline.FromDatetime(now + timedelta(hours=4))
     return payload
 
 
-def publish_twice(broker: Broker, payload: events_pb2.PetitionAssigned) -> tuple[int, int]:
-    """The same event (same ce_id) twice, as after a relay resend; returns (partition, offset)."""
+def publish(broker: Broker, payload: events_pb2.PetitionAssigned, times: int) -> tuple[int, int]:
+    """The same event (same ce_id) `times` times, as after relay resends; (partition, offset)."""
     headers = encode_headers(
         event_id=str(uuid.uuid4()),
         ce_type=payload.DESCRIPTOR.full_name,
@@ -62,7 +74,7 @@ def publish_twice(broker: Broker, payload: events_pb2.PetitionAssigned) -> tuple
                 value=payload.SerializeToString(),
                 headers=headers,
             ).get(timeout=10)
-            for _ in range(2)
+            for _ in range(times)
         ]
     finally:
         producer.close()
@@ -70,7 +82,7 @@ def publish_twice(broker: Broker, payload: events_pb2.PetitionAssigned) -> tuple
 
 
 def wait_for_commit(broker: Broker, group: str, partition: int, offset: int) -> None:
-    """Until the consumer group has committed past `offset` (both copies are handled)."""
+    """Until the consumer group has committed past `offset` (every copy is handled)."""
     probe = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group)
     tp = TopicPartition(DISPATCH_TOPIC, partition)
     deadline = time.monotonic() + 30
@@ -82,23 +94,19 @@ def wait_for_commit(broker: Broker, group: str, partition: int, offset: int) -> 
             time.sleep(0.1)
     finally:
         probe.close()
-    raise AssertionError("the consumer did not get past the duplicate in time")
+    raise AssertionError("the consumer did not get past the duplicates in time")
 
 
-def test_an_assignment_delivered_twice_reaches_the_assignee_once(
-    broker: Broker, store: Store, inbox_api: notification_pb2_grpc.NotificationServiceStub
+def consume_until(
+    broker: Broker, store: Store, notifier: Notifier, partition: int, offset: int
 ) -> None:
-    assert TOPICS == [DISPATCH_TOPIC]
     settings = KafkaSettings(broker.bootstrap, "PLAINTEXT", None, None, None, None, 2, 1)
     ensure_topics(settings, [*TOPICS, *map(dlq_topic, TOPICS)])
-    assignee = f"worker-{uuid.uuid4().hex[:8]}"
-    petition_id = f"p-{uuid.uuid4().hex[:8]}"
-    partition, offset = publish_twice(broker, assignment(petition_id, assignee))
     group = f"notification-{uuid.uuid4().hex[:6]}"
     consumer = EventConsumer(
         name=group,
         topics=TOPICS,
-        handlers=HANDLERS,
+        handlers=handlers(notifier),
         sessions=store.sessions,
         consumer_factory=lambda: create_consumer(settings, group, "notification-test"),
         producer_factory=lambda: create_producer(settings, "notification-test"),
@@ -113,32 +121,92 @@ def test_an_assignment_delivered_twice_reaches_the_assignee_once(
         stop.set()
         thread.join(15)
 
+
+def test_an_assignment_delivered_three_times_reaches_every_channel_once(
+    broker: Broker,
+    store: Store,
+    api: Stub,
+    notifier: Notifier,
+    clock: ManualClock,
+    org: Org,
+    smtp: SmtpSink,
+    make_worker: WorkerFactory,
+) -> None:
+    settings = KafkaSettings(broker.bootstrap, "PLAINTEXT", None, None, None, None, 2, 1)
+    ensure_topics(settings, [*TOPICS, *map(dlq_topic, TOPICS)])
+    receiver = WebhookReceiver(clock).start()
+    try:
+        admin = as_caller("ops", Role.ADMIN)
+        created = api.CreateWebhookSubscription(
+            pb.CreateWebhookSubscriptionRequest(url=receiver.url, event_types=[ASSIGNED]),
+            metadata=admin,
+        )
+        receiver.secret = created.secret
+        # The broker outlives this test: earlier tests' events are on the topic too, so this
+        # one's people and petition are its own.
+        suffix = uuid.uuid4().hex[:8]
+        petition_id, assignee = f"p-{suffix}", f"worker-{suffix}"
+        assignee_email, reporter_email = f"{assignee}@gov.example", f"res-{suffix}@mail.example"
+        org.members.append(
+            member(assignee, "G-01-01-01", grid_pb2.MEMBER_ROLE_GRID_WORKER, email=assignee_email)
+        )
+        org.reporters[petition_id] = [
+            petition_pb2.ReporterContact(
+                reporter_id=f"res-{suffix}", email=reporter_email, language="en"
+            )
+        ]
+        partition, offset = publish(broker, assignment(petition_id, assignee, clock.now()), 3)
+        consume_until(broker, store, notifier, partition, offset)
+
+        worker = make_worker()
+        assert worker.run_once() >= 3  # the assignee's email, the reporter's email, the webhook
+        assert worker.run_once() == 0
+
+        (mail,) = smtp.to(assignee_email)
+        assert mail["Subject"] == "新诉求待核实"
+        assert "G-01-01-01" in mail.get_content()
+        assert mail["Message-ID"] == f"<{mail['X-GridPlus-Delivery']}@gridplus.notification>"
+        (reporter_mail,) = smtp.to(reporter_email)
+        assert reporter_mail["Subject"] == "Petition accepted"
+
+        (post,) = [p for p in receiver.received if p.json()["data"]["petition_id"] == petition_id]
+        document = post.json()
+        assert document["type"] == ASSIGNED
+        assert document["data"]["petition_id"] == petition_id
+        assert document["data"]["assignee_id"] == assignee
+        assert post.headers["x-gridplus-signature"].startswith("v1=")
+        assert receiver.refused == [] and receiver.repeats == 0
+
+        statuses = api.ListDeliveries(
+            pb.ListDeliveriesRequest(petition_id=petition_id), metadata=admin
+        ).deliveries
+        assert sorted((d.channel, d.status) for d in statuses) == [
+            (pb.CHANNEL_EMAIL, pb.DELIVERY_STATUS_SENT),
+            (pb.CHANNEL_EMAIL, pb.DELIVERY_STATUS_SENT),
+            (pb.CHANNEL_WEBHOOK, pb.DELIVERY_STATUS_SENT),
+        ]
+    finally:
+        receiver.stop()
+
     own = as_caller(assignee)
-    listed = inbox_api.ListInbox(pb.ListInboxRequest(recipient_id=assignee), metadata=own)
+    listed = api.ListInbox(pb.ListInboxRequest(recipient_id=assignee), metadata=own)
     assert listed.unread_count == 1
-    assert listed.next_page_token == ""
     (item,) = listed.items
-    assert item.recipient_id == assignee
     assert item.petition_id == petition_id
-    assert item.event_type == "gridplus.events.v1.PetitionAssigned"
+    assert item.event_type == ASSIGNED
     assert item.title == "新诉求待核实"
-    assert "G-02-05-31" in item.body
     assert not item.read
 
-    marked = inbox_api.MarkRead(
+    marked = api.MarkRead(
         pb.MarkReadRequest(recipient_id=assignee, item_ids=[item.id]), metadata=own
     )
     assert marked.unread_count == 0
-    after = inbox_api.ListInbox(pb.ListInboxRequest(recipient_id=assignee), metadata=own)
-    assert after.unread_count == 0
-    assert [i.read for i in after.items] == [True]
+    assert (
+        api.CountUnread(pb.CountUnreadRequest(recipient_id=assignee), metadata=own).unread_count
+        == 0
+    )
 
-    someone_else = as_caller(f"worker-{uuid.uuid4().hex[:8]}")
+    someone_else = as_caller("worker-8")
     with pytest.raises(grpc.RpcError) as refused:
-        inbox_api.ListInbox(pb.ListInboxRequest(recipient_id=assignee), metadata=someone_else)
-    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    with pytest.raises(grpc.RpcError) as refused:
-        inbox_api.MarkRead(
-            pb.MarkReadRequest(recipient_id=assignee, item_ids=[item.id]), metadata=someone_else
-        )
+        api.ListInbox(pb.ListInboxRequest(recipient_id=assignee), metadata=someone_else)
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED

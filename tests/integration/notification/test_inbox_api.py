@@ -17,10 +17,14 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.api.notification.v1 import notification_pb2 as pb
 from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.auth import Role
+from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
-from gridplus.notification import handlers
+from gridplus.kit.events import Event
+from gridplus.notification.domain.rules import ChannelPolicy
+from gridplus.notification.handlers import Notifier
 from gridplus.notification.storage.models import InboxItem
 from tests.integration.notification.conftest import Store, as_caller
+from tests.unit.notification.fakes import FakeDirectory
 
 pytestmark = pytest.mark.integration
 
@@ -35,16 +39,20 @@ def deliver(store: Store, assignee: str, petition_id: str, at: datetime, event_i
         assignee_id=assignee,
     )
     payload.deadline.FromDatetime(at + timedelta(hours=2))
-    event_id = event_id or str(uuid.uuid4())
+    event = Event(
+        id=event_id or str(uuid.uuid4()),
+        type=payload.DESCRIPTOR.full_name,
+        source="/gridplus/dispatch",
+        time=at,
+        key=petition_id,
+        payload=payload,
+    )
+    # Nobody here is in a known chain and no petition has reporters: inbox items only.
+    notifier = Notifier(FakeDirectory(), ChannelPolicy(), ManualClock(at))
+    plan = notifier.prepare(event)
     with transaction(store.sessions) as session:
-        handlers.deliver(
-            session,
-            event_id=event_id,
-            event_type=payload.DESCRIPTOR.full_name,
-            payload=payload,
-            at=at,
-        )
-    return event_id
+        notifier.apply(session, event, plan)
+    return event.id
 
 
 def all_pages(api: Stub, recipient: str, page_size: int, unread_only: bool = False) -> list[list]:

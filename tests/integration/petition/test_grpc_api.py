@@ -20,14 +20,14 @@ from tests.support.grpc import serving
 
 pytestmark = pytest.mark.integration
 
-STAFF = [("authorization", f"Bearer {token('clerk-1', Role.DEPARTMENT_STAFF)}")]
+STAFF = [("authorization", f"Bearer {token('clerk-1', Role.ADMIN)}")]
 WORKER = [("authorization", f"Bearer {token('worker-7', Role.GRID_WORKER)}")]
 RESIDENT = [("authorization", f"Bearer {token('resident-a')}")]
 
 
 @pytest.fixture
 def stub(store: Store) -> Iterator[petition_pb2_grpc.PetitionServiceStub]:
-    servicer = PetitionServicer(store.sessions, store.outbox, store.clock, wake=store.wake)
+    servicer = PetitionServicer(store.sessions, store.deps, wake=store.wake)
 
     def register(server: grpc.Server) -> None:
         petition_pb2_grpc.add_PetitionServiceServicer_to_server(servicer, server)

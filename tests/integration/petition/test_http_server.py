@@ -18,7 +18,9 @@ from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
-from tests.integration.petition.conftest import JWT, MIGRATIONS, T0, Store, bearer
+from gridplus.petition.handlers import Deps
+from gridplus.petition.storage.blobs import MemoryBlobStore
+from tests.integration.petition.conftest import JWT, KEYS, MIGRATIONS, T0, Store, bearer
 from tests.support.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
@@ -40,8 +42,9 @@ def test_stop_drains_the_request_in_flight(tmp_path: Path) -> None:
     migrate(engine, MIGRATIONS)
     clock = ManualClock(T0)
     outbox = Outbox("gridplus.petition.events.v1", "/gridplus/petition", clock)
-    store = Store(create_session_factory(engine), outbox, clock, [])
-    web = create_app(sessions=store.sessions, outbox=store.outbox, clock=clock, jwt=JWT)
+    deps = Deps(outbox=outbox, clock=clock, keys=KEYS, blobs=MemoryBlobStore())
+    store = Store(create_session_factory(engine), outbox, clock, [], deps)
+    web = create_app(sessions=store.sessions, deps=deps, jwt=JWT)
     entered, release = threading.Event(), threading.Event()
 
     def slow_submit(environ: dict[str, Any], start_response: Any) -> Any:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import shapely
 
-from gridplus.grid_registry.domain.demo_workers import demo_organisation
+from gridplus.grid_registry.domain.coverage import IssueKind, check_coverage
+from gridplus.grid_registry.domain.demo_workers import demo_organisation, demo_places
 from gridplus.grid_registry.domain.geojson_layers import (
     NYC_NTA_FILE,
     LayerInvalid,
@@ -20,7 +21,9 @@ from gridplus.grid_registry.domain.geojson_layers import (
     read_layer,
 )
 from gridplus.grid_registry.domain.grids import GridSet, GridSetInvalid, GridSpec, UnknownGrid
-from gridplus.grid_registry.domain.locator import InvalidCoordinates, Locator
+from gridplus.grid_registry.domain.locator import InvalidCoordinates, LocateResult, Locator
+from gridplus.grid_registry.domain.places import Place, PlaceInvalid, PlaceKind, check_places
+from gridplus.grid_registry.domain.taxonomy import Department
 
 NYC_DIR = Path(__file__).resolve().parents[3] / "data" / "demo" / "nyc"
 # Bounding box of the NYC NTA polygons (lon_min, lat_min, lon_max, lat_max).
@@ -235,14 +238,109 @@ def test_impossible_coordinates_are_rejected(locator: Locator, lat: float, lon: 
 
 
 def test_demo_organisation_staffs_every_grid(grids: GridSet) -> None:
-    members = demo_organisation(grids)
-    assert len(members) == 262 * 3 + 71 + 5
-    in_mn0101 = [(m.person_id, m.display_name, m.role) for m in members if m.grid_code == "MN0101"]
-    assert in_mn0101 == [
-        ("c-MN0101", "Grid chief MN0101", "grid_chief"),
-        ("w-MN0101-1", "Grid worker MN0101-1", "grid_worker"),
-        ("w-MN0101-2", "Grid worker MN0101-2", "grid_worker"),
+    heads = [
+        Department("NYPD", "纽约市警察局", "NYPD"),
+        Department("cn_health", "卫健委", "Health"),
     ]
-    assert {"c-1", "c-MN01"} <= {m.person_id for m in members}
-    assert len({m.person_id for m in members}) == len(members)
-    assert demo_organisation(reversed(list(grids))) == members
+    members = demo_organisation(grids, departments=heads)
+    # Smallest grids: chief, 2 workers, street chief, building chief, 2 unit chiefs; level 2: chief
+    # and inspector; level 1: chief and one head per department.
+    assert len(members) == 262 * 7 + 71 * 2 + 5 * 3
+    in_mn0101 = [(m.person_id, m.role, m.place_code) for m in members if m.grid_code == "MN0101"]
+    assert in_mn0101 == [
+        ("c-MN0101", "grid_chief", ""),
+        ("w-MN0101-1", "grid_worker", ""),
+        ("w-MN0101-2", "grid_worker", ""),
+        ("s-MN0101", "street_chief", ""),
+        ("b-MN0101-1", "building_chief", "MN0101-B1"),
+        ("u-MN0101-1-1", "unit_chief", "MN0101-B1-U1"),
+        ("u-MN0101-1-2", "unit_chief", "MN0101-B1-U2"),
+    ]
+    head = next(m for m in members if m.person_id == "head-nypd" and m.grid_code == "1")
+    assert (head.role, head.department_code) == ("department_head", "NYPD")
+    assert all(m.email.endswith("@example.org") and m.language in ("zh", "en") for m in members)
+    assert {"c-1", "c-MN01", "i-MN01"} <= {m.person_id for m in members}
+    assert demo_organisation(reversed(list(grids)), departments=heads) == members
+    places = demo_places(grids)
+    assert len(places) == 262 * 3
+    assert [p.code for p in places[:3]] == ["BK0101-B1", "BK0101-B1-U1", "BK0101-B1-U2"]
+
+
+# --- the cell index in front of the exact test -------------------------------------------------
+
+
+def test_the_cell_index_answers_exactly_like_the_polygons(locator: Locator) -> None:
+    rng = np.random.default_rng(5)
+    lons = rng.uniform(NYC_BBOX[0] - 0.01, NYC_BBOX[2] + 0.01, 50_000)
+    lats = rng.uniform(NYC_BBOX[1] - 0.01, NYC_BBOX[3] + 0.01, 50_000)
+    # Every polygon vertex lies on a boundary: the hardest points for a shortcut.
+    vertices = np.concatenate([shapely.get_coordinates(g) for g in locator._geometries])
+    lons = np.concatenate([lons, vertices[:, 0]])
+    lats = np.concatenate([lats, vertices[:, 1]])
+    assert np.array_equal(locator._best_covering(lats, lons), locator._exact_covering(lats, lons))
+    assert locator._cells is not None and locator._cells.ambiguous_share < 0.25
+
+
+def test_locate_batch_flags_snapped_points(locator: Locator) -> None:
+    codes, snapped = locator.locate_batch(
+        [TIMES_SQUARE[0], ROCKAWAY_10M_OUT[0], ROCKAWAY_1KM_OUT[0]],
+        [TIMES_SQUARE[1], ROCKAWAY_10M_OUT[1], ROCKAWAY_1KM_OUT[1]],
+        tolerance_m=30,
+    )
+    assert codes[0] == "MN0502" and codes[1] is not None and codes[2] is None
+    assert snapped.tolist() == [False, True, False]
+
+
+def test_a_one_level_grid_set_locates_in_its_only_level() -> None:
+    one_level = GridSet([GridSpec("A", "A", 1, None, _square(0, 0))])
+    assert Locator.from_grid_set(one_level).locate(0.5, 0.5) == LocateResult("A")
+
+
+# --- coverage -----------------------------------------------------------------------------------
+
+
+def test_coverage_reports_overlap_gap_and_outside_in_square_metres() -> None:
+    # Near the equator a 0.01° square is about 1,113 m x 1,106 m.
+    small = 0.01
+    specs = [
+        GridSpec("P", "Parent", 1, None, shapely.box(0, 0, 2 * small, small)),
+        GridSpec("Q", "Other", 1, None, shapely.box(2 * small, 0, 3 * small, small)),
+        # C1 and C2 overlap by a quarter square; nothing covers the right half of P above y/2;
+        # C3 sticks out of P into Q.
+        GridSpec("C1", "c1", 2, "P", shapely.box(0, 0, small, small)),
+        GridSpec("C2", "c2", 2, "P", shapely.box(0.75 * small, 0, 1.5 * small, small / 2)),
+        GridSpec("C3", "c3", 2, "P", shapely.box(1.5 * small, 0, 2.5 * small, small / 2)),
+    ]
+    report = check_coverage(GridSet(specs))
+    kinds = {(issue.kind, issue.codes): issue.area_m2 for issue in report.issues}
+    assert set(kinds) == {
+        (IssueKind.OVERLAP, ("C1", "C2")),
+        (IssueKind.GAP, ("P",)),
+        (IssueKind.OUTSIDE, ("C3", "P")),
+    }
+    square_m2 = 1_113.2 * 1_105.7
+    assert kinds[(IssueKind.OVERLAP, ("C1", "C2"))] == pytest.approx(square_m2 / 8, rel=0.01)
+    assert kinds[(IssueKind.GAP, ("P",))] == pytest.approx(square_m2 / 2, rel=0.01)
+    assert kinds[(IssueKind.OUTSIDE, ("C3", "P"))] == pytest.approx(square_m2 / 4, rel=0.01)
+    assert "overlap: grids C1 and C2 share" in report.lines()[0]
+
+
+def test_the_nyc_coverage_report_names_marble_hill_and_rikers_island(grids: GridSet) -> None:
+    report = check_coverage(grids)
+    assert [(issue.kind, issue.codes, round(issue.area_m2, -3)) for issue in report.issues] == [
+        (IssueKind.GAP, ("1",), 305_000),  # Marble Hill: Manhattan land, Bronx CDTA BX08
+        (IssueKind.GAP, ("2",), 1_688_000),  # Rikers Island: Bronx land, Queens CDTA QN01
+        (IssueKind.OUTSIDE, ("BX08", "2"), 305_000),
+        (IssueKind.OUTSIDE, ("QN01", "4"), 1_688_000),
+    ]
+
+
+def test_places_must_sit_in_smallest_grids_and_units_in_buildings(grids: GridSet) -> None:
+    building = Place("B", "Building", PlaceKind.BUILDING, "MN0101")
+    assert check_places(grids, [building, Place("U", "Unit", PlaceKind.UNIT, "MN0101", "B")])
+    with pytest.raises(PlaceInvalid, match="not a smallest grid"):
+        check_places(grids, [Place("B", "Building", PlaceKind.BUILDING, "MN01")])
+    with pytest.raises(PlaceInvalid, match="unit needs a building"):
+        check_places(grids, [Place("U", "Unit", PlaceKind.UNIT, "MN0101", "nope")])
+    with pytest.raises(PlaceInvalid, match="different grids"):
+        check_places(grids, [building, Place("U", "Unit", PlaceKind.UNIT, "MN0102", "B")])

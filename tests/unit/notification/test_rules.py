@@ -1,4 +1,4 @@
-"""Who is told what when dispatch assigns a petition."""
+"""Who is told what, per event type (pure rules: intents, then notices per recipient language)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,50 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
+from gridplus.api.petition.v1 import petition_pb2
 from gridplus.notification.domain import rules
-from gridplus.notification.domain.notices import Notice, NoticeKind
+from gridplus.notification.domain.audience import (
+    DepartmentPeople,
+    GridChiefs,
+    Person,
+    Reporters,
+)
+from gridplus.notification.domain.notices import Channel, Notice, NoticeKind, Recipient
+from gridplus.notification.domain.rules import ChannelPolicy
+
+GRID = common_pb2.GridRef(code="G-01-02-07", level=3, path=["G-01", "G-01-02"])
+
+
+def stamp(hour: int = 9) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(datetime(2025, 3, 4, hour, 30, tzinfo=UTC))
+    return value
 
 
 def assigned(**overrides: object) -> events_pb2.PetitionAssigned:
-    deadline = Timestamp()
-    deadline.FromDatetime(datetime(2025, 3, 4, 9, 30, tzinfo=UTC))
     fields: dict[str, object] = {
         "petition_id": "p-42",
-        "grid": common_pb2.GridRef(code="G-01-02-07", level=3, path=["G-01", "G-01-02"]),
+        "grid": GRID,
         "assignee_id": "worker-7",
         "category": "street_light",
-        "deadline": deadline,
+        "deadline": stamp(),
         "reasons": ["the point lies in grid G-01-02-07"],
     }
     fields.update(overrides)
     return events_pb2.PetitionAssigned(**fields)  # type: ignore[arg-type]
 
 
-def test_the_assignee_gets_one_notice_to_verify_in_chinese_by_default() -> None:
-    notices = rules.notices_for(assigned())
-    assert notices == [
+def test_an_assignment_tells_the_assignee_and_the_reporters() -> None:
+    work, routed = rules.intents_for(assigned())
+    assert work.kind == NoticeKind.PETITION_ASSIGNED
+    assert work.audiences == (Person("worker-7", "G-01-02-07"),)
+    assert routed.kind == NoticeKind.PETITION_ROUTED
+    assert routed.audiences == (Reporters("p-42"),)
+
+
+def test_the_assignee_notice_is_in_chinese_by_default() -> None:
+    work = rules.intents_for(assigned())[0]
+    assert rules.notices(work, [Recipient("worker-7")]) == [
         Notice(
             recipient_id="worker-7",
             kind=NoticeKind.PETITION_ASSIGNED,
@@ -40,27 +62,104 @@ def test_the_assignee_gets_one_notice_to_verify_in_chinese_by_default() -> None:
     ]
 
 
-def test_the_notice_can_be_in_english() -> None:
-    (notice,) = rules.notices_for(assigned(), "en")
-    assert notice.title == "New petition to verify"
-    assert "G-01-02-07" in notice.body
-    assert "2025-03-04 09:30 UTC" in notice.body
+def test_each_recipient_reads_their_own_language_once() -> None:
+    work = rules.intents_for(assigned())[0]
+    made = rules.notices(
+        work,
+        [Recipient("a", language="en-GB"), Recipient("b", language="zh"), Recipient("a")],
+    )
+    assert [(n.recipient_id, n.title) for n in made] == [
+        ("a", "New petition to verify"),
+        ("b", "新诉求待核实"),
+    ]
+    assert "2025-03-04 09:30 UTC" in made[0].body
 
 
-def test_the_notice_names_no_personal_data_from_the_event() -> None:
-    (notice,) = rules.notices_for(assigned(reasons=["reporter 张三 13812341234 said so"]))
-    text = notice.title + notice.body
-    assert "张三" not in text
-    assert "1381234" not in text
+def test_notices_name_no_personal_data_from_the_event() -> None:
+    intents = rules.intents_for(assigned(reasons=["reporter 张三 13812341234 said so"]))
+    for intent in intents:
+        (notice,) = rules.notices(intent, [Recipient("x")])
+        assert "张三" not in notice.title + notice.body
+        assert "1381234" not in notice.title + notice.body
 
 
-def test_an_assignment_without_an_assignee_tells_nobody() -> None:
-    assert rules.notices_for(assigned(assignee_id="")) == []
+def test_an_assignment_without_an_assignee_tells_only_the_reporters() -> None:
+    (only,) = rules.intents_for(assigned(assignee_id=""))
+    assert only.kind == NoticeKind.PETITION_ROUTED
+
+
+def test_overdue_goes_to_assignee_grid_chief_and_department() -> None:
+    overdue = events_pb2.PetitionOverdue(
+        petition_id="p-1", grid=GRID, assignee_id="w-1", department_code="roads", deadline=stamp()
+    )
+    (intent,) = rules.intents_for(overdue)
+    assert intent.audiences == (
+        Person("w-1", "G-01-02-07"),
+        GridChiefs("G-01-02-07"),
+        DepartmentPeople("roads", "G-01-02-07"),
+    )
+
+
+def test_a_whistle_summons_each_department_with_its_staff() -> None:
+    whistle = events_pb2.WhistleBlown(
+        whistle_id="w", petition_id="p-1", grid=GRID, department_codes=["roads", "water"]
+    )
+    (intent,) = rules.intents_for(whistle)
+    assert intent.audiences == (
+        DepartmentPeople("roads", "G-01-02-07", staff=True),
+        DepartmentPeople("water", "G-01-02-07", staff=True),
+    )
+
+
+def test_residents_hear_of_resolution_and_closure_but_not_every_step() -> None:
+    def kinds(status: int) -> list[NoticeKind]:
+        change = events_pb2.PetitionStatusChanged(petition_id="p-1", to_status=status)  # type: ignore[arg-type]
+        return [intent.kind for intent in rules.intents_for(change)]
+
+    assert kinds(petition_pb2.PETITION_STATUS_RESOLVED) == [NoticeKind.PETITION_RESOLVED]
+    assert kinds(petition_pb2.PETITION_STATUS_CLOSED) == [NoticeKind.PETITION_CLOSED]
+    assert kinds(petition_pb2.PETITION_STATUS_VERIFIED) == []
+
+
+def test_a_merge_tells_the_reporters_who_came_through_the_duplicate() -> None:
+    merged = events_pb2.PetitionMerged(petition_id="p-dup", survivor_id="p-main")
+    (intent,) = rules.intents_for(merged)
+    assert intent.audiences == (Reporters("p-main", via_duplicate_only=True),)
+    (notice,) = rules.notices(intent, [Recipient("r-1", language="en")])
+    assert "p-dup" in notice.body and "p-main" in notice.body
+
+
+def test_disabled_kinds_are_not_sent() -> None:
+    kinds = [i.kind for i in rules.intents_for(assigned(), [NoticeKind.PETITION_ROUTED])]
+    assert kinds == [NoticeKind.PETITION_ASSIGNED]
 
 
 def test_events_without_a_rule_cause_no_notices() -> None:
-    assert rules.notices_for(events_pb2.PetitionSubmitted(petition_id="p-1")) == []
+    assert rules.intents_for(events_pb2.PetitionSubmitted(petition_id="p-1")) == []
 
 
 def test_rules_are_keyed_by_the_events_cloudevents_type() -> None:
-    assert set(rules.RULES) == {"gridplus.events.v1.PetitionAssigned"}
+    assert "gridplus.events.v1.PetitionAssigned" in rules.RULES
+    assert all(name.startswith("gridplus.events.v1.") for name in rules.RULES)
+
+
+def test_channels_follow_configuration_contacts_and_kind() -> None:
+    full = Recipient("p", email="p@example.org", phone="13800000000")
+    policy = ChannelPolicy(email=True, sms=True, sms_kinds=frozenset({NoticeKind.PETITION_OVERDUE}))
+    assert rules.channels_for(full, NoticeKind.PETITION_OVERDUE, policy) == [
+        Channel.INBOX,
+        Channel.EMAIL,
+        Channel.SMS,
+    ]
+    assert rules.channels_for(full, NoticeKind.PETITION_ASSIGNED, policy) == [
+        Channel.INBOX,
+        Channel.EMAIL,
+    ]
+    assert rules.channels_for(Recipient("p"), NoticeKind.PETITION_OVERDUE, policy) == [
+        Channel.INBOX
+    ]
+    assert rules.channels_for(full, NoticeKind.PETITION_OVERDUE, ChannelPolicy()) == [Channel.INBOX]
+
+
+def test_a_recipient_shows_no_contacts_when_printed() -> None:
+    assert "13800000000" not in repr(Recipient("p", email="a@b.c", phone="13800000000"))

@@ -9,10 +9,10 @@ import pytest
 from gridplus.kit.auth import Role
 from gridplus.kit.errors import InvalidArgument
 from gridplus.petition.api import paging
-from gridplus.petition.domain.access import may_submit, may_view, source_for
+from gridplus.petition.domain.access import Viewer, may_submit, may_view, source_for
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.submission import Submission
-from gridplus.petition.domain.values import Actor, GeoPoint, Source
+from gridplus.petition.domain.values import Actor, GeoPoint, GridRef, Source
 from gridplus.petition.storage.repository import PageKey, PetitionQuery
 
 OWNER = Actor("resident-a", Role.RESIDENT)
@@ -28,11 +28,46 @@ def petition() -> Petition:
     )
 
 
-def test_a_resident_sees_only_their_own_petitions_and_staff_see_any() -> None:
-    assert may_view(petition(), OWNER)
-    assert not may_view(petition(), Actor("resident-b", Role.RESIDENT))
-    assert may_view(petition(), Actor("worker", Role.GRID_WORKER))
-    assert may_view(petition(), Actor("head", Role.DEPARTMENT_HEAD))
+def routed() -> Petition:
+    shown = petition()
+    shown.assign(
+        grid=GridRef("G1-2-3", 3, ("G1", "G1-2", "G1-2-3"), 1),
+        assignee_id="worker-7",
+        deadline=datetime(2026, 11, 28, tzinfo=UTC),
+        category="road.manhole",
+        actor=Actor("dispatch", Role.SERVICE),
+        at=datetime(2026, 11, 27, 1, tzinfo=UTC),
+    )
+    shown.record_routing(choice=None, department_code="roads")
+    return shown
+
+
+def test_a_resident_sees_only_their_own_petitions_or_those_they_follow() -> None:
+    assert may_view(petition(), Viewer("resident-a", Role.RESIDENT))
+    assert not may_view(petition(), Viewer("resident-b", Role.RESIDENT))
+    assert may_view(petition(), Viewer("resident-b", Role.RESIDENT), follows=True)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees"),
+    [
+        (Viewer("w-1", Role.GRID_WORKER, grid_codes=("G1-2",)), True),  # an ancestor grid
+        (Viewer("w-2", Role.GRID_WORKER, grid_codes=("G1-2-3",)), True),
+        (Viewer("w-3", Role.GRID_CHIEF, grid_codes=("G2",)), False),
+        (Viewer("w-4", Role.GRID_WORKER, grid_codes=("G1-2-",)), False),
+        (Viewer("worker-7", Role.GRID_WORKER), True),  # the assignee
+        (Viewer("d-1", Role.DEPARTMENT_STAFF, department="roads"), True),
+        (Viewer("d-2", Role.DEPARTMENT_HEAD, department="water"), False),
+        (Viewer("d-3", Role.DEPARTMENT_STAFF), False),
+        (Viewer("a-1", Role.ADMIN), True),
+        (Viewer("i-1", Role.INSPECTOR), True),
+        (Viewer("resident-b", Role.RESIDENT), False),
+    ],
+)
+def test_staff_see_their_grid_subtree_or_their_departments_petitions(
+    viewer: Viewer, sees: bool
+) -> None:
+    assert may_view(routed(), viewer) is sees
 
 
 def test_people_submit_services_do_not() -> None:

@@ -10,11 +10,22 @@ import pytest
 
 from gridplus.kit.auth import Role
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument
-from gridplus.petition.domain.events import PetitionStatusChanged, PetitionSubmitted
+from gridplus.petition.domain.events import (
+    PetitionMerged,
+    PetitionStatusChanged,
+    PetitionSubmitted,
+)
 from gridplus.petition.domain.lifecycle import TRANSITIONS, Status, TransitionRefused
-from gridplus.petition.domain.petition import Petition
+from gridplus.petition.domain.petition import EntryKind, Light, Petition
 from gridplus.petition.domain.submission import Submission
-from gridplus.petition.domain.values import Actor, GeoPoint, GridRef, Source
+from gridplus.petition.domain.values import (
+    Actor,
+    CategoryChoice,
+    CategorySource,
+    GeoPoint,
+    GridRef,
+    Source,
+)
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 RESIDENT = Actor("resident-1", Role.RESIDENT)
@@ -34,6 +45,7 @@ ALLOWED = {
     (Status.RESOLVED, Status.CLOSED),
     (Status.RESOLVED, Status.REOPENED),
     (Status.REOPENED, Status.VERIFIED),
+    (Status.REOPENED, Status.RESOLVED),  # category and handler stand: resolved again directly
 }
 # Nothing goes back to SUBMITTED, so there is no method to try that with.
 REFUSED = sorted(
@@ -114,10 +126,14 @@ def test_every_allowed_transition_changes_state_and_records_it(
     assert petition.updated_at == at
     [entry] = petition.new_history
     assert (entry.from_status, entry.to_status, entry.at) == (current, target, at)
-    [event] = petition.events
+    event, *more = petition.events
     assert isinstance(event, PetitionStatusChanged)
     assert (event.petition_id, event.from_status, event.to_status) == ("p-1", current, target)
     assert event.actor == entry.actor and event.note == entry.note
+    if target is Status.DUPLICATE:  # the merge is published for the survivor's followers
+        assert more == [PetitionMerged("p-1", "other", WORKER, at)]
+    else:
+        assert more == []
 
 
 @pytest.mark.parametrize(("current", "target"), REFUSED)
@@ -202,3 +218,49 @@ def test_final_states_say_they_are_final() -> None:
     petition = petition_in(Status.CLOSED)
     with pytest.raises(TransitionRefused, match="CLOSED is final"):
         petition.reopen(actor=RESIDENT, at=T0)
+
+
+def test_the_light_turns_yellow_in_the_last_quarter_and_red_past_the_deadline() -> None:
+    petition = petition_in(Status.ASSIGNED)  # assigned at T0+1min, verify deadline 4 h later
+    start = T0 + timedelta(minutes=1)
+    assert petition.light(start) is Light.GREEN
+    assert petition.light(start + timedelta(hours=2, minutes=59)) is Light.GREEN
+    assert petition.light(start + timedelta(hours=3)) is Light.YELLOW
+    assert petition.light(start + timedelta(hours=4)) is Light.RED
+    MOVES[Status.VERIFIED](petition, start + timedelta(hours=5))
+    assert petition.handling_deadline == start + timedelta(hours=5, days=3)
+    assert petition.verify_deadline == start + timedelta(hours=4)  # kept for the record
+    assert petition.light(start + timedelta(hours=6)) is Light.GREEN
+    MOVES[Status.RESOLVED](petition, start + timedelta(hours=7))
+    assert petition.light(start + timedelta(days=9)) is None  # no clock runs
+
+
+def test_notes_and_triage_keep_the_status_and_enter_the_history() -> None:
+    petition = submitted()
+    petition.send_to_triage(
+        reason="classifier unsure",
+        best_guess=CategoryChoice(
+            "road.manhole", "井盖", "Manhole", "road", CategorySource.CLASSIFIED, 0.41
+        ),
+        actor=DISPATCH,
+        at=T0,
+    )
+    petition.add_note(note="called the reporter", actor=WORKER, at=T0)
+    assert petition.status is Status.SUBMITTED
+    assert petition.triage_reason == ("classifier unsure (best guess Manhole, confidence 0.41)")
+    kinds = [(e.kind, e.from_status, e.to_status) for e in petition.new_history[1:]]
+    assert kinds == [(EntryKind.NOTE, Status.SUBMITTED, Status.SUBMITTED)] * 2
+    assert [e for e in petition.events if not isinstance(e, PetitionSubmitted)] == []
+    with pytest.raises(InvalidArgument) as empty:
+        petition.add_note(note=" ", actor=WORKER, at=T0)
+    assert [v.field for v in empty.value.violations] == ["note"]
+    MOVES[Status.ASSIGNED](petition, T0 + timedelta(minutes=1))
+    assert petition.triage_reason is None  # routed: no longer waiting
+
+
+def test_a_verify_deadline_in_the_past_is_refused() -> None:
+    petition = petition_in(Status.ASSIGNED)
+    with pytest.raises(InvalidArgument) as bad:
+        petition.verify(actor=WORKER, at=T0 + timedelta(hours=1), deadline=T0)
+    assert [v.field for v in bad.value.violations] == ["deadline"]
+    assert petition.status is Status.ASSIGNED

@@ -2,72 +2,257 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date
 
 import grpc
 
-from gridplus.api.evaluation.v1 import evaluation_pb2, evaluation_pb2_grpc
-from gridplus.evaluation import handlers
-from gridplus.evaluation.domain.scorecard import CITY, Measure, Subject, SubjectKind
-from gridplus.kit.auth import STAFF_ROLES
+from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
+from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
+from gridplus.evaluation import reports
+from gridplus.evaluation.api import convert
+from gridplus.evaluation.domain import stars
+from gridplus.evaluation.domain.access import READ_ALL
+from gridplus.evaluation.domain.assessment import AssessmentScores
+from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank
+from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.interceptors import AuthPolicy, service_policy
 
-SERVICE_NAME = evaluation_pb2.DESCRIPTOR.services_by_name["EvaluationService"].full_name
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EvaluationService"].full_name
 
-POLICY: AuthPolicy = service_policy(SERVICE_NAME, {"GetScorecard": STAFF_ROLES})
+_VISITORS = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF, Role.ADMIN})
+_ASSESSORS = frozenset({Role.INSPECTOR, Role.ADMIN})
+_BANKERS = frozenset({Role.GRID_CHIEF, Role.ADMIN})
 
-_KINDS = {
-    evaluation_pb2.SUBJECT_KIND_WORKER: SubjectKind.WORKER,
-    evaluation_pb2.SUBJECT_KIND_GRID: SubjectKind.GRID,
-    evaluation_pb2.SUBJECT_KIND_DEPARTMENT: SubjectKind.DEPARTMENT,
-    evaluation_pb2.SUBJECT_KIND_CITY: SubjectKind.CITY,
+POLICY: AuthPolicy = service_policy(
+    SERVICE_NAME,
+    {
+        "GetScorecard": STAFF_ROLES,
+        # Every subject at once: the city-wide roles only.
+        "ListScorecards": READ_ALL,
+        "ExportScorecards": READ_ALL,
+        # The petition service's resident HTTP API rates with its service token and resident_id.
+        "RateFollowUp": frozenset({Role.RESIDENT, Role.SERVICE}),
+        "RecordFollowUpVisit": _VISITORS,
+        "GetFollowUp": ALL_ROLES,
+        "RecordAssessment": _ASSESSORS,
+        # Stars are public (评星公示): anyone signed in may read the rule.
+        "GetStarRule": ALL_ROLES,
+        "ListRankings": STAFF_ROLES,
+        "RecordServiceHours": _BANKERS,
+        # Volunteers may be residents; the handler allows only their own account.
+        "SpendPoints": ALL_ROLES,
+        "GetTimeBankAccount": ALL_ROLES,
+    },
+)
+
+_FORMATS: dict[int, tuple[str, str, Callable[[list[reports.Scorecard]], str]]] = {
+    pb.EXPORT_FORMAT_CSV: ("text/csv", "csv", reports.to_csv),
+    pb.EXPORT_FORMAT_JSON: ("application/json", "json", reports.to_json),
 }
 
 
 class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        *,
+        follow_ups: FollowUps,
+        assessments: Assessments,
+        time_bank: TimeBank,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._follow_ups = follow_ups
+        self._assessments = assessments
+        self._time_bank = time_bank
+
+    def _today(self) -> date:
+        return self._clock.now().date()
+
+    # -- scorecards, rankings, export -------------------------------------------------------
 
     def GetScorecard(
-        self, request: evaluation_pb2.GetScorecardRequest, context: grpc.ServicerContext
-    ) -> evaluation_pb2.GetScorecardResponse:
-        subject, start, end = _scorecard_query(request, today=self._clock.now().date())
+        self, request: pb.GetScorecardRequest, context: grpc.ServicerContext
+    ) -> pb.GetScorecardResponse:
+        subject = convert.subject(request.kind, request.subject_id)
+        window = convert.scorecard_window(request, today=self._today())
         with transaction(self._sessions) as session:
-            card = handlers.get_scorecard(session, subject=subject, start=start, end=end)
-        response = evaluation_pb2.GetScorecardResponse()
-        out = response.scorecard
-        out.kind = request.kind
-        out.subject_id = subject.subject_id
-        if start != date.min:
-            out.start_time.FromDatetime(datetime.combine(start, datetime.min.time(), UTC))
-        out.end_time.FromDatetime(datetime.combine(end, datetime.min.time(), UTC))
-        out.submitted_count = card.counts[Measure.SUBMITTED]
-        out.assigned_count = card.counts[Measure.ASSIGNED]
-        out.resolved_count = card.counts[Measure.RESOLVED]
-        out.closed_count = card.counts[Measure.CLOSED]
-        out.overdue_count = card.counts[Measure.OVERDUE]
+            card = reports.scorecard(session, subject, window, current_principal())
+        response = pb.GetScorecardResponse()
+        convert.scorecard(card, response.scorecard)
         return response
 
+    def ListScorecards(
+        self, request: pb.ListScorecardsRequest, context: grpc.ServicerContext
+    ) -> pb.ListScorecardsResponse:
+        cards = self._cards(request.kind, request.grid_level, request.period)
+        response = pb.ListScorecardsResponse()
+        for card in cards:
+            convert.scorecard(card, response.scorecards.add())
+        return response
 
-def _scorecard_query(
-    request: evaluation_pb2.GetScorecardRequest, *, today: date
-) -> tuple[Subject, date, date]:
-    kind = _KINDS.get(request.kind)
-    if kind is None:
-        raise InvalidArgument.single("kind", "choose WORKER, GRID, DEPARTMENT or CITY")
-    subject_id = CITY if kind is SubjectKind.CITY else request.subject_id
-    if not subject_id:
-        raise InvalidArgument.single("subject_id", "required for this kind")
-    start = request.start_time.ToDatetime().date() if request.HasField("start_time") else date.min
-    end = (
-        request.end_time.ToDatetime().date()
-        if request.HasField("end_time")
-        else today + timedelta(days=1)
-    )
-    if end <= start:
-        raise InvalidArgument.single("end_time", "must be after start_time")
-    return Subject(kind, subject_id), start, end
+    def ExportScorecards(
+        self, request: pb.ExportScorecardsRequest, context: grpc.ServicerContext
+    ) -> pb.ExportScorecardsResponse:
+        chosen = _FORMATS.get(request.format)
+        if chosen is None:
+            raise InvalidArgument.single("format", "choose CSV or JSON")
+        content_type, suffix, render = chosen
+        cards = self._cards(request.kind, request.grid_level, request.period)
+        window = convert.period(request.period, today=self._today())
+        name = f"scorecards-{convert.kind(request.kind).value}-{window.start}-{window.end}.{suffix}"
+        return pb.ExportScorecardsResponse(
+            content=render(cards).encode(), content_type=content_type, file_name=name
+        )
+
+    def _cards(
+        self, kind_value: int, grid_level: int, selector: pb.PeriodSelector
+    ) -> list[reports.Scorecard]:
+        kind = convert.kind(kind_value)
+        window = convert.period(selector, today=self._today())
+        with transaction(self._sessions) as session:
+            return reports.scorecards(session, kind, window, grid_level=grid_level)
+
+    def GetStarRule(
+        self, request: pb.GetStarRuleRequest, context: grpc.ServicerContext
+    ) -> pb.GetStarRuleResponse:
+        return pb.GetStarRuleResponse(rule=stars.RULE.describe())
+
+    def ListRankings(
+        self, request: pb.ListRankingsRequest, context: grpc.ServicerContext
+    ) -> pb.ListRankingsResponse:
+        kind = convert.kind(request.kind)
+        window = convert.period(request.period, today=self._today())
+        with transaction(self._sessions) as session:
+            ranking = reports.rankings(session, kind, window, grid_level=request.grid_level)
+        response = pb.ListRankingsResponse(
+            excellent_ratio=ranking.excellent_ratio, rule=ranking.rule
+        )
+        for ranked in ranking.entries:
+            entry = response.entries.add(
+                rank=ranked.rank,
+                subject_id=ranked.card.subject.subject_id,
+                points=ranked.rating.points,
+                stars=ranked.rating.stars,
+                assessment_score=ranked.assessment_score,
+            )
+            convert.scorecard(ranked.card, entry.scorecard)
+        return response
+
+    # -- follow-up ---------------------------------------------------------------------------
+
+    def RateFollowUp(
+        self, request: pb.RateFollowUpRequest, context: grpc.ServicerContext
+    ) -> pb.RateFollowUpResponse:
+        with transaction(self._sessions) as session:
+            answer = self._follow_ups.rate(
+                session,
+                current_principal(),
+                petition_id=request.petition_id,
+                rating=request.rating,
+                comment=request.comment,
+                request_id=request.request_id,
+                resident_id=request.resident_id,
+            )
+        return pb.RateFollowUpResponse(answer=convert.answer(answer))
+
+    def RecordFollowUpVisit(
+        self, request: pb.RecordFollowUpVisitRequest, context: grpc.ServicerContext
+    ) -> pb.RecordFollowUpVisitResponse:
+        with transaction(self._sessions) as session:
+            answer = self._follow_ups.visit(
+                session,
+                current_principal(),
+                petition_id=request.petition_id,
+                rating=request.rating,
+                comment=request.comment,
+                request_id=request.request_id,
+            )
+        return pb.RecordFollowUpVisitResponse(answer=convert.answer(answer))
+
+    def GetFollowUp(
+        self, request: pb.GetFollowUpRequest, context: grpc.ServicerContext
+    ) -> pb.GetFollowUpResponse:
+        with transaction(self._sessions) as session:
+            view = self._follow_ups.view(session, current_principal(), request.petition_id)
+        response = pb.GetFollowUpResponse(
+            pending=view.pending, answers=[convert.answer(a) for a in view.answers]
+        )
+        if view.due_at is not None:
+            response.due_time.CopyFrom(convert.stamp(view.due_at))
+        return response
+
+    # -- assessments -------------------------------------------------------------------------
+
+    def RecordAssessment(
+        self, request: pb.RecordAssessmentRequest, context: grpc.ServicerContext
+    ) -> pb.RecordAssessmentResponse:
+        scores = AssessmentScores(
+            listen=request.listen_score,
+            evaluate=request.evaluate_score,
+            look=request.look_score,
+            discuss=request.discuss_score,
+        )
+        with transaction(self._sessions) as session:
+            assessment_id, score = self._assessments.record(
+                session,
+                current_principal(),
+                worker_id=request.worker_id,
+                grid_code=request.grid_code,
+                scores=scores,
+                secret=request.secret,
+                note=request.note,
+                request_id=request.request_id,
+            )
+        return pb.RecordAssessmentResponse(assessment_id=assessment_id, score=score)
+
+    # -- time bank ---------------------------------------------------------------------------
+
+    def RecordServiceHours(
+        self, request: pb.RecordServiceHoursRequest, context: grpc.ServicerContext
+    ) -> pb.RecordServiceHoursResponse:
+        with transaction(self._sessions) as session:
+            entry = self._time_bank.earn(
+                session,
+                current_principal(),
+                person_id=request.person_id,
+                minutes=request.minutes,
+                reason=request.reason,
+                request_id=request.request_id,
+            )
+        return pb.RecordServiceHoursResponse(entry=convert.entry(entry))
+
+    def SpendPoints(
+        self, request: pb.SpendPointsRequest, context: grpc.ServicerContext
+    ) -> pb.SpendPointsResponse:
+        with transaction(self._sessions) as session:
+            entry = self._time_bank.spend(
+                session,
+                current_principal(),
+                person_id=request.person_id,
+                points=request.points,
+                reason=request.reason,
+                request_id=request.request_id,
+            )
+        return pb.SpendPointsResponse(entry=convert.entry(entry))
+
+    def GetTimeBankAccount(
+        self, request: pb.GetTimeBankAccountRequest, context: grpc.ServicerContext
+    ) -> pb.GetTimeBankAccountResponse:
+        with transaction(self._sessions) as session:
+            balance, entries = self._time_bank.account(
+                session,
+                current_principal(),
+                person_id=request.person_id,
+                limit=request.entry_limit,
+            )
+        return pb.GetTimeBankAccountResponse(
+            person_id=request.person_id,
+            balance=balance,
+            entries=[convert.entry(e) for e in entries],
+        )

@@ -1,31 +1,184 @@
-"""Events evaluation consumes, turned into use-case calls."""
+"""Events evaluation consumes, turned into read-model writes.
+
+The live service consumes the petition and dispatch topics (TOPICS, HANDLERS). Its own
+FollowUpCompleted and AssessmentRecorded are written to the read models by the use case that
+publishes them; only a rebuild replays them from evaluation's topic (REBUILD_TOPICS,
+REBUILD_HANDLERS), keyed by the event id the use case used, so nothing counts twice.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 
+from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
-from gridplus.evaluation import handlers
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.evaluation.handlers import OUTCOME_FROM_PROTO
+from gridplus.evaluation.storage import facts
+from gridplus.evaluation.storage.models import AssessmentRow
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.events import Event
+from gridplus.kit.topology import events_topic
+
+TOPICS = [events_topic("petition"), events_topic("dispatch")]
+REBUILD_TOPICS = [*TOPICS, events_topic("evaluation")]
+_STATUS_PREFIX = "PETITION_STATUS_"
 
 
-def on_petition_submitted(session: Session, event: Event) -> None:
-    payload: events_pb2.PetitionSubmitted = event.payload  # type: ignore[assignment]
-    handlers.count_submitted(session, day=payload.submitted_at.ToDatetime().date())
+def _at(stamp: Timestamp, event: Event) -> datetime:
+    """The payload's own time; the event's ce_time when the producer left it unset."""
+    return facts.utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else facts.utc(event.time)
 
 
-def on_petition_assigned(session: Session, event: Event) -> None:
-    payload: events_pb2.PetitionAssigned = event.payload  # type: ignore[assignment]
-    handlers.count_assigned(
+def _optional(stamp: Timestamp) -> datetime | None:
+    return facts.utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else None
+
+
+def _status(value: int) -> str:
+    return petition_pb2.PetitionStatus.Name(value).removeprefix(_STATUS_PREFIX)  # type: ignore[arg-type]
+
+
+def on_submitted(session: Session, event: Event) -> None:
+    p: events_pb2.PetitionSubmitted = event.payload  # type: ignore[assignment]
+    facts.record_submitted(
         session,
-        day=payload.assigned_at.ToDatetime().date(),
-        assignee_id=payload.assignee_id,
-        grid_path=list(payload.grid.path),
+        petition_id=p.petition_id,
+        reporter_id=p.reporter_id,
+        submitted_at=_at(p.submitted_at, event),
     )
 
 
+def on_status_changed(session: Session, event: Event) -> None:
+    p: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
+    facts.record_status(
+        session,
+        petition_id=p.petition_id,
+        from_status=_status(p.from_status),
+        to_status=_status(p.to_status),
+        actor_id=p.actor_id,
+        changed_at=_at(p.changed_at, event),
+    )
+
+
+def on_merged(session: Session, event: Event) -> None:
+    p: events_pb2.PetitionMerged = event.payload  # type: ignore[assignment]
+    facts.record_merged(
+        session,
+        petition_id=p.petition_id,
+        survivor_id=p.survivor_id,
+        merged_at=_at(p.merged_at, event),
+    )
+
+
+def on_assigned(session: Session, event: Event) -> None:
+    p: events_pb2.PetitionAssigned = event.payload  # type: ignore[assignment]
+    facts.record_assigned(
+        session,
+        petition_id=p.petition_id,
+        assigned_at=_at(p.assigned_at, event),
+        worker_id=p.assignee_id,
+        department_code=p.department_code,
+        grid_path=list(p.grid.path),
+        verify_deadline=_optional(p.deadline),
+    )
+
+
+def on_transferred(session: Session, event: Event) -> None:
+    p: events_pb2.AssignmentTransferred = event.payload  # type: ignore[assignment]
+    facts.record_transferred(
+        session,
+        petition_id=p.petition_id,
+        transferred_at=_at(p.transferred_at, event),
+        to_worker_id=p.to_assignee_id,
+        to_department_code=p.to_department_code,
+    )
+
+
+def on_overdue(session: Session, event: Event) -> None:
+    p: events_pb2.PetitionOverdue = event.payload  # type: ignore[assignment]
+    facts.record_overdue(
+        session,
+        petition_id=p.petition_id,
+        step=dispatch_pb2.AssignmentStep.Name(p.step).removeprefix("ASSIGNMENT_STEP_"),
+        deadline=_at(p.deadline, event),
+        detected_at=_at(p.detected_at, event),
+    )
+
+
+def on_whistle_blown(session: Session, event: Event) -> None:
+    p: events_pb2.WhistleBlown = event.payload  # type: ignore[assignment]
+    facts.record_whistle_blown(
+        session,
+        whistle_id=p.whistle_id,
+        petition_id=p.petition_id,
+        grid_path=list(p.grid.path),
+        department_codes=list(p.department_codes),
+        blown_at=_at(p.blown_at, event),
+    )
+
+
+def on_whistle_reported(session: Session, event: Event) -> None:
+    p: events_pb2.WhistleReported = event.payload  # type: ignore[assignment]
+    facts.record_whistle_reported(
+        session,
+        whistle_id=p.whistle_id,
+        petition_id=p.petition_id,
+        department_code=p.department_code,
+        reported_at=_at(p.reported_at, event),
+        on_time=p.on_time,
+    )
+
+
+def on_follow_up_completed(session: Session, event: Event) -> None:
+    p: events_pb2.FollowUpCompleted = event.payload  # type: ignore[assignment]
+    facts.record_follow_up(
+        session,
+        follow_up_id=event.id,
+        petition_id=p.petition_id,
+        outcome=OUTCOME_FROM_PROTO[p.outcome].value,
+        rating=p.rating,
+        via=p.via,
+        actor_id=p.actor_id,
+        completed_at=_at(p.completed_at, event),
+    )
+
+
+def on_assessment_recorded(session: Session, event: Event) -> None:
+    p: events_pb2.AssessmentRecorded = event.payload  # type: ignore[assignment]
+    facts.record_assessment(
+        session,
+        AssessmentRow(
+            id=p.assessment_id,
+            worker_id=p.worker_id,
+            grid_code=p.grid_code,
+            inspector_id=p.inspector_id,
+            score=p.score,
+            secret=p.secret,
+            note="",
+            recorded_at=_at(p.recorded_at, event),
+        ),
+    )
+
+
+# WhistleReportOverdue needs no handler: a summons without an on-time report counts as not
+# reported in time whether or not the breach event arrived.
 HANDLERS: dict[str, EventHandler] = handler_table(
-    (events_pb2.PetitionSubmitted, on_petition_submitted),
-    (events_pb2.PetitionAssigned, on_petition_assigned),
+    (events_pb2.PetitionSubmitted, on_submitted),
+    (events_pb2.PetitionStatusChanged, on_status_changed),
+    (events_pb2.PetitionMerged, on_merged),
+    (events_pb2.PetitionAssigned, on_assigned),
+    (events_pb2.AssignmentTransferred, on_transferred),
+    (events_pb2.PetitionOverdue, on_overdue),
+    (events_pb2.WhistleBlown, on_whistle_blown),
+    (events_pb2.WhistleReported, on_whistle_reported),
 )
+REBUILD_HANDLERS: dict[str, EventHandler] = {
+    **HANDLERS,
+    **handler_table(
+        (events_pb2.FollowUpCompleted, on_follow_up_completed),
+        (events_pb2.AssessmentRecorded, on_assessment_recorded),
+    ),
+}

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
 
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
-from gridplus.grid_registry import handlers
+from gridplus.grid_registry import handlers, handlers_reference
 from gridplus.grid_registry.api import page_tokens
-from gridplus.grid_registry.current import CurrentGridSet
+from gridplus.grid_registry.current import CurrentGridSet, CurrentReference
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.listing import GridQuery
 from gridplus.grid_registry.domain.members import Member, MemberRole
+from gridplus.grid_registry.domain.places import Place, PlaceKind
+from gridplus.grid_registry.domain.taxonomy import Category, Department, Priority
 from gridplus.grid_registry.handlers import GridSetSnapshot
+from gridplus.grid_registry.protos import ROLE_TO_PROTO
 from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
@@ -27,28 +32,38 @@ POLICY: AuthPolicy = service_policy(
         "GetGrid": STAFF_ROLES,
         "ListGrids": STAFF_ROLES,
         "ListMembers": STAFF_ROLES,
+        # The taxonomy and who handles what are public facts: any authenticated caller reads them.
+        "ListCategories": ALL_ROLES,
+        "GetCategory": ALL_ROLES,
+        "ListDepartments": ALL_ROLES,
+        "ResolveResponsibility": ALL_ROLES,
+        # Names, emails and phones of staff and volunteers: staff and services only.
+        "GetChain": STAFF_ROLES,
+        # Bulk location is for services and staff tools, not residents.
+        "LocateGrids": STAFF_ROLES,
     },
 )
 
-_ROLES: dict[MemberRole, grid_pb2.MemberRole] = {
-    MemberRole.GRID_WORKER: grid_pb2.MEMBER_ROLE_GRID_WORKER,
-    MemberRole.GRID_CHIEF: grid_pb2.MEMBER_ROLE_GRID_CHIEF,
-    MemberRole.BUILDING_CHIEF: grid_pb2.MEMBER_ROLE_BUILDING_CHIEF,
-    MemberRole.UNIT_CHIEF: grid_pb2.MEMBER_ROLE_UNIT_CHIEF,
-    MemberRole.STREET_CHIEF: grid_pb2.MEMBER_ROLE_STREET_CHIEF,
-    MemberRole.LANE_CHIEF: grid_pb2.MEMBER_ROLE_LANE_CHIEF,
-    MemberRole.DEPARTMENT_STAFF: grid_pb2.MEMBER_ROLE_DEPARTMENT_STAFF,
-    MemberRole.DEPARTMENT_HEAD: grid_pb2.MEMBER_ROLE_DEPARTMENT_HEAD,
-    MemberRole.INSPECTOR: grid_pb2.MEMBER_ROLE_INSPECTOR,
-    MemberRole.VOLUNTEER: grid_pb2.MEMBER_ROLE_VOLUNTEER,
-}
+_ROLES: dict[MemberRole, grid_pb2.MemberRole] = ROLE_TO_PROTO
 _ROLES_BY_VALUE: dict[int, MemberRole] = {int(value): role for role, value in _ROLES.items()}
+_PRIORITIES: dict[Priority, grid_pb2.CategoryPriority] = {
+    Priority.LOW: grid_pb2.CATEGORY_PRIORITY_LOW,
+    Priority.NORMAL: grid_pb2.CATEGORY_PRIORITY_NORMAL,
+    Priority.HIGH: grid_pb2.CATEGORY_PRIORITY_HIGH,
+    Priority.URGENT: grid_pb2.CATEGORY_PRIORITY_URGENT,
+}
 
 
 class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
-    def __init__(self, current: CurrentGridSet, sessions: SessionFactory) -> None:
+    def __init__(
+        self,
+        current: CurrentGridSet,
+        sessions: SessionFactory,
+        reference: CurrentReference | None = None,
+    ) -> None:
         self._current = current
         self._sessions = sessions
+        self._reference = reference or CurrentReference(sessions)
 
     def LocateGrid(
         self, request: grid_pb2.LocateGridRequest, context: grpc.ServicerContext
@@ -105,6 +120,118 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
             found = handlers.members(session, snapshot, grid_code=request.grid_code, role=role)
         return grid_pb2.ListMembersResponse(members=[_member(member) for member in found])
 
+    def ListCategories(
+        self, request: grid_pb2.ListCategoriesRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ListCategoriesResponse:
+        taxonomy = self._reference.get().taxonomy
+        return grid_pb2.ListCategoriesResponse(
+            categories=[_category(category) for category in taxonomy.categories()]
+        )
+
+    def GetCategory(
+        self, request: grid_pb2.GetCategoryRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.GetCategoryResponse:
+        category = handlers_reference.get_category(self._reference.get(), request.code)
+        return grid_pb2.GetCategoryResponse(category=_category(category))
+
+    def ListDepartments(
+        self, request: grid_pb2.ListDepartmentsRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ListDepartmentsResponse:
+        taxonomy = self._reference.get().taxonomy
+        return grid_pb2.ListDepartmentsResponse(
+            departments=[_department(department) for department in taxonomy.departments()]
+        )
+
+    def ResolveResponsibility(
+        self, request: grid_pb2.ResolveResponsibilityRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ResolveResponsibilityResponse:
+        grids = self._current.get() if request.grid_code else None
+        found = handlers_reference.resolve_responsibility(
+            self._reference.get(),
+            grids,
+            category_code=request.category_code,
+            grid_code=request.grid_code,
+        )
+        return grid_pb2.ResolveResponsibilityResponse(
+            department=_department(found.department), reason=found.reason
+        )
+
+    def GetChain(
+        self, request: grid_pb2.GetChainRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.GetChainResponse:
+        snapshot = self._current.get()
+        target = request.WhichOneof("target")
+        if target == "point":
+            located = handlers.locate(snapshot, lat=request.point.lat, lon=request.point.lon)
+            grid_code = located.grid.code
+        elif target == "grid_code":
+            grid_code = request.grid_code
+        else:
+            raise InvalidArgument.single("target", "give a point or a grid_code")
+        with transaction(self._sessions) as session:
+            steps = handlers.chain(session, snapshot, grid_code=grid_code)
+        return grid_pb2.GetChainResponse(
+            levels=[
+                grid_pb2.ChainLevel(
+                    grid=_grid(step.grid, snapshot),
+                    members=[_member(member) for member in step.members],
+                    places=[_place(place) for place in step.places],
+                )
+                for step in steps
+            ]
+        )
+
+    def LocateGrids(
+        self,
+        request_iterator: Iterator[grid_pb2.LocateGridsRequest],
+        context: grpc.ServicerContext,
+    ) -> Iterator[grid_pb2.LocateGridsResponse]:
+        for request in request_iterator:
+            # Each message is answered by the set current when it arrives: a long stream follows
+            # a new import from the next message on, and every answer names its version.
+            snapshot = self._current.get()
+            codes, snapped = handlers.locate_batch(
+                snapshot, request.lats, request.lons, tolerance_m=request.tolerance_meters
+            )
+            yield grid_pb2.LocateGridsResponse(
+                grid_codes=codes, snapped=snapped, grid_set_version=snapshot.version
+            )
+
+
+def _place(place: Place) -> grid_pb2.Place:
+    return grid_pb2.Place(
+        code=place.code,
+        name=place.name,
+        kind=grid_pb2.PLACE_KIND_BUILDING
+        if place.kind is PlaceKind.BUILDING
+        else grid_pb2.PLACE_KIND_UNIT,
+        grid_code=place.grid_code,
+        parent_code=place.parent_code or "",
+    )
+
+
+def _category(category: Category) -> grid_pb2.Category:
+    return grid_pb2.Category(
+        code=category.code,
+        name_zh=category.name_zh,
+        name_en=category.name_en,
+        top_level_code=category.top_level_code,
+        parent_code=category.parent_code or "",
+        priority=_PRIORITIES[category.priority],
+        verify_sla_minutes=category.verify_sla_minutes,
+        handle_sla_minutes=category.handle_sla_minutes,
+        business_calendar=category.business_calendar,
+    )
+
+
+def _department(department: Department) -> grid_pb2.Department:
+    return grid_pb2.Department(
+        code=department.code,
+        name_zh=department.name_zh,
+        name_en=department.name_en,
+        head_person_id=department.head_person_id or "",
+    )
+
 
 def _grid(spec: GridSpec, snapshot: GridSetSnapshot) -> grid_pb2.Grid:
     return grid_pb2.Grid(
@@ -132,4 +259,9 @@ def _member(member: Member) -> grid_pb2.Member:
         display_name=member.display_name,
         role=_ROLES[member.role],
         grid_code=member.grid_code,
+        email=member.email,
+        phone=member.phone,
+        language=member.language,
+        department_code=member.department_code,
+        place_code=member.place_code,
     )

@@ -11,6 +11,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gridplus.grid_registry.domain.grids import GridSet
 from gridplus.grid_registry.domain.members import Member
+from gridplus.grid_registry.domain.places import Place
 
 
 def geometry_wkb(geometry: BaseGeometry) -> bytes:
@@ -18,8 +19,11 @@ def geometry_wkb(geometry: BaseGeometry) -> bytes:
     return bytes(shapely.to_wkb(geometry, output_dimension=2, byte_order=1))
 
 
-def content_fingerprint(grid_set: GridSet, members: Iterable[Member]) -> str:
-    """SHA-256 over every grid (code, name, level, parent, geometry) and member, order-free."""
+def content_fingerprint(
+    grid_set: GridSet, members: Iterable[Member], places: Iterable[Place] = ()
+) -> str:
+    """SHA-256 over every grid (code, name, level, parent, geometry), member and place,
+    order-free."""
     digest = hashlib.sha256()
     for spec in sorted(grid_set, key=lambda s: s.code):
         _field(digest, "grid", spec.code, spec.name, str(spec.level), spec.parent_code or "")
@@ -28,6 +32,17 @@ def content_fingerprint(grid_set: GridSet, members: Iterable[Member]) -> str:
         _field(
             digest, "member", member.person_id, member.display_name, member.role, member.grid_code
         )
+        _field(
+            digest,
+            member.email,
+            member.phone,
+            member.language,
+            member.department_code,
+            member.place_code,
+        )
+    for place in sorted(places, key=lambda p: p.code):
+        _field(digest, "place", place.code, place.name, place.kind, place.grid_code)
+        _field(digest, place.parent_code or "")
     return digest.hexdigest()
 
 

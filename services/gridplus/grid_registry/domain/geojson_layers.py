@@ -180,6 +180,7 @@ def _polygonal_geometry(
         raise LayerInvalid(code, f"unreadable geometry: {exc}") from exc
     if geometry.is_empty:
         raise LayerInvalid(code, "geometry is empty")
+    _check_wgs84(geometry, code)
     if geometry.is_valid:
         return geometry, None
     problem = explain_validity(geometry)
@@ -189,6 +190,20 @@ def _polygonal_geometry(
     if repaired.is_empty:
         raise LayerInvalid(code, f"invalid geometry with no polygonal part left: {problem}")
     return repaired, GeometryRepair(code, problem, geometry.area, repaired.area)
+
+
+def _check_wgs84(geometry: BaseGeometry, code: str) -> None:
+    """GeoJSON is WGS84 lon/lat (RFC 7946): anything else is refused, not guessed."""
+    coordinates = shapely.get_coordinates(geometry)
+    lons, lats = coordinates[:, 0], coordinates[:, 1]
+    bad = ~((lats >= -90.0) & (lats <= 90.0) & (lons >= -180.0) & (lons <= 180.0))
+    if bad.any():
+        lon, lat = coordinates[int(bad.argmax())]
+        raise LayerInvalid(
+            code,
+            f"coordinate (lon {lon:g}, lat {lat:g}) is not WGS84 longitude/latitude "
+            "(GeoJSON positions are [longitude, latitude], longitude -180..180, latitude -90..90)",
+        )
 
 
 def _polygonal_parts(geometry: BaseGeometry) -> BaseGeometry:
@@ -207,3 +222,64 @@ def _polygons_in(geometry: BaseGeometry) -> list[Polygon]:
     if isinstance(geometry, MultiPolygon | GeometryCollection):
         return [polygon for part in geometry.geoms for polygon in _polygons_in(part)]
     return []
+
+
+# -- generic layers (gridctl import) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Where one layer comes from and how to read it; no parent property = parent by containment."""
+
+    path: Path
+    level: int
+    code_property: str
+    name_property: str
+    parent_property: str | None = None
+
+
+def read_layers(
+    sources: list[LayerSource], on_invalid: OnInvalid = OnInvalid.REPAIR
+) -> list[LoadedLayer]:
+    """Read layers from level 1 down; a layer without a parent property finds each grid's parent
+    in the layer above by containment (the parent sharing the largest area with it)."""
+    loaded: dict[int, LoadedLayer] = {}
+    for source in sorted(sources, key=lambda s: s.level):
+        if source.level in loaded:
+            raise LayerInvalid(None, f"two layers for level {source.level}")
+        layer = read_layer(
+            source.path,
+            level=source.level,
+            code_property=source.code_property,
+            name_property=source.name_property,
+            parent_property=source.parent_property,
+            on_invalid=on_invalid,
+        )
+        above = loaded.get(source.level - 1)
+        if source.parent_property is None and above is not None:
+            layer = LoadedLayer(parents_by_containment(layer.specs, above.specs), layer.repairs)
+        loaded[source.level] = layer
+    return [loaded[level] for level in sorted(loaded)]
+
+
+def parents_by_containment(
+    children: tuple[GridSpec, ...], parents: tuple[GridSpec, ...]
+) -> tuple[GridSpec, ...]:
+    """Each child with parent_code = the parent it shares most area with (smaller code on a tie)."""
+    geometries = [spec.geometry for spec in parents]
+    tree = shapely.STRtree(geometries)
+    placed = []
+    for child in children:
+        best: tuple[float, str] | None = None
+        for index in tree.query(child.geometry, predicate="intersects").tolist():
+            # Areas in squared degrees are fine for choosing among neighbours: same latitude.
+            shared = float(shapely.area(shapely.intersection(child.geometry, geometries[index])))
+            candidate = (-shared, parents[index].code)
+            if shared > 0 and (best is None or candidate < best):
+                best = candidate
+        if best is None:
+            raise LayerInvalid(
+                child.code, f"lies inside no level-{child.level - 1} grid, so it has no parent"
+            )
+        placed.append(GridSpec(child.code, child.name, child.level, best[1], child.geometry))
+    return tuple(placed)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from gridplus.grid_registry.domain.grids import GridError, GridSet
+from gridplus.grid_registry.domain.places import Place
 
 
 class MemberRole(StrEnum):
@@ -37,7 +38,10 @@ class MemberInvalid(GridError):
 
 
 class MemberLike(Protocol):
-    """Anything shaped like a member (e.g. demo_workers.DemoMember), role as a plain string."""
+    """Anything shaped like a member (e.g. demo_workers.DemoMember), role as a plain string.
+
+    Optional attributes read when present: email, phone, language, department_code, place_code.
+    """
 
     @property
     def person_id(self) -> str: ...
@@ -55,10 +59,22 @@ class Member:
     display_name: str
     role: MemberRole
     grid_code: str
+    # Work contact details ("" = unknown) and preferred language (BCP 47, "" = zh).
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+    # For department staff and heads: their department's code.
+    department_code: str = ""
+    # A building or unit (micro-grid) of `grid_code` the person serves, e.g. a building chief's.
+    place_code: str = ""
 
 
-def check_members(grid_set: GridSet, items: Iterable[MemberLike]) -> list[Member]:
-    """Members with known roles, attached to grids of `grid_set`, each (person, role, grid) once."""
+def check_members(
+    grid_set: GridSet, items: Iterable[MemberLike], places: Iterable[Place] = ()
+) -> list[Member]:
+    """Members with known roles, attached to grids of `grid_set`, each (person, role, grid) once;
+    a member's place must be a building or unit of the member's grid."""
+    place_grid = {place.code: place.grid_code for place in places}
     members: list[Member] = []
     seen: set[tuple[str, str, str]] = set()
     for item in items:
@@ -75,5 +91,22 @@ def check_members(grid_set: GridSet, items: Iterable[MemberLike]) -> list[Member
         if key in seen:
             raise MemberInvalid(person_id, f"listed twice as {role.value} of {item.grid_code}")
         seen.add(key)
-        members.append(Member(person_id, item.display_name, role, item.grid_code))
+        place_code = getattr(item, "place_code", "")
+        if place_code and place_grid.get(place_code) != item.grid_code:
+            raise MemberInvalid(
+                person_id, f"place {place_code!r} is not a building or unit of {item.grid_code}"
+            )
+        members.append(
+            Member(
+                person_id,
+                item.display_name,
+                role,
+                item.grid_code,
+                email=getattr(item, "email", ""),
+                phone=getattr(item, "phone", ""),
+                language=getattr(item, "language", ""),
+                department_code=getattr(item, "department_code", ""),
+                place_code=place_code,
+            )
+        )
     return members

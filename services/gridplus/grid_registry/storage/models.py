@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -75,3 +76,77 @@ class MemberRow(Base):
     role: Mapped[str] = mapped_column(String(30), primary_key=True)
     person_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Work contact details of staff and volunteers ("" when unknown); language is BCP 47.
+    email: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    phone: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    language: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    department_code: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    # The building or unit the person serves in the grid ("" = the grid as a whole).
+    place_code: Mapped[str] = mapped_column(String(50), nullable=False, server_default="")
+
+
+class PlaceRow(Base):
+    """A building or unit (domain.places.Place) of one grid-set version."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["grid_set_version", "grid_code"], ["grids.grid_set_version", "grids.code"]
+        ),
+        Index("ix_places_grid", "grid_set_version", "grid_code"),
+    )
+
+    grid_set_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    grid_code: Mapped[str] = mapped_column(String(50), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(50))
+
+
+class CategoryRow(Base):
+    """One category of the petition taxonomy (domain.taxonomy.Category)."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Order of the seed file, so listings come back in a stable, meaningful order.
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    name_zh: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    top_level_code: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(10), nullable=False)
+    verify_sla_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    handle_sla_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    business_calendar: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    name_zh: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    head_person_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class ResponsibilityRuleRow(Base):
+    """Category (and its subtree) x grid subtree -> department; grid_code "" = the whole city."""
+
+    __tablename__ = "responsibility_rules"
+
+    category_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(50), nullable=False)
+
+
+class ReferenceDataRow(Base):
+    """One row: which seed the reference tables hold; version grows on every change."""
+
+    __tablename__ = "reference_data"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)

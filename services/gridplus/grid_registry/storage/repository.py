@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from gridplus.grid_registry.domain.fingerprint import geometry_wkb
 from gridplus.grid_registry.domain.grids import GridSet, GridSpec
 from gridplus.grid_registry.domain.members import Member, MemberRole
-from gridplus.grid_registry.storage.models import GridRow, GridSetRow, MemberRow
+from gridplus.grid_registry.domain.places import Place, PlaceKind
+from gridplus.grid_registry.storage.models import GridRow, GridSetRow, MemberRow, PlaceRow
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def create(
     source: str,
     imported_at: datetime,
     fingerprint: str,
+    places: tuple[Place, ...] = (),
 ) -> int:
     """Write the grid set and members as the next version and return it (after lock_for_import)."""
     version = (current_version(session) or 0) + 1
@@ -83,6 +85,21 @@ def create(
     )
     session.flush()
     session.execute(insert(GridRow), [_grid_row(version, spec) for spec in grid_set])
+    if places:
+        session.execute(
+            insert(PlaceRow),
+            [
+                {
+                    "grid_set_version": version,
+                    "code": place.code,
+                    "name": place.name,
+                    "kind": place.kind.value,
+                    "grid_code": place.grid_code,
+                    "parent_code": place.parent_code,
+                }
+                for place in places
+            ],
+        )
     if members:
         session.execute(
             insert(MemberRow),
@@ -93,6 +110,11 @@ def create(
                     "role": member.role.value,
                     "person_id": member.person_id,
                     "display_name": member.display_name,
+                    "email": member.email,
+                    "phone": member.phone,
+                    "language": member.language,
+                    "department_code": member.department_code,
+                    "place_code": member.place_code,
                 }
                 for member in members
             ],
@@ -123,9 +145,58 @@ def get_members(
     if role is not None:
         query = query.where(MemberRow.role == role.value)
     rows = session.execute(query.order_by(MemberRow.role, MemberRow.person_id)).scalars()
+    return [_member(row) for row in rows]
+
+
+def get_members_of_grids(
+    session: Session, *, version: int, grid_codes: list[str]
+) -> dict[str, list[Member]]:
+    """The members of several grids in one query, per grid, in role then person order."""
+    rows = session.execute(
+        select(MemberRow)
+        .where(MemberRow.grid_set_version == version, MemberRow.grid_code.in_(grid_codes))
+        .order_by(MemberRow.grid_code, MemberRow.role, MemberRow.person_id)
+    ).scalars()
+    found: dict[str, list[Member]] = {code: [] for code in grid_codes}
+    for row in rows:
+        found[row.grid_code].append(_member(row))
+    return found
+
+
+def all_member_keys(session: Session, *, version: int) -> set[tuple[str, str, str]]:
+    """(person_id, role, grid_code) of every member of a version: to tell what an import changed."""
+    rows = session.execute(
+        select(MemberRow.person_id, MemberRow.role, MemberRow.grid_code).where(
+            MemberRow.grid_set_version == version
+        )
+    ).all()
+    return {(row.person_id, row.role, row.grid_code) for row in rows}
+
+
+def get_places(session: Session, *, version: int, grid_code: str) -> list[Place]:
+    rows = session.execute(
+        select(PlaceRow)
+        .where(PlaceRow.grid_set_version == version, PlaceRow.grid_code == grid_code)
+        .order_by(PlaceRow.code)
+    ).scalars()
     return [
-        Member(row.person_id, row.display_name, MemberRole(row.role), row.grid_code) for row in rows
+        Place(row.code, row.name, PlaceKind(row.kind), row.grid_code, row.parent_code)
+        for row in rows
     ]
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        row.person_id,
+        row.display_name,
+        MemberRole(row.role),
+        row.grid_code,
+        email=row.email,
+        phone=row.phone,
+        language=row.language,
+        department_code=row.department_code,
+        place_code=row.place_code,
+    )
 
 
 def _grid_row(version: int, spec: GridSpec) -> dict[str, object]:

@@ -2,35 +2,94 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import grpc
 
-from gridplus.api.notification.v1 import notification_pb2, notification_pb2_grpc
-from gridplus.kit.auth import ALL_ROLES, current_principal
+from gridplus.api.notification.v1 import notification_pb2 as pb
+from gridplus.api.notification.v1 import notification_pb2_grpc
+from gridplus.kit.auth import ALL_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import FieldViolation, InvalidArgument, PermissionDenied
+from gridplus.kit.errors import (
+    FieldViolation,
+    GridPlusError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from gridplus.kit.interceptors import AuthPolicy, service_policy
 from gridplus.notification import handlers
+from gridplus.notification.api import convert
+from gridplus.notification.bulletins import Bulletins, BulletinText
 from gridplus.notification.domain import inbox
-from gridplus.notification.domain.inbox import InboxEntry
+from gridplus.notification.feed import Signal
+from gridplus.notification.messaging.consumers import EVENT_TYPES
+from gridplus.notification.storage import deliveries, repository
 
-SERVICE_NAME = notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
 
+OPERATORS = frozenset({Role.ADMIN, Role.SERVICE})
 # Everyone has an inbox; whose inbox a caller may touch is checked per call (_own_inbox).
-POLICY: AuthPolicy = service_policy(SERVICE_NAME, {"ListInbox": ALL_ROLES, "MarkRead": ALL_ROLES})
+# Webhooks receive every event of a type, beyond any one department's scope: operators register
+# them. Delivery status: a person their own, operators any (checked per call).
+POLICY: AuthPolicy = service_policy(
+    SERVICE_NAME,
+    {
+        "ListInbox": ALL_ROLES,
+        "MarkRead": ALL_ROLES,
+        "CountUnread": ALL_ROLES,
+        "WatchInbox": ALL_ROLES,
+        "CreateWebhookSubscription": OPERATORS,
+        "ListWebhookSubscriptions": OPERATORS,
+        "DeleteWebhookSubscription": OPERATORS,
+        "ListDeliveries": ALL_ROLES,
+        "SendBulletin": frozenset({Role.ADMIN, Role.GRID_CHIEF}),
+        "GetBulletinProgress": frozenset({Role.ADMIN, Role.GRID_CHIEF, Role.SERVICE}),
+    },
+)
+
+MAX_URL = 2000
+DEFAULT_DELIVERIES = 50
+MAX_DELIVERIES = 500
+WATCH_BATCH = 100
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    poll_seconds: float = 2.0  # items stored by another replica arrive within this
+    # Each open stream holds one of the server's worker threads: keep most for unary calls.
+    max_streams: int = 16
 
 
 class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        *,
+        bulletins: Bulletins | None = None,
+        inbox_signal: Signal | None = None,
+        watch: WatchSettings | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._bulletins = bulletins
+        self._inbox_signal = inbox_signal or Signal()
+        self._watch = watch or WatchSettings()
+        self._streams = threading.BoundedSemaphore(self._watch.max_streams)
+
+    # -- inbox ------------------------------------------------------------------------------
 
     def ListInbox(
-        self, request: notification_pb2.ListInboxRequest, context: grpc.ServicerContext
-    ) -> notification_pb2.ListInboxResponse:
+        self, request: pb.ListInboxRequest, context: grpc.ServicerContext
+    ) -> pb.ListInboxResponse:
         recipient_id = _own_inbox(request.recipient_id)
         try:
             size = inbox.page_size(request.page_size)
@@ -50,24 +109,185 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                 page_size=size,
                 after=after,
             )
-        response = notification_pb2.ListInboxResponse(
+        response = pb.ListInboxResponse(
             next_page_token=inbox.encode_page_token(page.next_cursor),
             unread_count=page.unread_count,
         )
         for entry in page.entries:
-            _fill_item(response.items.add(), entry)
+            convert.fill_item(response.items.add(), entry)
         return response
 
     def MarkRead(
-        self, request: notification_pb2.MarkReadRequest, context: grpc.ServicerContext
-    ) -> notification_pb2.MarkReadResponse:
+        self, request: pb.MarkReadRequest, context: grpc.ServicerContext
+    ) -> pb.MarkReadResponse:
         recipient_id = _own_inbox(request.recipient_id)
         item_ids = _item_ids(request.item_ids)
         with transaction(self._sessions) as session:
             unread = handlers.mark_read(
                 session, recipient_id=recipient_id, item_ids=item_ids, at=self._clock.now()
             )
-        return notification_pb2.MarkReadResponse(unread_count=unread)
+        return pb.MarkReadResponse(unread_count=unread)
+
+    def CountUnread(
+        self, request: pb.CountUnreadRequest, context: grpc.ServicerContext
+    ) -> pb.CountUnreadResponse:
+        recipient_id = _own_inbox(request.recipient_id)
+        with transaction(self._sessions) as session:
+            unread = repository.count_unread(session, recipient_id=recipient_id)
+        return pb.CountUnreadResponse(unread_count=unread)
+
+    def WatchInbox(
+        self, request: pb.WatchInboxRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchInboxResponse]:
+        recipient_id = _own_inbox(request.recipient_id)
+        if not self._streams.acquire(blocking=False):
+            raise ResourceExhausted("too many open inbox streams; poll CountUnread instead")
+        try:
+            yield from self._watch_inbox(recipient_id, context)
+        finally:
+            self._streams.release()
+
+    def _watch_inbox(
+        self, recipient_id: str, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchInboxResponse]:
+        since = self._clock.now()
+        sent: dict[uuid.UUID, datetime] = {}
+        version = self._inbox_signal.version
+        while context.is_active():
+            with transaction(self._sessions) as session:
+                entries = repository.stored_since(
+                    session, recipient_id=recipient_id, since=since, limit=WATCH_BATCH
+                )
+            for entry in entries:
+                if entry.id in sent:
+                    continue
+                sent[entry.id] = entry.stored_at or since
+                response = pb.WatchInboxResponse()
+                convert.fill_item(response.item, entry)
+                yield response
+            if entries and entries[-1].stored_at is not None:
+                since = entries[-1].stored_at
+                sent = {key: at for key, at in sent.items() if at >= since}
+            if len(entries) < WATCH_BATCH:
+                version = self._inbox_signal.wait(version, self._watch.poll_seconds)
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def CreateWebhookSubscription(
+        self, request: pb.CreateWebhookSubscriptionRequest, context: grpc.ServicerContext
+    ) -> pb.CreateWebhookSubscriptionResponse:
+        _check_subscription(request.url, request.event_types)
+        secret = secrets.token_urlsafe(32)
+        with transaction(self._sessions) as session:
+            row = deliveries.create_subscription(
+                session,
+                owner_id=current_principal().subject,
+                url=request.url,
+                secret=secret,
+                event_types=list(request.event_types),
+                now=self._clock.now(),
+            )
+            response = pb.CreateWebhookSubscriptionResponse(secret=secret)
+            convert.fill_subscription(response.subscription, row)
+        return response
+
+    def ListWebhookSubscriptions(
+        self, request: pb.ListWebhookSubscriptionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListWebhookSubscriptionsResponse:
+        principal = current_principal()
+        owner = None if principal.role == Role.ADMIN else principal.subject
+        response = pb.ListWebhookSubscriptionsResponse()
+        with transaction(self._sessions) as session:
+            for row in deliveries.get_subscriptions(session, owner_id=owner):
+                convert.fill_subscription(response.subscriptions.add(), row)
+        return response
+
+    def DeleteWebhookSubscription(
+        self, request: pb.DeleteWebhookSubscriptionRequest, context: grpc.ServicerContext
+    ) -> pb.DeleteWebhookSubscriptionResponse:
+        subscription_id = _uuid("id", request.id)
+        principal = current_principal()
+        with transaction(self._sessions) as session:
+            row = deliveries.get_subscription(session, subscription_id)
+            if row is None or (principal.role != Role.ADMIN and row.owner_id != principal.subject):
+                raise NotFound(f"no webhook subscription {request.id}")
+            deliveries.delete_subscription(session, row, now=self._clock.now())
+        return pb.DeleteWebhookSubscriptionResponse()
+
+    # -- delivery status ----------------------------------------------------------------------
+
+    def ListDeliveries(
+        self, request: pb.ListDeliveriesRequest, context: grpc.ServicerContext
+    ) -> pb.ListDeliveriesResponse:
+        principal = current_principal()
+        if not (request.event_id or request.recipient_id or request.petition_id or request.status):
+            raise InvalidArgument.single(
+                "recipient_id", "give event_id, recipient_id, petition_id or status"
+            )
+        if principal.role not in OPERATORS and request.recipient_id != principal.subject:
+            raise PermissionDenied("you may list only your own deliveries")
+        if request.page_size < 0:
+            raise InvalidArgument.single("page_size", "must not be negative")
+        limit = min(request.page_size or DEFAULT_DELIVERIES, MAX_DELIVERIES)
+        response = pb.ListDeliveriesResponse()
+        with transaction(self._sessions) as session:
+            rows = deliveries.get_all(
+                session,
+                event_id=request.event_id,
+                recipient_id=request.recipient_id,
+                petition_id=request.petition_id,
+                status=convert.STATUS_OF.get(request.status),
+                limit=limit,
+            )
+            for row in rows:
+                convert.fill_delivery(response.deliveries.add(), row)
+        return response
+
+    # -- bulletins ----------------------------------------------------------------------------
+
+    def SendBulletin(
+        self, request: pb.SendBulletinRequest, context: grpc.ServicerContext
+    ) -> pb.SendBulletinResponse:
+        text = BulletinText(
+            grid_code=request.grid_code,
+            title_zh=request.title_zh,
+            body_zh=request.body_zh,
+            title_en=request.title_en,
+            body_en=request.body_en,
+            request_id=request.request_id,
+        )
+        sent = self._bulletin_use_case().send(current_principal(), text)
+        return pb.SendBulletinResponse(
+            bulletin_id=str(sent.bulletin_id),
+            recipient_count=sent.recipient_count,
+            delivery_count=sent.delivery_count,
+        )
+
+    def GetBulletinProgress(
+        self, request: pb.GetBulletinProgressRequest, context: grpc.ServicerContext
+    ) -> pb.GetBulletinProgressResponse:
+        bulletin_id = _uuid("bulletin_id", request.bulletin_id)
+        progress = self._bulletin_use_case().progress(current_principal(), bulletin_id)
+        return pb.GetBulletinProgressResponse(
+            bulletin_id=str(progress.bulletin_id),
+            grid_code=progress.grid_code,
+            recipient_count=progress.recipient_count,
+            total=progress.total,
+            sent=progress.sent,
+            pending=progress.pending,
+            failed=progress.failed,
+        )
+
+    def _bulletin_use_case(self) -> Bulletins:
+        if self._bulletins is None:
+            raise NotImplementedError("bulletins are not wired in this server")
+        return self._bulletins
+
+
+class ResourceExhausted(GridPlusError):
+    grpc_code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    http_status = 429
+    title = "Too many requests"
 
 
 def _own_inbox(recipient_id: str) -> str:
@@ -97,12 +317,27 @@ def _item_ids(ids: Sequence[str]) -> list[uuid.UUID]:
     return parsed
 
 
-def _fill_item(item: notification_pb2.InboxItem, entry: InboxEntry) -> None:
-    item.id = str(entry.id)
-    item.recipient_id = entry.recipient_id
-    item.event_type = entry.event_type
-    item.petition_id = entry.petition_id
-    item.title = entry.title
-    item.body = entry.body
-    item.created_at.FromDatetime(entry.created_at)
-    item.read = entry.read
+def _uuid(field: str, value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidArgument.single(field, "not an id this service issued") from None
+
+
+def _check_subscription(url: str, event_types: Sequence[str]) -> None:
+    violations: list[FieldViolation] = []
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        violations.append(FieldViolation("url", "must be an absolute http or https URL"))
+    elif len(url) > MAX_URL:
+        violations.append(FieldViolation("url", f"at most {MAX_URL} characters"))
+    if not event_types:
+        violations.append(FieldViolation("event_types", "at least one event type"))
+    known = set(EVENT_TYPES)
+    for index, event_type in enumerate(event_types):
+        if event_type not in known:
+            violations.append(
+                FieldViolation(f"event_types[{index}]", f"unknown event type {event_type!r}")
+            )
+    if violations:
+        raise InvalidArgument(violations)

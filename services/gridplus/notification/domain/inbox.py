@@ -29,6 +29,7 @@ class InboxEntry:
     body: str
     created_at: datetime
     read_at: datetime | None
+    stored_at: datetime | None = None  # when this service stored it (WatchInbox follows it)
 
     @property
     def read(self) -> bool:

@@ -1,32 +1,33 @@
-"""Events notification consumes, turned into deliveries.
+"""Events notification consumes, turned into inbox items and pending deliveries.
 
-Every event goes through the same use case; domain/rules.py decides who is told what. To
-notify on petition or evaluation events, add their rules and their area to SOURCE_AREAS.
+Every event type of the consumed topics goes through the same two-step handler: rules decide
+who is told (domain/rules.py), webhook subscribers get any event type they asked for.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlalchemy.orm import Session
 
-from gridplus.kit.consumer import EventHandler
+from gridplus.api.events.v1 import events_pb2
+from gridplus.kit.consumer import EventHandler, Prepared
 from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
-from gridplus.notification import handlers
-from gridplus.notification.domain import rules
+from gridplus.notification.handlers import Notifier, Plan
 
 # Services whose event topics notification consumes (one consumer group for all of them).
-SOURCE_AREAS: tuple[str, ...] = ("dispatch",)
+SOURCE_AREAS: tuple[str, ...] = ("petition", "dispatch", "evaluation", "grid")
 
 TOPICS: list[str] = [events_topic(area) for area in SOURCE_AREAS]
 
-
-def on_event(session: Session, event: Event) -> None:
-    at = event.time if event.time.tzinfo is not None else event.time.replace(tzinfo=UTC)
-    handlers.deliver(
-        session, event_id=event.id, event_type=event.type, payload=event.payload, at=at
-    )
+# Every message of events.proto is an event type (CategoryChoice is only ever embedded).
+EVENT_TYPES: tuple[str, ...] = tuple(
+    message.full_name for message in events_pb2.DESCRIPTOR.message_types_by_name.values()
+)
 
 
-HANDLERS: dict[str, EventHandler] = {event_type: on_event for event_type in rules.RULES}
+def handlers(notifier: Notifier) -> dict[str, EventHandler]:
+    def apply(session: Session, event: Event, plan: Plan) -> None:
+        notifier.apply(session, event, plan)
+
+    handler = Prepared(prepare=notifier.prepare, apply=apply)
+    return dict.fromkeys(EVENT_TYPES, handler)

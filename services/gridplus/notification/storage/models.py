@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -37,3 +37,73 @@ class InboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source_event_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    # When this service stored it (created_at is the event's time): WatchInbox follows this.
+    stored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One notice on one channel (email, webhook, SMS) to one recipient, and how sending it went.
+
+    The due-time column is the retry schedule: a restarted worker picks up where it left off.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        # One delivery per (event, recipient, channel), however often the event arrives.
+        UniqueConstraint(
+            "source_event_id",
+            "recipient_id",
+            "channel",
+            name="uq_deliveries_event_recipient_channel",
+        ),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_recipient", "recipient_id", "created_at"),
+        Index("ix_deliveries_petition", "petition_id"),
+        Index("ix_deliveries_bulletin", "bulletin_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    source_event_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(200), nullable=False)
+    recipient_id: Mapped[str] = mapped_column(String(100), nullable=False)  # person or webhook id
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    # Email address, phone number or URL: personal data, cleared once the delivery is final.
+    address: Mapped[str] = mapped_column(Text, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    petition_id: Mapped[str | None] = mapped_column(String(64))
+    bulletin_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookSubscription(Base):
+    """A receiver that wants signed POSTs for some event types."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    event_types: Mapped[str] = mapped_column(Text, nullable=False)  # space-separated ce_types
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Bulletin(Base):
+    """A bulletin sent to a grid subtree; its deliveries carry its id."""
+
+    __tablename__ = "bulletins"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    grid_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    sent_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    recipient_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

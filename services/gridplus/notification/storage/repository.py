@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +17,13 @@ from gridplus.notification.storage.models import InboxItem
 
 
 def create(
-    session: Session, notice: Notice, *, source_event_id: str, event_type: str, at: datetime
+    session: Session,
+    notice: Notice,
+    *,
+    source_event_id: str,
+    event_type: str,
+    at: datetime,
+    stored_at: datetime | None = None,
 ) -> bool:
     """Store `notice` unless this event already gave its recipient one of its kind.
 
@@ -32,15 +39,34 @@ def create(
         "body": notice.body,
         "created_at": _utc(at),
         "source_event_id": source_event_id,
+        "stored_at": _utc(stored_at or at),
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(InboxItem)
+        upsert(session, InboxItem)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "kind"])
         .returning(InboxItem.id)  # rowcount is not reliable here; a returned id is
     )
     return session.execute(statement).first() is not None
+
+
+def upsert(session: Session, table: type[Any]) -> Any:
+    """INSERT that can say ON CONFLICT DO NOTHING, on PostgreSQL and on SQLite."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(table)
+
+
+def stored_since(
+    session: Session, *, recipient_id: str, since: datetime, limit: int
+) -> list[InboxEntry]:
+    """Items stored at or after `since`, oldest first (WatchInbox)."""
+    query = (
+        select(InboxItem)
+        .where(InboxItem.recipient_id == recipient_id, InboxItem.stored_at >= _utc(since))
+        .order_by(InboxItem.stored_at, InboxItem.id)
+        .limit(limit)
+    )
+    return [_entry(row) for row in session.scalars(query)]
 
 
 def get_page(
@@ -104,7 +130,12 @@ def _entry(row: InboxItem) -> InboxEntry:
         body=row.body,
         created_at=_utc(row.created_at),
         read_at=_utc(row.read_at) if row.read_at is not None else None,
+        stored_at=_utc(row.stored_at) if row.stored_at is not None else None,
     )
+
+
+def utc(instant: datetime) -> datetime:
+    return _utc(instant)
 
 
 def _utc(instant: datetime) -> datetime:
@@ -112,3 +143,11 @@ def _utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         return instant.replace(tzinfo=UTC)
     return instant.astimezone(UTC)
+
+
+def count_from_source(session: Session, source_event_id: str) -> int:
+    """Inbox items one event (or bulletin) made."""
+    count = session.execute(
+        select(func.count()).where(InboxItem.source_event_id == source_event_id)
+    ).scalar_one()
+    return int(count)

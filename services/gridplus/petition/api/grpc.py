@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
 
 import grpc
+from sqlalchemy.orm import Session
 
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
-from gridplus.kit.auth import STAFF_ROLES, current_principal
-from gridplus.kit.clock import Clock
+from gridplus.kit.auth import STAFF_ROLES, Role, current_principal
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import FieldViolation, InvalidArgument
+from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
 from gridplus.kit.interceptors import AuthPolicy, service_policy
-from gridplus.kit.outbox import Outbox
-from gridplus.petition import handlers
-from gridplus.petition.api import paging
-from gridplus.petition.domain.submission import Submission, validate_submission
-from gridplus.petition.domain.values import Actor
-from gridplus.petition.protos import history_to_proto, petition_to_proto, status_from_proto
-from gridplus.petition.storage.repository import PetitionQuery
+from gridplus.petition import handlers, mutations
+from gridplus.petition.api import paging, watch
+from gridplus.petition.api.requests import list_query, page_size, require_id, require_request_id
+from gridplus.petition.domain.access import HANDLERS, Viewer
+from gridplus.petition.domain.petition import Petition
+from gridplus.petition.domain.photos import CleanPhoto, check_count, clean_photo
+from gridplus.petition.domain.submission import (
+    Submission,
+    validate_contact,
+    validate_submission,
+)
+from gridplus.petition.handlers import Deps, NewPetition
+from gridplus.petition.protos import (
+    from_timestamp,
+    history_to_proto,
+    photo_to_proto,
+    view_to_proto,
+)
+from gridplus.petition.storage.blobs import BlobNotFound
 
 SERVICE_NAME = petition_pb2.DESCRIPTOR.services_by_name["PetitionService"].full_name
 
-# Staff and services only; every staff role sees every petition until grid-subtree and
-# department scoping arrive with the staff APIs.
+_HANDLER_ROLES = frozenset(HANDLERS)
 POLICY: AuthPolicy = service_policy(
     SERVICE_NAME,
     {
@@ -31,10 +43,19 @@ POLICY: AuthPolicy = service_policy(
         "GetPetition": STAFF_ROLES,
         "ListPetitions": STAFF_ROLES,
         "GetPetitionHistory": STAFF_ROLES,
+        "GetPetitionPhoto": STAFF_ROLES,
+        "WatchPetitions": STAFF_ROLES,
+        "GetReporterContacts": frozenset({Role.SERVICE}),
+        "VerifyPetition": _HANDLER_ROLES,
+        "RejectPetition": _HANDLER_ROLES,
+        "MergePetition": _HANDLER_ROLES,
+        "ResolvePetition": _HANDLER_ROLES,
+        "ReopenPetition": _HANDLER_ROLES,
+        "AddPetitionNote": _HANDLER_ROLES | {Role.INSPECTOR},
+        "AnonymiseResident": frozenset({Role.ADMIN}),
     },
 )
 
-REQUEST_ID_MAX = 200
 # Domain field names -> where they live in SubmitPetitionRequest.
 _FIELDS = {"lat": "location.lat", "lon": "location.lon"}
 
@@ -43,78 +64,252 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
     def __init__(
         self,
         sessions: SessionFactory,
-        outbox: Outbox,
-        clock: Clock,
+        deps: Deps,
         wake: Callable[[], None] = lambda: None,
+        stopping: threading.Event | None = None,
+        max_watches: int = 8,
     ) -> None:
         self._sessions = sessions
-        self._outbox = outbox
-        self._clock = clock
+        self._deps = deps
         self._wake = wake
+        self._stopping = stopping or threading.Event()
+        # Each open watch holds one of the server's worker threads: keep most for unary calls.
+        self._watch_slots = threading.BoundedSemaphore(max_watches)
 
     def SubmitPetition(
         self, request: petition_pb2.SubmitPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.SubmitPetitionResponse:
-        if not request.request_id or len(request.request_id) > REQUEST_ID_MAX:
-            raise InvalidArgument.single(
-                "request_id", f"is required (1 to {REQUEST_ID_MAX} characters) so retries are safe"
-            )
+        require_request_id(request.request_id)
         caller = _caller()
         result = handlers.submit_petition_once(
             self._sessions,
-            outbox=self._outbox,
-            clock=self._clock,
-            submission=_submission(request),
+            self._deps,
+            new=self._new_petition(request),
             reporter=caller,
             key=request.request_id,
             key_field="request_id",
         )
         self._wake()
-        with transaction(self._sessions) as session:
-            petition = handlers.get_petition(session, petition_id=result.petition_id, viewer=caller)
-        return petition_pb2.SubmitPetitionResponse(petition=petition_to_proto(petition))
+        return petition_pb2.SubmitPetitionResponse(petition=self._shown(result.petition_id, caller))
+
+    def _new_petition(self, request: petition_pb2.SubmitPetitionRequest) -> NewPetition:
+        contact = request.contact
+        given = validate_contact(
+            {
+                "name": contact.name,
+                "phone": contact.phone,
+                "email": contact.email,
+                "address": contact.address,
+            },
+            prefix="contact.",
+        )
+        return NewPetition(_submission(request), given, self._photos(request.photos))
+
+    def _photos(self, photos: Sequence[bytes]) -> list[CleanPhoto]:
+        limits = self._deps.photo_limits
+        check_count(len(photos), limits)
+        return [clean_photo(data, limits, field=f"photos[{n}]") for n, data in enumerate(photos)]
 
     def GetPetition(
         self, request: petition_pb2.GetPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.GetPetitionResponse:
-        _require_id(request.id)
-        with transaction(self._sessions) as session:
-            petition = handlers.get_petition(session, petition_id=request.id, viewer=_caller())
-        return petition_pb2.GetPetitionResponse(petition=petition_to_proto(petition))
+        require_id(request.id)
+        return petition_pb2.GetPetitionResponse(petition=self._shown(request.id, _caller()))
 
     def ListPetitions(
         self, request: petition_pb2.ListPetitionsRequest, context: grpc.ServicerContext
     ) -> petition_pb2.ListPetitionsResponse:
-        query = _query(request)
-        size = _page_size(request.page_size)
+        caller = _caller()
+        query = list_query(request, handlers.scope_of(caller))
+        size = page_size(request.page_size)
         token = request.page_token
         after = paging.decode(token, query, field="page_token") if token else None
         with transaction(self._sessions) as session:
-            page = handlers.list_petitions(session, query=query, after=after, limit=size)
+            page = handlers.list_petitions(
+                session, query=query, after=after, limit=size, clock=self._deps.clock
+            )
+            shown = [self._view(session, p, caller, with_duplicates=False) for p in page.petitions]
         return petition_pb2.ListPetitionsResponse(
-            petitions=[petition_to_proto(p) for p in page.petitions],
+            petitions=shown,
             next_page_token=paging.encode(page.next_key, query) if page.next_key else "",
         )
 
     def GetPetitionHistory(
         self, request: petition_pb2.GetPetitionHistoryRequest, context: grpc.ServicerContext
     ) -> petition_pb2.GetPetitionHistoryResponse:
-        _require_id(request.id)
+        require_id(request.id)
         with transaction(self._sessions) as session:
             entries = handlers.get_history(session, petition_id=request.id, viewer=_caller())
         return petition_pb2.GetPetitionHistoryResponse(
             entries=[history_to_proto(e) for e in entries]
         )
 
+    def GetReporterContacts(
+        self, request: petition_pb2.GetReporterContactsRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.GetReporterContactsResponse:
+        if not request.petition_id:
+            raise InvalidArgument.single("petition_id", "is required")
+        with transaction(self._sessions) as session:
+            found = handlers.get_reporter_contacts(
+                session, self._deps, petition_id=request.petition_id
+            )
+        return petition_pb2.GetReporterContactsResponse(
+            contacts=[
+                petition_pb2.ReporterContact(
+                    reporter_id=c.reporter_id,
+                    display_name=c.contact.name,
+                    email=c.contact.email,
+                    phone=c.contact.phone,
+                    language=c.contact.language,
+                    via_duplicate=c.via_duplicate,
+                )
+                for c in found
+            ]
+        )
 
-def _caller() -> Actor:
-    principal = current_principal()
-    return Actor(principal.subject, principal.role)
+    def VerifyPetition(
+        self, request: petition_pb2.VerifyPetitionRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.VerifyPetitionResponse:
+        deadline = from_timestamp(request.deadline) if request.HasField("deadline") else None
+        command = mutations.Verify(request.category or None, deadline, request.note)
+        shown = self._mutate(request.request_id, request.id, command)
+        return petition_pb2.VerifyPetitionResponse(petition=shown)
+
+    def RejectPetition(
+        self, request: petition_pb2.RejectPetitionRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.RejectPetitionResponse:
+        shown = self._mutate(request.request_id, request.id, mutations.Reject(request.reason))
+        return petition_pb2.RejectPetitionResponse(petition=shown)
+
+    def MergePetition(
+        self, request: petition_pb2.MergePetitionRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.MergePetitionResponse:
+        shown = self._mutate(request.request_id, request.id, mutations.Merge(request.survivor_id))
+        return petition_pb2.MergePetitionResponse(petition=shown)
+
+    def ResolvePetition(
+        self, request: petition_pb2.ResolvePetitionRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.ResolvePetitionResponse:
+        command = mutations.Resolve(request.note, self._photos(request.photos))
+        shown = self._mutate(request.request_id, request.id, command)
+        return petition_pb2.ResolvePetitionResponse(petition=shown)
+
+    def ReopenPetition(
+        self, request: petition_pb2.ReopenPetitionRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.ReopenPetitionResponse:
+        shown = self._mutate(request.request_id, request.id, mutations.Reopen(request.note))
+        return petition_pb2.ReopenPetitionResponse(petition=shown)
+
+    def AddPetitionNote(
+        self, request: petition_pb2.AddPetitionNoteRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.AddPetitionNoteResponse:
+        shown = self._mutate(request.request_id, request.id, mutations.AddNote(request.note))
+        return petition_pb2.AddPetitionNoteResponse(petition=shown)
+
+    def GetPetitionPhoto(
+        self, request: petition_pb2.GetPetitionPhotoRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.GetPetitionPhotoResponse:
+        require_id(request.id)
+        with transaction(self._sessions) as session:
+            try:
+                ref, content = handlers.get_photo(
+                    session, self._deps, petition_id=request.id, seq=request.seq, viewer=_caller()
+                )
+            except BlobNotFound:
+                raise NotFound(f"photo {request.seq} of petition {request.id} is gone") from None
+        return petition_pb2.GetPetitionPhotoResponse(photo=photo_to_proto(ref), content=content)
+
+    def WatchPetitions(
+        self, request: petition_pb2.WatchPetitionsRequest, context: grpc.ServicerContext
+    ) -> Iterator[petition_pb2.WatchPetitionsResponse]:
+        caller = _caller()
+        query = watch.watch_query(request, handlers.scope_of(caller))
+        feed = watch.Feed(self._sessions, query, request.cursor, clock=self._deps.clock)
+        if not self._watch_slots.acquire(blocking=False):
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "too many open watches on this replica; retry with backoff from your cursor",
+            )
+        try:
+            yield from self._follow(feed, context)
+        finally:
+            self._watch_slots.release()
+
+    def _follow(
+        self, feed: watch.Feed, context: grpc.ServicerContext
+    ) -> Iterator[petition_pb2.WatchPetitionsResponse]:
+        # The starting point, so a client knows the watch is established (and where it began).
+        context.send_initial_metadata(((watch.CURSOR_HEADER, feed.cursor),))
+        for change in feed.follow(lambda: context.is_active() and not self._stopping.is_set()):
+            yield petition_pb2.WatchPetitionsResponse(
+                cursor=watch.encode_cursor(change.change_id),
+                petition=view_to_proto(
+                    change.petition,
+                    contact=None,
+                    masked=True,
+                    photos=[],
+                    possible_duplicates=[],
+                    light=change.petition.light(self._deps.clock.now()),
+                ),
+                entry=history_to_proto(change.entry),
+            )
+
+    def AnonymiseResident(
+        self, request: petition_pb2.AnonymiseResidentRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.AnonymiseResidentResponse:
+        require_request_id(request.request_id)
+        if not request.resident_id:
+            raise InvalidArgument.single("resident_id", "is required")
+        with transaction(self._sessions) as session:
+            erased = handlers.anonymise_resident(
+                session, self._deps, resident_id=request.resident_id
+            )
+        return petition_pb2.AnonymiseResidentResponse(contacts_erased=erased)
+
+    def _mutate(
+        self, request_id: str, petition_id: str, command: mutations.Command
+    ) -> petition_pb2.Petition:
+        require_request_id(request_id)
+        require_id(petition_id)
+        caller = _caller()
+        mutations.apply_once(
+            self._sessions,
+            self._deps,
+            petition_id=petition_id,
+            command=command,
+            caller=caller,
+            request_id=request_id,
+        )
+        self._wake()
+        return self._shown(petition_id, caller)
+
+    def _shown(self, petition_id: str, caller: Viewer) -> petition_pb2.Petition:
+        with transaction(self._sessions) as session:
+            petition = handlers.get_petition(session, petition_id=petition_id, viewer=caller)
+            return self._view(session, petition, caller)
+
+    def _view(
+        self, session: Session, petition: Petition, caller: Viewer, *, with_duplicates: bool = True
+    ) -> petition_pb2.Petition:
+        view = handlers.view_of(
+            session,
+            self._deps,
+            petition=petition,
+            viewer=caller,
+            with_duplicates=with_duplicates,
+        )
+        return view_to_proto(
+            view.petition,
+            contact=view.contact,
+            masked=view.contact_masked,
+            photos=view.photos,
+            possible_duplicates=view.possible_duplicates,
+            light=view.light,
+        )
 
 
-def _require_id(petition_id: str) -> None:
-    if not petition_id:
-        raise InvalidArgument.single("id", "is required")
+def _caller() -> Viewer:
+    return Viewer.of(current_principal())
 
 
 def _submission(request: petition_pb2.SubmitPetitionRequest) -> Submission:
@@ -131,17 +326,3 @@ def _submission(request: petition_pb2.SubmitPetitionRequest) -> Submission:
         raise InvalidArgument(
             [FieldViolation(_FIELDS.get(v.field, v.field), v.description) for v in exc.violations]
         ) from None
-
-
-def _query(request: petition_pb2.ListPetitionsRequest) -> PetitionQuery:
-    status = status_from_proto(request.status)
-    if request.status and status is None:
-        raise InvalidArgument.single("status", f"unknown status {request.status}")
-    return PetitionQuery(status=status, grid_code=request.grid_code or None)
-
-
-def _page_size(requested: int) -> int:
-    # AIP-158: 0 means the default; more than the maximum is served as the maximum.
-    if requested < 0:
-        raise InvalidArgument.single("page_size", "must not be negative")
-    return min(requested or paging.DEFAULT_PAGE_SIZE, paging.MAX_PAGE_SIZE)

@@ -1,4 +1,5 @@
-"""The resident HTTP API (Flask): submit a petition, follow your own petitions, health.
+"""The resident HTTP API (Flask): submit a petition (JSON, or multipart with photos), follow your
+own petitions and their photos, erase your personal data, health; and Open311 (api/open311.py).
 
 Built by `create_app`, never at import; served by waitress (api/http_server.py).
 """
@@ -15,51 +16,63 @@ from flask import Flask, Response, g, jsonify, request
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from gridplus.kit.auth import Principal, TokenVerifier
-from gridplus.kit.clock import Clock
+from gridplus.kit.auth import Principal, Role, TokenVerifier
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import InvalidArgument, PermissionDenied, TransientError
-from gridplus.kit.outbox import Outbox
+from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, TransientError
 from gridplus.petition import handlers, metrics
-from gridplus.petition.api import paging
+from gridplus.petition.api import open311, paging
 from gridplus.petition.api.problems import problem_response
-from gridplus.petition.api.views import history_json, petition_json
-from gridplus.petition.domain.access import may_submit
-from gridplus.petition.domain.submission import validate_submission
-from gridplus.petition.domain.values import Actor
+from gridplus.petition.api.views import history_json, petition_json, view_json
+from gridplus.petition.categories import CategorySource
+from gridplus.petition.domain.access import Viewer, may_submit
+from gridplus.petition.domain.photos import CleanPhoto, check_count, clean_photo
+from gridplus.petition.domain.submission import validate_contact, validate_submission
+from gridplus.petition.handlers import Deps, NewPetition
+from gridplus.petition.storage.blobs import BlobNotFound
 from gridplus.petition.storage.repository import PetitionQuery
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024  # a petition's text fits many times over; photos come separately
+MAX_BODY_BYTES = 64 * 1024  # a petition's text fits many times over; photos come as multipart
 IDEMPOTENCY_KEY_MAX = 200
 PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz"})
+_CONTACT_FIELDS = ("name", "phone", "email", "address", "language")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def create_app(
     *,
     sessions: SessionFactory,
-    outbox: Outbox,
-    clock: Clock,
+    deps: Deps,
     jwt: JwtSettings,
     wake: Callable[[], None] = lambda: None,
+    categories: CategorySource | None = None,
+    open311_settings: open311.Open311Settings | None = None,
 ) -> Flask:
-    """The Flask app; `wake` is called after a commit that wrote events (the outbox relay's)."""
+    """The Flask app; `wake` is called after a commit that wrote events (the outbox relay's).
+    Open311 is served when a category source is given."""
     app = Flask("gridplus.petition")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    limits = deps.photo_limits
+    # Multipart submissions carry photos; JSON bodies are held to MAX_BODY_BYTES separately.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + limits.max_count * limits.max_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    routes = _Routes(sessions, outbox, clock, wake)
+    routes = _Routes(sessions, deps, wake)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.add_url_rule("/readyz", "readyz", routes.readyz)
     app.add_url_rule("/api/v1/petitions", "submit", routes.submit, methods=["POST"])
     app.add_url_rule("/api/v1/petitions", "list", routes.list_own, methods=["GET"])
     app.add_url_rule("/api/v1/petitions/<petition_id>", "get", routes.get)
     app.add_url_rule("/api/v1/petitions/<petition_id>/history", "history", routes.history)
+    app.add_url_rule("/api/v1/petitions/<petition_id>/photos/<int:seq>", "photo", routes.photo)
+    app.add_url_rule("/api/v1/me/personal-data", "erase_me", routes.erase_me, methods=["DELETE"])
+    if categories is not None:
+        open311.register(
+            app, sessions, deps, categories, open311_settings or open311.Open311Settings(), wake
+        )
     app.before_request(_start_timer)
     app.before_request(_authenticator(TokenVerifier(jwt)))
     app.after_request(_observe)
@@ -69,33 +82,23 @@ def create_app(
 
 
 class _Routes:
-    def __init__(
-        self, sessions: SessionFactory, outbox: Outbox, clock: Clock, wake: Callable[[], None]
-    ) -> None:
+    def __init__(self, sessions: SessionFactory, deps: Deps, wake: Callable[[], None]) -> None:
         self._sessions = sessions
-        self._outbox = outbox
-        self._clock = clock
+        self._deps = deps
         self._wake = wake
 
     def submit(self) -> tuple[Response, int, dict[str, str]]:
         reporter = _caller()
         if not may_submit(reporter):
             raise PermissionDenied(f"role {reporter.role.value} may not submit petitions")
-        body = _json_object()
-        submission = validate_submission(
-            title=body.get("title"),
-            description=body.get("description"),
-            lat=body.get("lat"),
-            lon=body.get("lon"),
-            category=body.get("category"),
-        )
+        key = _idempotency_key()
+        new = self._multipart() if request.mimetype == "multipart/form-data" else _json_new()
         result = handlers.submit_petition_once(
             self._sessions,
-            outbox=self._outbox,
-            clock=self._clock,
-            submission=submission,
+            self._deps,
+            new=new,
             reporter=reporter,
-            key=_idempotency_key(),
+            key=key,
             key_field="idempotency_key",
         )
         self._wake()
@@ -104,10 +107,55 @@ class _Routes:
             headers["Idempotent-Replayed"] = "true"
         return jsonify(id=result.petition_id, status="SUBMITTED"), 201, headers
 
+    def _multipart(self) -> NewPetition:
+        """Form fields as in the JSON body (contact fields at the top level) and `photos`
+        files; every photo is checked and cleaned before anything is stored."""
+        form = request.form
+        submission = validate_submission(
+            title=form.get("title"),
+            description=form.get("description"),
+            lat=_number(form.get("lat")),
+            lon=_number(form.get("lon")),
+            category=form.get("category"),
+        )
+        contact = validate_contact({k: form.get(k) for k in _CONTACT_FIELDS})
+        files = request.files.getlist("photos")
+        limits = self._deps.photo_limits
+        check_count(len(files), limits)
+        photos: list[CleanPhoto] = []
+        for n, upload in enumerate(files):
+            data = upload.stream.read(limits.max_bytes + 1)
+            photos.append(clean_photo(data, limits, field=f"photos[{n}]"))
+        return NewPetition(submission, contact, photos)
+
     def get(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
-            petition = handlers.get_petition(session, petition_id=petition_id, viewer=_caller())
-        return jsonify(petition_json(petition))
+            view = handlers.get_view(session, self._deps, petition_id=petition_id, viewer=_caller())
+        return jsonify(view_json(view))
+
+    def photo(self, petition_id: str, seq: int) -> Response:
+        """Only for those who may see the petition; cached privately by the browser."""
+        with transaction(self._sessions) as session:
+            try:
+                ref, data = handlers.get_photo(
+                    session, self._deps, petition_id=petition_id, seq=seq, viewer=_caller()
+                )
+            except BlobNotFound:
+                raise NotFound(f"photo {seq} of petition {petition_id} is gone") from None
+        response = Response(data, mimetype=ref.media_type)
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["ETag"] = f'"{ref.digest}"'
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def erase_me(self) -> tuple[str, int]:
+        """A resident erases their personal data (信息保密处理); their petitions stay."""
+        caller = _caller()
+        if caller.role is not Role.RESIDENT:
+            raise PermissionDenied("only residents erase their own data here; staff use gRPC")
+        with transaction(self._sessions) as session:
+            handlers.anonymise_resident(session, self._deps, resident_id=caller.id)
+        return "", 204
 
     def history(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
@@ -121,7 +169,9 @@ class _Routes:
         cursor = request.args.get("cursor")
         after = paging.decode(cursor, query, field="cursor") if cursor else None
         with transaction(self._sessions) as session:
-            page = handlers.list_petitions(session, query=query, after=after, limit=limit)
+            page = handlers.list_petitions(
+                session, query=query, after=after, limit=limit, clock=self._deps.clock
+            )
         next_cursor = paging.encode(page.next_key, query) if page.next_key else None
         return jsonify(
             petitions=[petition_json(p) for p in page.petitions], next_cursor=next_cursor
@@ -141,9 +191,9 @@ def _healthz() -> Response:
     return jsonify(status="ok")
 
 
-def _caller() -> Actor:
+def _caller() -> Viewer:
     principal: Principal = g.principal
-    return Actor(principal.subject, principal.role)
+    return Viewer.of(principal)
 
 
 def _authenticator(verifier: TokenVerifier) -> Callable[[], None]:
@@ -151,14 +201,45 @@ def _authenticator(verifier: TokenVerifier) -> Callable[[], None]:
         # Unknown routes fall through to a plain 404; every API route needs a bearer token.
         if request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
             return
+        if (request.endpoint or "").startswith("open311."):
+            return  # public; POST checks the Open311 api_key itself
         g.principal = verifier.verify_authorization(request.headers.get("Authorization"))
 
     return authenticate
 
 
+def _json_new() -> NewPetition:
+    body = _json_object()
+    submission = validate_submission(
+        title=body.get("title"),
+        description=body.get("description"),
+        lat=body.get("lat"),
+        lon=body.get("lon"),
+        category=body.get("category"),
+    )
+    raw_contact = body.get("contact") or {}
+    if not isinstance(raw_contact, dict):
+        raise InvalidArgument.single("contact", "must be an object")
+    return NewPetition(submission, validate_contact(raw_contact, prefix="contact."))
+
+
+def _number(raw: str | None) -> object:
+    """A form value as a number when it is one; otherwise as given (the check names it)."""
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
 def _json_object() -> dict[str, Any]:
     if not request.is_json:
-        raise UnsupportedMediaType("send the petition as application/json")
+        raise UnsupportedMediaType(
+            "send the petition as application/json, or as multipart/form-data with photos"
+        )
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge(f"a JSON petition must be at most {MAX_BODY_BYTES} bytes")
     try:
         body = json.loads(request.get_data(cache=False))
     except json.JSONDecodeError as exc:

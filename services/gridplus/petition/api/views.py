@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gridplus.petition.domain.petition import HistoryEntry, Petition
+from gridplus.petition.domain.photos import PhotoRef
+from gridplus.petition.handlers import PetitionView
 
 
 def iso(instant: datetime | None) -> str | None:
@@ -21,6 +23,12 @@ def petition_json(petition: Petition) -> dict[str, Any]:
         "title": petition.title,
         "description": petition.description,
         "category": petition.category,
+        "category_choice": category_json(petition),
+        "triage": (
+            {"waiting": True, "reason": petition.triage_reason}
+            if petition.triage_reason is not None
+            else None
+        ),
         "location": {"lat": petition.location.lat, "lon": petition.location.lon},
         "grid": (
             {
@@ -32,17 +40,75 @@ def petition_json(petition: Petition) -> dict[str, Any]:
             if grid
             else None
         ),
+        "department_code": petition.department_code,
         "assignee_id": petition.assignee_id,
         "deadline": iso(petition.deadline),
+        "deadlines": {
+            "current": iso(petition.deadline),
+            "verify": iso(petition.verify_deadline),
+            "handling": iso(petition.handling_deadline),
+        },
         "reject_reason": petition.reject_reason,
+        "duplicate_of": petition.duplicate_of,
+        "resolution_note": petition.resolution_note,
         "source": petition.source.value,
         "created_at": iso(petition.created_at),
         "updated_at": iso(petition.updated_at),
     }
 
 
+def category_json(petition: Petition) -> dict[str, Any] | None:
+    """The chosen category: names in both languages, its top-level class, and whether it was
+    given, classified automatically (with what confidence) or set from manual triage."""
+    choice = petition.category_choice
+    if choice is not None:
+        return {
+            "code": choice.code,
+            "name_zh": choice.name_zh,
+            "name_en": choice.name_en,
+            "top_level_code": choice.top_level_code,
+            "source": choice.source.value,
+            "classified": choice.source.value == "CLASSIFIED",
+            "confidence": choice.confidence,
+        }
+    if petition.category:
+        return {"code": petition.category, "source": "GIVEN", "classified": False}
+    return None
+
+
+def view_json(view: PetitionView) -> dict[str, Any]:
+    body = petition_json(view.petition)
+    body["light"] = view.light.value if view.light else None
+    contact = view.contact
+    body["contact"] = (
+        {
+            "name": contact.name,
+            "phone": contact.phone,
+            "email": contact.email,
+            "address": contact.address,
+            "language": contact.language or None,
+            "masked": view.contact_masked,
+        }
+        if contact is not None
+        else None
+    )
+    body["photos"] = [photo_json(photo) for photo in view.photos]
+    return body
+
+
+def photo_json(photo: PhotoRef) -> dict[str, Any]:
+    return {
+        "seq": photo.seq,
+        "media_type": photo.media_type,
+        "size": photo.size,
+        "stage": photo.stage,
+        "url": f"/api/v1/petitions/{photo.petition_id}/photos/{photo.seq}",
+    }
+
+
 def history_json(entry: HistoryEntry) -> dict[str, Any]:
     return {
+        "kind": entry.kind.value,
         "from_status": entry.from_status.value if entry.from_status else None,
         "to_status": entry.to_status.value,
         "actor_id": entry.actor.id,

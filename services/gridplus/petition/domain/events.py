@@ -1,5 +1,6 @@
 """Facts a petition records as it changes (cosmic style: the aggregate collects them in
-`petition.events`; the handler writes them to the outbox in the same transaction)."""
+`petition.events`; the handler writes them to the outbox in the same transaction). They carry
+ids, never a reporter's personal data."""
 
 from __future__ import annotations
 
@@ -32,4 +33,12 @@ class PetitionStatusChanged:
     at: datetime
 
 
-DomainEvent = PetitionSubmitted | PetitionStatusChanged
+@dataclass(frozen=True)
+class PetitionMerged:
+    petition_id: str  # the duplicate
+    survivor_id: str
+    actor: Actor
+    at: datetime
+
+
+DomainEvent = PetitionSubmitted | PetitionStatusChanged | PetitionMerged

@@ -2,8 +2,18 @@
 
 SUBMITTED → ASSIGNED → VERIFIED → RESOLVED → CLOSED is the main line. REJECTED (invalid or out of
 jurisdiction) and DUPLICATE (merged into another petition) are decided while routing or
-verifying, before handling starts. A resident's unsatisfied follow-up REOPENS a resolved petition,
-which goes back to VERIFIED with a new clock. CLOSED, REJECTED and DUPLICATE are final.
+verifying, before handling starts. A resident's unsatisfied follow-up REOPENS a resolved petition:
+it is handled again, either re-verified (VERIFIED, a new handling clock) or, when the category and
+handler stand, resolved again directly. CLOSED, REJECTED and DUPLICATE are final.
+
+| from      | to                              | who / what                                   |
+|-----------|---------------------------------|----------------------------------------------|
+| SUBMITTED | ASSIGNED, REJECTED, DUPLICATE   | dispatch routes / fails to route; staff merge |
+| ASSIGNED  | VERIFIED, REJECTED, DUPLICATE   | staff verify, reject or merge                 |
+| VERIFIED  | RESOLVED                        | handler resolves with a note (and photos)     |
+| RESOLVED  | CLOSED, REOPENED                | follow-up satisfied or no answer / unsatisfied|
+| REOPENED  | VERIFIED, RESOLVED              | staff re-verify, or the handler resolves again|
+| CLOSED, REJECTED, DUPLICATE | (final)           |                                               |
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.ASSIGNED: frozenset({Status.VERIFIED, Status.REJECTED, Status.DUPLICATE}),
     Status.VERIFIED: frozenset({Status.RESOLVED}),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
-    Status.REOPENED: frozenset({Status.VERIFIED}),
+    Status.REOPENED: frozenset({Status.VERIFIED, Status.RESOLVED}),
     Status.CLOSED: frozenset(),
     Status.REJECTED: frozenset(),
     Status.DUPLICATE: frozenset(),

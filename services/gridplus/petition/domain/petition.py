@@ -5,12 +5,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from gridplus.kit.errors import FieldViolation, InvalidArgument
-from gridplus.petition.domain.events import DomainEvent, PetitionStatusChanged, PetitionSubmitted
+from gridplus.petition.domain.events import (
+    DomainEvent,
+    PetitionMerged,
+    PetitionStatusChanged,
+    PetitionSubmitted,
+)
 from gridplus.petition.domain.lifecycle import Status, TransitionRefused, may_move
-from gridplus.petition.domain.submission import Submission
-from gridplus.petition.domain.values import Actor, GeoPoint, GridRef, Source
+from gridplus.petition.domain.submission import NOTE_MAX, Submission
+from gridplus.petition.domain.values import Actor, CategoryChoice, GeoPoint, GridRef, Source
+
+
+class EntryKind(StrEnum):
+    STATUS = "STATUS"  # a status change
+    NOTE = "NOTE"  # a note added by staff; the status stays
+
+
+class Light(StrEnum):
+    """亮灯: green while on time, yellow in the last quarter of the step's time, red past it."""
+
+    GREEN = "GREEN"
+    YELLOW = "YELLOW"
+    RED = "RED"
 
 
 @dataclass(frozen=True)
@@ -20,6 +39,7 @@ class HistoryEntry:
     actor: Actor
     note: str
     at: datetime
+    kind: EntryKind = EntryKind.STATUS
 
 
 @dataclass(eq=False)
@@ -39,6 +59,17 @@ class Petition:
     deadline: datetime | None = None  # of the current step; None when no clock runs
     reject_reason: str | None = None
     duplicate_of: str | None = None
+    category_choice: CategoryChoice | None = None  # as dispatch chose it
+    department_code: str | None = None  # responsible department, from dispatch
+    triage_reason: str | None = None  # set while the petition waits in manual triage
+    verify_deadline: datetime | None = None
+    handling_deadline: datetime | None = None
+    clock_started_at: datetime | None = None  # when the current step's clock started
+    resolution_note: str | None = None
+    # Public details an Open311 client may send: an address, a link to its media, attributes.
+    address: str | None = None
+    media_url: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
     # Recorded since the petition was loaded; the repository stores them, the outbox sends them.
     new_history: list[HistoryEntry] = field(default_factory=list, repr=False)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
@@ -65,6 +96,9 @@ class Petition:
             source=source,
             created_at=at,
             updated_at=at,
+            address=submission.address,
+            media_url=submission.media_url,
+            attributes=dict(submission.attributes),
         )
         petition.new_history.append(HistoryEntry(None, Status.SUBMITTED, reporter, "", at))
         petition.events.append(
@@ -104,16 +138,71 @@ class Petition:
         )
         self.grid = grid
         self.assignee_id = assignee_id
-        self.deadline = deadline
+        self._start_clock(deadline, at)
+        self.verify_deadline = deadline
         self.category = category or self.category
+        self.triage_reason = None
         self._move(Status.ASSIGNED, actor, at, note)
+
+    def record_routing(self, *, choice: CategoryChoice | None, department_code: str | None) -> None:
+        """What dispatch decided besides the assignment: the category and the department."""
+        if choice is not None and choice.code:
+            self.category_choice = choice
+            self.category = choice.code
+        if department_code:
+            self.department_code = department_code
+
+    def send_to_triage(
+        self, *, reason: str, best_guess: CategoryChoice | None, actor: Actor, at: datetime
+    ) -> None:
+        """The classifier was not sure: the petition waits in the manual triage queue (its
+        status stays; the wait is shown on the petition and kept in its history)."""
+        reason = reason or "waiting for manual triage"
+        if best_guess is not None and best_guess.code:
+            guess = best_guess.name_en or best_guess.name_zh or best_guess.code
+            reason += f" (best guess {guess}, confidence {best_guess.confidence:.2f})"
+        self.triage_reason = reason
+        self.updated_at = at
+        self._note(f"sent to manual triage: {self.triage_reason}", actor, at)
+
+    def transfer(
+        self,
+        *,
+        assignee_id: str,
+        department_code: str | None,
+        note: str,
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """Another handler takes over; the status and the clock stay as they are."""
+        if assignee_id:
+            self.assignee_id = assignee_id
+        if department_code:
+            self.department_code = department_code
+        self.updated_at = at
+        self._note(f"transferred to {assignee_id or department_code}: {note}".strip(), actor, at)
+
+    def add_note(self, *, note: str, actor: Actor, at: datetime) -> None:
+        _check(("note", _note_problem(note, required=True)))
+        self.updated_at = at
+        self._note(note.strip(), actor, at)
+
+    def light(self, now: datetime) -> Light | None:
+        """The light of the current step; None when no clock runs."""
+        if self.deadline is None:
+            return None
+        if now >= self.deadline:
+            return Light.RED
+        if now >= yellow_from(self.clock_started_at or self.created_at, self.deadline):
+            return Light.YELLOW
+        return Light.GREEN
 
     def reject(self, *, reason: str, actor: Actor, at: datetime) -> None:
         """Invalid, or out of jurisdiction; the reason is shown to the reporter."""
         self._require(Status.REJECTED)
         _check(("reason", "is required" if not reason.strip() else None))
         self.reject_reason = reason.strip()
-        self.deadline = None
+        self._stop_clock()
         self._move(Status.REJECTED, actor, at, self.reject_reason)
 
     def mark_duplicate(self, *, survivor_id: str, actor: Actor, at: datetime) -> None:
@@ -124,8 +213,9 @@ class Petition:
             problem = "must be another petition"
         _check(("survivor_id", problem))
         self.duplicate_of = survivor_id
-        self.deadline = None
+        self._stop_clock()
         self._move(Status.DUPLICATE, actor, at, f"merged into {survivor_id}")
+        self.events.append(PetitionMerged(self.id, survivor_id, actor, at))
 
     def verify(
         self,
@@ -136,18 +226,32 @@ class Petition:
         deadline: datetime | None = None,
         note: str = "",
     ) -> None:
-        """Category and handler confirmed (again, after a reopen); the handling clock runs."""
+        """Category and handler confirmed (again, after a reopen); the handling clock runs until
+        `deadline` (set here by staff, or left open for dispatch's SLA rules)."""
         self._require(Status.VERIFIED)
-        _check(("deadline", _aware_problem(deadline) if deadline is not None else None))
-        self.category = category or self.category
-        self.deadline = deadline
-        self._move(Status.VERIFIED, actor, at, note)
+        deadline_problem = None
+        if deadline is not None:
+            deadline_problem = _aware_problem(deadline) or (
+                "must be after the verification time" if deadline <= at else None
+            )
+        _check(("deadline", deadline_problem), ("note", _note_problem(note, required=False)))
+        if category and category != self.category:
+            self.category = category
+            self.category_choice = None  # staff's own choice replaces dispatch's
+        if deadline is not None:
+            self._start_clock(deadline, at)
+        else:
+            self._stop_clock()
+        self.handling_deadline = deadline
+        self._move(Status.VERIFIED, actor, at, note.strip())
 
     def resolve(self, *, note: str, actor: Actor, at: datetime) -> None:
         """The handler reports it done; it is solved only once the follow-up confirms it."""
         self._require(Status.RESOLVED)
-        _check(("note", "is required: say what was done" if not note.strip() else None))
-        self.deadline = None
+        problem = _note_problem(note, required=True)
+        _check(("note", "is required: say what was done" if problem == "is required" else problem))
+        self._stop_clock()
+        self.resolution_note = note.strip()
         self._move(Status.RESOLVED, actor, at, note.strip())
 
     def close(self, *, actor: Actor, at: datetime, note: str = "") -> None:
@@ -158,12 +262,26 @@ class Petition:
     def reopen(self, *, actor: Actor, at: datetime, note: str = "") -> None:
         """Follow-up unsatisfied: back to verification, with a new clock set on verify."""
         self._require(Status.REOPENED)
-        self.deadline = None
+        self._stop_clock()
+        self.resolution_note = None
         self._move(Status.REOPENED, actor, at, note)
 
     def _require(self, target: Status) -> None:
         if not self.may_become(target):
             raise TransitionRefused(self.id, self.status, target)
+
+    def _start_clock(self, deadline: datetime, at: datetime) -> None:
+        self.deadline = deadline
+        self.clock_started_at = at
+
+    def _stop_clock(self) -> None:
+        self.deadline = None
+        self.clock_started_at = None
+
+    def _note(self, note: str, actor: Actor, at: datetime) -> None:
+        _require_aware("at", at)
+        entry = HistoryEntry(self.status, self.status, actor, note, at, EntryKind.NOTE)
+        self.new_history.append(entry)
 
     def _move(self, target: Status, actor: Actor, at: datetime, note: str) -> None:
         _require_aware("at", at)
@@ -178,6 +296,19 @@ def _check(*checks: tuple[str, str | None]) -> None:
     violations = [FieldViolation(name, problem) for name, problem in checks if problem]
     if violations:
         raise InvalidArgument(violations)
+
+
+def yellow_from(started: datetime, deadline: datetime) -> datetime:
+    """When the light turns yellow: a quarter of the step's time before the deadline."""
+    return deadline - (deadline - started) / 4
+
+
+def _note_problem(note: str, *, required: bool) -> str | None:
+    if required and not note.strip():
+        return "is required"
+    if len(note.strip()) > NOTE_MAX:
+        return f"must be at most {NOTE_MAX} characters"
+    return None
 
 
 def _aware_problem(instant: datetime) -> str | None:

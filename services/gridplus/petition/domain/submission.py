@@ -4,14 +4,16 @@ at once (one FieldViolation per bad field)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from gridplus.kit.errors import FieldViolation, InvalidArgument
-from gridplus.petition.domain.values import GeoPoint
+from gridplus.petition.domain.values import Contact, GeoPoint
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 CATEGORY_MAX = 64
+NOTE_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,10 @@ class Submission:
     description: str
     location: GeoPoint
     category: str | None  # None: dispatch chooses
+    # Open311 extras (public): the place as text, a link to the client's media, attributes.
+    address: str | None = None
+    media_url: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 def validate_submission(
@@ -76,3 +82,39 @@ def _coordinate_problem(value: object, bound: int) -> str | None:
     if not -bound <= value <= bound:
         return f"must be between {-bound} and {bound}"
     return None
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{3,22}[0-9]$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_CONTACT_LIMITS = {"name": 100, "phone": 24, "email": 254, "address": 300}
+
+
+def validate_contact(values: dict[str, object], *, prefix: str = "") -> Contact:
+    """A reporter's contact from raw values (each optional); InvalidArgument naming each bad
+    field as `prefix + name`. The values are never echoed back in the error."""
+    violations: list[FieldViolation] = []
+    clean: dict[str, str] = {}
+    for name, limit in _CONTACT_LIMITS.items():
+        value = values.get(name)
+        problem = _text_problem(value, limit, required=False)
+        text = value.strip() if isinstance(value, str) else ""
+        if problem is None and text and name == "phone" and not _PHONE.match(text):
+            problem = "must be a phone number (digits, optionally +, spaces, dashes)"
+        if problem is None and text and name == "email" and not _EMAIL.match(text):
+            problem = "must be an email address"
+        if problem:
+            violations.append(FieldViolation(prefix + name, problem))
+        clean[name] = text
+    language = values.get("language") or None
+    if language is not None and (
+        not isinstance(language, str) or not _LANGUAGE.match(language.strip())
+    ):
+        violations.append(
+            FieldViolation(prefix + "language", "must be a language tag like zh or en")
+        )
+    elif isinstance(language, str):
+        clean["language"] = language.strip()
+    if violations:
+        raise InvalidArgument(violations)
+    return Contact(**clean)

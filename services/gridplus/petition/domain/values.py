@@ -41,3 +41,38 @@ class GridRef:
     level: int
     path: tuple[str, ...]
     grid_set_version: int
+
+
+class CategorySource(StrEnum):
+    """How a petition's category was chosen."""
+
+    GIVEN = "GIVEN"  # by the reporter or by staff
+    CLASSIFIED = "CLASSIFIED"  # by dispatch's text classifier, confidence above its threshold
+    TRIAGE = "TRIAGE"  # by a person from the manual triage queue
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """The category dispatch chose, with names in both languages and how it was chosen."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    top_level_code: str
+    source: CategorySource
+    confidence: float  # 0..1; meaningful when source is CLASSIFIED
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a reporter (personal data: encrypted at rest, masked in answers, never in
+    logs or events). Empty strings are unknown."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    language: str = ""  # preferred language for notices, BCP 47 ("zh", "en"); not secret
+
+    def is_empty(self) -> bool:
+        return not (self.name or self.phone or self.email or self.address or self.language)

@@ -1,7 +1,8 @@
-"""Dispatch's routing decisions (gridplus.dispatch.events.v1), turned into use-case calls.
+"""Dispatch's routing decisions (gridplus.dispatch.events.v1) and evaluation's follow-up outcomes
+(gridplus.evaluation.events.v1), turned into use-case calls.
 
-A decision that arrives for a petition that has moved on is ignored (see handlers); an event the
-domain refuses (no grid, no deadline) fails and, after the kit's retries, lands in the DLQ.
+A decision that arrives for a petition that has moved on is ignored (see mutations); an event
+the domain refuses (no grid, no deadline) fails and, after the kit's retries, lands in the DLQ.
 """
 
 from __future__ import annotations
@@ -16,22 +17,39 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.events import Event
-from gridplus.kit.outbox import Outbox
-from gridplus.petition import handlers
-from gridplus.petition.protos import from_timestamp, grid_ref_from_proto
+from gridplus.petition import mutations
+from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.handlers import Deps
+from gridplus.petition.protos import (
+    category_choice_from_event,
+    from_timestamp,
+    grid_ref_from_proto,
+)
+
+# Follow-up outcome -> the status it leads to, and the note kept in the history.
+_OUTCOMES: dict[int, tuple[Status, str]] = {
+    events_pb2.FOLLOW_UP_OUTCOME_SATISFIED: (Status.CLOSED, "follow-up: satisfied"),
+    events_pb2.FOLLOW_UP_OUTCOME_NO_RESPONSE: (Status.CLOSED, "no response"),
+    events_pb2.FOLLOW_UP_OUTCOME_UNSATISFIED: (Status.REOPENED, "follow-up: unsatisfied"),
+}
 
 
 class DispatchEvents:
-    def __init__(self, outbox: Outbox) -> None:
-        self._outbox = outbox
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
 
     def on_petition_assigned(self, session: Session, event: Event) -> None:
         payload: events_pb2.PetitionAssigned = event.payload  # type: ignore[assignment]
         if not payload.HasField("deadline"):
             raise InvalidArgument.single("deadline", "PetitionAssigned carries no deadline")
-        handlers.apply_assignment(
+        choice = (
+            category_choice_from_event(payload.category_choice)
+            if payload.HasField("category_choice")
+            else None
+        )
+        mutations.apply_assignment(
             session,
-            outbox=self._outbox,
+            self._deps,
             petition_id=payload.petition_id,
             grid=grid_ref_from_proto(payload.grid),
             assignee_id=payload.assignee_id,
@@ -39,31 +57,86 @@ class DispatchEvents:
             category=payload.category or None,
             at=_when(_set(payload, "assigned_at"), event),
             note="; ".join(payload.reasons),
+            choice=choice,
+            department_code=payload.department_code or None,
         )
 
     def on_routing_failed(self, session: Session, event: Event) -> None:
         payload: events_pb2.PetitionRoutingFailed = event.payload  # type: ignore[assignment]
-        handlers.apply_routing_failure(
+        mutations.apply_routing_failure(
             session,
-            outbox=self._outbox,
+            self._deps,
             petition_id=payload.petition_id,
             reason=payload.reason or payload.reason_code or "could not be routed",
             at=_when(_set(payload, "failed_at"), event),
+        )
+
+    def on_sent_to_triage(self, session: Session, event: Event) -> None:
+        payload: events_pb2.PetitionSentToTriage = event.payload  # type: ignore[assignment]
+        mutations.apply_triage(
+            session,
+            self._deps,
+            petition_id=payload.petition_id,
+            reason=payload.reason,
+            best_guess=category_choice_from_event(payload.best_guess),
+            at=_when(_set(payload, "sent_at"), event),
+        )
+
+    def on_assignment_transferred(self, session: Session, event: Event) -> None:
+        payload: events_pb2.AssignmentTransferred = event.payload  # type: ignore[assignment]
+        mutations.apply_transfer(
+            session,
+            self._deps,
+            petition_id=payload.petition_id,
+            assignee_id=payload.to_assignee_id,
+            department_code=payload.to_department_code or None,
+            reason=payload.reason,
+            actor_id=payload.actor_id,
+            at=_when(_set(payload, "transferred_at"), event),
         )
 
     def table(self) -> dict[str, EventHandler]:
         return handler_table(
             (events_pb2.PetitionAssigned, self.on_petition_assigned),
             (events_pb2.PetitionRoutingFailed, self.on_routing_failed),
+            (events_pb2.PetitionSentToTriage, self.on_sent_to_triage),
+            (events_pb2.AssignmentTransferred, self.on_assignment_transferred),
         )
 
 
-def dispatch_handlers(outbox: Outbox) -> dict[str, EventHandler]:
-    return DispatchEvents(outbox).table()
+class EvaluationEvents:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    def on_follow_up_completed(self, session: Session, event: Event) -> None:
+        payload: events_pb2.FollowUpCompleted = event.payload  # type: ignore[assignment]
+        outcome = _OUTCOMES.get(payload.outcome)
+        if outcome is None:
+            raise InvalidArgument.single("outcome", f"unknown follow-up outcome {payload.outcome}")
+        target, note = outcome
+        mutations.apply_follow_up(
+            session,
+            self._deps,
+            petition_id=payload.petition_id,
+            target=target,
+            note=note,
+            at=_when(_set(payload, "completed_at"), event),
+        )
+
+    def table(self) -> dict[str, EventHandler]:
+        return handler_table((events_pb2.FollowUpCompleted, self.on_follow_up_completed))
+
+
+def dispatch_handlers(deps: Deps) -> dict[str, EventHandler]:
+    return DispatchEvents(deps).table()
+
+
+def evaluation_handlers(deps: Deps) -> dict[str, EventHandler]:
+    return EvaluationEvents(deps).table()
 
 
 def _when(stamp: Timestamp | None, event: Event) -> datetime:
-    # When dispatch decided, which may be earlier than when the event reached this service.
+    # When the other service decided, which may be earlier than when the event arrived here.
     return from_timestamp(stamp) if stamp is not None else event.time
 
 

@@ -1,4 +1,5 @@
-"""The petition service's tables: petitions and their status history."""
+"""The petition service's tables: petitions, their history and change feed, reporters'
+encrypted contacts, and photos."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -67,11 +69,32 @@ class PetitionRow(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    # From dispatch: the category as chosen (names in both languages) and the department.
+    category_name_zh: Mapped[str | None] = mapped_column(String(200))
+    category_name_en: Mapped[str | None] = mapped_column(String(200))
+    category_top_level: Mapped[str | None] = mapped_column(String(64))
+    category_source: Mapped[str | None] = mapped_column(String(16))
+    category_confidence: Mapped[float | None] = mapped_column(Double)
+    department_code: Mapped[str | None] = mapped_column(String(64))
+    triage_reason: Mapped[str | None] = mapped_column(Text)
+    verify_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handling_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    clock_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # deadline - a quarter of the step's time: the light turns yellow here (filterable in SQL).
+    yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    # From Open311 clients: where (as text), a link to their own media, service attributes (JSON).
+    address: Mapped[str | None] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(String(2048))
+    attributes: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # "My petitions, newest first" and "petitions in a status, newest first".
         Index("ix_petitions_reporter_created", "reporter_id", "created_at", "id"),
         Index("ix_petitions_status_created", "status", "created_at", "id"),
+        Index("ix_petitions_department_created", "department_code", "created_at", "id"),
+        Index("ix_petitions_category_status", "category", "status", "created_at"),
+        Index("ix_petitions_duplicate_of", "duplicate_of"),
     )
 
 
@@ -91,3 +114,53 @@ class HistoryRow(Base):
     actor_role: Mapped[str] = mapped_column(String(32), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, server_default="STATUS")
+
+
+class ChangeRow(Base):
+    """The change feed: one row per history entry, numbered in commit order across all
+    petitions, so a watcher resumes after the last id it saw without gaps or repeats."""
+
+    __tablename__ = "petition_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    petition_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    history_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ContactRow(Base):
+    """A reporter's contact for one petition, each field AES-GCM sealed with key `key_id`.
+    Erased (all NULL, `erased_at` set) when the resident is anonymised."""
+
+    __tablename__ = "reporter_contacts"
+
+    petition_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    reporter_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone: Mapped[bytes | None] = mapped_column(LargeBinary)
+    email: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    language: Mapped[str | None] = mapped_column(String(16))
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PhotoRow(Base):
+    """A photo of a petition: the blob store holds the bytes under `digest` (sha256)."""
+
+    __tablename__ = "petition_photos"
+
+    petition_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    stage: Mapped[str] = mapped_column(String(16), nullable=False)  # REPORT or RESOLUTION
+    uploaded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class EvaluationServiceStub:
-    """Scorecards.
+    """Follow-up, scorecards, assessments, stars, rankings and the time bank.
     """
 
     def __init__(self, channel):
@@ -40,14 +40,147 @@ class EvaluationServiceStub:
                 request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetScorecardRequest.SerializeToString,
                 response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetScorecardResponse.FromString,
                 _registered_method=True)
+        self.ListScorecards = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/ListScorecards',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListScorecardsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListScorecardsResponse.FromString,
+                _registered_method=True)
+        self.ExportScorecards = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/ExportScorecards',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ExportScorecardsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ExportScorecardsResponse.FromString,
+                _registered_method=True)
+        self.RateFollowUp = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/RateFollowUp',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RateFollowUpRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RateFollowUpResponse.FromString,
+                _registered_method=True)
+        self.RecordFollowUpVisit = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/RecordFollowUpVisit',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordFollowUpVisitRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordFollowUpVisitResponse.FromString,
+                _registered_method=True)
+        self.GetFollowUp = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/GetFollowUp',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetFollowUpRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetFollowUpResponse.FromString,
+                _registered_method=True)
+        self.RecordAssessment = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/RecordAssessment',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordAssessmentRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordAssessmentResponse.FromString,
+                _registered_method=True)
+        self.GetStarRule = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/GetStarRule',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetStarRuleRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetStarRuleResponse.FromString,
+                _registered_method=True)
+        self.ListRankings = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/ListRankings',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRankingsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRankingsResponse.FromString,
+                _registered_method=True)
+        self.RecordServiceHours = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/RecordServiceHours',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordServiceHoursRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordServiceHoursResponse.FromString,
+                _registered_method=True)
+        self.SpendPoints = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/SpendPoints',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.SpendPointsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.SpendPointsResponse.FromString,
+                _registered_method=True)
+        self.GetTimeBankAccount = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/GetTimeBankAccount',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountResponse.FromString,
+                _registered_method=True)
 
 
 class EvaluationServiceServicer:
-    """Scorecards.
+    """Follow-up, scorecards, assessments, stars, rankings and the time bank.
     """
 
     def GetScorecard(self, request, context):
         """Returns the scorecard of one subject over a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListScorecards(self, request, context):
+        """Returns the scorecards of every subject of a kind (and grid level) over a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportScorecards(self, request, context):
+        """Exports the scorecards of a kind (and grid level) over a period as CSV or JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RateFollowUp(self, request, context):
+        """The resident who reported a RESOLVED petition rates it (1-5 and a comment); the petition
+        service's resident HTTP API calls it with its service token and resident_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordFollowUpVisit(self, request, context):
+        """A grid worker records a follow-up visit with the resident's answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFollowUp(self, request, context):
+        """Whether a petition awaits its follow-up, and the answers given so far.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAssessment(self, request, context):
+        """An inspector records an assessment (听评看议) of a grid worker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStarRule(self, request, context):
+        """The rule that turns scorecards and assessments into stars, as text.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRankings(self, request, context):
+        """Ranks the subjects of a kind (and grid level) over a period, with stars.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordServiceHours(self, request, context):
+        """A grid chief records a volunteer's service hours; the volunteer earns points.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SpendPoints(self, request, context):
+        """Spends a volunteer's points; refused (balance unchanged) when the balance is too low.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTimeBankAccount(self, request, context):
+        """A volunteer's balance and most recent ledger entries.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -61,6 +194,61 @@ def add_EvaluationServiceServicer_to_server(servicer, server):
                     request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetScorecardRequest.FromString,
                     response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetScorecardResponse.SerializeToString,
             ),
+            'ListScorecards': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScorecards,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListScorecardsRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListScorecardsResponse.SerializeToString,
+            ),
+            'ExportScorecards': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportScorecards,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ExportScorecardsRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ExportScorecardsResponse.SerializeToString,
+            ),
+            'RateFollowUp': grpc.unary_unary_rpc_method_handler(
+                    servicer.RateFollowUp,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RateFollowUpRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RateFollowUpResponse.SerializeToString,
+            ),
+            'RecordFollowUpVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordFollowUpVisit,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordFollowUpVisitRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordFollowUpVisitResponse.SerializeToString,
+            ),
+            'GetFollowUp': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFollowUp,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetFollowUpRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetFollowUpResponse.SerializeToString,
+            ),
+            'RecordAssessment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAssessment,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordAssessmentRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordAssessmentResponse.SerializeToString,
+            ),
+            'GetStarRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStarRule,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetStarRuleRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetStarRuleResponse.SerializeToString,
+            ),
+            'ListRankings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRankings,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRankingsRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRankingsResponse.SerializeToString,
+            ),
+            'RecordServiceHours': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordServiceHours,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordServiceHoursRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordServiceHoursResponse.SerializeToString,
+            ),
+            'SpendPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.SpendPoints,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.SpendPointsRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.SpendPointsResponse.SerializeToString,
+            ),
+            'GetTimeBankAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTimeBankAccount,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'gridplus.evaluation.v1.EvaluationService', rpc_method_handlers)
@@ -70,7 +258,7 @@ def add_EvaluationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class EvaluationService:
-    """Scorecards.
+    """Follow-up, scorecards, assessments, stars, rankings and the time bank.
     """
 
     @staticmethod
@@ -90,6 +278,303 @@ class EvaluationService:
             '/gridplus.evaluation.v1.EvaluationService/GetScorecard',
             gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetScorecardRequest.SerializeToString,
             gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetScorecardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScorecards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/ListScorecards',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListScorecardsRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListScorecardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportScorecards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/ExportScorecards',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ExportScorecardsRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ExportScorecardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RateFollowUp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/RateFollowUp',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RateFollowUpRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RateFollowUpResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordFollowUpVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/RecordFollowUpVisit',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordFollowUpVisitRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordFollowUpVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFollowUp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/GetFollowUp',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetFollowUpRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetFollowUpResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAssessment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/RecordAssessment',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordAssessmentRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordAssessmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStarRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/GetStarRule',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetStarRuleRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetStarRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRankings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/ListRankings',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRankingsRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRankingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordServiceHours(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/RecordServiceHours',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordServiceHoursRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.RecordServiceHoursResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SpendPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/SpendPoints',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.SpendPointsRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.SpendPointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTimeBankAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/GetTimeBankAccount',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,6 +22,12 @@ class MemberRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMBER_ROLE_INSPECTOR: _ClassVar[MemberRole]
     MEMBER_ROLE_VOLUNTEER: _ClassVar[MemberRole]
 
+class PlaceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PLACE_KIND_UNSPECIFIED: _ClassVar[PlaceKind]
+    PLACE_KIND_BUILDING: _ClassVar[PlaceKind]
+    PLACE_KIND_UNIT: _ClassVar[PlaceKind]
+
 class CategoryPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CATEGORY_PRIORITY_UNSPECIFIED: _ClassVar[CategoryPriority]
@@ -40,6 +46,9 @@ MEMBER_ROLE_DEPARTMENT_STAFF: MemberRole
 MEMBER_ROLE_DEPARTMENT_HEAD: MemberRole
 MEMBER_ROLE_INSPECTOR: MemberRole
 MEMBER_ROLE_VOLUNTEER: MemberRole
+PLACE_KIND_UNSPECIFIED: PlaceKind
+PLACE_KIND_BUILDING: PlaceKind
+PLACE_KIND_UNIT: PlaceKind
 CATEGORY_PRIORITY_UNSPECIFIED: CategoryPriority
 CATEGORY_PRIORITY_LOW: CategoryPriority
 CATEGORY_PRIORITY_NORMAL: CategoryPriority
@@ -63,7 +72,7 @@ class Grid(_message.Message):
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., parent_code: _Optional[str] = ..., path: _Optional[_Iterable[str]] = ..., grid_set_version: _Optional[int] = ...) -> None: ...
 
 class Member(_message.Message):
-    __slots__ = ("person_id", "display_name", "role", "grid_code", "email", "phone", "language", "department_code")
+    __slots__ = ("person_id", "display_name", "role", "grid_code", "email", "phone", "language", "department_code", "place_code")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +81,7 @@ class Member(_message.Message):
     PHONE_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_CODE_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     display_name: str
     role: MemberRole
@@ -80,7 +90,22 @@ class Member(_message.Message):
     phone: str
     language: str
     department_code: str
-    def __init__(self, person_id: _Optional[str] = ..., display_name: _Optional[str] = ..., role: _Optional[_Union[MemberRole, str]] = ..., grid_code: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., language: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
+    place_code: str
+    def __init__(self, person_id: _Optional[str] = ..., display_name: _Optional[str] = ..., role: _Optional[_Union[MemberRole, str]] = ..., grid_code: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., language: _Optional[str] = ..., department_code: _Optional[str] = ..., place_code: _Optional[str] = ...) -> None: ...
+
+class Place(_message.Message):
+    __slots__ = ("code", "name", "kind", "grid_code", "parent_code")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    kind: PlaceKind
+    grid_code: str
+    parent_code: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[PlaceKind, str]] = ..., grid_code: _Optional[str] = ..., parent_code: _Optional[str] = ...) -> None: ...
 
 class LocateGridRequest(_message.Message):
     __slots__ = ("lat", "lon", "tolerance_meters")
@@ -241,12 +266,34 @@ class GetChainRequest(_message.Message):
     def __init__(self, point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid_code: _Optional[str] = ...) -> None: ...
 
 class ChainLevel(_message.Message):
-    __slots__ = ("grid", "members")
+    __slots__ = ("grid", "members", "places")
     GRID_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    PLACES_FIELD_NUMBER: _ClassVar[int]
     grid: Grid
     members: _containers.RepeatedCompositeFieldContainer[Member]
-    def __init__(self, grid: _Optional[_Union[Grid, _Mapping]] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+    places: _containers.RepeatedCompositeFieldContainer[Place]
+    def __init__(self, grid: _Optional[_Union[Grid, _Mapping]] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., places: _Optional[_Iterable[_Union[Place, _Mapping]]] = ...) -> None: ...
+
+class LocateGridsRequest(_message.Message):
+    __slots__ = ("lats", "lons", "tolerance_meters")
+    LATS_FIELD_NUMBER: _ClassVar[int]
+    LONS_FIELD_NUMBER: _ClassVar[int]
+    TOLERANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    lats: _containers.RepeatedScalarFieldContainer[float]
+    lons: _containers.RepeatedScalarFieldContainer[float]
+    tolerance_meters: float
+    def __init__(self, lats: _Optional[_Iterable[float]] = ..., lons: _Optional[_Iterable[float]] = ..., tolerance_meters: _Optional[float] = ...) -> None: ...
+
+class LocateGridsResponse(_message.Message):
+    __slots__ = ("grid_codes", "snapped", "grid_set_version")
+    GRID_CODES_FIELD_NUMBER: _ClassVar[int]
+    SNAPPED_FIELD_NUMBER: _ClassVar[int]
+    GRID_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    grid_codes: _containers.RepeatedScalarFieldContainer[str]
+    snapped: _containers.RepeatedScalarFieldContainer[bool]
+    grid_set_version: int
+    def __init__(self, grid_codes: _Optional[_Iterable[str]] = ..., snapped: _Optional[_Iterable[bool]] = ..., grid_set_version: _Optional[int] = ...) -> None: ...
 
 class GetChainResponse(_message.Message):
     __slots__ = ("levels",)

@@ -80,6 +80,11 @@ class GridRegistryServiceStub:
                 request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainRequest.SerializeToString,
                 response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainResponse.FromString,
                 _registered_method=True)
+        self.LocateGrids = channel.stream_stream(
+                '/gridplus.grid.v1.GridRegistryService/LocateGrids',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsResponse.FromString,
+                _registered_method=True)
 
 
 class GridRegistryServiceServicer:
@@ -149,6 +154,14 @@ class GridRegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LocateGrids(self, request_iterator, context):
+        """Bulk location: each request message carries many points, each response answers one request
+        in order (same point order). A bad point fails the stream with INVALID_ARGUMENT naming it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GridRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -196,6 +209,11 @@ def add_GridRegistryServiceServicer_to_server(servicer, server):
                     servicer.GetChain,
                     request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainRequest.FromString,
                     response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainResponse.SerializeToString,
+            ),
+            'LocateGrids': grpc.stream_stream_rpc_method_handler(
+                    servicer.LocateGrids,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +460,33 @@ class GridRegistryService:
             '/gridplus.grid.v1.GridRegistryService/GetChain',
             gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainRequest.SerializeToString,
             gridplus_dot_grid_dot_v1_dot_grid__pb2.GetChainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LocateGrids(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/LocateGrids',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class NotificationServiceStub:
-    """A person's inbox.
+    """Inboxes, webhook subscriptions, delivery status and bulletins.
     """
 
     def __init__(self, channel):
@@ -45,10 +45,50 @@ class NotificationServiceStub:
                 request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.MarkReadRequest.SerializeToString,
                 response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.MarkReadResponse.FromString,
                 _registered_method=True)
+        self.CountUnread = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/CountUnread',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CountUnreadRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CountUnreadResponse.FromString,
+                _registered_method=True)
+        self.WatchInbox = channel.unary_stream(
+                '/gridplus.notification.v1.NotificationService/WatchInbox',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.WatchInboxRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.WatchInboxResponse.FromString,
+                _registered_method=True)
+        self.CreateWebhookSubscription = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/CreateWebhookSubscription',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CreateWebhookSubscriptionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CreateWebhookSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.ListWebhookSubscriptions = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/ListWebhookSubscriptions',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListWebhookSubscriptionsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListWebhookSubscriptionsResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhookSubscription = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/DeleteWebhookSubscription',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.DeleteWebhookSubscriptionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.DeleteWebhookSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.ListDeliveries = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/ListDeliveries',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.SendBulletin = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/SendBulletin',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.SendBulletinRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.SendBulletinResponse.FromString,
+                _registered_method=True)
+        self.GetBulletinProgress = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/GetBulletinProgress',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
-    """A person's inbox.
+    """Inboxes, webhook subscriptions, delivery status and bulletins.
     """
 
     def ListInbox(self, request, context):
@@ -60,6 +100,62 @@ class NotificationServiceServicer:
 
     def MarkRead(self, request, context):
         """Marks items read; unknown or already-read ids are ignored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountUnread(self, request, context):
+        """Counts a person's unread inbox items.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchInbox(self, request, context):
+        """Streams inbox items as they arrive (only items stored after the call began).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateWebhookSubscription(self, request, context):
+        """Registers a webhook receiver for some event types; the answer carries its signing secret.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhookSubscriptions(self, request, context):
+        """Lists the caller's webhook subscriptions (admins: all).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhookSubscription(self, request, context):
+        """Removes a webhook subscription; pending deliveries to it are abandoned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeliveries(self, request, context):
+        """Lists deliveries (one per event, recipient and channel) with their status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendBulletin(self, request, context):
+        """Sends a bulletin to everyone in a grid subtree.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBulletinProgress(self, request, context):
+        """How far a bulletin's fan-out has got.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +174,46 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.MarkReadRequest.FromString,
                     response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.MarkReadResponse.SerializeToString,
             ),
+            'CountUnread': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountUnread,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CountUnreadRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CountUnreadResponse.SerializeToString,
+            ),
+            'WatchInbox': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchInbox,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.WatchInboxRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.WatchInboxResponse.SerializeToString,
+            ),
+            'CreateWebhookSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhookSubscription,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CreateWebhookSubscriptionRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.CreateWebhookSubscriptionResponse.SerializeToString,
+            ),
+            'ListWebhookSubscriptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhookSubscriptions,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListWebhookSubscriptionsRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListWebhookSubscriptionsResponse.SerializeToString,
+            ),
+            'DeleteWebhookSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhookSubscription,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.DeleteWebhookSubscriptionRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.DeleteWebhookSubscriptionResponse.SerializeToString,
+            ),
+            'ListDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeliveries,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'SendBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendBulletin,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.SendBulletinRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.SendBulletinResponse.SerializeToString,
+            ),
+            'GetBulletinProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBulletinProgress,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'gridplus.notification.v1.NotificationService', rpc_method_handlers)
@@ -87,7 +223,7 @@ def add_NotificationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class NotificationService:
-    """A person's inbox.
+    """Inboxes, webhook subscriptions, delivery status and bulletins.
     """
 
     @staticmethod
@@ -134,6 +270,222 @@ class NotificationService:
             '/gridplus.notification.v1.NotificationService/MarkRead',
             gridplus_dot_notification_dot_v1_dot_notification__pb2.MarkReadRequest.SerializeToString,
             gridplus_dot_notification_dot_v1_dot_notification__pb2.MarkReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountUnread(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/CountUnread',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.CountUnreadRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.CountUnreadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchInbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/WatchInbox',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.WatchInboxRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.WatchInboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWebhookSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/CreateWebhookSubscription',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.CreateWebhookSubscriptionRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.CreateWebhookSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhookSubscriptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/ListWebhookSubscriptions',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.ListWebhookSubscriptionsRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.ListWebhookSubscriptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhookSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/DeleteWebhookSubscription',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.DeleteWebhookSubscriptionRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.DeleteWebhookSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/ListDeliveries',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/SendBulletin',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.SendBulletinRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.SendBulletinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBulletinProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/GetBulletinProgress',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

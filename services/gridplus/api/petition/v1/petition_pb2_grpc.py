@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class PetitionServiceStub:
-    """Intake and queries over petitions.
+    """Intake, queries and the staff mutations over petitions. Mutations take a request_id: a retry
+    with the same id is applied once and answered with the petition as it is now. A change the
+    lifecycle does not allow fails with FAILED_PRECONDITION naming the current status.
     """
 
     def __init__(self, channel):
@@ -60,10 +62,57 @@ class PetitionServiceStub:
                 request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.FromString,
                 _registered_method=True)
+        self.VerifyPetition = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/VerifyPetition',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionResponse.FromString,
+                _registered_method=True)
+        self.RejectPetition = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/RejectPetition',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.RejectPetitionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.RejectPetitionResponse.FromString,
+                _registered_method=True)
+        self.MergePetition = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/MergePetition',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.MergePetitionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.MergePetitionResponse.FromString,
+                _registered_method=True)
+        self.ResolvePetition = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/ResolvePetition',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ResolvePetitionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ResolvePetitionResponse.FromString,
+                _registered_method=True)
+        self.ReopenPetition = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/ReopenPetition',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ReopenPetitionRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ReopenPetitionResponse.FromString,
+                _registered_method=True)
+        self.AddPetitionNote = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/AddPetitionNote',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AddPetitionNoteRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AddPetitionNoteResponse.FromString,
+                _registered_method=True)
+        self.GetPetitionPhoto = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/GetPetitionPhoto',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionPhotoRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionPhotoResponse.FromString,
+                _registered_method=True)
+        self.WatchPetitions = channel.unary_stream(
+                '/gridplus.petition.v1.PetitionService/WatchPetitions',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.WatchPetitionsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.WatchPetitionsResponse.FromString,
+                _registered_method=True)
+        self.AnonymiseResident = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/AnonymiseResident',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentResponse.FromString,
+                _registered_method=True)
 
 
 class PetitionServiceServicer:
-    """Intake and queries over petitions.
+    """Intake, queries and the staff mutations over petitions. Mutations take a request_id: a retry
+    with the same id is applied once and answered with the petition as it is now. A change the
+    lifecycle does not allow fails with FAILED_PRECONDITION naming the current status.
     """
 
     def SubmitPetition(self, request, context):
@@ -103,6 +152,70 @@ class PetitionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyPetition(self, request, context):
+        """Confirms category and handler (ASSIGNED or REOPENED -> VERIFIED); starts the handling clock.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectPetition(self, request, context):
+        """Refuses an invalid or out-of-jurisdiction petition with a reason (-> REJECTED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MergePetition(self, request, context):
+        """Merges a petition into another open one (-> DUPLICATE); its reporters follow the survivor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolvePetition(self, request, context):
+        """The handler reports it done with a note and photos (VERIFIED or REOPENED -> RESOLVED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReopenPetition(self, request, context):
+        """Sends a resolved petition back to handling (RESOLVED -> REOPENED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddPetitionNote(self, request, context):
+        """Adds a note to the petition's history; the status stays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPetitionPhoto(self, request, context):
+        """Returns one photo of a petition (cleaned of metadata) to those who may see the petition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchPetitions(self, request, context):
+        """Streams every history entry of matching petitions, oldest first, then new ones as they
+        happen. Resuming with the last cursor seen continues without gaps or repeats.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnonymiseResident(self, request, context):
+        """Erases a resident's personal data (信息保密处理); their petitions stay. Admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PetitionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +244,51 @@ def add_PetitionServiceServicer_to_server(servicer, server):
                     request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.FromString,
                     response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.SerializeToString,
             ),
+            'VerifyPetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyPetition,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionResponse.SerializeToString,
+            ),
+            'RejectPetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectPetition,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.RejectPetitionRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.RejectPetitionResponse.SerializeToString,
+            ),
+            'MergePetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergePetition,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.MergePetitionRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.MergePetitionResponse.SerializeToString,
+            ),
+            'ResolvePetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolvePetition,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ResolvePetitionRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ResolvePetitionResponse.SerializeToString,
+            ),
+            'ReopenPetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReopenPetition,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ReopenPetitionRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.ReopenPetitionResponse.SerializeToString,
+            ),
+            'AddPetitionNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddPetitionNote,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AddPetitionNoteRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AddPetitionNoteResponse.SerializeToString,
+            ),
+            'GetPetitionPhoto': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPetitionPhoto,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionPhotoRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionPhotoResponse.SerializeToString,
+            ),
+            'WatchPetitions': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchPetitions,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.WatchPetitionsRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.WatchPetitionsResponse.SerializeToString,
+            ),
+            'AnonymiseResident': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnonymiseResident,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'gridplus.petition.v1.PetitionService', rpc_method_handlers)
@@ -140,7 +298,9 @@ def add_PetitionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class PetitionService:
-    """Intake and queries over petitions.
+    """Intake, queries and the staff mutations over petitions. Mutations take a request_id: a retry
+    with the same id is applied once and answered with the petition as it is now. A change the
+    lifecycle does not allow fails with FAILED_PRECONDITION naming the current status.
     """
 
     @staticmethod
@@ -268,6 +428,249 @@ class PetitionService:
             '/gridplus.petition.v1.PetitionService/GetReporterContacts',
             gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.SerializeToString,
             gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyPetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/VerifyPetition',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectPetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/RejectPetition',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.RejectPetitionRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.RejectPetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergePetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/MergePetition',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.MergePetitionRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.MergePetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolvePetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/ResolvePetition',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.ResolvePetitionRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.ResolvePetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReopenPetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/ReopenPetition',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.ReopenPetitionRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.ReopenPetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddPetitionNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/AddPetitionNote',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.AddPetitionNoteRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.AddPetitionNoteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPetitionPhoto(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/GetPetitionPhoto',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionPhotoRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.GetPetitionPhotoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchPetitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/WatchPetitions',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.WatchPetitionsRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.WatchPetitionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnonymiseResident(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/AnonymiseResident',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentResponse.FromString,
             options,
             channel_credentials,
             insecure,

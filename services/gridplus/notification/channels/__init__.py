@@ -1,0 +1,1 @@
+"""Channels: one adapter per real protocol behind one interface (base.ChannelAdapter)."""

@@ -1,0 +1,149 @@
+"""The gRPC adapter of the recipient directory: grid-registry for chains, departments and grid
+subtrees; petition for reporters' contacts (a service-role call)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import grpc
+
+from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
+from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
+from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
+from gridplus.notification.directory import RecipientDirectory, Subtree
+from gridplus.notification.domain.audience import Member
+from gridplus.notification.domain.notices import Recipient
+
+log = logging.getLogger(__name__)
+
+_ROLE_PREFIX = "MEMBER_ROLE_"
+DEPARTMENTS_TTL_SECONDS = 60.0
+MAX_SUBTREE_GRIDS = 10_000
+
+
+class GrpcDirectory(RecipientDirectory):
+    def __init__(
+        self,
+        grid_registry: grpc.Channel,
+        petition: grpc.Channel,
+        *,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+    ) -> None:
+        self._grids = grid_pb2_grpc.GridRegistryServiceStub(grid_registry)
+        self._petitions = petition_pb2_grpc.PetitionServiceStub(petition)
+        self._deadline = deadline_seconds
+        self._heads: dict[str, str] = {}
+        self._heads_until = 0.0
+        self._lock = threading.Lock()
+
+    def chain(self, grid_code: str) -> list[Member]:
+        try:
+            response = self._grids.GetChain(
+                grid_pb2.GetChainRequest(grid_code=grid_code), timeout=self._deadline
+            )
+        except grpc.RpcError as exc:
+            code = exc.code()  # type: ignore[attr-defined]
+            if code == grpc.StatusCode.NOT_FOUND:
+                return []
+            if code == grpc.StatusCode.UNIMPLEMENTED:
+                # An older grid-registry: people still get their inbox, by id, without contacts.
+                log.warning("grid-registry cannot give chains yet", extra={"grid_code": grid_code})
+                return []
+            raise
+        return [member_of(m) for level in response.levels for m in level.members]
+
+    def department_heads(self) -> dict[str, str]:
+        # Departments change rarely and every whistle asks: keep the answer a minute.
+        with self._lock:
+            if time.monotonic() < self._heads_until:
+                return dict(self._heads)
+        try:
+            response = self._grids.ListDepartments(
+                grid_pb2.ListDepartmentsRequest(), timeout=self._deadline
+            )
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # type: ignore[attr-defined]
+                raise
+            log.warning("grid-registry cannot list departments yet")
+            return {}
+        heads = {d.code: d.head_person_id for d in response.departments if d.head_person_id}
+        with self._lock:
+            self._heads, self._heads_until = heads, time.monotonic() + DEPARTMENTS_TTL_SECONDS
+        return dict(heads)
+
+    def reporters(self, petition_id: str) -> list[tuple[Recipient, bool]]:
+        try:
+            response = self._petitions.GetReporterContacts(
+                petition_pb2.GetReporterContactsRequest(petition_id=petition_id),
+                timeout=self._deadline,
+            )
+        except grpc.RpcError as exc:
+            code = exc.code()  # type: ignore[attr-defined]
+            if code == grpc.StatusCode.NOT_FOUND:
+                return []
+            if code == grpc.StatusCode.UNIMPLEMENTED:
+                # An older petition service: residents are not told, staff still are.
+                log.warning(
+                    "petition cannot resolve reporters yet", extra={"petition_id": petition_id}
+                )
+                return []
+            raise
+        return [
+            (
+                Recipient(c.reporter_id, email=c.email, phone=c.phone, language=c.language),
+                c.via_duplicate,
+            )
+            for c in response.contacts
+            if c.reporter_id
+        ]
+
+    def subtree(self, grid_code: str) -> Subtree | None:
+        try:
+            root = self._grids.GetGrid(
+                grid_pb2.GetGridRequest(code=grid_code), timeout=self._deadline
+            ).grid
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
+                return None
+            raise
+        members: list[Member] = []
+        pending, seen = [root.code], {root.code}
+        while pending:
+            code = pending.pop()
+            listed = self._grids.ListMembers(
+                grid_pb2.ListMembersRequest(grid_code=code), timeout=self._deadline
+            )
+            members.extend(member_of(m) for m in listed.members)
+            for child in self._children(code):
+                if child not in seen and len(seen) < MAX_SUBTREE_GRIDS:
+                    seen.add(child)
+                    pending.append(child)
+        return Subtree(root.code, tuple(root.path) or (root.code,), tuple(members))
+
+    def _children(self, grid_code: str) -> list[str]:
+        codes: list[str] = []
+        token = ""
+        while True:
+            page = self._grids.ListGrids(
+                grid_pb2.ListGridsRequest(parent_code=grid_code, page_size=500, page_token=token),
+                timeout=self._deadline,
+            )
+            codes.extend(grid.code for grid in page.grids)
+            token = page.next_page_token
+            if not token:
+                return codes
+
+
+def member_of(member: grid_pb2.Member) -> Member:
+    role = grid_pb2.MemberRole.Name(member.role).removeprefix(_ROLE_PREFIX).lower()
+    return Member(
+        person_id=member.person_id,
+        grid_code=member.grid_code,
+        role=role,
+        department_code=member.department_code,
+        email=member.email,
+        phone=member.phone,
+        language=member.language,
+    )

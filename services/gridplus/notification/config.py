@@ -1,0 +1,113 @@
+"""Notification's own settings (GRIDPLUS_NOTIFICATION_*), read once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gridplus.kit.config import ConfigError, Env
+from gridplus.notification.channels.email import SmtpSettings
+from gridplus.notification.domain.delivery import RetryPolicy
+from gridplus.notification.domain.notices import Channel, NoticeKind
+
+PREFIX = "GRIDPLUS_NOTIFICATION_"
+DEFAULT_SMS_KINDS = (
+    NoticeKind.PETITION_OVERDUE,
+    NoticeKind.PETITION_ESCALATED,
+    NoticeKind.WHISTLE_BLOWN,
+    NoticeKind.WHISTLE_REPORT_OVERDUE,
+)
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    gateway_url: str
+    token: str
+
+    def __repr__(self) -> str:
+        return f"SmsSettings({self.gateway_url!r})"
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    smtp: SmtpSettings | None  # None: no email channel
+    sms: SmsSettings | None  # None: no SMS channel
+    sms_kinds: frozenset[NoticeKind]  # SMS costs money: only these kinds go out by SMS
+    disabled_kinds: frozenset[NoticeKind]
+    retry: RetryPolicy
+    breaker_threshold: int
+    breaker_rest: timedelta
+    rate_per_second: dict[Channel, float]
+    http_timeout_seconds: float
+    concurrency: int
+    poll_seconds: float
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> NotificationSettings:
+        env = env or Env()
+        return cls(
+            smtp=_smtp(env),
+            sms=_sms(env),
+            sms_kinds=_kinds(env, "SMS_KINDS", DEFAULT_SMS_KINDS),
+            disabled_kinds=_kinds(env, "DISABLED_KINDS", ()),
+            retry=RetryPolicy(
+                max_attempts=env.integer(PREFIX + "RETRY_MAX_ATTEMPTS", 8, minimum=1),
+                base_seconds=env.number(PREFIX + "RETRY_BASE_SECONDS", 2.0, minimum=0.0),
+                max_seconds=env.number(PREFIX + "RETRY_MAX_SECONDS", 600.0, minimum=0.0),
+                jitter=_fraction(env, "RETRY_JITTER", 0.5),
+            ),
+            breaker_threshold=env.integer(PREFIX + "BREAKER_THRESHOLD", 5, minimum=1),
+            breaker_rest=timedelta(
+                seconds=env.number(PREFIX + "BREAKER_REST_SECONDS", 30.0, minimum=0.0)
+            ),
+            rate_per_second={
+                Channel.EMAIL: env.number(PREFIX + "EMAIL_RATE_PER_SECOND", 20.0, minimum=0.01),
+                Channel.WEBHOOK: env.number(PREFIX + "WEBHOOK_RATE_PER_SECOND", 50.0, minimum=0.01),
+                Channel.SMS: env.number(PREFIX + "SMS_RATE_PER_SECOND", 5.0, minimum=0.01),
+            },
+            http_timeout_seconds=env.number(PREFIX + "HTTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+            concurrency=env.integer(PREFIX + "WORKER_CONCURRENCY", 8, minimum=1, maximum=64),
+            poll_seconds=env.number(PREFIX + "WORKER_POLL_SECONDS", 1.0, minimum=0.05),
+        )
+
+
+def _smtp(env: Env) -> SmtpSettings | None:
+    host = env.optional(PREFIX + "SMTP_HOST")
+    if host is None:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=env.port(PREFIX + "SMTP_PORT", 25),
+        sender=env.text(PREFIX + "SMTP_FROM", "Grid+ <noreply@gridplus.local>"),
+        security=env.choice(PREFIX + "SMTP_SECURITY", "none", ("none", "starttls", "ssl")),
+        username=env.optional(PREFIX + "SMTP_USERNAME"),
+        password=env.optional(PREFIX + "SMTP_PASSWORD"),
+        timeout_seconds=env.number(PREFIX + "SMTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+    )
+
+
+def _sms(env: Env) -> SmsSettings | None:
+    url = env.optional(PREFIX + "SMS_GATEWAY_URL")
+    if url is None:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{PREFIX}SMS_GATEWAY_URL must be an http(s) URL")
+    return SmsSettings(gateway_url=url, token=env.text(PREFIX + "SMS_GATEWAY_TOKEN"))
+
+
+def _kinds(env: Env, name: str, default: tuple[NoticeKind, ...]) -> frozenset[NoticeKind]:
+    raw = env.optional(PREFIX + name)
+    if raw is None:
+        return frozenset(default)
+    try:
+        return frozenset(NoticeKind(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        known = ", ".join(kind.value for kind in NoticeKind)
+        raise ConfigError(f"{PREFIX}{name}: {exc}; known kinds: {known}") from None
+
+
+def _fraction(env: Env, name: str, default: float) -> float:
+    value = env.number(PREFIX + name, default, minimum=0.0)
+    if value > 1:
+        raise ConfigError(f"{PREFIX}{name} must be between 0 and 1, got {value}")
+    return value

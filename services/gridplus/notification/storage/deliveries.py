@@ -1,0 +1,305 @@
+"""Reads and writes of deliveries (email, webhook, SMS), webhook subscriptions and bulletins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from gridplus.notification.domain.delivery import DeliveryStatus
+from gridplus.notification.domain.notices import Channel
+from gridplus.notification.storage.models import Bulletin, Delivery, WebhookSubscription
+from gridplus.notification.storage.repository import upsert, utc
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    source_event_id: str
+    event_type: str
+    recipient_id: str
+    channel: Channel
+    kind: str
+    address: str
+    title: str
+    body: str
+    petition_id: str = ""
+    bulletin_id: uuid.UUID | None = None
+
+    def __repr__(self) -> str:
+        return f"NewDelivery({self.source_event_id!r}, {self.recipient_id!r}, {self.channel!r})"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery taken for one attempt (its due time pushed out by a lease meanwhile)."""
+
+    id: uuid.UUID
+    channel: Channel
+    address: str
+    title: str
+    body: str
+    event_type: str
+    attempts: int
+    created_at: datetime
+    secret: str  # webhooks only
+    subscription_gone: bool  # a webhook whose subscription was removed
+
+    def __repr__(self) -> str:
+        return f"Claimed({self.id!r}, {self.channel!r})"
+
+
+def create(session: Session, new: NewDelivery, *, now: datetime) -> bool:
+    """Store a pending delivery unless this (event, recipient, channel) has one already."""
+    statement = (
+        upsert(session, Delivery)
+        .values(
+            id=uuid.uuid4(),
+            source_event_id=new.source_event_id,
+            event_type=new.event_type,
+            recipient_id=new.recipient_id,
+            channel=new.channel.value,
+            kind=new.kind,
+            status=DeliveryStatus.PENDING.value,
+            address=new.address,
+            title=new.title[:200],
+            body=new.body,
+            petition_id=new.petition_id or None,
+            bulletin_id=new.bulletin_id,
+            attempts=0,
+            next_attempt_at=utc(now),
+            created_at=utc(now),
+        )
+        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "channel"])
+        .returning(Delivery.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def claim_due(
+    session: Session, *, now: datetime, limit: int, lease_until: datetime
+) -> list[Claimed]:
+    """Up to `limit` pending deliveries due by `now`, earliest first, leased until `lease_until`.
+
+    The lease keeps other workers (replicas) off them while they are being sent; a worker that
+    dies mid-send leaves them to be retried when the lease runs out.
+    """
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING.value,
+            Delivery.next_attempt_at <= utc(now),
+        )
+        .order_by(Delivery.next_attempt_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    if not rows:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_([row.id for row in rows]))
+        .values(next_attempt_at=utc(lease_until))
+    )
+    secrets = _secrets(session, [row for row in rows if row.channel == Channel.WEBHOOK.value])
+    return [
+        Claimed(
+            id=row.id,
+            channel=Channel(row.channel),
+            address=row.address,
+            title=row.title,
+            body=row.body,
+            event_type=row.event_type,
+            attempts=row.attempts,
+            created_at=utc(row.created_at),
+            secret=secrets.get(row.recipient_id, ""),
+            subscription_gone=row.channel == Channel.WEBHOOK.value
+            and row.recipient_id not in secrets,
+        )
+        for row in rows
+    ]
+
+
+def _secrets(session: Session, rows: Sequence[Delivery]) -> dict[str, str]:
+    ids = {uuid.UUID(row.recipient_id) for row in rows}
+    if not ids:
+        return {}
+    live = session.execute(
+        select(WebhookSubscription.id, WebhookSubscription.secret).where(
+            WebhookSubscription.id.in_(ids), WebhookSubscription.deleted_at.is_(None)
+        )
+    )
+    return {str(sub_id): secret for sub_id, secret in live}
+
+
+def mark_sent(session: Session, delivery_id: uuid.UUID, *, attempts: int, at: datetime) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=DeliveryStatus.SENT.value, attempts=attempts, sent_at=utc(at), address="")
+    )
+
+
+def mark_retry(
+    session: Session, delivery_id: uuid.UUID, *, attempts: int, due: datetime, reason: str
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(attempts=attempts, next_attempt_at=utc(due), last_error=reason)
+    )
+
+
+def mark_failed(session: Session, delivery_id: uuid.UUID, *, attempts: int, reason: str) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            status=DeliveryStatus.FAILED.value, attempts=attempts, last_error=reason, address=""
+        )
+    )
+
+
+def postpone(session: Session, delivery_ids: Sequence[uuid.UUID], *, until: datetime) -> None:
+    """Give leased deliveries back, due at `until`, without counting an attempt."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(delivery_ids)))
+            .values(next_attempt_at=utc(until))
+        )
+
+
+def count_pending(session: Session) -> dict[str, int]:
+    """Pending deliveries by channel."""
+    rows = session.execute(
+        select(Delivery.channel, func.count())
+        .where(Delivery.status == DeliveryStatus.PENDING.value)
+        .group_by(Delivery.channel)
+    )
+    return {channel: int(count) for channel, count in rows}
+
+
+def get_all(
+    session: Session,
+    *,
+    event_id: str = "",
+    recipient_id: str = "",
+    petition_id: str = "",
+    status: DeliveryStatus | None = None,
+    limit: int = 100,
+) -> list[Delivery]:
+    query = select(Delivery)
+    if event_id:
+        query = query.where(Delivery.source_event_id == event_id)
+    if recipient_id:
+        query = query.where(Delivery.recipient_id == recipient_id)
+    if petition_id:
+        query = query.where(Delivery.petition_id == petition_id)
+    if status is not None:
+        query = query.where(Delivery.status == status.value)
+    query = query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+# -- webhook subscriptions ------------------------------------------------------------------
+
+
+def create_subscription(
+    session: Session,
+    *,
+    owner_id: str,
+    url: str,
+    secret: str,
+    event_types: Sequence[str],
+    now: datetime,
+) -> WebhookSubscription:
+    subscription = WebhookSubscription(
+        id=uuid.uuid4(),
+        owner_id=owner_id,
+        url=url,
+        secret=secret,
+        event_types=" ".join(sorted(set(event_types))),
+        created_at=utc(now),
+    )
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def get_subscriptions(session: Session, *, owner_id: str | None) -> list[WebhookSubscription]:
+    """Live subscriptions, of one owner or (None) of everyone."""
+    query = select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
+    if owner_id is not None:
+        query = query.where(WebhookSubscription.owner_id == owner_id)
+    return list(session.scalars(query.order_by(WebhookSubscription.created_at)))
+
+
+def get_subscription(session: Session, subscription_id: uuid.UUID) -> WebhookSubscription | None:
+    subscription = session.get(WebhookSubscription, subscription_id)
+    if subscription is None or subscription.deleted_at is not None:
+        return None
+    return subscription
+
+
+def subscribers(session: Session, event_type: str) -> list[WebhookSubscription]:
+    """Live subscriptions that asked for `event_type`."""
+    pattern = f"%{event_type}%"  # narrowed in SQL, then matched exactly
+    query = select(WebhookSubscription).where(
+        WebhookSubscription.deleted_at.is_(None), WebhookSubscription.event_types.like(pattern)
+    )
+    return [s for s in session.scalars(query) if event_type in s.event_types.split()]
+
+
+def delete_subscription(
+    session: Session, subscription: WebhookSubscription, *, now: datetime
+) -> None:
+    subscription.deleted_at = utc(now)
+
+
+# -- bulletins --------------------------------------------------------------------------------
+
+
+def get_bulletin_by_request(session: Session, request_id: str) -> Bulletin | None:
+    return session.scalars(select(Bulletin).where(Bulletin.request_id == request_id)).first()
+
+
+def get_bulletin(session: Session, bulletin_id: uuid.UUID) -> Bulletin | None:
+    return session.get(Bulletin, bulletin_id)
+
+
+def create_bulletin(
+    session: Session,
+    *,
+    request_id: str,
+    grid_code: str,
+    sent_by: str,
+    recipients: int,
+    now: datetime,
+) -> Bulletin:
+    bulletin = Bulletin(
+        id=uuid.uuid4(),
+        request_id=request_id,
+        grid_code=grid_code,
+        sent_by=sent_by,
+        recipient_count=recipients,
+        created_at=utc(now),
+    )
+    session.add(bulletin)
+    session.flush()
+    return bulletin
+
+
+def bulletin_counts(session: Session, bulletin_id: uuid.UUID) -> dict[str, int]:
+    """Deliveries of a bulletin by status."""
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.bulletin_id == bulletin_id)
+        .group_by(Delivery.status)
+    )
+    return {status: int(count) for status, count in rows}

@@ -1,0 +1,268 @@
+"""The delivery worker: takes due deliveries from the database and sends them, outside any
+database transaction, through the channel adapters.
+
+The schedule lives in the deliveries table (status PENDING, next_attempt_at): a restarted worker
+carries on where the last one stopped, and several replicas share the work (rows are leased while
+being sent). Sends run on a small thread pool, each endpoint behind its own circuit breaker and
+each channel under its own rate limit, so one receiver that is down or slow holds up nobody else.
+Logs name delivery ids only, never an address.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from gridplus.kit.clock import Clock
+from gridplus.kit.db import SessionFactory, transaction
+from gridplus.notification import metrics
+from gridplus.notification.channels.base import ChannelAdapter, Outgoing
+from gridplus.notification.domain.delivery import (
+    CircuitBreaker,
+    GiveUp,
+    RetryPolicy,
+    SendFailed,
+    TokenBucket,
+    after_failure,
+)
+from gridplus.notification.domain.notices import Channel
+from gridplus.notification.feed import Signal
+from gridplus.notification.storage import deliveries
+from gridplus.notification.storage.deliveries import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker_threshold: int = 5
+    breaker_rest: timedelta = timedelta(seconds=30)
+    rate_per_second: Mapping[Channel, float] = field(default_factory=dict)
+    concurrency: int = 8
+    poll_seconds: float = 1.0
+    backlog_every: timedelta = timedelta(seconds=15)
+    # Longer than any one send can take (adapters time out well before), so a lease runs out
+    # only when its worker died.
+    lease: timedelta = timedelta(minutes=2)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        adapters: Mapping[Channel, ChannelAdapter],
+        clock: Clock,
+        settings: WorkerSettings | None = None,
+        *,
+        wake: Signal | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._sessions = sessions
+        self._adapters = dict(adapters)
+        self._clock = clock
+        self._settings = settings or WorkerSettings()
+        self._wake = wake or Signal()
+        self._jitter = jitter
+        self._breaker = CircuitBreaker(
+            self._settings.breaker_threshold, self._settings.breaker_rest
+        )
+        self._buckets = {
+            channel: TokenBucket(rate, burst=max(1.0, rate))
+            for channel, rate in self._settings.rate_per_second.items()
+        }
+        self._lock = threading.Lock()  # breaker and buckets are shared with the pool's threads
+        self._pool = ThreadPoolExecutor(
+            max_workers=self._settings.concurrency, thread_name_prefix="delivery"
+        )
+        self._in_flight = 0
+
+    # -- running --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """The service loop: keep the pool busy with due deliveries until stopped."""
+        next_sample = 0.0
+        try:
+            while not stop.is_set():
+                if time.monotonic() >= next_sample:
+                    self.sample_backlog()
+                    next_sample = time.monotonic() + self._settings.backlog_every.total_seconds()
+                seen = self._wake.version
+                started = self.dispatch(wait_for_sends=False)
+                if started == 0:
+                    self._wake.wait(seen, self._settings.poll_seconds)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let running sends finish and record their outcome, then release the threads."""
+        self._pool.shutdown(wait=True)
+
+    def sample_backlog(self) -> dict[str, int]:
+        """Set the pending-deliveries gauge (for the backlog alert); returns the counts."""
+        with transaction(self._sessions) as session:
+            pending = deliveries.count_pending(session)
+        for channel in (Channel.EMAIL, Channel.WEBHOOK, Channel.SMS):
+            metrics.BACKLOG.labels(channel.value).set(pending.get(channel.value, 0))
+        return pending
+
+    def run_once(self) -> int:
+        """Take what is due now, send it, and return once every attempt is recorded (tests)."""
+        return self.dispatch(wait_for_sends=True)
+
+    def dispatch(self, *, wait_for_sends: bool) -> int:
+        """Claim due deliveries for the free sending slots; returns how many were attempted."""
+        with self._lock:
+            free = self._settings.concurrency - self._in_flight
+        if free <= 0:
+            return 0
+        now = self._clock.now()
+        with transaction(self._sessions) as session:
+            claimed = deliveries.claim_due(
+                session, now=now, limit=free, lease_until=now + self._settings.lease
+            )
+        futures: list[Future[None]] = []
+        for delivery in claimed:
+            adapter = self._ready(delivery, now)
+            if adapter is None:
+                continue
+            with self._lock:
+                self._in_flight += 1
+            futures.append(self._pool.submit(self._attempt, delivery, adapter))
+        if wait_for_sends:
+            wait(futures)
+        return len(futures)
+
+    # -- one delivery -------------------------------------------------------------------------
+
+    def _ready(self, delivery: Claimed, now: datetime) -> ChannelAdapter | None:
+        """The adapter to send with now, or None when the delivery was settled or put off."""
+        adapter = self._adapters.get(delivery.channel)
+        if adapter is None or delivery.subscription_gone:
+            reason = "unsubscribed" if delivery.subscription_gone else "refused"
+            why = "subscription removed" if delivery.subscription_gone else "channel not configured"
+            self._fail(delivery, delivery.attempts, why, reason)
+            return None
+        message_endpoint = adapter.endpoint(self._outgoing(delivery))
+        with self._lock:
+            blocked = self._breaker.blocked_until(message_endpoint, now)
+            bucket = self._buckets.get(delivery.channel)
+            wait_for = None if blocked is not None or bucket is None else bucket.take(now)
+        if blocked is not None:
+            self._postpone(delivery, blocked, "circuit_open")
+            return None
+        if wait_for is not None:
+            self._postpone(delivery, now + wait_for, "rate_limited")
+            return None
+        return adapter
+
+    def _attempt(self, delivery: Claimed, adapter: ChannelAdapter) -> None:
+        try:
+            message = self._outgoing(delivery)
+            endpoint = adapter.endpoint(message)
+            started = time.perf_counter()
+            try:
+                adapter.send(message)
+            except SendFailed as failure:
+                self._observe(delivery.channel, "error", started)
+                self._failed_attempt(delivery, endpoint, failure)
+            except Exception as exc:  # an adapter bug must not kill the loop: retry, visibly
+                self._observe(delivery.channel, "error", started)
+                log.exception("unexpected error sending", extra={"delivery_id": str(delivery.id)})
+                self._failed_attempt(delivery, endpoint, SendFailed(type(exc).__name__))
+            else:
+                self._observe(delivery.channel, "ok", started)
+                self._sent(delivery, endpoint)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            self._wake.notify()
+
+    def _sent(self, delivery: Claimed, endpoint: str) -> None:
+        now = self._clock.now()
+        with self._lock:
+            self._breaker.succeeded(endpoint)
+        with transaction(self._sessions) as session:
+            deliveries.mark_sent(session, delivery.id, attempts=delivery.attempts + 1, at=now)
+        channel = delivery.channel.value
+        metrics.DELIVERIES.labels(channel, "sent").inc()
+        latency = max(0.0, (now - delivery.created_at).total_seconds())
+        metrics.DELIVERY_LATENCY.labels(channel).observe(latency)
+        log.info(
+            "delivery sent",
+            extra={
+                "delivery_id": str(delivery.id),
+                "channel": channel,
+                "attempts": delivery.attempts + 1,
+            },
+        )
+
+    def _failed_attempt(self, delivery: Claimed, endpoint: str, failure: SendFailed) -> None:
+        now = self._clock.now()
+        attempts = delivery.attempts + 1
+        channel = delivery.channel.value
+        if not failure.permanent:
+            with self._lock:
+                opened = self._breaker.failed(endpoint, now)
+            if opened:
+                metrics.CIRCUITS_OPENED.labels(channel).inc()
+                log.warning("circuit opened", extra={"channel": channel, "endpoint_kind": channel})
+        outcome = after_failure(
+            failure, attempts=attempts, policy=self._settings.retry, now=now, random=self._jitter()
+        )
+        if isinstance(outcome, GiveUp):
+            reason = "refused" if failure.permanent else "exhausted"
+            self._fail(delivery, attempts, outcome.reason, reason)
+            return
+        with transaction(self._sessions) as session:
+            deliveries.mark_retry(
+                session, delivery.id, attempts=attempts, due=outcome.at, reason=outcome.reason
+            )
+        metrics.RETRIES.labels(channel).inc()
+        log.warning(
+            "delivery attempt failed; retry scheduled",
+            extra={
+                "delivery_id": str(delivery.id),
+                "channel": channel,
+                "attempts": attempts,
+                "error": failure.reason,
+                "retry_at": outcome.at.isoformat(),
+            },
+        )
+
+    def _fail(self, delivery: Claimed, attempts: int, why: str, reason: str) -> None:
+        with transaction(self._sessions) as session:
+            deliveries.mark_failed(session, delivery.id, attempts=attempts, reason=why)
+        channel = delivery.channel.value
+        metrics.DELIVERIES.labels(channel, "failed").inc()
+        metrics.FAILURES.labels(channel, reason).inc()
+        log.error(
+            "delivery failed",
+            extra={"delivery_id": str(delivery.id), "channel": channel, "error": why},
+        )
+
+    def _postpone(self, delivery: Claimed, until: datetime, cause: str) -> None:
+        with transaction(self._sessions) as session:
+            deliveries.postpone(session, [delivery.id], until=until)
+        metrics.POSTPONED.labels(delivery.channel.value, cause).inc()
+
+    @staticmethod
+    def _outgoing(delivery: Claimed) -> Outgoing:
+        return Outgoing(
+            delivery_id=str(delivery.id),
+            address=delivery.address,
+            title=delivery.title,
+            body=delivery.body,
+            event_type=delivery.event_type,
+            secret=delivery.secret,
+        )
+
+    @staticmethod
+    def _observe(channel: Channel, result: str, started: float) -> None:
+        metrics.ATTEMPT_SECONDS.labels(channel.value, result).observe(time.perf_counter() - started)

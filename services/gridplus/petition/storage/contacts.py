@@ -1,0 +1,101 @@
+"""Reporters' contacts, sealed field by field with the key ring (see pii.py); the database only
+ever holds ciphertext and the key id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gridplus.petition.domain.values import Contact
+from gridplus.petition.pii import KeyRing, Sealed
+from gridplus.petition.storage.models import ContactRow
+
+_FIELDS = ("name", "phone", "email", "address")
+
+
+def save(
+    session: Session, *, petition_id: str, reporter_id: str, contact: Contact, keys: KeyRing
+) -> None:
+    row = ContactRow(
+        petition_id=petition_id,
+        reporter_id=reporter_id,
+        key_id=keys.active_id,
+        language=contact.language or None,
+    )
+    for field in _FIELDS:
+        value: str = getattr(contact, field)
+        if value:
+            sealed = keys.seal(value, context=_context(petition_id, field))
+            setattr(row, field, sealed.blob)
+    session.add(row)
+
+
+def get(session: Session, *, petition_id: str, keys: KeyRing) -> Contact | None:
+    row = session.get(ContactRow, petition_id)
+    if row is None or row.erased_at is not None or row.key_id is None:
+        return None
+    return _open(row, keys)
+
+
+def get_many(session: Session, *, petition_ids: list[str], keys: KeyRing) -> dict[str, Contact]:
+    rows = session.scalars(
+        select(ContactRow).where(
+            ContactRow.petition_id.in_(petition_ids), ContactRow.erased_at.is_(None)
+        )
+    )
+    return {row.petition_id: _open(row, keys) for row in rows if row.key_id is not None}
+
+
+def erase(session: Session, *, reporter_id: str, at: datetime) -> int:
+    """Anonymise: every contact the reporter left is erased; their petitions stay."""
+    result = session.execute(
+        update(ContactRow)
+        .where(ContactRow.reporter_id == reporter_id, ContactRow.erased_at.is_(None))
+        .values(
+            name=None,
+            phone=None,
+            email=None,
+            address=None,
+            language=None,
+            key_id=None,
+            erased_at=at,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _open(row: ContactRow, keys: KeyRing) -> Contact:
+    assert row.key_id is not None
+    values: dict[str, str] = {}
+    for field in _FIELDS:
+        blob: bytes | None = getattr(row, field)
+        if blob:
+            values[field] = keys.open(
+                Sealed(row.key_id, blob), context=_context(row.petition_id, field)
+            )
+    return Contact(**values, language=row.language or "")
+
+
+def _context(petition_id: str, field: str) -> str:
+    return f"gridplus.petition/{petition_id}/{field}"
+
+
+def reseal(session: Session, *, keys: KeyRing, limit: int = 500) -> int:
+    """Re-encrypt up to `limit` contacts sealed with an older key under the active one (run
+    after rotating keys, until it returns 0; then the old key can leave the ring)."""
+    rows = session.scalars(
+        select(ContactRow)
+        .where(ContactRow.key_id.is_not(None), ContactRow.key_id != keys.active_id)
+        .limit(limit)
+    ).all()
+    for row in rows:
+        contact = _open(row, keys)
+        row.key_id = keys.active_id
+        for field in _FIELDS:
+            value: str = getattr(contact, field)
+            sealed = keys.seal(value, context=_context(row.petition_id, field)) if value else None
+            setattr(row, field, sealed.blob if sealed else None)
+    session.flush()
+    return len(rows)

@@ -1,0 +1,399 @@
+"""Replay done-means, with the real broker: petition and dispatch events go through Kafka to the
+live consumer, residents rate, a visit and a timeout close follow-ups, inspectors assess, the
+outbox relay publishes evaluation's own events; then a rebuild replays the three topics into an
+empty database and every scorecard, ranking and export comes out identical."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from google.protobuf.message import Message
+from kafka import KafkaProducer
+from sqlalchemy import func, select
+
+from gridplus.api.common.v1 import common_pb2
+from gridplus.api.dispatch.v1 import dispatch_pb2
+from gridplus.api.events.v1 import events_pb2
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.evaluation import reports
+from gridplus.evaluation.domain.assessment import AssessmentScores, AssessmentWeights
+from gridplus.evaluation.domain.follow_up import FollowUpPolicy
+from gridplus.evaluation.domain.scorecard import SubjectKind, Window
+from gridplus.evaluation.handlers import Assessments, FollowUps
+from gridplus.evaluation.loops import FollowUpTimeouts
+from gridplus.evaluation.messaging.consumers import HANDLERS, REBUILD_HANDLERS
+from gridplus.evaluation.replay import replay
+from gridplus.kit.auth import Principal, Role
+from gridplus.kit.clock import ManualClock
+from gridplus.kit.config import KafkaSettings
+from gridplus.kit.consumer import EventConsumer
+from gridplus.kit.db import transaction
+from gridplus.kit.events import encode_headers
+from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
+from gridplus.kit.outbox import Outbox, OutboxRelay
+from gridplus.kit.tables import processed_events
+from tests.integration.evaluation.conftest import MIGRATIONS, stamp
+from tests.support.broker import Broker
+from tests.support.postgres import create_database, drop_database
+from tests.support.store import MigratedStore, migrated_store
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+S = petition_pb2.PetitionStatus
+CONSUMER = "evaluation"
+
+
+@dataclass(frozen=True)
+class Topics:
+    petition: str
+    dispatch: str
+    evaluation: str
+
+
+class Feed:
+    """Publishes events the way petition and dispatch would, and counts them."""
+
+    def __init__(self, broker: Broker, topics: Topics) -> None:
+        self.topics = topics
+        self.sent = 0
+        self._producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+
+    def petition(self, payload: Message, key: str) -> None:
+        self._send(self.topics.petition, payload, key)
+
+    def dispatch(self, payload: Message, key: str) -> None:
+        self._send(self.topics.dispatch, payload, key)
+
+    def _send(self, topic: str, payload: Message, key: str) -> None:
+        headers = encode_headers(
+            event_id=str(uuid.uuid4()),
+            ce_type=payload.DESCRIPTOR.full_name,
+            source="/gridplus/test",
+            time=T0,
+            traceparent=None,
+        )
+        self._producer.send(
+            topic, key=key.encode(), value=payload.SerializeToString(), headers=headers
+        )
+        self.sent += 1
+
+    def flush(self) -> None:
+        self._producer.flush(10)
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+def path(i: int) -> list[str]:
+    l1 = f"G-0{1 + i % 2}"
+    l2 = f"{l1}-0{1 + i % 3}"
+    return [l1, l2, f"{l2}-{i % 4:02d}"]
+
+
+def status(feed: Feed, pid: str, old: int, new: int, at: datetime, actor: str = "w") -> None:
+    feed.petition(
+        events_pb2.PetitionStatusChanged(
+            petition_id=pid,
+            from_status=old,
+            to_status=new,
+            actor_id=actor,
+            changed_at=stamp(at),  # type: ignore[arg-type]
+        ),
+        pid,
+    )
+
+
+def first_wave(feed: Feed, count: int) -> list[int]:
+    """Submit, route and handle `count` petitions; returns those resolved."""
+    resolved = []
+    for i in range(count):
+        pid, start = f"p-{i}", T0 + i * 30 * timedelta(minutes=1)
+        worker, department = f"w-{i % 4}", ("D-ROADS", "D-WATER")[i % 2]
+        feed.petition(
+            events_pb2.PetitionSubmitted(
+                petition_id=pid, reporter_id=f"r-{i}", submitted_at=stamp(start)
+            ),
+            pid,
+        )
+        grid = common_pb2.GridRef(code=path(i)[-1], level=3, path=path(i))
+        feed.dispatch(
+            events_pb2.PetitionAssigned(
+                petition_id=pid,
+                grid=grid,
+                assignee_id=worker,
+                department_code=department,
+                assigned_at=stamp(start + timedelta(minutes=5)),
+                deadline=stamp(start + 2 * H),
+            ),
+            pid,
+        )
+        if i == count - 1:  # a duplicate, merged away
+            feed.petition(
+                events_pb2.PetitionMerged(
+                    petition_id=pid, survivor_id="p-0", merged_at=stamp(start + H)
+                ),
+                pid,
+            )
+            status(feed, pid, S.PETITION_STATUS_ASSIGNED, S.PETITION_STATUS_DUPLICATE, start + H)
+            continue
+        status(
+            feed,
+            pid,
+            S.PETITION_STATUS_ASSIGNED,
+            S.PETITION_STATUS_VERIFIED,
+            start + (3 if i % 5 == 0 else 1) * H,
+        )
+        if i % 11 == 0:
+            feed.dispatch(
+                events_pb2.AssignmentTransferred(
+                    petition_id=pid,
+                    from_assignee_id=worker,
+                    to_assignee_id="w-9",
+                    transferred_at=stamp(start + 2 * H),
+                ),
+                pid,
+            )
+        if i % 7 == 0:
+            feed.dispatch(
+                events_pb2.PetitionOverdue(
+                    petition_id=pid,
+                    grid=grid,
+                    step=dispatch_pb2.ASSIGNMENT_STEP_HANDLE,
+                    deadline=stamp(start + 3 * H),
+                    detected_at=stamp(start + 3 * H),
+                ),
+                pid,
+            )
+        if i % 6 == 0:
+            whistle = f"wh-{i}"
+            feed.dispatch(
+                events_pb2.WhistleBlown(
+                    whistle_id=whistle,
+                    petition_id=pid,
+                    grid=grid,
+                    department_codes=["D-ROADS", "D-WATER"],
+                    blown_at=stamp(start + H),
+                    report_deadline=stamp(start + 3 * H),
+                ),
+                pid,
+            )
+            feed.dispatch(
+                events_pb2.WhistleReported(
+                    whistle_id=whistle,
+                    petition_id=pid,
+                    department_code="D-ROADS",
+                    reported_at=stamp(start + 2 * H),
+                    on_time=i % 12 == 0,
+                ),
+                pid,
+            )
+        if i % 3 != 2:
+            status(
+                feed,
+                pid,
+                S.PETITION_STATUS_VERIFIED,
+                S.PETITION_STATUS_RESOLVED,
+                start + (4 + i % 6) * H,
+            )
+            resolved.append(i)
+    feed.flush()
+    return resolved
+
+
+def wait_applied(store: MigratedStore, expected: int) -> None:
+    """Until the live consumer has applied `expected` events (asynchronous delivery)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with transaction(store.sessions) as session:
+            done = session.execute(
+                select(func.count())
+                .select_from(processed_events)
+                .where(processed_events.c.consumer == CONSUMER)
+            ).scalar_one()
+        if done >= expected:
+            assert done == expected
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"consumer applied {done} of {expected} events")
+
+
+def snapshot(store: MigratedStore) -> dict[str, str]:
+    """Every export and ranking over several periods, as text compared byte for byte."""
+    windows = [
+        Window(date(2025, 3, 3), date(2025, 3, 4)),
+        Window(date(2025, 3, 3), date(2025, 3, 10)),
+        Window(date(2025, 3, 1), date(2025, 4, 1)),
+        Window(date.min, date(2026, 1, 1)),
+    ]
+    kinds = [(SubjectKind.WORKER, 0), (SubjectKind.DEPARTMENT, 0), (SubjectKind.CITY, 0)]
+    kinds += [(SubjectKind.GRID, level) for level in (1, 2, 3)]
+    found: dict[str, str] = {}
+    with transaction(store.sessions) as session:
+        for window in windows:
+            for kind, level in kinds:
+                name = f"{kind.value}{level}:{window.start}..{window.end}"
+                found[name] = reports.to_json(
+                    reports.scorecards(session, kind, window, grid_level=level)
+                )
+                if kind is not SubjectKind.CITY:
+                    ranking = reports.rankings(session, kind, window, grid_level=level)
+                    found[f"rank {name}"] = repr(
+                        [
+                            (e.rank, e.card.subject.subject_id, e.rating, e.assessment_score)
+                            for e in ranking.entries
+                        ]
+                    ) + repr(ranking.excellent_ratio)
+    return found
+
+
+@pytest.fixture
+def topics(broker: Broker) -> Topics:
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    names = Topics(f"{prefix}.petition", f"{prefix}.dispatch", f"{prefix}.evaluation")
+    ensure_topics(kafka_settings(broker), [names.petition, names.dispatch, names.evaluation])
+    return names
+
+
+def kafka_settings(broker: Broker) -> KafkaSettings:
+    return KafkaSettings(broker.bootstrap, "PLAINTEXT", None, None, None, None, 2, 1)
+
+
+@pytest.fixture
+def empty_url(database_url: str, tmp_path: object) -> Iterator[str]:
+    """A second, empty database of the same kind for the rebuild."""
+    if database_url.startswith("sqlite"):
+        yield database_url.replace("test.db", "rebuilt.db")
+        return
+    name, url = create_database("gridplus_rebuild")
+    yield url
+    drop_database(name)
+
+
+def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
+    broker: Broker, topics: Topics, database_url: str, empty_url: str
+) -> None:
+    settings = kafka_settings(broker)
+    clock = ManualClock(T0 + 20 * H)
+    feed = Feed(broker, topics)
+    with migrated_store(database_url, MIGRATIONS) as live:
+        outbox = Outbox(topics.evaluation, "/gridplus/evaluation", clock)
+        follow_ups = FollowUps(outbox, clock, FollowUpPolicy(satisfied_min_rating=4, days=7))
+        group = f"evaluation-{uuid.uuid4().hex[:6]}"
+        consumer = EventConsumer(
+            name=CONSUMER,
+            topics=[topics.petition, topics.dispatch],
+            handlers=HANDLERS,
+            sessions=live.sessions,
+            consumer_factory=lambda: create_consumer(settings, group, "evaluation-test"),
+            producer_factory=lambda: create_producer(settings, "evaluation-test"),
+            clock=clock,
+        )
+        stop = threading.Event()
+        thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            resolved = first_wave(feed, 24)
+            wait_applied(live, feed.sent)
+
+            def resident(i: int) -> Principal:
+                return Principal(f"r-{i}", Role.RESIDENT)
+
+            unhappy = [i for i in resolved if i % 4 == 0]
+            silent = [i for i in resolved if i % 5 == 1 and i not in unhappy]
+            with transaction(live.sessions) as session:
+                for i in resolved:
+                    if i in silent:
+                        continue
+                    if i % 8 == 3:
+                        follow_ups.visit(
+                            session,
+                            Principal(f"w-{i % 4}", Role.GRID_WORKER),
+                            petition_id=f"p-{i}",
+                            rating=4,
+                            comment="",
+                        )
+                    else:
+                        rating = 2 if i in unhappy else 5
+                        follow_ups.rate(
+                            session, resident(i), petition_id=f"p-{i}", rating=rating, comment="ok"
+                        )
+                assessments = Assessments(
+                    outbox,
+                    clock,
+                    AssessmentWeights.parse("listen=40,evaluate=20,look=20,discuss=20"),
+                )
+                for n, worker in enumerate(["w-0", "w-1", "w-0"]):
+                    assessments.record(
+                        session,
+                        Principal("insp-1", Role.INSPECTOR),
+                        worker_id=worker,
+                        grid_code=path(n)[-1],
+                        scores=AssessmentScores(90, 80 - n, 70, 60 + n),
+                        secret=n == 1,
+                        note="",
+                    )
+            # The petition service closes the satisfied and reopens the unsatisfied ones.
+            for i in resolved:
+                pid, at = f"p-{i}", T0 + 21 * H
+                if i in unhappy:
+                    status(feed, pid, S.PETITION_STATUS_RESOLVED, S.PETITION_STATUS_REOPENED, at)
+                    status(
+                        feed,
+                        pid,
+                        S.PETITION_STATUS_REOPENED,
+                        S.PETITION_STATUS_RESOLVED,
+                        at + 5 * H,
+                    )
+                elif i not in silent:
+                    status(feed, pid, S.PETITION_STATUS_RESOLVED, S.PETITION_STATUS_CLOSED, at)
+            feed.flush()
+            wait_applied(live, feed.sent)
+            clock.set(T0 + 27 * H)
+            with transaction(live.sessions) as session:
+                for i in unhappy:
+                    follow_ups.rate(
+                        session, resident(i), petition_id=f"p-{i}", rating=4, comment=""
+                    )
+            clock.set(T0 + 9 * 24 * H)
+            assert FollowUpTimeouts(
+                live.sessions, follow_ups, interval_seconds=1
+            ).run_once() == len(silent)
+        finally:
+            stop.set()
+            thread.join(15)
+            feed.close()
+
+        relay = OutboxRelay(
+            live.engine, live.sessions, lambda: create_producer(settings, "relay-test"), clock
+        )
+        while relay.publish_pending():
+            pass
+        expected = snapshot(live)
+
+    city = expected["city0:2025-03-01..2025-04-01"]
+    assert '"satisfied": 13' in city and '"unsatisfied": 4' in city and '"no_response": 3' in city
+    assert '"overdue": 4' in city and '"whistle_summoned": 8' in city
+
+    with migrated_store(empty_url, MIGRATIONS) as rebuilt:
+        reader = create_consumer(settings, f"rebuild-{uuid.uuid4().hex[:6]}", "rebuild-test")
+        try:
+            count = replay(
+                reader,
+                rebuilt.sessions,
+                [topics.petition, topics.dispatch, topics.evaluation],
+                REBUILD_HANDLERS,  # type: ignore[arg-type]
+                consumer_name=CONSUMER,
+                clock=clock,
+            )
+        finally:
+            reader.close(autocommit=False)
+        assert count.applied == count.read == feed.sent + 20 + 3  # follow-ups, assessments
+        assert snapshot(rebuilt) == expected
