@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
 from gridplus.dispatch.api.grpc import POLICY, SERVICE_NAME, DispatchServicer
+from gridplus.dispatch.classification import TextClassifier
 from gridplus.dispatch.clients import GrpcGridDirectory
-from gridplus.dispatch.handlers import PetitionRouter
+from gridplus.dispatch.config import DispatchSettings
+from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter
 from gridplus.dispatch.messaging.consumers import handlers
+from gridplus.dispatch.scanner import DeadlineScanner
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
+
+log = logging.getLogger("gridplus.dispatch")
 
 
 def main() -> None:
@@ -19,18 +26,48 @@ def main() -> None:
         area="dispatch",
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
-    servicer = DispatchServicer(app.sessions)
+    settings = DispatchSettings.from_env(app.env)
+    directory = GrpcGridDirectory(
+        app.channel("grid_registry"), cache_seconds=settings.cache_seconds
+    )
+    started = time.perf_counter()
+    classifier = TextClassifier()
+    log.info("classifier trained", extra={"seconds": round(time.perf_counter() - started, 2)})
+    router = PetitionRouter(
+        directory=directory,
+        outbox=app.outbox,
+        clock=app.clock,
+        policy=settings.policy,
+        classifier=classifier,
+        threshold=settings.threshold,
+    )
+    keeper = ClockKeeper(directory=directory, policy=settings.policy, clock=app.clock)
+    servicer = DispatchServicer(
+        app.sessions,
+        clock=app.clock,
+        keeper=keeper,
+        router=router,
+        outbox=app.outbox,
+        directory=directory,
+        whistle_report_minutes=settings.whistle_report_minutes,
+    )
     app.grpc_api(
         lambda server: dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, server),
         SERVICE_NAME,
         POLICY,
     )
-    router = PetitionRouter(
-        directory=GrpcGridDirectory(app.channel("grid_registry")),
+    app.consume([events_topic("petition")], handlers(router, keeper, app.sessions))
+    scanner = DeadlineScanner(
+        sessions=app.sessions,
         outbox=app.outbox,
         clock=app.clock,
+        directory=directory,
+        ladder=settings.ladder,
+        interval_seconds=settings.scan_seconds,
+        lights_interval_seconds=settings.lights_seconds,
     )
-    app.consume([events_topic("petition")], handlers(router))
+    app.add_loop("deadline-scanner", scanner.run)
+    app.add_loop("light-board", scanner.run_lights)
     app.main()
 
 

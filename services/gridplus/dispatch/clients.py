@@ -1,20 +1,79 @@
-"""The grid registry over gRPC (gridplus.grid.v1.GridRegistryService)."""
+"""The grid registry over gRPC (gridplus.grid.v1.GridRegistryService).
+
+Categories and departments change rarely: they are cached for `cache_seconds`, so the consumer's
+prepare step and the scanner ask grid-registry once per code, not once per petition. While
+grid-registry does not serve the taxonomy (UNIMPLEMENTED) or does not know a code, the built-in
+taxonomy answers and no department is resolved.
+"""
 
 from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import grpc
 
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.dispatch.convert import ROLES_FROM_PROTO
-from gridplus.dispatch.directory import GridDirectory
+from gridplus.dispatch.directory import ChainLevel, Department, GridDirectory
+from gridplus.dispatch.domain import categories
+from gridplus.dispatch.domain.categories import Category, Priority
 from gridplus.dispatch.domain.routing import GridPlace, Member
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 
+T = TypeVar("T")
+_ABSENT = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED}
+
+
+def _absent(error: grpc.RpcError) -> bool:
+    return error.code() in _ABSENT  # type: ignore[attr-defined]
+
+
+class _TtlCache:
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self._entries: dict[object, tuple[float, object]] = {}
+
+    def get(self, key: object, load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+        if found is not None and found[0] > now:
+            return found[1]  # type: ignore[return-value]
+        value = load()
+        with self._lock:
+            self._entries[key] = (now + self._seconds, value)
+        return value
+
+
+def category_from_proto(message: grid_pb2.Category) -> Category:
+    priority = Priority(message.priority) if message.priority else Priority.NORMAL
+    return Category(
+        code=message.code,
+        name_zh=message.name_zh,
+        name_en=message.name_en,
+        top_level_code=message.top_level_code or message.code,
+        priority=priority,
+        verify_minutes=message.verify_sla_minutes,
+        handle_minutes=message.handle_sla_minutes,
+        business_calendar=message.business_calendar,
+    )
+
 
 class GrpcGridDirectory(GridDirectory):
-    def __init__(self, channel: grpc.Channel, *, timeout: float = DEFAULT_DEADLINE_SECONDS) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        *,
+        timeout: float = DEFAULT_DEADLINE_SECONDS,
+        cache_seconds: float = 300.0,
+    ) -> None:
         self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
         self._timeout = timeout
+        self._cache = _TtlCache(cache_seconds)
 
     def locate(self, lat: float, lon: float) -> GridPlace | None:
         # No snapping tolerance: a point outside every grid is out of jurisdiction, not guessed.
@@ -44,4 +103,72 @@ class GrpcGridDirectory(GridDirectory):
             Member(person_id=member.person_id, role=ROLES_FROM_PROTO[member.role])
             for member in response.members
             if member.role in ROLES_FROM_PROTO
+        ]
+
+    def category(self, code: str) -> Category | None:
+        return self._cache.get(("category", code), lambda: self._load_category(code))
+
+    def _load_category(self, code: str) -> Category | None:
+        try:
+            response = self._stub.GetCategory(
+                grid_pb2.GetCategoryRequest(code=code), timeout=self._timeout
+            )
+        except grpc.RpcError as error:
+            if _absent(error):
+                return categories.built_in(code)
+            raise
+        return category_from_proto(response.category)
+
+    def department(self, category_code: str, grid_code: str) -> Department | None:
+        key = ("department", category_code, grid_code)
+        return self._cache.get(key, lambda: self._load_department(category_code, grid_code))
+
+    def _load_department(self, category_code: str, grid_code: str) -> Department | None:
+        request = grid_pb2.ResolveResponsibilityRequest(
+            category_code=category_code, grid_code=grid_code
+        )
+        try:
+            response = self._stub.ResolveResponsibility(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            if _absent(error):
+                return None
+            raise
+        found = response.department
+        if not found.code:
+            return None
+        why = response.reason or f"department {found.code} is responsible for {category_code}"
+        return Department(found.code, found.head_person_id, why)
+
+    def department_head(self, department_code: str) -> str:
+        return self._cache.get(("heads",), self._load_heads).get(department_code, "")
+
+    def _load_heads(self) -> dict[str, str]:
+        try:
+            response = self._stub.ListDepartments(
+                grid_pb2.ListDepartmentsRequest(), timeout=self._timeout
+            )
+        except grpc.RpcError as error:
+            if _absent(error):
+                return {}
+            raise
+        return {d.code: d.head_person_id for d in response.departments}
+
+    def chain(self, grid_code: str) -> list[ChainLevel]:
+        try:
+            response = self._stub.GetChain(
+                grid_pb2.GetChainRequest(grid_code=grid_code), timeout=self._timeout
+            )
+        except grpc.RpcError as error:
+            if _absent(error):
+                return []
+            raise
+        return [
+            ChainLevel(
+                grid_code=level.grid.code,
+                level=level.grid.level,
+                chiefs=tuple(
+                    m.person_id for m in level.members if m.role == grid_pb2.MEMBER_ROLE_GRID_CHIEF
+                ),
+            )
+            for level in response.levels
         ]

@@ -1,14 +1,33 @@
-"""The port to the grid registry: where a point lies and who works in a grid.
+"""The port to the grid registry: where a point lies, who works in a grid, the taxonomy, which
+department is responsible and the organisation chain above a grid.
 
 Handlers depend on this interface only; `clients.GrpcGridDirectory` is the real adapter, and
-tests use a fake subclass.
+tests use a fake subclass. The taxonomy, responsibility and chain methods have defaults (built-in
+taxonomy, no department, no chain) so a directory that does not know them still routes.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
+from gridplus.dispatch.domain import categories
+from gridplus.dispatch.domain.categories import Category
 from gridplus.dispatch.domain.routing import GridPlace, Member
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    head_person_id: str
+    reason: str  # which responsibility rule matched
+
+
+@dataclass(frozen=True)
+class ChainLevel:
+    grid_code: str
+    level: int
+    chiefs: tuple[str, ...]  # person ids of the grid chiefs at this level
 
 
 class GridDirectory(ABC):
@@ -23,3 +42,19 @@ class GridDirectory(ABC):
     @abstractmethod
     def members(self, grid_code: str) -> list[Member]:
         """The grid's grid workers and grid chiefs (other roles cannot take petitions)."""
+
+    def category(self, code: str) -> Category | None:
+        """The category with this code, None when nobody knows it."""
+        return categories.built_in(code)
+
+    def department(self, category_code: str, grid_code: str) -> Department | None:
+        """The department responsible for a category in a grid (rules on ancestors apply)."""
+        return None
+
+    def department_head(self, department_code: str) -> str:
+        """Person id of the department's head; empty when none is registered."""
+        return ""
+
+    def chain(self, grid_code: str) -> list[ChainLevel]:
+        """The grids from level 1 down to `grid_code`, with their chiefs."""
+        return []

@@ -1,8 +1,20 @@
-"""Dispatch's own metrics (the kit's gRPC, consumer and outbox metrics come on top)."""
+"""Dispatch's own metrics (the kit's gRPC, consumer and outbox metrics come on top).
+
+The light board (open petitions by light x level-1 grid x level-2 grid x department) is a
+snapshot the deadline scanner refreshes from one GROUP BY query; it is served by a collector so a
+label set that empties (the last red petition of a grid resolved) disappears instead of lingering.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 ASSIGNMENTS = Counter(
     "gridplus_dispatch_assignments_total",
@@ -20,3 +32,123 @@ ROUTING_SECONDS = Histogram(
     ["outcome"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+CATEGORY_CHOICES = Counter(
+    "gridplus_dispatch_category_choices_total",
+    "How petitions got their category: given, classified, triage (chosen in triage), "
+    "triage_queue (sent to the triage queue).",
+    ["source"],
+)
+OVERDUE_DETECTED = Counter(
+    "gridplus_dispatch_overdue_detected_total",
+    "Step deadlines breached (one PetitionOverdue each).",
+)
+ESCALATIONS = Counter(
+    "gridplus_dispatch_escalations_total",
+    "Overdue petitions escalated, by rung of the escalation ladder.",
+    ["rung"],
+)
+SCAN_SECONDS = Histogram(
+    "gridplus_dispatch_scan_seconds",
+    "Time of one deadline scan tick (newly overdue and escalations).",
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+WHISTLE_REPORTS_LATE = Counter(
+    "gridplus_dispatch_whistle_reports_late_total",
+    "Whistle reports that passed their deadline unmade (one WhistleReportOverdue each).",
+    ["department"],
+)
+WHISTLE_REPORT_SECONDS = Histogram(
+    "gridplus_dispatch_whistle_report_seconds",
+    "Time from a whistle to a summoned department's report.",
+    ["department"],
+    buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800),
+)
+
+REFUSALS = Counter(
+    "gridplus_dispatch_refusals_total",
+    "Petitions refused (退单) by a department.",
+    ["department"],
+)
+
+NO_DEPARTMENT = "none"  # label value while responsibility is unresolved
+
+
+class LightCount(Protocol):
+    @property
+    def light(self) -> str: ...
+    @property
+    def grid_level1(self) -> str: ...
+    @property
+    def grid_level2(self) -> str: ...
+    @property
+    def department_code(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+
+
+class WhistleCount(Protocol):
+    @property
+    def light(self) -> str: ...
+    @property
+    def department_code(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+
+
+class LightBoard(Collector):
+    """gridplus_dispatch_open_petitions{light,grid_level1,grid_level2,department} and
+    gridplus_dispatch_overdue_petitions (the red ones) from the last snapshot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: list[tuple[str, str, str, str, int]] = []
+        self._whistles: list[tuple[str, str, int]] = []
+        self._ready = False
+
+    def update_whistles(self, counts: Iterable[WhistleCount]) -> None:
+        snapshot = [(c.light, c.department_code, c.count) for c in counts]
+        with self._lock:
+            self._whistles = snapshot
+
+    def update(self, counts: Iterable[LightCount]) -> None:
+        snapshot = [
+            (c.light, c.grid_level1, c.grid_level2, c.department_code or NO_DEPARTMENT, c.count)
+            for c in counts
+        ]
+        with self._lock:
+            self._counts = snapshot
+            self._ready = True
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            counts: Sequence[tuple[str, str, str, str, int]] = list(self._counts)
+            owed = list(self._whistles)
+            ready = self._ready
+        open_petitions = GaugeMetricFamily(
+            "gridplus_dispatch_open_petitions",
+            "Open petitions by light (green, yellow, red), level-1 grid, level-2 grid and "
+            "department.",
+            labels=["light", "grid_level1", "grid_level2", "department"],
+        )
+        for light, level1, level2, department, count in counts:
+            open_petitions.add_metric([light, level1, level2, department], count)
+        overdue = GaugeMetricFamily(
+            "gridplus_dispatch_overdue_petitions",
+            "Open petitions past their step deadline (red light), all grids.",
+        )
+        if ready:
+            overdue.add_metric([], sum(c[4] for c in counts if c[0] == "red"))
+        whistles = GaugeMetricFamily(
+            "gridplus_dispatch_open_whistle_reports",
+            "Whistle reports (吹哨报到) departments still owe, by light and department.",
+            labels=["light", "department"],
+        )
+        for light, department, count in owed:
+            whistles.add_metric([light, department], count)
+        yield open_petitions
+        yield overdue
+        yield whistles
+
+
+LIGHTS = LightBoard()
+REGISTRY.register(LIGHTS)

@@ -11,7 +11,7 @@ import grpc
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.dispatch.convert import ROLES_FROM_PROTO
-from gridplus.dispatch.directory import GridDirectory
+from gridplus.dispatch.directory import ChainLevel, Department, GridDirectory
 from gridplus.dispatch.domain.routing import GridPlace, Member
 from gridplus.kit.auth import Role
 from gridplus.kit.config import JwtSettings
@@ -61,10 +61,21 @@ SQUARES = (
     Square("BK0101", ("3", "BK01", "BK0101"), 40.68, -73.96, 0.01, ()),
 )
 OUTSIDE = (41.5, -75.0)  # in no square: out of jurisdiction
+# Level-2 grids and their people (chiefs above the squares); BK01 has nobody.
+PARENTS: dict[str, tuple[tuple[str, grid_pb2.MemberRole], ...]] = {
+    "MN05": (("c-MN05", CHIEF),),
+    "BK01": (),
+}
+DEPARTMENT = Department("dep-env", "h-dep-env", "department dep-env answers for everything here")
 
 
 def square(code: str) -> Square:
     return next(s for s in SQUARES if s.code == code)
+
+
+def members_of(code: str) -> tuple[tuple[str, grid_pb2.MemberRole], ...]:
+    found = [s for s in SQUARES if s.code == code]
+    return found[0].members if found else PARENTS.get(code, ())
 
 
 def _find(lat: float, lon: float) -> Square | None:
@@ -92,7 +103,7 @@ class SquareGridsServicer(grid_pb2_grpc.GridRegistryServiceServicer):
         self, request: grid_pb2.ListMembersRequest, context: grpc.ServicerContext
     ) -> grid_pb2.ListMembersResponse:
         self.calls.append("ListMembers")
-        members = square(request.grid_code).members
+        members = members_of(request.grid_code)
         return grid_pb2.ListMembersResponse(
             members=[
                 grid_pb2.Member(person_id=pid, role=role, grid_code=request.grid_code)
@@ -120,7 +131,19 @@ class StubGridRegistry:
             name,
             service_policy(
                 name,
-                {"LocateGrid": frozenset({Role.SERVICE}), "ListMembers": frozenset({Role.SERVICE})},
+                {
+                    method: frozenset({Role.SERVICE})
+                    for method in (
+                        "LocateGrid",
+                        "ListMembers",
+                        # Not implemented by this stub (UNIMPLEMENTED): dispatch falls back on
+                        # its built-in taxonomy and no department, as while issue 3 is pending.
+                        "GetCategory",
+                        "ResolveResponsibility",
+                        "ListDepartments",
+                        "GetChain",
+                    )
+                },
             ),
             jwt=self._jwt,
             port=self.port,
@@ -145,6 +168,19 @@ class FakeGridDirectory(GridDirectory):
     def members(self, grid_code: str) -> list[Member]:
         return [
             Member(pid, ROLES_FROM_PROTO[role])
-            for pid, role in square(grid_code).members
+            for pid, role in members_of(grid_code)
             if role in ROLES_FROM_PROTO
+        ]
+
+    def department(self, category_code: str, grid_code: str) -> Department | None:
+        return DEPARTMENT if grid_code.startswith("MN") else None
+
+    def department_head(self, department_code: str) -> str:
+        return DEPARTMENT.head_person_id if department_code == DEPARTMENT.code else ""
+
+    def chain(self, grid_code: str) -> list[ChainLevel]:
+        path = square(grid_code).path
+        return [
+            ChainLevel(code, level, tuple(p for p, r in members_of(code) if r == CHIEF))
+            for level, code in enumerate(path, start=1)
         ]

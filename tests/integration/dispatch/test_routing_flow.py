@@ -20,7 +20,10 @@ from sqlalchemy.orm import sessionmaker
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.grid.v1 import grid_pb2
+from gridplus.dispatch.classification import TextClassifier
 from gridplus.dispatch.clients import GrpcGridDirectory
+from gridplus.dispatch.domain.calendar import BusinessCalendar
+from gridplus.dispatch.domain.time_limits import TimePolicy
 from gridplus.dispatch.handlers import PetitionRouter
 from gridplus.dispatch.messaging.consumers import handlers
 from gridplus.dispatch.storage.models import AssignmentRow
@@ -123,8 +126,13 @@ class Stack:
         return count
 
 
+@pytest.fixture(scope="module")
+def classifier() -> TextClassifier:
+    return TextClassifier()
+
+
 @pytest.fixture
-def stack(broker: Broker, database_url: str) -> Iterator[Stack]:
+def stack(broker: Broker, database_url: str, classifier: TextClassifier) -> Iterator[Stack]:
     run = uuid.uuid4().hex[:8]
     petition_topic = f"test.{run}.petition.events.v1"
     dispatch_topic = f"test.{run}.dispatch.events.v1"
@@ -141,6 +149,9 @@ def stack(broker: Broker, database_url: str) -> Iterator[Stack]:
         directory=GrpcGridDirectory(channel, timeout=2.0),
         outbox=Outbox(topic=dispatch_topic, source="/gridplus/dispatch", clock=clock),
         clock=clock,
+        policy=TimePolicy(BusinessCalendar(), {}),
+        classifier=classifier,
+        threshold=0.35,
     )
     relay = OutboxRelay(engine, sessions, lambda: create_producer(kafka, "relay"), clock)
     consumer = EventConsumer(
@@ -174,7 +185,7 @@ def stack(broker: Broker, database_url: str) -> Iterator[Stack]:
 
 def test_a_petition_is_assigned_to_the_least_loaded_worker_of_its_grid(stack: Stack) -> None:
     grid = square("MN0502")
-    stack.submit("p-1", grid.centre(), title="夜间施工噪音扰民")
+    stack.submit("p-1", grid.centre(), title="公交站点撤销，希望恢复公交线路和公交车站")
     first = stack.wait_for("p-1")
     assert first.type == "gridplus.events.v1.PetitionAssigned"
     assigned: events_pb2.PetitionAssigned = first.payload  # type: ignore[assignment]
@@ -186,40 +197,63 @@ def test_a_petition_is_assigned_to_the_least_loaded_worker_of_its_grid(stack: St
     )
     assert assigned.assignee_id == "w-MN0502-1"  # both have none open: lowest id
     assert assigned.assignee_role == grid_pb2.MEMBER_ROLE_GRID_WORKER
-    assert assigned.category == "noise"
+    assert assigned.category == "transport"
+    choice = assigned.category_choice
+    assert (choice.code, choice.name_zh, choice.name_en, choice.top_level_code) == (
+        "transport",
+        "交通运输",
+        "Transport",
+        "transport",
+    )
+    assert choice.source == events_pb2.CATEGORY_SOURCE_CLASSIFIED
+    assert 0.35 <= choice.confidence <= 1
+    assert assigned.department_code == ""  # the stub registry resolves no responsibility
     assert assigned.assigned_at.ToDatetime(tzinfo=UTC) == T0
-    assert assigned.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=24)
-    assert list(assigned.reasons) == [
-        "located in MN0502 (grid set v1)",
-        "category noise by keyword rules (噪音, 扰民)",
+    # 24 working hours from Friday 17:00 Beijing: Thursday 11:30 Beijing.
+    assert assigned.deadline.ToDatetime(tzinfo=UTC) == datetime(2026, 12, 3, 3, 30, tzinfo=UTC)
+    reasons = list(assigned.reasons)
+    assert reasons[0] == "located in MN0502 (grid set v1)"
+    assert reasons[1].startswith("category transport classified from the zh text (confidence")
+    assert reasons[2] == (
         "grid_worker w-MN0502-1 has 0 open assignments "
-        "(fewest; tie with w-MN0502-2 broken by person id)",
-        "verify step deadline: 24 h for category noise",
-    ]
+        "(fewest; tie with w-MN0502-2 broken by person id)"
+    )
+    assert "24 h of working time (business calendar) for category transport" in reasons[3]
 
     # The next one in the same grid goes to the worker who now has fewer open.
     stack.submit("p-2", grid.centre(), title="Streetlight out on Pearl St")
     second: events_pb2.PetitionAssigned = stack.wait_for("p-2").payload  # type: ignore[assignment]
     assert second.assignee_id == "w-MN0502-2"
-    assert second.category == "street_light"
-    assert second.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=12)
+    assert second.category == "nyc.street_light_condition"
+    assert second.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=24)
 
     # A grid without workers: its chief.
-    stack.submit("p-3", square("MN0503").centre(), category="sanitation")
+    stack.submit("p-3", square("MN0503").centre(), category="nyc.dirty_conditions")
     third: events_pb2.PetitionAssigned = stack.wait_for("p-3").payload  # type: ignore[assignment]
     assert (third.assignee_id, third.assignee_role) == ("c-MN0503", grid_pb2.MEMBER_ROLE_GRID_CHIEF)
+    assert third.category_choice.source == events_pb2.CATEGORY_SOURCE_GIVEN
     assert third.reasons[2] == "no grid_worker in MN0503: the grid_chief takes it"
 
 
+def test_an_unclear_petition_goes_to_triage_instead_of_a_guess(stack: Stack) -> None:
+    stack.submit("p-unclear", square("MN0502").centre(), title="hello, something happened")
+    sent = stack.wait_for("p-unclear")
+    assert sent.type == "gridplus.events.v1.PetitionSentToTriage"
+    payload: events_pb2.PetitionSentToTriage = sent.payload  # type: ignore[assignment]
+    assert payload.grid.code == "MN0502"
+    assert "below the threshold 0.35" in payload.reason
+    assert stack.assignment_count() == 0
+
+
 def test_petitions_nobody_can_take_are_reported_not_assigned(stack: Stack) -> None:
-    stack.submit("p-out", OUTSIDE, title="noise")
+    stack.submit("p-out", OUTSIDE, category="other")
     out = stack.wait_for("p-out")
     assert out.type == "gridplus.events.v1.PetitionRoutingFailed"
     failed: events_pb2.PetitionRoutingFailed = out.payload  # type: ignore[assignment]
     assert failed.reason_code == "OUT_OF_JURISDICTION"
     assert "outside every grid" in failed.reason
 
-    stack.submit("p-empty", square("BK0101").centre(), title="noise")
+    stack.submit("p-empty", square("BK0101").centre(), category="other")
     empty: events_pb2.PetitionRoutingFailed = stack.wait_for("p-empty").payload  # type: ignore[assignment]
     assert empty.reason_code == "NO_ASSIGNEE"
     assert "BK0101" in empty.reason
@@ -228,10 +262,16 @@ def test_petitions_nobody_can_take_are_reported_not_assigned(stack: Stack) -> No
 
 def test_the_same_petition_delivered_again_is_assigned_once(stack: Stack) -> None:
     point = square("MN0502").centre()
-    event_id = stack.submit("p-1", point, title="垃圾")
-    stack.submit("p-1", point, title="垃圾", event_id=event_id)  # the same event redelivered
-    stack.submit("p-1", point, title="垃圾")  # the same petition under a new event id
-    stack.submit("p-sentinel", point, title="垃圾")  # one partition: processed after the rest
+    event_id = stack.submit("p-1", point, category="nyc.dirty_conditions")
+    stack.submit(
+        "p-1", point, category="nyc.dirty_conditions", event_id=event_id
+    )  # the same event redelivered
+    stack.submit(
+        "p-1", point, category="nyc.dirty_conditions"
+    )  # the same petition under a new event id
+    stack.submit(
+        "p-sentinel", point, category="nyc.dirty_conditions"
+    )  # one partition: processed after the rest
     stack.wait_for("p-sentinel")
     assert len(stack.about("p-1")) == 1
     assert stack.assignment_count("p-1") == 1
@@ -244,7 +284,7 @@ def test_a_petition_waits_for_the_grid_registry_and_is_assigned_when_it_returns(
     stack: Stack,
 ) -> None:
     stack.registry.stop()
-    stack.submit("p-1", square("MN0502").centre(), title="停车")
+    stack.submit("p-1", square("MN0502").centre(), category="nyc.illegal_parking")
     time.sleep(2.0)  # several failed attempts while the registry is down
     assert stack.assignment_count() == 0
     stack.registry.start()  # the same port again

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from gridplus.dispatch.domain.access import visibility_for
-from gridplus.dispatch.domain.routing import AssigneeRole, Assignment, GridPlace, Step
+from gridplus.dispatch.domain.categories import BUILT_IN, given
+from gridplus.dispatch.domain.routing import AssigneeRole, Assignment, GridPlace
+from gridplus.dispatch.domain.time_limits import Step, StepClock
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 ASSIGNMENT = Assignment(
@@ -13,9 +15,8 @@ ASSIGNMENT = Assignment(
     grid=GridPlace("MN0502", 3, ("1", "MN05", "MN0502"), 1),
     assignee_id="w-MN0502-1",
     assignee_role=AssigneeRole.GRID_WORKER,
-    category="noise",
-    step=Step.VERIFY,
-    deadline=NOW,
+    choice=given(BUILT_IN["other"]),
+    clock=StepClock(Step.VERIFY, NOW, 0, False, NOW, NOW),
     assigned_at=NOW,
     reasons=(),
 )

@@ -6,19 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridplus.dispatch.domain.categories import Classification
+from gridplus.dispatch.domain.calendar import BusinessCalendar
+from gridplus.dispatch.domain.categories import BUILT_IN, CategoryChoice, CategorySource, given
 from gridplus.dispatch.domain.routing import (
     AssigneeRole,
     GridPlace,
     Member,
     NoAssignee,
-    Step,
     choose_assignee,
     decide,
 )
+from gridplus.dispatch.domain.time_limits import Step, TimePolicy
 
 GRID = GridPlace(code="MN0502", level=3, path=("1", "MN05", "MN0502"), grid_set_version=1)
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+POLICY = TimePolicy(BusinessCalendar(), {})
+NOISE = BUILT_IN["urban_rural_construction"]
 
 
 def worker(person_id: str) -> Member:
@@ -59,41 +62,61 @@ def test_without_workers_the_grid_chief_takes_it() -> None:
     )
 
 
+def test_without_worker_or_chief_the_level2_chief_takes_it() -> None:
+    chosen = choose_assignee(GRID, [], {}, parent_chiefs=[chief("c-MN05")])
+    assert (chosen.person_id, chosen.role) == ("c-MN05", AssigneeRole.GRID_CHIEF)
+    assert chosen.reasons[0] == (
+        "no grid_worker or grid_chief in MN0502: the chief of MN05 takes it"
+    )
+
+
 def test_without_worker_or_chief_routing_fails_naming_the_grid() -> None:
     with pytest.raises(NoAssignee, match="MN0502"):
         choose_assignee(GRID, [], {})
 
 
-def test_the_decision_explains_grid_category_assignee_and_deadline_in_order() -> None:
-    assignment = decide(
+def _decide(grid: GridPlace, members: list[Member], counts: dict[str, int], choice: CategoryChoice):  # type: ignore[no-untyped-def]
+    clock = POLICY.start(choice.category, Step.VERIFY, NOW)
+    return decide(
         petition_id="p-1",
-        grid=GRID,
-        members=[worker("w-MN0502-1"), worker("w-MN0502-2")],
-        open_counts={"w-MN0502-1": 0, "w-MN0502-2": 2},
-        classification=Classification("noise", "category noise given by the reporter"),
+        grid=grid,
+        members=members,
+        open_counts=counts,
+        choice=choice,
+        clock=clock,
+        clock_reason=POLICY.reason(clock, choice.category),
+        department=("housing", "department housing is responsible for urban_rural_construction"),
         assigned_at=NOW,
+    )
+
+
+def test_the_decision_explains_grid_category_department_assignee_and_deadline_in_order() -> None:
+    assignment = _decide(
+        GRID,
+        [worker("w-MN0502-1"), worker("w-MN0502-2")],
+        {"w-MN0502-1": 0, "w-MN0502-2": 2},
+        given(NOISE),
     )
     assert assignment.assignee_id == "w-MN0502-1"
     assert assignment.step is Step.VERIFY
-    assert assignment.deadline == NOW + timedelta(hours=24)
+    assert assignment.department_code == "housing"
+    # 24 working hours of 7-hour days, from Friday 17:30 Beijing (after hours): Thursday noon.
+    assert assignment.deadline == datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
     assert assignment.reasons == (
         "located in MN0502 (grid set v1)",
-        "category noise given by the reporter",
+        "category urban_rural_construction given",
+        "department housing is responsible for urban_rural_construction",
         "grid_worker w-MN0502-1 has 0 open assignments (fewest)",
-        "verify step deadline: 24 h for category noise",
+        "verify step deadline 2026-12-03T04:00:00+00:00: 24 h of working time (business "
+        "calendar) for category urban_rural_construction (priority normal)",
     )
 
 
 def test_a_snapped_point_says_so() -> None:
     snapped = GridPlace("MN0502", 3, ("1", "MN05", "MN0502"), 2, True, 12.4)
-    assignment = decide(
-        petition_id="p-1",
-        grid=snapped,
-        members=[worker("w-1")],
-        open_counts={},
-        classification=Classification("other", "category other: no keyword rule matched"),
-        assigned_at=NOW,
-    )
+    choice = CategoryChoice(NOISE, CategorySource.CLASSIFIED, 0.9, "classified")
+    assignment = _decide(snapped, [worker("w-1")], {}, choice)
     assert (
         assignment.reasons[0] == "located in MN0502 (grid set v2), snapped 12 m to the nearest grid"
     )
+    assert assignment.deadline > NOW + timedelta(hours=24)

@@ -12,18 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from gridplus.dispatch.domain.categories import Classification
-from gridplus.dispatch.domain.time_limits import verify_deadline
+from gridplus.dispatch.domain.categories import CategoryChoice
+from gridplus.dispatch.domain.time_limits import Step, StepClock
 
 
 class AssigneeRole(StrEnum):
     GRID_WORKER = "grid_worker"
     GRID_CHIEF = "grid_chief"
-
-
-class Step(StrEnum):
-    VERIFY = "verify"  # 核实研判
-    HANDLE = "handle"  # 限时办理
 
 
 @dataclass(frozen=True)
@@ -59,17 +54,32 @@ class Assignee:
 
 @dataclass(frozen=True)
 class Assignment:
-    """The decision for one petition: grid, assignee, category and the verify-step deadline."""
+    """The decision for one petition: grid, assignee, category, department and the step clock."""
 
     petition_id: str
     grid: GridPlace
     assignee_id: str
     assignee_role: AssigneeRole
-    category: str
-    step: Step
-    deadline: datetime
+    choice: CategoryChoice
+    clock: StepClock
     assigned_at: datetime
     reasons: tuple[str, ...]
+    department_code: str = ""
+    escalation_rung: int = 0  # rungs of the escalation ladder already climbed for this breach
+    refusals: int = 0
+    accepted_at: datetime | None = None
+
+    @property
+    def category(self) -> str:
+        return self.choice.code
+
+    @property
+    def step(self) -> Step:
+        return self.clock.step
+
+    @property
+    def deadline(self) -> datetime:
+        return self.clock.deadline
 
 
 class NoAssignee(Exception):
@@ -98,10 +108,13 @@ def _least_loaded(candidates: list[Member], open_counts: Mapping[str, int]) -> t
 
 
 def choose_assignee(
-    grid: GridPlace, members: Iterable[Member], open_counts: Mapping[str, int]
+    grid: GridPlace,
+    members: Iterable[Member],
+    open_counts: Mapping[str, int],
+    parent_chiefs: Iterable[Member] = (),
 ) -> Assignee:
     """The grid worker with the fewest open assignments (ties: lowest person id); with no
-    worker, the grid chief chosen the same way; with neither, NoAssignee."""
+    worker, the grid chief chosen the same way; then the level-2 grid's chief; else NoAssignee."""
     unique = {member.person_id: member for member in members}.values()
     workers = [m for m in unique if m.role is AssigneeRole.GRID_WORKER]
     if workers:
@@ -112,7 +125,13 @@ def choose_assignee(
         chosen, reason = _least_loaded(chiefs, open_counts)
         fallback = f"no grid_worker in {grid.code}: the grid_chief takes it"
         return Assignee(chosen.person_id, chosen.role, (fallback, reason))
-    raise NoAssignee(f"no grid_worker or grid_chief in {grid.code}")
+    above = [m for m in parent_chiefs if m.role is AssigneeRole.GRID_CHIEF]
+    parent = grid.path[-2] if len(grid.path) >= 2 else ""
+    if above:
+        chosen, reason = _least_loaded(above, open_counts)
+        fallback = f"no grid_worker or grid_chief in {grid.code}: the chief of {parent} takes it"
+        return Assignee(chosen.person_id, chosen.role, (fallback, reason))
+    raise NoAssignee(f"no grid_worker or grid_chief in {grid.code} or its parent grid")
 
 
 def decide(
@@ -121,25 +140,31 @@ def decide(
     grid: GridPlace,
     members: Iterable[Member],
     open_counts: Mapping[str, int],
-    classification: Classification,
+    choice: CategoryChoice,
+    clock: StepClock,
+    clock_reason: str,
+    department: tuple[str, str] = ("", ""),
+    parent_chiefs: Iterable[Member] = (),
     assigned_at: datetime,
 ) -> Assignment:
-    """Route one petition located in `grid`; raises NoAssignee when nobody can take it."""
-    assignee = choose_assignee(grid, members, open_counts)
-    deadline = verify_deadline(classification.category, assigned_at)
+    """Route one petition located in `grid`; raises NoAssignee when nobody can take it.
+    `department` is (code, why) as responsibility rules resolved it; empty code: none."""
+    assignee = choose_assignee(grid, members, open_counts, parent_chiefs)
+    department_code, department_reason = department
     return Assignment(
         petition_id=petition_id,
         grid=grid,
         assignee_id=assignee.person_id,
         assignee_role=assignee.role,
-        category=classification.category,
-        step=Step.VERIFY,
-        deadline=deadline.at,
+        choice=choice,
+        clock=clock,
         assigned_at=assigned_at,
+        department_code=department_code,
         reasons=(
             located_reason(grid),
-            classification.reason,
+            choice.reason,
+            *([department_reason] if department_reason else []),
             *assignee.reasons,
-            deadline.reason,
+            clock_reason,
         ),
     )

@@ -1,44 +1,164 @@
-"""Step time limits: how long the verify step (核实研判) may take, by category.
+"""Step clocks: the verify (核实研判) and handle (限时办理) deadlines, pause and resume, and lights.
 
-Pure: the start instant is passed in. Business calendars (working hours, holidays) come later;
-until then a limit is counted in plain hours.
+A step's limit comes from its category (and the category's priority when it states none); it is
+counted in working time when the category uses the business calendar, else in wall-clock time.
+Pausing (waiting for the resident) stops the clock; resuming continues with the time that was left.
+Changing the handler (transfer, refusal) never touches the clock. Pure: instants are passed in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
 
-from gridplus.dispatch.domain import categories
+from gridplus.dispatch.domain.calendar import BusinessCalendar
+from gridplus.dispatch.domain.categories import Category
 
-DEFAULT_VERIFY_HOURS = 24
+YELLOW_FRACTION = 0.25  # yellow once less than a quarter of the step's time is left
 
-# Shorter where waiting does damage or endangers people; every other category gets the default.
-VERIFY_HOURS: dict[str, int] = {
-    categories.WATER: 4,  # a leak floods homes and wastes water by the hour
-    categories.PARKING: 8,  # a blocked exit or fire lane
-    categories.STREET_LIGHT: 12,  # a dark street is unsafe from the next nightfall
-}
+
+class Step(StrEnum):
+    VERIFY = "verify"  # 核实研判
+    HANDLE = "handle"  # 限时办理
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Timeline(Protocol):
+    def add(self, start: datetime, seconds: float) -> datetime: ...
+
+    def working_seconds(self, start: datetime, end: datetime) -> float: ...
+
+
+class WallClock:
+    """Every second counts (categories without a business calendar)."""
+
+    def add(self, start: datetime, seconds: float) -> datetime:
+        return start + timedelta(seconds=max(0.0, seconds))
+
+    def working_seconds(self, start: datetime, end: datetime) -> float:
+        return max(0.0, (end - start).total_seconds())
+
+
+WALL_CLOCK = WallClock()
 
 
 @dataclass(frozen=True)
-class StepDeadline:
-    at: datetime
-    hours: int
-    reason: str  # human-readable: how the deadline was computed
+class SlaOverride:
+    """Limits in seconds that replace a category's (tests and demos: a very short limit)."""
+
+    verify_seconds: int
+    handle_seconds: int
 
 
-def verify_hours(category: str) -> int:
-    return VERIFY_HOURS.get(category, DEFAULT_VERIFY_HOURS)
+@dataclass(frozen=True)
+class TimePolicy:
+    calendar: BusinessCalendar
+    overrides: dict[str, SlaOverride]
+
+    def limit_seconds(self, category: Category, step: Step) -> tuple[int, bool]:
+        """(seconds, counted on the business calendar) for one step of `category`."""
+        override = self.overrides.get(category.code)
+        if override is not None:
+            seconds = override.verify_seconds if step is Step.VERIFY else override.handle_seconds
+            return seconds, False
+        verify, handle = category.limits()
+        minutes = verify if step is Step.VERIFY else handle
+        return minutes * 60, category.business_calendar
+
+    def timeline(self, business: bool) -> Timeline:
+        return self.calendar if business else WALL_CLOCK
+
+    def start(self, category: Category, step: Step, at: datetime) -> StepClock:
+        seconds, business = self.limit_seconds(category, step)
+        timeline = self.timeline(business)
+        return StepClock(
+            step=step,
+            started_at=at,
+            limit_seconds=seconds,
+            business=business,
+            deadline=timeline.add(at, seconds),
+            yellow_at=timeline.add(at, seconds * (1 - YELLOW_FRACTION)),
+        )
+
+    def pause(self, clock: StepClock, at: datetime) -> StepClock:
+        if clock.paused_at is not None:
+            return clock
+        left = self.timeline(clock.business).working_seconds(at, clock.deadline)
+        return replace(clock, paused_at=at, remaining_seconds=left)
+
+    def resume(self, clock: StepClock, at: datetime) -> StepClock:
+        if clock.paused_at is None:
+            return clock
+        timeline = self.timeline(clock.business)
+        left = clock.remaining_seconds
+        until_yellow = max(0.0, left - clock.limit_seconds * YELLOW_FRACTION)
+        return replace(
+            clock,
+            deadline=timeline.add(at, left),
+            yellow_at=timeline.add(at, until_yellow),
+            paused_at=None,
+            remaining_seconds=0.0,
+        )
+
+    def reason(self, clock: StepClock, category: Category) -> str:
+        how = "working time (business calendar)" if clock.business else "wall-clock time"
+        return (
+            f"{clock.step} step deadline {clock.deadline.isoformat()}: "
+            f"{_human(clock.limit_seconds)} of {how} for category {category.code} "
+            f"(priority {category.priority.name.lower()})"
+        )
 
 
-def verify_deadline(category: str, assigned_at: datetime) -> StepDeadline:
-    """The verify step ends `verify_hours(category)` after the assignment."""
-    if assigned_at.tzinfo is None:
-        raise ValueError("assigned_at must be timezone-aware")
-    hours = verify_hours(category)
-    return StepDeadline(
-        at=assigned_at + timedelta(hours=hours),
-        hours=hours,
-        reason=f"verify step deadline: {hours} h for category {category}",
-    )
+@dataclass(frozen=True)
+class StepClock:
+    step: Step
+    started_at: datetime
+    limit_seconds: int
+    business: bool
+    deadline: datetime
+    yellow_at: datetime  # from here on less than a quarter of the step's time is left
+    paused_at: datetime | None = None
+    remaining_seconds: float = 0.0  # working time left when paused
+
+
+def light(deadline: datetime, yellow_at: datetime, now: datetime) -> Light:
+    if now >= deadline:
+        return Light.RED
+    if now >= yellow_at:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def clock_light(clock: StepClock, now: datetime) -> Light:
+    """A paused clock shows the light it had when it stopped."""
+    return light(clock.deadline, clock.yellow_at, clock.paused_at or now)
+
+
+def _human(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+def parse_overrides(text: str) -> dict[str, SlaOverride]:
+    """`nyc.noise_residential=20:60;transport=30` -> overrides (handle defaults to verify)."""
+    overrides: dict[str, SlaOverride] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        code, sep, limits = part.partition("=")
+        verify, _, handle = limits.partition(":")
+        if not sep or not code.strip():
+            raise ValueError(f"{part!r} is not category=verify_seconds[:handle_seconds]")
+        seconds = int(verify)
+        overrides[code.strip()] = SlaOverride(seconds, int(handle) if handle else seconds)
+    return overrides

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
-from gridplus.dispatch.handlers import PetitionRouter, PetitionToRoute, Placement
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.dispatch.domain.categories import Category
+from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter, PetitionToRoute, Placement
+from gridplus.dispatch.storage import repository
 from gridplus.kit.consumer import EventHandler, Prepared, handler_table
+from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.events import Event
+
+# The petition is finished (or merged away): its assignment closes and its light goes out.
+_FINAL = {
+    petition_pb2.PETITION_STATUS_RESOLVED,
+    petition_pb2.PETITION_STATUS_CLOSED,
+    petition_pb2.PETITION_STATUS_REJECTED,
+    petition_pb2.PETITION_STATUS_DUPLICATE,
+}
+# The handle clock (re)starts: on verification, and on reopening (a new clock, DESIGN).
+_HANDLING = {petition_pb2.PETITION_STATUS_VERIFIED, petition_pb2.PETITION_STATUS_REOPENED}
 
 
 def petition_to_route(payload: events_pb2.PetitionSubmitted) -> PetitionToRoute:
@@ -21,11 +37,63 @@ def petition_to_route(payload: events_pb2.PetitionSubmitted) -> PetitionToRoute:
     )
 
 
-def handlers(router: PetitionRouter) -> dict[str, EventHandler]:
+def handlers(
+    router: PetitionRouter,
+    keeper: ClockKeeper | None = None,
+    sessions: SessionFactory | None = None,
+) -> dict[str, EventHandler]:
     def place(event: Event) -> Placement:
         return router.place(petition_to_route(event.payload))  # type: ignore[arg-type]
 
     def route(session: Session, event: Event, placement: Placement) -> None:
         router.route(session, petition_to_route(event.payload), placement)  # type: ignore[arg-type]
 
-    return handler_table((events_pb2.PetitionSubmitted, Prepared(prepare=place, apply=route)))
+    pairs: list[tuple[type, EventHandler]] = [
+        (events_pb2.PetitionSubmitted, Prepared(prepare=place, apply=route))
+    ]
+    if keeper is not None and sessions is not None:
+        pairs += status_handlers(keeper, sessions)
+    return handler_table(*pairs)
+
+
+def status_handlers(
+    keeper: ClockKeeper, sessions: SessionFactory
+) -> list[tuple[type, EventHandler]]:
+    def category_of(event: Event) -> Category | None:
+        payload: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
+        if payload.to_status not in _HANDLING:
+            return None
+        # The category is grid-registry's: looked up before the transaction (cached there).
+        with transaction(sessions) as session:
+            found = repository.get(session, petition_id=payload.petition_id)
+        return None if found is None else keeper.category(found.category)
+
+    def changed(session: Session, event: Event, category: Category | None) -> None:
+        payload: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
+        if payload.to_status in _FINAL:
+            keeper.close(session, petition_id=payload.petition_id)
+        elif payload.to_status in _HANDLING and category is not None:
+            at = (
+                payload.changed_at.ToDatetime(tzinfo=UTC)
+                if payload.HasField("changed_at")
+                else event.time
+            )
+            status = petition_pb2.PetitionStatus.Name(payload.to_status).removeprefix(
+                "PETITION_STATUS_"
+            )
+            keeper.start_handling(
+                session,
+                petition_id=payload.petition_id,
+                category=category,
+                at=at,
+                why=f"petition {status.lower()}",
+            )
+
+    def merged(session: Session, event: Event) -> None:
+        payload: events_pb2.PetitionMerged = event.payload  # type: ignore[assignment]
+        keeper.close(session, petition_id=payload.petition_id)
+
+    return [
+        (events_pb2.PetitionStatusChanged, Prepared(prepare=category_of, apply=changed)),
+        (events_pb2.PetitionMerged, merged),
+    ]

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 OPEN = "open"
@@ -23,6 +35,9 @@ class AssignmentRow(Base):
     __table_args__ = (
         Index("ix_assignments_assignee_status", "assignee_id", "status"),
         Index("ix_assignments_status_deadline", "status", "deadline", "petition_id"),
+        # The scanner's index: open assignments not yet reported overdue, by deadline.
+        Index("ix_assignments_breach_scan", "status", "breached", "deadline"),
+        Index("ix_assignments_escalation_scan", "status", "next_escalation_at"),
     )
 
     petition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -38,6 +53,27 @@ class AssignmentRow(Base):
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=OPEN)
+    grid_level1: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    grid_level2: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    department_code: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    category_name_zh: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    category_name_en: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    category_top_level: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    category_priority: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    category_source: Mapped[str] = mapped_column(String(20), nullable=False, default="given")
+    category_confidence: Mapped[float] = mapped_column(Float, nullable=False, default=1.0)
+    step_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    limit_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    business: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    yellow_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    remaining_seconds: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    # True once PetitionOverdue went out for the current deadline; a new clock clears it.
+    breached: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    escalation_rung: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refusals: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AssignmentGridRow(Base):
@@ -50,3 +86,94 @@ class AssignmentGridRow(Base):
     petition_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("assignments.petition_id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class BreachRow(Base):
+    """One overdue step: recorded in the transaction that adds PetitionOverdue to the outbox, so
+    a restarted scanner finds it and never reports the same breach twice."""
+
+    __tablename__ = "breaches"
+    __table_args__ = (UniqueConstraint("petition_id", "step", "deadline", name="uq_breach"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    petition_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    step: Mapped[str] = mapped_column(String(20), nullable=False)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class TriageRow(Base):
+    """A petition the classifier was not sure about, waiting for a person to choose its category
+    (routing continues once they have)."""
+
+    __tablename__ = "triage"
+    __table_args__ = (Index("ix_triage_status_sent", "status", "sent_at", "petition_id"),)
+
+    petition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    grid_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    grid_path: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    grid_set_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    best_guess: Mapped[str] = mapped_column(String(100), nullable=False)
+    confidence: Mapped[float] = mapped_column(Float, nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=OPEN)
+
+
+class WhistleRow(Base):
+    """A whistle (吹哨): a grid summoned departments to a petition."""
+
+    __tablename__ = "whistles"
+
+    whistle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    petition_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    blown_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    blown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WhistleReportRow(Base):
+    """One summoned department's report (报到), due by `deadline`."""
+
+    __tablename__ = "whistle_reports"
+    __table_args__ = (Index("ix_whistle_reports_scan", "reported_at", "breached", "deadline"),)
+
+    whistle_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("whistles.whistle_id", ondelete="CASCADE"), primary_key=True
+    )
+    department_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    yellow_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reporter_id: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    breached: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class RefusalRow(Base):
+    """A department refused a petition (退单): counted per department and per petition."""
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    petition_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    department_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    actor_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    refused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AssignmentChangeRow(Base):
+    """Appended in the transaction of every ORM insert or update of an assignment (see
+    storage.changes): the WatchAssignments stream reads it in id order."""
+
+    __tablename__ = "assignment_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    petition_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    department_code: Mapped[str] = mapped_column(String(64), nullable=False)

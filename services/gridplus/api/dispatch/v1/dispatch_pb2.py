@@ -27,25 +27,77 @@ from gridplus.api.common.v1 import common_pb2 as gridplus_dot_common_dot_v1_dot_
 from gridplus.api.grid.v1 import grid_pb2 as gridplus_dot_grid_dot_v1_dot_grid__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#gridplus/dispatch/v1/dispatch.proto\x12\x14gridplus.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgridplus/common/v1/common.proto\x1a\x1bgridplus/grid/v1/grid.proto\"\xcc\x02\n\nAssignment\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x13\n\x0b\x61ssignee_id\x18\x03 \x01(\t\x12\x33\n\rassignee_role\x18\x04 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61ssigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x04step\x18\x08 \x01(\x0e\x32$.gridplus.dispatch.v1.AssignmentStep\x12\x0f\n\x07reasons\x18\t \x03(\t\"+\n\x14GetAssignmentRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\"M\n\x15GetAssignmentResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\"g\n\x16ListAssignmentsRequest\x12\x13\n\x0b\x61ssignee_id\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"i\n\x17ListAssignmentsResponse\x12\x35\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32 .gridplus.dispatch.v1.Assignment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*i\n\x0e\x41ssignmentStep\x12\x1f\n\x1b\x41SSIGNMENT_STEP_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41SSIGNMENT_STEP_VERIFY\x10\x01\x12\x1a\n\x16\x41SSIGNMENT_STEP_HANDLE\x10\x02\x32\xeb\x01\n\x0f\x44ispatchService\x12h\n\rGetAssignment\x12*.gridplus.dispatch.v1.GetAssignmentRequest\x1a+.gridplus.dispatch.v1.GetAssignmentResponse\x12n\n\x0fListAssignments\x12,.gridplus.dispatch.v1.ListAssignmentsRequest\x1a-.gridplus.dispatch.v1.ListAssignmentsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#gridplus/dispatch/v1/dispatch.proto\x12\x14gridplus.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgridplus/common/v1/common.proto\x1a\x1bgridplus/grid/v1/grid.proto\"\x9e\x05\n\nAssignment\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12)\n\x04grid\x18\x02 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x13\n\x0b\x61ssignee_id\x18\x03 \x01(\t\x12\x33\n\rassignee_role\x18\x04 \x01(\x0e\x32\x1c.gridplus.grid.v1.MemberRole\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61ssigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x04step\x18\x08 \x01(\x0e\x32$.gridplus.dispatch.v1.AssignmentStep\x12\x0f\n\x07reasons\x18\t \x03(\t\x12\x17\n\x0f\x64\x65partment_code\x18\n \x01(\t\x12*\n\x05light\x18\x0b \x01(\x0e\x32\x1b.gridplus.dispatch.v1.Light\x12\x18\n\x10\x63\x61tegory_name_zh\x18\x0c \x01(\t\x12\x18\n\x10\x63\x61tegory_name_en\x18\r \x01(\t\x12\x1f\n\x17\x63\x61tegory_top_level_code\x18\x0e \x01(\t\x12\x17\n\x0f\x63\x61tegory_source\x18\x0f \x01(\t\x12\x1b\n\x13\x63\x61tegory_confidence\x18\x10 \x01(\x01\x12-\n\tyellow_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06paused\x18\x12 \x01(\x08\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08refusals\x18\x14 \x01(\x05\"+\n\x14GetAssignmentRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\"M\n\x15GetAssignmentResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\"g\n\x16ListAssignmentsRequest\x12\x13\n\x0b\x61ssignee_id\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"i\n\x17ListAssignmentsResponse\x12\x35\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32 .gridplus.dispatch.v1.Assignment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"g\n\x12ListOverdueRequest\x12\x11\n\tgrid_code\x18\x01 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"e\n\x13ListOverdueResponse\x12\x35\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32 .gridplus.dispatch.v1.Assignment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"8\n\x11PauseClockRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"J\n\x12PauseClockResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\")\n\x12ResumeClockRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\"K\n\x13ResumeClockResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\":\n\x11ListTriageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\xc5\x01\n\nTriageItem\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12)\n\x04grid\x18\x04 \x01(\x0b\x32\x1b.gridplus.common.v1.GridRef\x12\x12\n\nbest_guess\x18\x05 \x01(\t\x12\x12\n\nconfidence\x18\x06 \x01(\x01\x12+\n\x07sent_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x12ListTriageResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .gridplus.dispatch.v1.TriageItem\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"F\n\x18SetTriageCategoryRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x15\n\rcategory_code\x18\x02 \x01(\t\"Q\n\x19SetTriageCategoryResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\".\n\x17\x41\x63\x63\x65ptAssignmentRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\"P\n\x18\x41\x63\x63\x65ptAssignmentResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\"t\n\x19TransferAssignmentRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x16\n\x0eto_assignee_id\x18\x02 \x01(\t\x12\x1a\n\x12to_department_code\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"R\n\x1aTransferAssignmentResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\">\n\x17RefuseAssignmentRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"g\n\x18RefuseAssignmentResponse\x12\x34\n\nassignment\x18\x01 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\x12\x15\n\rarbitrator_id\x18\x02 \x01(\t\"S\n\x12\x42lowWhistleRequest\x12\x13\n\x0bpetition_id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65partment_codes\x18\x02 \x03(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xb3\x01\n\rWhistleReport\x12\x17\n\x0f\x64\x65partment_code\x18\x01 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0breported_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x05light\x18\x04 \x01(\x0e\x32\x1b.gridplus.dispatch.v1.Light\"\xb8\x01\n\x07Whistle\x12\x12\n\nwhistle_id\x18\x01 \x01(\t\x12\x13\n\x0bpetition_id\x18\x02 \x01(\t\x12\x10\n\x08\x62lown_by\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12,\n\x08\x62lown_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x07reports\x18\x06 \x03(\x0b\x32#.gridplus.dispatch.v1.WhistleReport\"E\n\x13\x42lowWhistleResponse\x12.\n\x07whistle\x18\x01 \x01(\x0b\x32\x1d.gridplus.dispatch.v1.Whistle\":\n\x16ReportToWhistleRequest\x12\x12\n\nwhistle_id\x18\x01 \x01(\t\x12\x0c\n\x04note\x18\x02 \x01(\t\"Z\n\x17ReportToWhistleResponse\x12.\n\x07whistle\x18\x01 \x01(\x0b\x32\x1d.gridplus.dispatch.v1.Whistle\x12\x0f\n\x07on_time\x18\x02 \x01(\x08\"^\n\x17WatchAssignmentsRequest\x12\x17\n\x0f\x64\x65partment_code\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\x12\x17\n\x0f\x61\x66ter_change_id\x18\x03 \x01(\x03\"s\n\x18WatchAssignmentsResponse\x12\x11\n\tchange_id\x18\x01 \x01(\x03\x12\x34\n\nassignment\x18\x02 \x01(\x0b\x32 .gridplus.dispatch.v1.Assignment\x12\x0e\n\x06\x63losed\x18\x03 \x01(\x08*P\n\x05Light\x12\x15\n\x11LIGHT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bLIGHT_GREEN\x10\x01\x12\x10\n\x0cLIGHT_YELLOW\x10\x02\x12\r\n\tLIGHT_RED\x10\x03*i\n\x0e\x41ssignmentStep\x12\x1f\n\x1b\x41SSIGNMENT_STEP_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41SSIGNMENT_STEP_VERIFY\x10\x01\x12\x1a\n\x16\x41SSIGNMENT_STEP_HANDLE\x10\x02\x32\x93\x0b\n\x0f\x44ispatchService\x12h\n\rGetAssignment\x12*.gridplus.dispatch.v1.GetAssignmentRequest\x1a+.gridplus.dispatch.v1.GetAssignmentResponse\x12n\n\x0fListAssignments\x12,.gridplus.dispatch.v1.ListAssignmentsRequest\x1a-.gridplus.dispatch.v1.ListAssignmentsResponse\x12\x62\n\x0bListOverdue\x12(.gridplus.dispatch.v1.ListOverdueRequest\x1a).gridplus.dispatch.v1.ListOverdueResponse\x12_\n\nPauseClock\x12\'.gridplus.dispatch.v1.PauseClockRequest\x1a(.gridplus.dispatch.v1.PauseClockResponse\x12\x62\n\x0bResumeClock\x12(.gridplus.dispatch.v1.ResumeClockRequest\x1a).gridplus.dispatch.v1.ResumeClockResponse\x12_\n\nListTriage\x12\'.gridplus.dispatch.v1.ListTriageRequest\x1a(.gridplus.dispatch.v1.ListTriageResponse\x12t\n\x11SetTriageCategory\x12..gridplus.dispatch.v1.SetTriageCategoryRequest\x1a/.gridplus.dispatch.v1.SetTriageCategoryResponse\x12q\n\x10\x41\x63\x63\x65ptAssignment\x12-.gridplus.dispatch.v1.AcceptAssignmentRequest\x1a..gridplus.dispatch.v1.AcceptAssignmentResponse\x12w\n\x12TransferAssignment\x12/.gridplus.dispatch.v1.TransferAssignmentRequest\x1a\x30.gridplus.dispatch.v1.TransferAssignmentResponse\x12q\n\x10RefuseAssignment\x12-.gridplus.dispatch.v1.RefuseAssignmentRequest\x1a..gridplus.dispatch.v1.RefuseAssignmentResponse\x12\x62\n\x0b\x42lowWhistle\x12(.gridplus.dispatch.v1.BlowWhistleRequest\x1a).gridplus.dispatch.v1.BlowWhistleResponse\x12n\n\x0fReportToWhistle\x12,.gridplus.dispatch.v1.ReportToWhistleRequest\x1a-.gridplus.dispatch.v1.ReportToWhistleResponse\x12s\n\x10WatchAssignments\x12-.gridplus.dispatch.v1.WatchAssignmentsRequest\x1a..gridplus.dispatch.v1.WatchAssignmentsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridplus.api.dispatch.v1.dispatch_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ASSIGNMENTSTEP']._serialized_start=827
-  _globals['_ASSIGNMENTSTEP']._serialized_end=932
+  _globals['_LIGHT']._serialized_start=3529
+  _globals['_LIGHT']._serialized_end=3609
+  _globals['_ASSIGNMENTSTEP']._serialized_start=3611
+  _globals['_ASSIGNMENTSTEP']._serialized_end=3716
   _globals['_ASSIGNMENT']._serialized_start=157
-  _globals['_ASSIGNMENT']._serialized_end=489
-  _globals['_GETASSIGNMENTREQUEST']._serialized_start=491
-  _globals['_GETASSIGNMENTREQUEST']._serialized_end=534
-  _globals['_GETASSIGNMENTRESPONSE']._serialized_start=536
-  _globals['_GETASSIGNMENTRESPONSE']._serialized_end=613
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=615
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=718
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=720
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=825
-  _globals['_DISPATCHSERVICE']._serialized_start=935
-  _globals['_DISPATCHSERVICE']._serialized_end=1170
+  _globals['_ASSIGNMENT']._serialized_end=827
+  _globals['_GETASSIGNMENTREQUEST']._serialized_start=829
+  _globals['_GETASSIGNMENTREQUEST']._serialized_end=872
+  _globals['_GETASSIGNMENTRESPONSE']._serialized_start=874
+  _globals['_GETASSIGNMENTRESPONSE']._serialized_end=951
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=953
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=1056
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=1058
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=1163
+  _globals['_LISTOVERDUEREQUEST']._serialized_start=1165
+  _globals['_LISTOVERDUEREQUEST']._serialized_end=1268
+  _globals['_LISTOVERDUERESPONSE']._serialized_start=1270
+  _globals['_LISTOVERDUERESPONSE']._serialized_end=1371
+  _globals['_PAUSECLOCKREQUEST']._serialized_start=1373
+  _globals['_PAUSECLOCKREQUEST']._serialized_end=1429
+  _globals['_PAUSECLOCKRESPONSE']._serialized_start=1431
+  _globals['_PAUSECLOCKRESPONSE']._serialized_end=1505
+  _globals['_RESUMECLOCKREQUEST']._serialized_start=1507
+  _globals['_RESUMECLOCKREQUEST']._serialized_end=1548
+  _globals['_RESUMECLOCKRESPONSE']._serialized_start=1550
+  _globals['_RESUMECLOCKRESPONSE']._serialized_end=1625
+  _globals['_LISTTRIAGEREQUEST']._serialized_start=1627
+  _globals['_LISTTRIAGEREQUEST']._serialized_end=1685
+  _globals['_TRIAGEITEM']._serialized_start=1688
+  _globals['_TRIAGEITEM']._serialized_end=1885
+  _globals['_LISTTRIAGERESPONSE']._serialized_start=1887
+  _globals['_LISTTRIAGERESPONSE']._serialized_end=1981
+  _globals['_SETTRIAGECATEGORYREQUEST']._serialized_start=1983
+  _globals['_SETTRIAGECATEGORYREQUEST']._serialized_end=2053
+  _globals['_SETTRIAGECATEGORYRESPONSE']._serialized_start=2055
+  _globals['_SETTRIAGECATEGORYRESPONSE']._serialized_end=2136
+  _globals['_ACCEPTASSIGNMENTREQUEST']._serialized_start=2138
+  _globals['_ACCEPTASSIGNMENTREQUEST']._serialized_end=2184
+  _globals['_ACCEPTASSIGNMENTRESPONSE']._serialized_start=2186
+  _globals['_ACCEPTASSIGNMENTRESPONSE']._serialized_end=2266
+  _globals['_TRANSFERASSIGNMENTREQUEST']._serialized_start=2268
+  _globals['_TRANSFERASSIGNMENTREQUEST']._serialized_end=2384
+  _globals['_TRANSFERASSIGNMENTRESPONSE']._serialized_start=2386
+  _globals['_TRANSFERASSIGNMENTRESPONSE']._serialized_end=2468
+  _globals['_REFUSEASSIGNMENTREQUEST']._serialized_start=2470
+  _globals['_REFUSEASSIGNMENTREQUEST']._serialized_end=2532
+  _globals['_REFUSEASSIGNMENTRESPONSE']._serialized_start=2534
+  _globals['_REFUSEASSIGNMENTRESPONSE']._serialized_end=2637
+  _globals['_BLOWWHISTLEREQUEST']._serialized_start=2639
+  _globals['_BLOWWHISTLEREQUEST']._serialized_end=2722
+  _globals['_WHISTLEREPORT']._serialized_start=2725
+  _globals['_WHISTLEREPORT']._serialized_end=2904
+  _globals['_WHISTLE']._serialized_start=2907
+  _globals['_WHISTLE']._serialized_end=3091
+  _globals['_BLOWWHISTLERESPONSE']._serialized_start=3093
+  _globals['_BLOWWHISTLERESPONSE']._serialized_end=3162
+  _globals['_REPORTTOWHISTLEREQUEST']._serialized_start=3164
+  _globals['_REPORTTOWHISTLEREQUEST']._serialized_end=3222
+  _globals['_REPORTTOWHISTLERESPONSE']._serialized_start=3224
+  _globals['_REPORTTOWHISTLERESPONSE']._serialized_end=3314
+  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_start=3316
+  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_end=3410
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_start=3412
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=3527
+  _globals['_DISPATCHSERVICE']._serialized_start=3719
+  _globals['_DISPATCHSERVICE']._serialized_end=5146
 # @@protoc_insertion_point(module_scope)

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class DispatchServiceStub:
-    """Queries over assignments.
+    """Assignments, their clocks, overdue petitions and the triage queue.
     """
 
     def __init__(self, channel):
@@ -45,10 +45,65 @@ class DispatchServiceStub:
                 request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAssignmentsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAssignmentsResponse.FromString,
                 _registered_method=True)
+        self.ListOverdue = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/ListOverdue',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListOverdueRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListOverdueResponse.FromString,
+                _registered_method=True)
+        self.PauseClock = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/PauseClock',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.PauseClockRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.PauseClockResponse.FromString,
+                _registered_method=True)
+        self.ResumeClock = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/ResumeClock',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ResumeClockRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ResumeClockResponse.FromString,
+                _registered_method=True)
+        self.ListTriage = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/ListTriage',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListTriageRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListTriageResponse.FromString,
+                _registered_method=True)
+        self.SetTriageCategory = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/SetTriageCategory',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.SetTriageCategoryRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.SetTriageCategoryResponse.FromString,
+                _registered_method=True)
+        self.AcceptAssignment = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/AcceptAssignment',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.AcceptAssignmentRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.AcceptAssignmentResponse.FromString,
+                _registered_method=True)
+        self.TransferAssignment = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/TransferAssignment',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferAssignmentRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferAssignmentResponse.FromString,
+                _registered_method=True)
+        self.RefuseAssignment = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/RefuseAssignment',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.RefuseAssignmentRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.RefuseAssignmentResponse.FromString,
+                _registered_method=True)
+        self.BlowWhistle = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/BlowWhistle',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.BlowWhistleRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.BlowWhistleResponse.FromString,
+                _registered_method=True)
+        self.ReportToWhistle = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/ReportToWhistle',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ReportToWhistleRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ReportToWhistleResponse.FromString,
+                _registered_method=True)
+        self.WatchAssignments = channel.unary_stream(
+                '/gridplus.dispatch.v1.DispatchService/WatchAssignments',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
-    """Queries over assignments.
+    """Assignments, their clocks, overdue petitions and the triage queue.
     """
 
     def GetAssignment(self, request, context):
@@ -60,6 +115,83 @@ class DispatchServiceServicer:
 
     def ListAssignments(self, request, context):
         """Lists current assignments, soonest deadline first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOverdue(self, request, context):
+        """Lists open assignments past their deadline (red light), most overdue first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseClock(self, request, context):
+        """Stops a petition's step clock (waiting for the resident).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeClock(self, request, context):
+        """Restarts a paused clock with the time that was left.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTriage(self, request, context):
+        """Lists petitions waiting for a person to choose their category, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTriageCategory(self, request, context):
+        """Chooses the category of a petition in triage; routing continues with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptAssignment(self, request, context):
+        """The assignee (or their department) takes the petition on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TransferAssignment(self, request, context):
+        """Hands the petition to another person or department; the clock runs on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RefuseAssignment(self, request, context):
+        """A department refuses the petition (退单); it returns to dispatch, the clock runs on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BlowWhistle(self, request, context):
+        """A grid summons departments to a petition (吹哨).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportToWhistle(self, request, context):
+        """A summoned department reports (报到).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchAssignments(self, request, context):
+        """Streams changes of assignments (new, clock, handler, closed) as they are committed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +210,61 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAssignmentsRequest.FromString,
                     response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAssignmentsResponse.SerializeToString,
             ),
+            'ListOverdue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOverdue,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListOverdueRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListOverdueResponse.SerializeToString,
+            ),
+            'PauseClock': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseClock,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.PauseClockRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.PauseClockResponse.SerializeToString,
+            ),
+            'ResumeClock': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeClock,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ResumeClockRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ResumeClockResponse.SerializeToString,
+            ),
+            'ListTriage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTriage,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListTriageRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListTriageResponse.SerializeToString,
+            ),
+            'SetTriageCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTriageCategory,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.SetTriageCategoryRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.SetTriageCategoryResponse.SerializeToString,
+            ),
+            'AcceptAssignment': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptAssignment,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.AcceptAssignmentRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.AcceptAssignmentResponse.SerializeToString,
+            ),
+            'TransferAssignment': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferAssignment,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferAssignmentRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferAssignmentResponse.SerializeToString,
+            ),
+            'RefuseAssignment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefuseAssignment,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.RefuseAssignmentRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.RefuseAssignmentResponse.SerializeToString,
+            ),
+            'BlowWhistle': grpc.unary_unary_rpc_method_handler(
+                    servicer.BlowWhistle,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.BlowWhistleRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.BlowWhistleResponse.SerializeToString,
+            ),
+            'ReportToWhistle': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportToWhistle,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ReportToWhistleRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ReportToWhistleResponse.SerializeToString,
+            ),
+            'WatchAssignments': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchAssignments,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'gridplus.dispatch.v1.DispatchService', rpc_method_handlers)
@@ -87,7 +274,7 @@ def add_DispatchServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DispatchService:
-    """Queries over assignments.
+    """Assignments, their clocks, overdue petitions and the triage queue.
     """
 
     @staticmethod
@@ -134,6 +321,303 @@ class DispatchService:
             '/gridplus.dispatch.v1.DispatchService/ListAssignments',
             gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAssignmentsRequest.SerializeToString,
             gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAssignmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOverdue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/ListOverdue',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListOverdueRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListOverdueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseClock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/PauseClock',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.PauseClockRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.PauseClockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeClock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/ResumeClock',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ResumeClockRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ResumeClockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTriage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/ListTriage',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListTriageRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListTriageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTriageCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/SetTriageCategory',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.SetTriageCategoryRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.SetTriageCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptAssignment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/AcceptAssignment',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.AcceptAssignmentRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.AcceptAssignmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferAssignment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/TransferAssignment',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferAssignmentRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferAssignmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefuseAssignment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/RefuseAssignment',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.RefuseAssignmentRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.RefuseAssignmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BlowWhistle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/BlowWhistle',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.BlowWhistleRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.BlowWhistleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportToWhistle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/ReportToWhistle',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ReportToWhistleRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ReportToWhistleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchAssignments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/WatchAssignments',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

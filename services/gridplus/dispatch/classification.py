@@ -1,0 +1,161 @@
+"""The text classifier: a petition's title and description -> a category code and a confidence.
+
+Two linear models (scikit-learn), trained from the files in `training/` when dispatch starts:
+- Chinese: character 1-3-grams (Chinese has no spaces, so characters carry the words) over the
+  labelled petitions' title (weighted x4) and text, plus the taxonomy's second- and third-level
+  names as short extra examples of their class -> the seven top-level classes in the data.
+- English: word 1-2-grams and character 2-4-grams over NYC 311 complaint types and descriptors ->
+  `nyc.<slug>` codes.
+Text with Chinese characters goes to the first, other text to the second. The confidence is the
+softmax of the linear scores (monotone in the margin; `bench.classifier` shows accuracy per
+threshold), and the caller sends anything below its threshold to the triage queue.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+from sklearn.svm import LinearSVC
+
+from gridplus.dispatch.domain.categories import TOP_LEVEL_BY_NAME_ZH, nyc_code
+
+TRAINING_DIR = Path(__file__).parent / "training"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOT_CJK = re.compile(r"[\sA-Za-z0-9]+")
+_TITLE_WEIGHT = 4  # a title names the problem; the text mostly tells the story around it
+_TAXONOMY_REPEATS = 2
+# Scale SVM margins (about -1.5..1.5) before the softmax; the English model has ~100 classes, so
+# the same margin spreads over many more alternatives.
+_TEMPERATURE = {"zh": 4.0, "en": 10.0}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    code: str
+    confidence: float  # 0..1
+    language: str  # "zh" or "en"
+
+
+@dataclass(frozen=True)
+class Examples:
+    texts: list[str]
+    labels: list[str]
+    weights: list[float]
+
+
+def is_chinese(text: str) -> bool:
+    return len(_CJK.findall(text)) >= 2
+
+
+def chinese_text(title: str, text: str) -> str:
+    return _NOT_CJK.sub(" ", f"{title}\n" * _TITLE_WEIGHT + text)
+
+
+def english_text(title: str, text: str) -> str:
+    return f"{title}\n{text}".lower()
+
+
+def _rows(name: str, directory: Path) -> list[dict[str, str]]:
+    with (directory / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def chinese_petitions(directory: Path = TRAINING_DIR) -> Examples:
+    """The labelled petitions only (what cross-validation scores)."""
+    rows = _rows("cn_petitions.csv", directory)
+    return Examples(
+        texts=[chinese_text(row["title"], row["text"]) for row in rows],
+        labels=[TOP_LEVEL_BY_NAME_ZH[row["top_level"]] for row in rows],
+        weights=[1.0] * len(rows),
+    )
+
+
+def chinese_taxonomy(labels: set[str], directory: Path = TRAINING_DIR) -> Examples:
+    """Second/third-level names of the classes in `labels`, as extra short examples."""
+    rows = [
+        r for r in _rows("cn_taxonomy.csv", directory) if r["top_level"] in TOP_LEVEL_BY_NAME_ZH
+    ]
+    rows = [r for r in rows if TOP_LEVEL_BY_NAME_ZH[r["top_level"]] in labels] * _TAXONOMY_REPEATS
+    return Examples(
+        texts=[_NOT_CJK.sub(" ", f"{row['level2']} {row['level3']}") for row in rows],
+        labels=[TOP_LEVEL_BY_NAME_ZH[row["top_level"]] for row in rows],
+        weights=[1.0] * len(rows),
+    )
+
+
+def nyc_examples(directory: Path = TRAINING_DIR) -> Examples:
+    rows = _rows("nyc311_types.csv", directory)
+    return Examples(
+        texts=[english_text(row["complaint_type"], row["descriptor"]) for row in rows],
+        labels=[nyc_code(row["complaint_type"]) for row in rows],
+        # Frequent pairs count more, but a 1,200-row day of heating must not drown the rest.
+        weights=[1.0 + math.log(int(row["rows"])) for row in rows],
+    )
+
+
+def chinese_model() -> Pipeline:
+    vectorizer = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.3
+    )
+    # Hinge loss (not squared): measured 85.3% against 84.6% in 10-fold cross-validation.
+    model = LinearSVC(C=0.3, class_weight="balanced", loss="hinge", max_iter=5000)
+    return make_pipeline(vectorizer, model)
+
+
+def english_model() -> Pipeline:
+    features = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True),
+    )
+    return make_pipeline(features, LinearSVC(C=1.0))
+
+
+def _fit(model: Pipeline, examples: Examples) -> Pipeline:
+    model.fit(examples.texts, examples.labels, linearsvc__sample_weight=examples.weights)
+    return model
+
+
+def _join(first: Examples, second: Examples) -> Examples:
+    return Examples(
+        first.texts + second.texts, first.labels + second.labels, first.weights + second.weights
+    )
+
+
+def confidences(
+    model: Pipeline, texts: Sequence[str], temperature: float = _TEMPERATURE["zh"]
+) -> tuple[list[str], np.ndarray]:
+    """Best label and its softmax confidence for each text."""
+    scores = np.atleast_2d(model.decision_function(list(texts)))
+    classes = model.classes_
+    if scores.shape[1] == 1:  # two classes: one margin column
+        scores = np.hstack([-scores, scores])
+    scaled = np.exp(temperature * (scores - scores.max(axis=1, keepdims=True)))
+    probabilities = scaled / scaled.sum(axis=1, keepdims=True)
+    best = probabilities.argmax(axis=1)
+    return [str(classes[i]) for i in best], probabilities.max(axis=1)
+
+
+class TextClassifier:
+    """Both models, trained once; `predict` is thread-safe (read-only after training)."""
+
+    def __init__(self, directory: Path = TRAINING_DIR) -> None:
+        petitions = chinese_petitions(directory)
+        taxonomy = chinese_taxonomy(set(petitions.labels), directory)
+        self._chinese = _fit(chinese_model(), _join(petitions, taxonomy))
+        self._english = _fit(english_model(), nyc_examples(directory))
+
+    def predict(self, title: str, description: str) -> Prediction:
+        if is_chinese(f"{title}{description}"):
+            codes, confidence = confidences(self._chinese, [chinese_text(title, description)])
+            return Prediction(codes[0], float(confidence[0]), "zh")
+        text = english_text(title, description)
+        codes, confidence = confidences(self._english, [text], _TEMPERATURE["en"])
+        return Prediction(codes[0], float(confidence[0]), "en")

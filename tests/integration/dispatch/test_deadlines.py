@@ -1,0 +1,220 @@
+"""Clocks, lights, the deadline scanner and escalation on a real database (SQLite and
+PostgreSQL), on an injected clock: overdue happens without sleeping, once per breach, even across
+a restart; the petition's lifecycle events move the clock; the light board counts what is open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import select
+
+from gridplus.api.events.v1 import events_pb2
+from gridplus.api.petition.v1 import petition_pb2
+from gridplus.dispatch.directory import ChainLevel
+from gridplus.dispatch.domain.calendar import BusinessCalendar
+from gridplus.dispatch.domain.escalation import parse_ladder
+from gridplus.dispatch.domain.time_limits import Step, TimePolicy, parse_overrides
+from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter, PetitionToRoute
+from gridplus.dispatch.messaging.consumers import handlers
+from gridplus.dispatch.scanner import DeadlineScanner
+from gridplus.dispatch.storage import repository
+from gridplus.kit.clock import ManualClock
+from gridplus.kit.consumer import Prepared
+from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.events import Event, parse_payload
+from gridplus.kit.outbox import Outbox
+from gridplus.kit.tables import outbox_messages
+from tests.integration.dispatch.grid_registry_stub import FakeGridDirectory, square
+from tests.support.store import migrated_store
+
+pytestmark = pytest.mark.integration
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "services/gridplus/dispatch/storage/alembic"
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+# Verify 10 min, handle 60 min on the wall clock for the test category.
+POLICY = TimePolicy(BusinessCalendar(), parse_overrides("nyc.noise_residential=600:3600"))
+LADDER = parse_ladder("0:grid_chief;1800:level2_chief+department_head")
+
+
+@dataclass
+class Desk:
+    sessions: SessionFactory
+    clock: ManualClock
+    router: PetitionRouter
+    keeper: ClockKeeper
+    outbox: Outbox
+    directory: FakeGridDirectory
+
+    def scanner(self) -> DeadlineScanner:
+        """A fresh scanner, as after a restart: it keeps nothing in memory."""
+        return DeadlineScanner(
+            sessions=self.sessions,
+            outbox=self.outbox,
+            clock=self.clock,
+            directory=self.directory,
+            ladder=LADDER,
+        )
+
+    def route(self, petition_id: str, grid_code: str = "MN0502") -> None:
+        petition = PetitionToRoute(
+            petition_id, "", "", "nyc.noise_residential", square(grid_code).centre()
+        )
+        with transaction(self.sessions) as session:
+            self.router.route(session, petition)
+
+    def deliver(self, payload: events_pb2.PetitionStatusChanged) -> None:
+        event = Event.create(
+            payload, key=payload.petition_id, source="/gridplus/petition", time=self.clock.now()
+        )
+        handler = handlers(self.router, self.keeper, self.sessions)[event.type]
+        assert isinstance(handler, Prepared)
+        prepared = handler.prepare(event)
+        with transaction(self.sessions) as session:
+            handler.apply(session, event, prepared)
+
+    def status(self, petition_id: str, status: petition_pb2.PetitionStatus.ValueType) -> None:
+        payload = events_pb2.PetitionStatusChanged(petition_id=petition_id, to_status=status)
+        payload.changed_at.FromDatetime(self.clock.now())
+        self.deliver(payload)
+
+    def published(self, kind: type) -> list:
+        with transaction(self.sessions) as session:
+            rows = session.execute(select(outbox_messages).order_by(outbox_messages.c.id)).all()
+        events = [parse_payload(row.ce_type, row.payload) for row in rows]
+        return [event for event in events if isinstance(event, kind)]
+
+
+@pytest.fixture
+def desk(database_url: str) -> Iterator[Desk]:
+    clock = ManualClock(T0)
+    directory = FakeGridDirectory()
+    outbox = Outbox(topic="gridplus.dispatch.events.v1", source="/gridplus/dispatch", clock=clock)
+    router = PetitionRouter(directory=directory, outbox=outbox, clock=clock, policy=POLICY)
+    keeper = ClockKeeper(directory=directory, policy=POLICY, clock=clock)
+    with migrated_store(database_url, MIGRATIONS) as store:
+        yield Desk(store.sessions, clock, router, keeper, outbox, directory)
+
+
+def test_an_overdue_petition_is_reported_once_per_breach_even_after_a_restart(desk: Desk) -> None:
+    desk.route("p-1")
+    assert desk.scanner().tick().overdue == 0
+    desk.clock.advance(timedelta(minutes=9, seconds=59))
+    assert desk.scanner().tick().overdue == 0
+    desk.clock.advance(timedelta(seconds=1))
+    assert desk.scanner().tick().overdue == 1
+    for _ in range(3):  # later ticks, and a restarted scanner, find nothing new
+        desk.clock.advance(timedelta(minutes=1))
+        assert desk.scanner().tick().overdue == 0
+    [overdue] = desk.published(events_pb2.PetitionOverdue)
+    assert (overdue.petition_id, overdue.assignee_id, overdue.department_code) == (
+        "p-1",
+        "w-MN0502-1",
+        "dep-env",
+    )
+    assert overdue.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(minutes=10)
+    assert overdue.detected_at.ToDatetime(tzinfo=UTC) == T0 + timedelta(minutes=10)
+    with transaction(desk.sessions) as session:
+        assert repository.breach_count(session, petition_id="p-1") == 1
+
+
+def test_escalation_climbs_the_ladder_once_per_rung(desk: Desk) -> None:
+    desk.route("p-1")
+    desk.clock.advance(timedelta(minutes=10))
+    result = desk.scanner().tick()
+    assert (result.overdue, result.escalated) == (1, 1)  # rung 1 is due at the deadline
+    desk.clock.advance(timedelta(minutes=29))
+    assert desk.scanner().tick().escalated == 0
+    desk.clock.advance(timedelta(minutes=1))
+    assert desk.scanner().tick().escalated == 1
+    desk.clock.advance(timedelta(days=1))
+    assert desk.scanner().tick().escalated == 0  # the ladder has two rungs
+    first, second = desk.published(events_pb2.PetitionEscalated)
+    assert (first.rung, list(first.person_ids)) == (1, ["c-MN0502"])
+    assert (second.rung, list(second.person_ids)) == (2, ["c-MN05", "h-dep-env"])
+
+
+def test_verification_starts_the_handle_clock_and_a_reopening_restarts_it(desk: Desk) -> None:
+    desk.route("p-1")
+    desk.clock.advance(timedelta(minutes=5))
+    desk.status("p-1", petition_pb2.PETITION_STATUS_VERIFIED)
+    with transaction(desk.sessions) as session:
+        handling = repository.get(session, petition_id="p-1")
+    assert handling is not None and handling.step is Step.HANDLE
+    assert handling.deadline == T0 + timedelta(minutes=65)
+    desk.clock.advance(timedelta(minutes=60))
+    assert desk.scanner().tick().overdue == 1
+    # Follow-up unsatisfied: a new clock, and a new breach may be reported later.
+    desk.status("p-1", petition_pb2.PETITION_STATUS_REOPENED)
+    assert desk.scanner().tick().overdue == 0
+    desk.clock.advance(timedelta(minutes=60))
+    assert desk.scanner().tick().overdue == 1
+    assert len(desk.published(events_pb2.PetitionOverdue)) == 2
+
+
+def test_a_resolved_petition_leaves_the_light_board_and_is_never_overdue(desk: Desk) -> None:
+    desk.route("p-1")
+    desk.route("p-2", "MN0503")
+    desk.clock.advance(timedelta(minutes=8))  # both yellow: less than a quarter left
+    scanner = desk.scanner()
+    scanner.refresh_lights()
+
+    def board(light: str, level2: str = "MN05", department: str = "dep-env") -> float:
+        labels = {
+            "light": light,
+            "grid_level1": "1",
+            "grid_level2": level2,
+            "department": department,
+        }
+        return REGISTRY.get_sample_value("gridplus_dispatch_open_petitions", labels) or 0.0
+
+    assert board("yellow") == 2
+    desk.clock.advance(timedelta(minutes=2))
+    scanner.refresh_lights()
+    assert (board("yellow"), board("red")) == (0, 2)
+    assert REGISTRY.get_sample_value("gridplus_dispatch_overdue_petitions") == 2
+    desk.status("p-1", petition_pb2.PETITION_STATUS_RESOLVED)
+    desk.status("p-2", petition_pb2.PETITION_STATUS_REJECTED)
+    assert scanner.tick().overdue == 0
+    scanner.refresh_lights()
+    assert board("red") == 0
+    assert REGISTRY.get_sample_value("gridplus_dispatch_overdue_petitions") == 0
+
+
+def test_a_paused_clock_is_not_overdue_and_resumes_with_the_time_left(desk: Desk) -> None:
+    from gridplus.dispatch.domain.access import EVERYTHING
+
+    desk.route("p-1")
+    desk.clock.advance(timedelta(minutes=4))
+    with transaction(desk.sessions) as session:
+        desk.keeper.pause(session, petition_id="p-1", visibility=EVERYTHING)
+    desk.clock.advance(timedelta(hours=5))
+    assert desk.scanner().tick().overdue == 0
+    with transaction(desk.sessions) as session:
+        resumed = desk.keeper.resume(session, petition_id="p-1", visibility=EVERYTHING)
+    assert resumed.deadline == desk.clock.now() + timedelta(minutes=6)
+    desk.clock.advance(timedelta(minutes=6))
+    assert desk.scanner().tick().overdue == 1
+
+
+class NoChainDirectory(FakeGridDirectory):
+    """A grid-registry without GetChain (UNIMPLEMENTED answers an empty chain)."""
+
+    def chain(self, grid_code: str) -> list[ChainLevel]:
+        return []
+
+
+def test_without_get_chain_the_chiefs_come_from_the_grids_members(desk: Desk) -> None:
+    desk.route("p-1")
+    desk.directory = NoChainDirectory()
+    desk.clock.advance(timedelta(minutes=40))
+    scanner = desk.scanner()
+    scanner.tick()
+    scanner.tick()
+    first, second = desk.published(events_pb2.PetitionEscalated)
+    assert list(first.person_ids) == ["c-MN0502"]
+    assert list(second.person_ids) == ["c-MN05", "h-dep-env"]

@@ -1,0 +1,36 @@
+"""The text classifier trained from the repository's data: Chinese top-level classes and NYC
+complaint types, with a confidence the triage threshold can use."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridplus.dispatch.classification import TextClassifier, is_chinese
+
+
+@pytest.fixture(scope="module")
+def classifier() -> TextClassifier:
+    return TextClassifier()
+
+
+def test_chinese_petitions_get_a_top_level_class(classifier: TextClassifier) -> None:
+    bus = classifier.predict("公交线路调整", "公交车站点撤了，老人坐车要走很远，希望恢复公交站点")
+    assert (bus.code, bus.language) == ("transport", "zh")
+    wages = classifier.predict("拖欠工资", "公司拖欠农民工工资三个月，社保也没有缴纳")
+    assert wages.code == "labour_social_security"
+    assert 0 < wages.confidence <= 1
+
+
+def test_english_petitions_get_an_nyc_complaint_type(classifier: TextClassifier) -> None:
+    heat = classifier.predict("No heat", "apartment has no heat and no hot water")
+    assert (heat.code, heat.language) == ("nyc.heat_hot_water", "en")
+    assert heat.confidence > 0.5
+
+
+def test_text_that_matches_nothing_gets_a_low_confidence(classifier: TextClassifier) -> None:
+    assert classifier.predict("hello", "something happened").confidence < 0.3
+
+
+def test_language_is_told_by_chinese_characters() -> None:
+    assert is_chinese("路灯坏了")
+    assert not is_chinese("street light out, 1")
