@@ -18,7 +18,7 @@ from pathlib import Path
 from bench import classifier, dispatch_scan, grid_rpc, locate, memory, path, raw
 from gridplus.kit.auth import Role
 from tests.support.ports import free_port
-from tools.stack import START_ORDER, LocalStack, Ports
+from tools.stack import ROUTE_EVERYTHING, START_ORDER, LocalStack, Ports
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
             http=free_port(),
             broker=free_port(),
         )
-        stack = LocalStack(Path(tmp) / "var", ports)
+        stack = LocalStack(Path(tmp) / "var", ports, ROUTE_EVERYTHING)
         stack.start(timeout=90)
         try:
             pids = {name: process.pid for name, process in stack.processes.items()}

@@ -20,7 +20,7 @@ from bench.locate import NYC_BBOX, sample_points
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.kit.auth import Role
 from tests.support.ports import free_port
-from tools.stack import START_ORDER, LocalStack, Ports
+from tools.stack import ROUTE_EVERYTHING, START_ORDER, LocalStack, Ports
 
 CALLERS = 8
 CALLS_PER_CALLER = 500
@@ -113,7 +113,7 @@ def main() -> None:
             http=free_port(),
             broker=free_port(),
         )
-        stack = LocalStack(Path(tmp) / "var", ports)
+        stack = LocalStack(Path(tmp) / "var", ports, ROUTE_EVERYTHING)
         stack.broker("start")
         try:
             stack.load_demo()

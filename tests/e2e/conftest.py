@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.ports import free_port
-from tools.stack import START_ORDER, LocalStack, Ports
+from tools.stack import ROUTE_EVERYTHING, START_ORDER, LocalStack, Ports
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         http=free_port(),
         broker=free_port(),
     )
-    running = LocalStack(tmp_path_factory.mktemp("stack"), ports)
+    running = LocalStack(tmp_path_factory.mktemp("stack"), ports, ROUTE_EVERYTHING)
     running.start(timeout=90)
     yield running
     running.stop()

@@ -20,7 +20,7 @@ import requests
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from tests.e2e.client import TIMES_SQUARE, channel, grpc_metadata, submit, wait_for_status
 from tests.support.ports import free_port
-from tools.stack import START_ORDER, LocalStack, Ports
+from tools.stack import ROUTE_EVERYTHING, START_ORDER, LocalStack, Ports
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         tmp_path_factory.mktemp("alert-stack"),
         ports,
         extra_env={
+            **ROUTE_EVERYTHING,
             "GRIDPLUS_DISPATCH_SLA_OVERRIDE": f"{CATEGORY}={VERIFY_SECONDS}:{HANDLE_SECONDS}",
             "GRIDPLUS_DISPATCH_SCAN_SECONDS": "0.5",
             "GRIDPLUS_DISPATCH_LIGHTS_SECONDS": "0.5",

@@ -19,6 +19,7 @@ from gridplus.petition.api.http_server import http_loop
 from gridplus.petition.api.open311 import Open311Settings
 from gridplus.petition.categories import RegistryCategories
 from gridplus.petition.config import PetitionSettings
+from gridplus.petition.follow_ups import FollowUpClient
 from gridplus.petition.handlers import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
 from gridplus.petition.metrics import PetitionsByStatus
@@ -73,6 +74,7 @@ def main() -> None:
             api_keys=settings.open311_api_keys,
             jurisdiction_id=settings.open311_jurisdiction,
         ),
+        follow_ups=FollowUpClient(app.channel("evaluation")),
     )
     # Half the grace period: the runner waits for all loops within the whole of it.
     grace = app.settings.shutdown_grace_seconds / 2

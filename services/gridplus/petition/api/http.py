@@ -1,5 +1,6 @@
 """The resident HTTP API (Flask): submit a petition (JSON, or multipart with photos), follow your
-own petitions and their photos, erase your personal data, health; and Open311 (api/open311.py).
+own petitions and their photos, rate a resolved one and read its follow-up (evaluation's, over
+gRPC), erase your personal data, health; and Open311 (api/open311.py).
 
 Built by `create_app`, never at import; served by waitress (api/http_server.py).
 """
@@ -25,11 +26,18 @@ from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, Tra
 from gridplus.petition import handlers, metrics
 from gridplus.petition.api import open311, paging
 from gridplus.petition.api.problems import problem_response
-from gridplus.petition.api.views import history_json, petition_json, view_json
+from gridplus.petition.api.views import (
+    answer_json,
+    follow_up_json,
+    history_json,
+    petition_json,
+    view_json,
+)
 from gridplus.petition.categories import CategorySource
 from gridplus.petition.domain.access import Viewer, may_submit
 from gridplus.petition.domain.photos import CleanPhoto, check_count, clean_photo
 from gridplus.petition.domain.submission import validate_contact, validate_submission
+from gridplus.petition.follow_ups import FollowUpClient
 from gridplus.petition.handlers import Deps, NewPetition
 from gridplus.petition.storage.blobs import BlobNotFound
 from gridplus.petition.storage.repository import PetitionQuery
@@ -41,6 +49,7 @@ IDEMPOTENCY_KEY_MAX = 200
 PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz"})
 _CONTACT_FIELDS = ("name", "phone", "email", "address", "language")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_INT32_MAX = 2**31 - 1
 
 
 def create_app(
@@ -51,9 +60,11 @@ def create_app(
     wake: Callable[[], None] = lambda: None,
     categories: CategorySource | None = None,
     open311_settings: open311.Open311Settings | None = None,
+    follow_ups: FollowUpClient | None = None,
 ) -> Flask:
     """The Flask app; `wake` is called after a commit that wrote events (the outbox relay's).
-    Open311 is served when a category source is given."""
+    Open311 is served when a category source is given; rating and follow-up when evaluation's
+    client is."""
     app = Flask("gridplus.petition")
     limits = deps.photo_limits
     # Multipart submissions carry photos; JSON bodies are held to MAX_BODY_BYTES separately.
@@ -69,6 +80,12 @@ def create_app(
     app.add_url_rule("/api/v1/petitions/<petition_id>/history", "history", routes.history)
     app.add_url_rule("/api/v1/petitions/<petition_id>/photos/<int:seq>", "photo", routes.photo)
     app.add_url_rule("/api/v1/me/personal-data", "erase_me", routes.erase_me, methods=["DELETE"])
+    if follow_ups is not None:
+        follow_up = _FollowUpRoutes(sessions, follow_ups)
+        app.add_url_rule(
+            "/api/v1/petitions/<petition_id>/rating", "rate", follow_up.rate, methods=["POST"]
+        )
+        app.add_url_rule("/api/v1/petitions/<petition_id>/follow-up", "follow_up", follow_up.get)
     if categories is not None:
         open311.register(
             app, sessions, deps, categories, open311_settings or open311.Open311Settings(), wake
@@ -187,6 +204,43 @@ class _Routes:
         return jsonify(status="ready")
 
 
+class _FollowUpRoutes:
+    """Rating (满意度评价) and follow-up of a petition: this service checks that the caller may
+    see it (the reporter, or a reporter of a duplicate merged into it), evaluation does the rest
+    (range, RESOLVED and not yet answered, the Idempotency-Key as its request id)."""
+
+    def __init__(self, sessions: SessionFactory, client: FollowUpClient) -> None:
+        self._sessions = sessions
+        self._client = client
+
+    def rate(self, petition_id: str) -> tuple[Response, int, dict[str, str]]:
+        caller = _caller()
+        if caller.role is not Role.RESIDENT:
+            raise PermissionDenied(
+                "only the resident who reported a petition rates it; staff record follow-up"
+                " visits with evaluation's RecordFollowUpVisit"
+            )
+        key = _idempotency_key()
+        rating, comment = _json_rating()
+        with transaction(self._sessions) as session:
+            handlers.get_petition(session, petition_id=petition_id, viewer=caller)
+        answer = self._client.rate(
+            petition_id=petition_id,
+            resident_id=caller.id,
+            rating=rating,
+            comment=comment,
+            request_id=key or "",
+        )
+        location = f"/api/v1/petitions/{petition_id}/follow-up"
+        return jsonify(answer_json(answer)), 201, {"Location": location}
+
+    def get(self, petition_id: str) -> Response:
+        with transaction(self._sessions) as session:
+            handlers.get_petition(session, petition_id=petition_id, viewer=_caller())
+        state = self._client.get(petition_id=petition_id)
+        return jsonify(follow_up_json(petition_id, state))
+
+
 def _healthz() -> Response:
     return jsonify(status="ok")
 
@@ -221,6 +275,22 @@ def _json_new() -> NewPetition:
     if not isinstance(raw_contact, dict):
         raise InvalidArgument.single("contact", "must be an object")
     return NewPetition(submission, validate_contact(raw_contact, prefix="contact."))
+
+
+def _json_rating() -> tuple[int, str]:
+    """`rating` a whole number (evaluation checks 1..5) and an optional `comment` string."""
+    if not request.is_json:
+        raise UnsupportedMediaType("send the rating as application/json")
+    body = _json_object()
+    rating = body.get("rating")
+    if isinstance(rating, bool) or not isinstance(rating, int) or abs(rating) > _INT32_MAX:
+        raise InvalidArgument.single("rating", "must be a whole number from 1 to 5")
+    comment = body.get("comment")
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str):
+        raise InvalidArgument.single("comment", "must be a string")
+    return rating, comment
 
 
 def _number(raw: str | None) -> object:

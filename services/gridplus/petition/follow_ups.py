@@ -1,0 +1,123 @@
+"""Follow-up (跟踪回访) of a resolved petition, owned by evaluation: the resident HTTP API rates
+and reads it through evaluation's gRPC API with this service's token, naming the resident it has
+authenticated (`resident_id`). Evaluation's refusals come back as the kit's domain errors, so the
+HTTP API answers them as problem+json with the same meaning (a bad field stays that field).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
+from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
+from gridplus.kit.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    GridPlusError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    TransientError,
+)
+from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
+from gridplus.kit.idempotency import IdempotencyKeyReused
+
+log = logging.getLogger(__name__)
+
+# Evaluation's field names -> how the HTTP caller spells them.
+_HTTP_FIELDS = {"request_id": "idempotency_key"}
+# Refusals passed on with evaluation's own message.
+_REFUSALS: dict[grpc.StatusCode, Callable[[str], GridPlusError]] = {
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+}
+_AWAY = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+class FollowUpClient:
+    """evaluation's RateFollowUp and GetFollowUp over a kit service channel."""
+
+    def __init__(
+        self, channel: grpc.Channel, *, timeout_seconds: float = DEFAULT_DEADLINE_SECONDS
+    ) -> None:
+        self._stub = evaluation_pb2_grpc.EvaluationServiceStub(channel)
+        self._timeout = timeout_seconds
+
+    def rate(
+        self, *, petition_id: str, resident_id: str, rating: int, comment: str, request_id: str
+    ) -> pb.FollowUpAnswer:
+        request = pb.RateFollowUpRequest(
+            petition_id=petition_id,
+            rating=rating,
+            comment=comment,
+            request_id=request_id,
+            resident_id=resident_id,
+        )
+        try:
+            response = self._stub.RateFollowUp(request, timeout=self._timeout)
+        except grpc.RpcError as exc:
+            raise domain_error(exc) from None
+        return response.answer
+
+    def get(self, *, petition_id: str) -> pb.GetFollowUpResponse:
+        """The follow-up state; none yet (not pending, no answers) while evaluation has not
+        heard of the petition (the caller has checked that it exists)."""
+        request = pb.GetFollowUpRequest(petition_id=petition_id)
+        try:
+            response: pb.GetFollowUpResponse = self._stub.GetFollowUp(
+                request, timeout=self._timeout
+            )
+        except grpc.RpcError as exc:
+            error = domain_error(exc)
+            if isinstance(error, NotFound):
+                return pb.GetFollowUpResponse()
+            raise error from None
+        return response
+
+
+def domain_error(error: grpc.RpcError) -> GridPlusError:
+    """The kit error an evaluation status means; anything unexpected is logged and reported as
+    unavailable (a retry may help, the caller's request was not at fault)."""
+    code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+    message = error.details() if isinstance(error, grpc.Call) else ""
+    message = message or "evaluation refused the request"
+    if code is grpc.StatusCode.INVALID_ARGUMENT:
+        return _invalid(error, message)
+    refusal = _REFUSALS.get(code)
+    if refusal is not None:
+        return refusal(message)
+    if code in _AWAY:
+        return TransientError(f"evaluation did not answer ({code.name}); try again later")
+    log.error("unexpected answer from evaluation", extra={"grpc_code": code.name})
+    return TransientError(f"evaluation failed ({code.name}); try again later")
+
+
+def _invalid(error: grpc.RpcError, message: str) -> InvalidArgument:
+    violations = [
+        FieldViolation(_HTTP_FIELDS.get(v.field, v.field), v.description)
+        for v in _field_violations(error)
+    ]
+    if any(v.field == "idempotency_key" for v in violations):
+        return IdempotencyKeyReused(violations)
+    return InvalidArgument(violations or [FieldViolation("body", message)])
+
+
+def _field_violations(error: grpc.RpcError) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    if not isinstance(error, grpc.Call):
+        return []
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:
+        return []
+    found: list[error_details_pb2.BadRequest.FieldViolation] = []
+    for detail in status.details if status is not None else []:
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            found.extend(bad_request.field_violations)
+    return found
