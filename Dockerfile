@@ -7,7 +7,11 @@
 # Build: docker build -t gridplus:0.1.0 .   (generated protobuf code must be present in services/)
 
 # Both stages use the same base so the venv's interpreter path (/usr/local/bin/python3.11) matches.
-ARG PYTHON_IMAGE=python:3.11.14-slim-trixie
+# Pinned by tag and digest: the tag says what it is, the digest makes a rebuild byte-identical at
+# the base. The digest is the python:3.11.14-slim-trixie index as recorded in public Dockerfiles;
+# no registry is reachable from the machines this was written on, so check it once where one is
+# (`docker buildx imagetools inspect python:3.11.14-slim-trixie`) and update both together.
+ARG PYTHON_IMAGE=python:3.11.14-slim-trixie@sha256:193fdd0bbcb3d2ae612bd6cc3548d2f7c78d65b549fcaa8af75624c47474444d
 
 # ---- builder: compilers allowed here, never in the final image ----------------------------------
 FROM ${PYTHON_IMAGE} AS builder

@@ -4,10 +4,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 HELM := .tools/bin/helm
+CHECKOV := .tools/checkov/bin/checkov
 export PYTHONPATH := services
 
 .PHONY: help install run test test-unit test-integration test-e2e lint protos protos-check \
-        bench chart-lint images lock clean
+        bench chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules
 
 help:
 	@echo "make run      start the broker, all five services and the demo city on http://127.0.0.1:8080"
@@ -16,6 +17,8 @@ help:
 	@echo "make protos   regenerate the gRPC/protobuf code from protos/"
 	@echo "make lint     ruff, mypy, buf lint, generated code freshness"
 	@echo "make chart-lint  helm lint and template of charts/gridplus"
+	@echo "make chart-sync  copy deploy/'s alert rules and dashboards into the chart (files/)"
+	@echo "make kustomize   regenerate deploy/kustomize from the chart"
 
 install: $(VENV)/.installed
 
@@ -27,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: install
 	$(PY) -m tools.stack run
 
-test: lint postgres $(HELM)
+test: lint postgres $(HELM) $(CHECKOV) alert-rules
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 test-unit: install
@@ -36,11 +39,19 @@ test-unit: install
 test-integration: install postgres
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: install postgres
+test-e2e: install postgres prometheus-tools
 	$(PY) -m pytest -q tests/e2e
 
 postgres:
 	@tools/ensure-postgres.sh
+
+prometheus-tools:
+	@tools/install-prometheus.sh
+
+# Alert rules: syntax and unit tests (deploy/prometheus); the e2e test fires them for real.
+alert-rules: prometheus-tools
+	promtool check rules deploy/prometheus/rules/gridplus-alerts.yaml
+	promtool test rules deploy/prometheus/tests/*.yaml
 
 lint: install
 	$(VENV)/bin/ruff check services tests tools
@@ -61,6 +72,22 @@ $(HELM):
 chart-lint: $(HELM)
 	$(HELM) lint --strict charts/gridplus
 	$(HELM) template gridplus charts/gridplus > /dev/null
+
+$(CHECKOV):
+	tools/install-checkov.sh
+
+# The chart cannot read files outside itself: it ships copies of deploy/'s alert rules and
+# dashboards (tests/unit/test_chart_checks.py fails when they differ).
+chart-sync:
+	mkdir -p charts/gridplus/files/dashboards charts/gridplus/files/prometheus
+	rm -f charts/gridplus/files/dashboards/*.json charts/gridplus/files/prometheus/*.yaml
+	cp deploy/grafana/*.json charts/gridplus/files/dashboards/
+	if ls deploy/prometheus/rules/*.yaml >/dev/null 2>&1; then \
+	  cp deploy/prometheus/rules/*.yaml charts/gridplus/files/prometheus/; fi
+
+# deploy/kustomize/{base,migrations,components} rendered from the chart.
+kustomize: $(HELM)
+	$(PY) -m tools.gen_kustomize
 
 images:
 	docker build -t gridplus:dev .

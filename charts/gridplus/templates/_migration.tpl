@@ -11,9 +11,11 @@ apiVersion: batch/v1
 kind: Job
 metadata:
   name: {{ printf "%s-migrate" (include "gridplus.componentName" .) | trunc 63 | trimSuffix "-" }}
+  namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "gridplus.labels" $labels | nindent 4 }}
   annotations:
+    {{- include "gridplus.checkovSkips" . | nindent 4 }}
     helm.sh/hook: pre-install,pre-upgrade
     helm.sh/hook-weight: "0"
     helm.sh/hook-delete-policy: {{ $migrations.hookDeletePolicy }}

@@ -12,10 +12,15 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ $fullName }}
+  namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "gridplus.labels" $labels | nindent 4 }}
+  annotations:
+    {{- include "gridplus.checkovSkips" . | nindent 4 }}
 spec:
+  {{- if not $cfg.autoscaling.enabled }}
   replicas: {{ $cfg.replicas }}
+  {{- end }}
   revisionHistoryLimit: 5
   strategy:
     type: RollingUpdate
@@ -46,8 +51,9 @@ spec:
       topologySpreadConstraints:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- if not $root.Values.postgresql.enabled }}
-      # SQLite lives in this pod's var volume, so the schema is migrated here, not by a hook Job.
+      {{- if include "gridplus.migrateInPod" $root }}
+      # SQLite lives in this pod's var volume (or the in-release PostgreSQL starts with the
+      # release), so the schema is migrated here, not by a hook Job.
       initContainers:
         - name: migrate
           args: [{{ printf "gridplus.%s" $package | quote }}, "migrate"]
@@ -78,6 +84,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: {{ $fullName }}
+  namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "gridplus.labels" $labels | nindent 4 }}
   {{- with $cfg.service.annotations }}
@@ -96,4 +103,43 @@ spec:
       protocol: TCP
       appProtocol: {{ ternary "grpc" "http" (eq $port "grpc") }}
     {{- end }}
+{{- if $cfg.podDisruptionBudget.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $fullName }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "gridplus.labels" $labels | nindent 4 }}
+spec:
+  maxUnavailable: {{ $cfg.podDisruptionBudget.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "gridplus.selectorLabels" $labels | nindent 6 }}
+{{- end }}
+{{- if $cfg.autoscaling.enabled }}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ $fullName }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "gridplus.labels" $labels | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $fullName }}
+  minReplicas: {{ $cfg.autoscaling.minReplicas }}
+  maxReplicas: {{ $cfg.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $cfg.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
 {{- end }}
