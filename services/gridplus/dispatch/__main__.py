@@ -41,7 +41,9 @@ def main() -> None:
         classifier=classifier,
         threshold=settings.threshold,
     )
-    keeper = ClockKeeper(directory=directory, policy=settings.policy, clock=app.clock)
+    keeper = ClockKeeper(
+        directory=directory, policy=settings.policy, clock=app.clock, outbox=app.outbox
+    )
     servicer = DispatchServicer(
         app.sessions,
         clock=app.clock,

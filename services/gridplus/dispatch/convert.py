@@ -12,7 +12,7 @@ from gridplus.api.grid.v1 import grid_pb2
 from gridplus.dispatch.classification import Prediction
 from gridplus.dispatch.domain.categories import Category, CategoryChoice, CategorySource
 from gridplus.dispatch.domain.routing import AssigneeRole, Assignment, GridPlace
-from gridplus.dispatch.domain.time_limits import Light, Step, clock_light, light
+from gridplus.dispatch.domain.time_limits import Light, Step, StepClock, clock_light, light
 from gridplus.dispatch.storage.models import (
     AssignmentRow,
     TriageRow,
@@ -131,6 +131,21 @@ def petition_overdue(row: AssignmentRow, detected_at: datetime) -> events_pb2.Pe
     )
     event.deadline.FromDatetime(utc(row.deadline))
     event.detected_at.FromDatetime(detected_at)
+    return event
+
+
+def petition_deadline_changed(
+    petition_id: str, clock: StepClock, changed_at: datetime, reason: str
+) -> events_pb2.PetitionDeadlineChanged:
+    event = events_pb2.PetitionDeadlineChanged(
+        petition_id=petition_id,
+        step=STEPS[clock.step],
+        paused=clock.paused_at is not None,
+        reason=reason,
+    )
+    event.deadline.FromDatetime(utc(clock.deadline))
+    event.yellow_at.FromDatetime(utc(clock.yellow_at))
+    event.changed_at.FromDatetime(utc(changed_at))
     return event
 
 

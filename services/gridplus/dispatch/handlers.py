@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from gridplus.api.events.v1 import events_pb2
 from gridplus.dispatch import convert, metrics
 from gridplus.dispatch.classification import Prediction
 from gridplus.dispatch.directory import Department, GridDirectory
@@ -19,7 +20,7 @@ from gridplus.dispatch.domain import categories, routing
 from gridplus.dispatch.domain.access import Visibility
 from gridplus.dispatch.domain.categories import Category, CategoryChoice, CategorySource
 from gridplus.dispatch.domain.routing import Assignment, GridPlace, Member
-from gridplus.dispatch.domain.time_limits import Step, TimePolicy
+from gridplus.dispatch.domain.time_limits import Step, StepClock, TimePolicy
 from gridplus.dispatch.storage import repository
 from gridplus.dispatch.storage.models import CLOSED, AssignmentRow, TriageRow
 from gridplus.dispatch.storage.repository import Cursor
@@ -290,14 +291,29 @@ def triage_petition(row: TriageRow, category_code: str) -> PetitionToRoute:
 # -- petition lifecycle -> clocks -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HandlePlan:
+    """What the handle clock starts with, asked of grid-registry before the transaction: the
+    petition's category (changed at verification, or the one routed) and, when the category
+    changed, the department responsible for the new one (None: no rule matched)."""
+
+    category: Category
+    recategorised: bool = False
+    department: Department | None = None
+
+
 class ClockKeeper:
     """Moves step clocks as the petition moves: VERIFIED starts the handle clock, REOPENED
-    restarts it, a final status closes the assignment; pause and resume for staff."""
+    restarts it, a final status closes the assignment; pause and resume for staff. Every move
+    of a deadline is published (`PetitionDeadlineChanged`) in the transaction that makes it."""
 
-    def __init__(self, *, directory: GridDirectory, policy: TimePolicy, clock: Clock) -> None:
+    def __init__(
+        self, *, directory: GridDirectory, policy: TimePolicy, clock: Clock, outbox: Outbox
+    ) -> None:
         self._directory = directory
         self._policy = policy
         self._clock = clock
+        self._outbox = outbox
 
     def category(self, code: str) -> Category:
         """Asked before the transaction (grid-registry may be remote)."""
@@ -307,15 +323,44 @@ class ClockKeeper:
             or replace(categories.BUILT_IN[categories.OTHER], code=code)
         )
 
+    def plan_handling(self, *, routed: Assignment, category_code: str) -> HandlePlan:
+        """Before the transaction: the category the handle clock runs for and, if the petition's
+        category changed (at verification), the department now responsible."""
+        code = category_code.strip() or routed.category
+        category = self.category(code)
+        if code == routed.category:
+            return HandlePlan(category)
+        department = self._directory.department(code, routed.grid.code)
+        return HandlePlan(category, recategorised=True, department=department)
+
     def start_handling(
-        self, session: Session, *, petition_id: str, category: Category, at: datetime, why: str
+        self,
+        session: Session,
+        *,
+        petition_id: str,
+        plan: HandlePlan,
+        at: datetime,
+        why: str,
+        reopened: bool = False,
+        actor_id: str = "",
     ) -> bool:
+        """Start (or, `reopened`, restart) the handle clock. Reopening follows RESOLVED, which
+        closed the assignment: it opens again with the same handler. A new category may bring
+        a new department: that is published as a transfer (by `actor_id`), the clock is the
+        new category's."""
         row = repository.open_row(session, petition_id=petition_id)
+        if row is None and reopened:
+            row = repository.reopen(session, petition_id=petition_id)
         if row is None:
             return False
-        clock = self._policy.start(category, Step.HANDLE, at)
-        reason = f"{why}: {self._policy.reason(clock, category)}"
+        if plan.recategorised and plan.category.code != row.category:
+            transferred = _recategorise(row, plan, actor_id=actor_id, at=at)
+            if transferred is not None:
+                self._outbox.add(session, transferred, key=petition_id)
+        clock = self._policy.start(plan.category, Step.HANDLE, at)
+        reason = f"{why}: {self._policy.reason(clock, plan.category)}"
         repository.set_clock(session, row, clock, new_deadline=True, reason=reason)
+        self._publish(session, petition_id, clock, at, reason)
         return True
 
     def close(self, session: Session, *, petition_id: str) -> bool:
@@ -326,9 +371,11 @@ class ClockKeeper:
         clock = repository.row_clock(row)
         if clock.paused_at is not None:
             raise FailedPrecondition(f"the clock of petition {petition_id} is already paused")
-        paused = self._policy.pause(clock, self._clock.now())
+        now = self._clock.now()
+        paused = self._policy.pause(clock, now)
         reason = f"clock paused at {paused.paused_at}: waiting for the resident"
         repository.set_clock(session, row, paused, new_deadline=False, reason=reason)
+        self._publish(session, petition_id, paused, now, reason)
         return _get(session, petition_id)
 
     def resume(self, session: Session, *, petition_id: str, visibility: Visibility) -> Assignment:
@@ -336,11 +383,61 @@ class ClockKeeper:
         clock = repository.row_clock(row)
         if clock.paused_at is None:
             raise FailedPrecondition(f"the clock of petition {petition_id} is not paused")
-        resumed = self._policy.resume(clock, self._clock.now())
+        now = self._clock.now()
+        resumed = self._policy.resume(clock, now)
         # The deadline moves by the pause: the breach watched for is the new one.
         reason = f"clock resumed: new {resumed.step} deadline {resumed.deadline.isoformat()}"
         repository.set_clock(session, row, resumed, new_deadline=True, reason=reason)
+        self._publish(session, petition_id, resumed, now, reason)
         return _get(session, petition_id)
+
+    def _publish(
+        self, session: Session, petition_id: str, clock: StepClock, at: datetime, reason: str
+    ) -> None:
+        message = convert.petition_deadline_changed(petition_id, clock, at, reason)
+        self._outbox.add(session, message, key=petition_id)
+
+
+def _recategorise(
+    row: AssignmentRow, plan: HandlePlan, *, actor_id: str, at: datetime
+) -> events_pb2.AssignmentTransferred | None:
+    """The category changed at verification: the row takes the new one (a person chose it) and
+    the department responsible for it; both changes are kept in the reasons. Returns the
+    transfer to publish when the department changed."""
+    category = plan.category
+    reasons = [f"category changed at verification: {row.category} -> {category.code}"]
+    row.category = category.code
+    row.category_name_zh = category.name_zh
+    row.category_name_en = category.name_en
+    row.category_top_level = category.top_level_code
+    row.category_priority = int(category.priority)
+    row.category_source = CategorySource.GIVEN.value
+    row.category_confidence = 1.0
+    department = plan.department
+    new_code = "" if department is None else department.code
+    transferred = None
+    if new_code != row.department_code:
+        why = (
+            department.reason
+            if department is not None
+            else f"no department is responsible for {category.code}"
+        )
+        reasons.append(
+            f"department {row.department_code or '(none)'} -> {new_code or '(none)'}: {why}"
+        )
+        transferred = events_pb2.AssignmentTransferred(
+            petition_id=row.petition_id,
+            from_assignee_id=row.assignee_id,
+            to_assignee_id=row.assignee_id,
+            from_department_code=row.department_code,
+            to_department_code=new_code,
+            reason="; ".join(reasons),
+            actor_id=actor_id,
+        )
+        transferred.transferred_at.FromDatetime(at)
+        row.department_code = new_code
+    row.reasons = [*row.reasons, *reasons]
+    return transferred
 
 
 def _get(session: Session, petition_id: str) -> Assignment:

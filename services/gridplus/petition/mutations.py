@@ -15,7 +15,7 @@ from gridplus.kit.db import SessionFactory
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from gridplus.petition.domain.access import Viewer, may_handle
 from gridplus.petition.domain.lifecycle import FINAL, Status
-from gridplus.petition.domain.petition import Petition
+from gridplus.petition.domain.petition import Petition, Step
 from gridplus.petition.domain.photos import RESOLUTION, CleanPhoto
 from gridplus.petition.domain.values import Actor, CategoryChoice, GridRef
 from gridplus.petition.handlers import (
@@ -284,6 +284,40 @@ def apply_transfer(
         at=at,
     )
     repository.update(session, petition=petition)
+
+
+def apply_deadline(
+    session: Session,
+    deps: Deps,
+    *,
+    petition_id: str,
+    step: Step,
+    deadline: datetime,
+    yellow_at: datetime | None,
+    paused: bool,
+    changed_at: datetime,
+    reason: str,
+) -> bool:
+    """Dispatch moved the current step's deadline: shown on the petition (deadlines, light).
+    Returns False when ignored as stale (another step by now, or older than the last change)."""
+    petition = repository.get(session, petition_id=petition_id, lock=True)
+    applied = petition.record_deadline(
+        step=step,
+        deadline=deadline,
+        yellow_at=yellow_at,
+        paused=paused,
+        changed_at=changed_at,
+        reason=reason,
+        actor=DISPATCH,
+    )
+    if not applied:
+        log.info(
+            "deadline change ignored: stale",
+            extra={"petition_id": petition_id, "status": petition.status.value, "step": step},
+        )
+        return False
+    repository.update(session, petition=petition)
+    return True
 
 
 def _waiting_for_routing(session: Session, petition_id: str, what: str) -> Petition | None:

@@ -248,4 +248,5 @@ def event_payload(event: DomainEvent) -> Message:
         actor_role=event.actor.role.value,
         note=event.note,
         changed_at=timestamp(event.at),
+        category=event.category or "",
     )

@@ -83,8 +83,10 @@ def _find(lat: float, lon: float) -> Square | None:
 
 
 class SquareGridsServicer(grid_pb2_grpc.GridRegistryServiceServicer):
-    def __init__(self) -> None:
+    def __init__(self, *, serves_chain: bool = False) -> None:
         self.calls: list[str] = []
+        # GetChain and ListDepartments as grid-registry serves them now; off: UNIMPLEMENTED.
+        self.serves_chain = serves_chain
 
     def LocateGrid(
         self, request: grid_pb2.LocateGridRequest, context: grpc.ServicerContext
@@ -111,6 +113,40 @@ class SquareGridsServicer(grid_pb2_grpc.GridRegistryServiceServicer):
             ]
         )
 
+    def GetChain(
+        self, request: grid_pb2.GetChainRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.GetChainResponse:
+        self.calls.append("GetChain")
+        if not self.serves_chain:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, "GetChain is not served")
+        path = square(request.grid_code).path
+        return grid_pb2.GetChainResponse(
+            levels=[
+                grid_pb2.ChainLevel(
+                    grid=grid_pb2.Grid(
+                        code=code,
+                        level=level,
+                        path=path[:level],
+                        grid_set_version=GRID_SET_VERSION,
+                    ),
+                    members=[
+                        grid_pb2.Member(person_id=pid, role=role, grid_code=code)
+                        for pid, role in members_of(code)
+                    ],
+                )
+                for level, code in enumerate(path, start=1)
+            ]
+        )
+
+    def ListDepartments(
+        self, request: grid_pb2.ListDepartmentsRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ListDepartmentsResponse:
+        self.calls.append("ListDepartments")
+        if not self.serves_chain:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, "ListDepartments is not served")
+        head = grid_pb2.Department(code=DEPARTMENT.code, head_person_id=DEPARTMENT.head_person_id)
+        return grid_pb2.ListDepartmentsResponse(departments=[head])
+
 
 class StubGridRegistry:
     """The stub behind a real kit GrpcServer on a fixed port: stop and start it again to play
@@ -136,12 +172,13 @@ class StubGridRegistry:
                     for method in (
                         "LocateGrid",
                         "ListMembers",
+                        # Served when `servicer.serves_chain`, else UNIMPLEMENTED.
+                        "ListDepartments",
+                        "GetChain",
                         # Not implemented by this stub (UNIMPLEMENTED): dispatch falls back on
                         # its built-in taxonomy and no department, as while issue 3 is pending.
                         "GetCategory",
                         "ResolveResponsibility",
-                        "ListDepartments",
-                        "GetChain",
                     )
                 },
             ),

@@ -96,8 +96,8 @@ def api(database_url: str) -> Iterator[Api]:
         classifier=UnsureClassifier(),
         threshold=0.5,
     )
-    keeper = ClockKeeper(directory=directory, policy=POLICY_, clock=clock)
     outbox = Outbox(topic="gridplus.dispatch.events.v1", source="/gridplus/dispatch", clock=clock)
+    keeper = ClockKeeper(directory=directory, policy=POLICY_, clock=clock, outbox=outbox)
     with migrated_store(database_url, MIGRATIONS) as store:
         servicer = DispatchServicer(
             store.sessions,

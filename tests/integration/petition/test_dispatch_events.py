@@ -3,16 +3,27 @@ through the resident API."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
-from gridplus.api.petition.v1 import petition_pb2
+from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
+from gridplus.kit.auth import Role
 from gridplus.kit.errors import InvalidArgument
 from gridplus.petition.protos import timestamp
-from tests.integration.petition.conftest import PATH, T0, Store, assigned, bearer, deliver
+from tests.integration.petition.conftest import (
+    PATH,
+    T0,
+    Store,
+    as_caller,
+    assigned,
+    bearer,
+    deliver,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -103,3 +114,134 @@ def test_an_assignment_without_a_deadline_fails_so_it_can_be_dead_lettered(
 
     shown = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
     assert shown["status"] == "SUBMITTED"
+
+
+WORKER = as_caller("worker-9", Role.GRID_WORKER, grids=("G1-2",))
+
+
+def deadline_changed(
+    petition_id: str,
+    *,
+    deadline: datetime,
+    yellow_at: datetime,
+    changed_at: datetime,
+    paused: bool = False,
+    reason: str = "petition verified: handle step deadline",
+) -> events_pb2.PetitionDeadlineChanged:
+    return events_pb2.PetitionDeadlineChanged(
+        petition_id=petition_id,
+        step=dispatch_pb2.ASSIGNMENT_STEP_HANDLE,
+        deadline=timestamp(deadline),
+        yellow_at=timestamp(yellow_at),
+        paused=paused,
+        changed_at=timestamp(changed_at),
+        reason=reason,
+    )
+
+
+def test_dispatchs_handle_deadline_shows_on_the_petition_paused_resumed_and_never_stale(
+    client: FlaskClient, store: Store, stub: petition_pb2_grpc.PetitionServiceStub
+) -> None:
+    petition_id = new_petition(client)
+    deliver(store, assigned(petition_id, T0 + timedelta(hours=25)), petition_id)
+    store.clock.advance(timedelta(hours=1))
+    verified_at = store.clock.now()
+    verify = petition_pb2.VerifyPetitionRequest(
+        request_id="v-1", id=petition_id, category="road.pothole", note="a pothole, not a cover"
+    )
+    stub.VerifyPetition(verify, metadata=WORKER)
+    # Dispatch learns the new category from the status change ...
+    verified = store.status_changes()[-1]
+    assert verified.to_status == petition_pb2.PETITION_STATUS_VERIFIED
+    assert verified.category == "road.pothole"
+    # ... and answers with the handle clock: 4 h, yellow with 1 h left.
+    deadline = verified_at + timedelta(hours=4)
+    started = deadline_changed(
+        petition_id,
+        deadline=deadline,
+        yellow_at=deadline - timedelta(hours=1),
+        changed_at=verified_at,
+    )
+    deliver(store, started, petition_id)
+
+    def shown() -> dict[str, Any]:
+        got = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a"))
+        return dict(got.get_json())
+
+    body = shown()
+    assert body["deadline"] == body["deadlines"]["current"] == deadline.isoformat()
+    assert body["deadlines"]["handling"] == deadline.isoformat()
+    assert body["deadlines"]["verify"] == (T0 + timedelta(hours=25)).isoformat()
+    assert body["light"] == "GREEN"
+    got = stub.GetPetition(petition_pb2.GetPetitionRequest(id=petition_id), metadata=WORKER)
+    assert got.petition.handling_deadline.ToDatetime(tzinfo=UTC) == deadline
+    assert got.petition.deadline.ToDatetime(tzinfo=UTC) == deadline
+    assert got.petition.light == petition_pb2.LIGHT_GREEN
+    # Paused in the yellow: the light stays yellow while the resident is awaited.
+    store.clock.advance(timedelta(hours=3, minutes=30))
+    paused_at = store.clock.now()
+    pause = deadline_changed(
+        petition_id,
+        deadline=deadline,
+        yellow_at=deadline - timedelta(hours=1),
+        changed_at=paused_at,
+        paused=True,
+        reason="clock paused: waiting for the resident",
+    )
+    deliver(store, pause, petition_id)
+    store.clock.advance(timedelta(hours=5))
+    assert shown()["light"] == "YELLOW"  # past the old deadline, but the clock stands
+    listed = stub.ListPetitions(
+        petition_pb2.ListPetitionsRequest(light=petition_pb2.LIGHT_YELLOW), metadata=WORKER
+    )
+    assert [p.id for p in listed.petitions] == [petition_id]
+    red = petition_pb2.ListPetitionsRequest(light=petition_pb2.LIGHT_RED)
+    assert list(stub.ListPetitions(red, metadata=WORKER).petitions) == []
+    # Resumed: the 30 min left run from now.
+    resumed_deadline = store.clock.now() + timedelta(minutes=30)
+    resume = deadline_changed(
+        petition_id,
+        deadline=resumed_deadline,
+        yellow_at=store.clock.now(),
+        changed_at=store.clock.now(),
+        reason="clock resumed",
+    )
+    deliver(store, resume, petition_id)
+    # A stale change (an older pause, redelivered out of order) changes nothing.
+    deliver(store, pause, petition_id)
+    body = shown()
+    assert body["deadlines"]["handling"] == resumed_deadline.isoformat()
+    assert body["light"] == "YELLOW"
+    store.clock.advance(timedelta(minutes=30))
+    assert shown()["light"] == "RED"
+    assert [p.id for p in stub.ListPetitions(red, metadata=WORKER).petitions] == [petition_id]
+    history = client.get(
+        f"/api/v1/petitions/{petition_id}/history", headers=bearer("resident-a")
+    ).get_json()["entries"]
+    notes = [e["note"] for e in history if e["to_status"] == "VERIFIED"][1:]
+    assert len(notes) == 3
+    assert notes[0].startswith(f"handle deadline {deadline.isoformat()}: petition verified")
+    assert "(clock paused)" in notes[1] and "clock resumed" in notes[2]
+
+
+def test_a_handle_deadline_for_a_resolved_petition_is_ignored(
+    client: FlaskClient, store: Store, stub: petition_pb2_grpc.PetitionServiceStub
+) -> None:
+    petition_id = new_petition(client)
+    deliver(store, assigned(petition_id, T0 + timedelta(hours=25)), petition_id)
+    verify = petition_pb2.VerifyPetitionRequest(request_id="v-1", id=petition_id)
+    stub.VerifyPetition(verify, metadata=WORKER)
+    resolve = petition_pb2.ResolvePetitionRequest(request_id="r-1", id=petition_id, note="done")
+    stub.ResolvePetition(resolve, metadata=WORKER)
+    late = deadline_changed(
+        petition_id,
+        deadline=T0 + timedelta(hours=4),
+        yellow_at=T0 + timedelta(hours=3),
+        changed_at=T0,
+    )
+
+    deliver(store, late, petition_id)
+
+    body = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
+    assert body["status"] == "RESOLVED"
+    assert body["deadline"] is None and body["light"] is None

@@ -16,7 +16,7 @@ from gridplus.petition.domain.events import (
     PetitionSubmitted,
 )
 from gridplus.petition.domain.lifecycle import TRANSITIONS, Status, TransitionRefused
-from gridplus.petition.domain.petition import EntryKind, Light, Petition
+from gridplus.petition.domain.petition import EntryKind, Light, Petition, Step
 from gridplus.petition.domain.submission import Submission
 from gridplus.petition.domain.values import (
     Actor,
@@ -264,3 +264,89 @@ def test_a_verify_deadline_in_the_past_is_refused() -> None:
         petition.verify(actor=WORKER, at=T0 + timedelta(hours=1), deadline=T0)
     assert [v.field for v in bad.value.violations] == ["deadline"]
     assert petition.status is Status.ASSIGNED
+
+
+def test_every_status_change_carries_the_category_after_it() -> None:
+    petition = petition_in(Status.ASSIGNED)
+    petition.verify(actor=WORKER, at=T0 + timedelta(hours=1), category="road.manhole")
+    [event] = petition.events
+    assert isinstance(event, PetitionStatusChanged)
+    assert event.category == "road.manhole"
+    petition.resolve(note="fixed", actor=WORKER, at=T0 + timedelta(hours=2))
+    assert [getattr(e, "category", None) for e in petition.events[1:]] == ["road.manhole"]
+
+
+def _handle_deadline(
+    petition: Petition, changed_at: datetime, deadline: datetime, *, paused: bool = False
+) -> bool:
+    return petition.record_deadline(
+        step=Step.HANDLE,
+        deadline=deadline,
+        yellow_at=deadline - timedelta(hours=1),
+        paused=paused,
+        changed_at=changed_at,
+        reason="petition verified",
+        actor=DISPATCH,
+    )
+
+
+def test_dispatchs_handle_deadline_shows_with_its_own_yellow_and_a_paused_light() -> None:
+    verified = T0 + timedelta(hours=1)
+    petition = petition_in(Status.ASSIGNED)
+    petition.verify(actor=WORKER, at=verified)  # no deadline of its own: dispatch's SLA
+    petition.new_history.clear()
+    deadline = verified + timedelta(hours=4)
+
+    assert _handle_deadline(petition, verified, deadline)
+
+    assert petition.deadline == petition.handling_deadline == deadline
+    assert petition.light(verified + timedelta(hours=2, minutes=59)) is Light.GREEN
+    assert petition.light(verified + timedelta(hours=3)) is Light.YELLOW  # dispatch's yellow_at
+    [entry] = petition.new_history
+    assert entry.kind is EntryKind.NOTE and entry.to_status is Status.VERIFIED
+    assert entry.note.startswith(f"handle deadline {deadline.isoformat()}")
+    # Paused while yellow: stays yellow however long the wait.
+    assert _handle_deadline(petition, verified + timedelta(hours=3), deadline, paused=True)
+    assert petition.light(verified + timedelta(days=5)) is Light.YELLOW
+
+
+def test_stale_deadline_changes_are_ignored() -> None:
+    verified = T0 + timedelta(hours=1)
+    petition = petition_in(Status.ASSIGNED)
+    # A handle deadline before verification: the petition is not in that step.
+    assert not _handle_deadline(petition, T0 + timedelta(minutes=30), T0 + timedelta(days=1))
+    petition.verify(actor=WORKER, at=verified)
+    assert _handle_deadline(petition, verified + timedelta(hours=2), verified + timedelta(hours=9))
+    # Older than the last change applied (a pause that lost the race): ignored.
+    assert not _handle_deadline(
+        petition, verified + timedelta(hours=1), verified + timedelta(hours=4), paused=True
+    )
+    assert petition.deadline == verified + timedelta(hours=9)
+    assert petition.clock_paused_at is None
+    # Resolved: the clock stopped here; dispatch's later change does not start it again.
+    petition.resolve(note="fixed", actor=WORKER, at=verified + timedelta(hours=3))
+    assert not _handle_deadline(
+        petition, verified + timedelta(hours=4), verified + timedelta(hours=12)
+    )
+    assert petition.deadline is None and petition.light(verified + timedelta(days=1)) is None
+    # Reopened: dispatch's restart (stamped with the reopening time) shows.
+    reopened = verified + timedelta(hours=5)
+    petition.reopen(actor=RESIDENT, at=reopened, note="still dark")
+    assert not _handle_deadline(petition, verified + timedelta(hours=4), reopened)
+    assert _handle_deadline(petition, reopened, reopened + timedelta(hours=4))
+    assert petition.handling_deadline == reopened + timedelta(hours=4)
+
+
+def test_a_deadline_change_needs_aware_instants() -> None:
+    petition = petition_in(Status.VERIFIED)
+    with pytest.raises(InvalidArgument) as caught:
+        petition.record_deadline(
+            step=Step.HANDLE,
+            deadline=datetime(2026, 12, 1, 9, 0),
+            yellow_at=None,
+            paused=False,
+            changed_at=T0 + timedelta(days=1),
+            reason="",
+            actor=DISPATCH,
+        )
+    assert [v.field for v in caught.value.violations] == ["deadline"]

@@ -8,8 +8,13 @@ from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.dispatch.domain.categories import Category
-from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter, PetitionToRoute, Placement
+from gridplus.dispatch.handlers import (
+    ClockKeeper,
+    HandlePlan,
+    PetitionRouter,
+    PetitionToRoute,
+    Placement,
+)
 from gridplus.dispatch.storage import repository
 from gridplus.kit.consumer import EventHandler, Prepared, handler_table
 from gridplus.kit.db import SessionFactory, transaction
@@ -59,20 +64,23 @@ def handlers(
 def status_handlers(
     keeper: ClockKeeper, sessions: SessionFactory
 ) -> list[tuple[type, EventHandler]]:
-    def category_of(event: Event) -> Category | None:
+    def plan_of(event: Event) -> HandlePlan | None:
         payload: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
         if payload.to_status not in _HANDLING:
             return None
-        # The category is grid-registry's: looked up before the transaction (cached there).
+        # The category (the event's: staff may have changed it at verification) and its
+        # department are grid-registry's: looked up before the transaction (cached there).
         with transaction(sessions) as session:
             found = repository.get(session, petition_id=payload.petition_id)
-        return None if found is None else keeper.category(found.category)
+        if found is None:
+            return None
+        return keeper.plan_handling(routed=found, category_code=payload.category)
 
-    def changed(session: Session, event: Event, category: Category | None) -> None:
+    def changed(session: Session, event: Event, plan: HandlePlan | None) -> None:
         payload: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
         if payload.to_status in _FINAL:
             keeper.close(session, petition_id=payload.petition_id)
-        elif payload.to_status in _HANDLING and category is not None:
+        elif payload.to_status in _HANDLING and plan is not None:
             at = (
                 payload.changed_at.ToDatetime(tzinfo=UTC)
                 if payload.HasField("changed_at")
@@ -84,9 +92,11 @@ def status_handlers(
             keeper.start_handling(
                 session,
                 petition_id=payload.petition_id,
-                category=category,
+                plan=plan,
                 at=at,
                 why=f"petition {status.lower()}",
+                reopened=payload.to_status == petition_pb2.PETITION_STATUS_REOPENED,
+                actor_id=payload.actor_id,
             )
 
     def merged(session: Session, event: Event) -> None:
@@ -94,6 +104,6 @@ def status_handlers(
         keeper.close(session, petition_id=payload.petition_id)
 
     return [
-        (events_pb2.PetitionStatusChanged, Prepared(prepare=category_of, apply=changed)),
+        (events_pb2.PetitionStatusChanged, Prepared(prepare=plan_of, apply=changed)),
         (events_pb2.PetitionMerged, merged),
     ]

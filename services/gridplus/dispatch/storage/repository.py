@@ -248,6 +248,16 @@ def close(session: Session, *, petition_id: str) -> bool:
     return True
 
 
+def reopen(session: Session, *, petition_id: str) -> AssignmentRow | None:
+    """A RESOLVED petition was reopened: its closed assignment takes work again."""
+    row = session.get(AssignmentRow, petition_id)
+    if row is None:
+        return None
+    row.status = OPEN
+    session.flush()
+    return row
+
+
 def newly_overdue(session: Session, *, now: datetime, limit: int) -> list[AssignmentRow]:
     """Open, running assignments past their deadline and not yet reported (the scan index)."""
     query = (

@@ -31,6 +31,7 @@ class PetitionStatusChanged:
     actor: Actor
     note: str
     at: datetime
+    category: str | None = None  # the petition's category after the change
 
 
 @dataclass(frozen=True)

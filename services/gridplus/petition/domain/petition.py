@@ -24,6 +24,20 @@ class EntryKind(StrEnum):
     NOTE = "NOTE"  # a note added by staff; the status stays
 
 
+class Step(StrEnum):
+    """The step a clock runs for (dispatch's AssignmentStep)."""
+
+    VERIFY = "verify"  # 核实研判: while ASSIGNED
+    HANDLE = "handle"  # 限时办理: while VERIFIED (or REOPENED, until verified again)
+
+
+# Where a step's clock is the current one: dispatch's change for another step is stale.
+_STEP_STATUSES: dict[Step, frozenset[Status]] = {
+    Step.VERIFY: frozenset({Status.ASSIGNED}),
+    Step.HANDLE: frozenset({Status.VERIFIED, Status.REOPENED}),
+}
+
+
 class Light(StrEnum):
     """亮灯: green while on time, yellow in the last quarter of the step's time, red past it."""
 
@@ -65,6 +79,12 @@ class Petition:
     verify_deadline: datetime | None = None
     handling_deadline: datetime | None = None
     clock_started_at: datetime | None = None  # when the current step's clock started
+    # From dispatch's clock (PetitionDeadlineChanged): when the light turns yellow (None: a
+    # quarter of the step's time before the deadline), when the clock was paused (the light
+    # stays as it was then), and the last change applied (older ones are stale).
+    yellow_at: datetime | None = None
+    clock_paused_at: datetime | None = None
+    deadline_changed_at: datetime | None = None
     resolution_note: str | None = None
     # Public details an Open311 client may send: an address, a link to its media, attributes.
     address: str | None = None
@@ -188,14 +208,62 @@ class Petition:
         self._note(note.strip(), actor, at)
 
     def light(self, now: datetime) -> Light | None:
-        """The light of the current step; None when no clock runs."""
+        """The light of the current step; None when no clock runs. A paused clock shows the
+        light it had when it stopped."""
         if self.deadline is None:
             return None
-        if now >= self.deadline:
+        at = self.clock_paused_at or now
+        if at >= self.deadline:
             return Light.RED
-        if now >= yellow_from(self.clock_started_at or self.created_at, self.deadline):
+        yellow = self.yellow_start()
+        if yellow is not None and at >= yellow:
             return Light.YELLOW
         return Light.GREEN
+
+    def yellow_start(self) -> datetime | None:
+        """When the current step's light turns yellow; None when no clock runs."""
+        if self.deadline is None:
+            return None
+        if self.yellow_at is not None:
+            return self.yellow_at
+        return yellow_from(self.clock_started_at or self.created_at, self.deadline)
+
+    def record_deadline(
+        self,
+        *,
+        step: Step,
+        deadline: datetime,
+        yellow_at: datetime | None,
+        paused: bool,
+        changed_at: datetime,
+        reason: str,
+        actor: Actor,
+    ) -> bool:
+        """Dispatch moved the current step's deadline (handle clock started or restarted, clock
+        paused or resumed). Returns False when ignored: the petition is not in that step any
+        more, or the change is older than the last one applied (a status change here counts)."""
+        _check(
+            ("deadline", _aware_problem(deadline)),
+            ("yellow_at", _aware_problem(yellow_at) if yellow_at is not None else None),
+            ("changed_at", _aware_problem(changed_at)),
+        )
+        if self.status not in _STEP_STATUSES[step]:
+            return False
+        if self.deadline_changed_at is not None and changed_at < self.deadline_changed_at:
+            return False
+        self.deadline = deadline
+        self.yellow_at = yellow_at
+        self.clock_paused_at = changed_at if paused else None
+        self.deadline_changed_at = changed_at
+        if step is Step.VERIFY:
+            self.verify_deadline = deadline
+        else:
+            self.handling_deadline = deadline
+        self.updated_at = max(self.updated_at, changed_at)
+        state = " (clock paused)" if paused else ""
+        note = f"{step.value} deadline {deadline.isoformat()}{state}: {reason}".strip()
+        self._note(note.rstrip(":"), actor, changed_at)
+        return True
 
     def reject(self, *, reason: str, actor: Actor, at: datetime) -> None:
         """Invalid, or out of jurisdiction; the reason is shown to the reporter."""
@@ -273,10 +341,14 @@ class Petition:
     def _start_clock(self, deadline: datetime, at: datetime) -> None:
         self.deadline = deadline
         self.clock_started_at = at
+        self.yellow_at = None
+        self.clock_paused_at = None
 
     def _stop_clock(self) -> None:
         self.deadline = None
         self.clock_started_at = None
+        self.yellow_at = None
+        self.clock_paused_at = None
 
     def _note(self, note: str, actor: Actor, at: datetime) -> None:
         _require_aware("at", at)
@@ -288,8 +360,13 @@ class Petition:
         previous = self.status
         self.status = target
         self.updated_at = at
+        # Every status change sets (or stops) the clock here: dispatch's changes from before it
+        # are stale.
+        self.deadline_changed_at = at
         self.new_history.append(HistoryEntry(previous, target, actor, note, at))
-        self.events.append(PetitionStatusChanged(self.id, previous, target, actor, note, at))
+        self.events.append(
+            PetitionStatusChanged(self.id, previous, target, actor, note, at, self.category)
+        )
 
 
 def _check(*checks: tuple[str, str | None]) -> None:

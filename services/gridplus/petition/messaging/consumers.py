@@ -13,12 +13,14 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 
+from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.events import Event
 from gridplus.petition import mutations
 from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.domain.petition import Step
 from gridplus.petition.handlers import Deps
 from gridplus.petition.protos import (
     category_choice_from_event,
@@ -31,6 +33,13 @@ _OUTCOMES: dict[int, tuple[Status, str]] = {
     events_pb2.FOLLOW_UP_OUTCOME_SATISFIED: (Status.CLOSED, "follow-up: satisfied"),
     events_pb2.FOLLOW_UP_OUTCOME_NO_RESPONSE: (Status.CLOSED, "no response"),
     events_pb2.FOLLOW_UP_OUTCOME_UNSATISFIED: (Status.REOPENED, "follow-up: unsatisfied"),
+}
+
+
+# Dispatch's step -> the petition's.
+_STEPS: dict[int, Step] = {
+    dispatch_pb2.ASSIGNMENT_STEP_VERIFY: Step.VERIFY,
+    dispatch_pb2.ASSIGNMENT_STEP_HANDLE: Step.HANDLE,
 }
 
 
@@ -95,9 +104,30 @@ class DispatchEvents:
             at=_when(_set(payload, "transferred_at"), event),
         )
 
+    def on_deadline_changed(self, session: Session, event: Event) -> None:
+        payload: events_pb2.PetitionDeadlineChanged = event.payload  # type: ignore[assignment]
+        step = _STEPS.get(payload.step)
+        if step is None:
+            raise InvalidArgument.single("step", f"unknown assignment step {payload.step}")
+        if not payload.HasField("deadline"):
+            raise InvalidArgument.single("deadline", "PetitionDeadlineChanged carries no deadline")
+        yellow_at = _set(payload, "yellow_at")
+        mutations.apply_deadline(
+            session,
+            self._deps,
+            petition_id=payload.petition_id,
+            step=step,
+            deadline=from_timestamp(payload.deadline),
+            yellow_at=from_timestamp(yellow_at) if yellow_at is not None else None,
+            paused=payload.paused,
+            changed_at=_when(_set(payload, "changed_at"), event),
+            reason=payload.reason,
+        )
+
     def table(self) -> dict[str, EventHandler]:
         return handler_table(
             (events_pb2.PetitionAssigned, self.on_petition_assigned),
+            (events_pb2.PetitionDeadlineChanged, self.on_deadline_changed),
             (events_pb2.PetitionRoutingFailed, self.on_routing_failed),
             (events_pb2.PetitionSentToTriage, self.on_sent_to_triage),
             (events_pb2.AssignmentTransferred, self.on_assignment_transferred),

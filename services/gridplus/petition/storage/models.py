@@ -82,6 +82,9 @@ class PetitionRow(Base):
     clock_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # deadline - a quarter of the step's time: the light turns yellow here (filterable in SQL).
     yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # From dispatch's clock: paused since (the light stays), and the last deadline change applied.
+    clock_paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deadline_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolution_note: Mapped[str | None] = mapped_column(Text)
     # From Open311 clients: where (as text), a link to their own media, service attributes (JSON).
     address: Mapped[str | None] = mapped_column(Text)

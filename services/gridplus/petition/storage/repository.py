@@ -8,13 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from gridplus.kit.auth import Role
 from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.lifecycle import Status
-from gridplus.petition.domain.petition import EntryKind, HistoryEntry, Light, Petition, yellow_from
+from gridplus.petition.domain.petition import EntryKind, HistoryEntry, Light, Petition
 from gridplus.petition.domain.values import (
     Actor,
     CategoryChoice,
@@ -23,7 +23,7 @@ from gridplus.petition.domain.values import (
     GridRef,
     Source,
 )
-from gridplus.petition.storage.models import ChangeRow, HistoryRow, PetitionRow
+from gridplus.petition.storage.models import ChangeRow, HistoryRow, PetitionRow, UtcDateTime
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -238,11 +238,13 @@ def filtered(statement: S, query: PetitionQuery, now: datetime | None) -> S:
 
 
 def _light(light: Light, now: datetime) -> ColumnElement[bool]:
+    # A paused clock shows the light it had when it stopped (as Petition.light does).
+    at = func.coalesce(PetitionRow.clock_paused_at, literal(now, UtcDateTime()))
     if light is Light.RED:
-        return PetitionRow.deadline <= now
+        return PetitionRow.deadline <= at
     if light is Light.YELLOW:
-        return and_(PetitionRow.deadline > now, PetitionRow.yellow_at <= now)
-    return and_(PetitionRow.deadline > now, PetitionRow.yellow_at > now)
+        return and_(PetitionRow.deadline > at, PetitionRow.yellow_at <= at)
+    return and_(PetitionRow.deadline > at, PetitionRow.yellow_at > at)
 
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
@@ -331,11 +333,9 @@ def _copy_into(row: PetitionRow, petition: Petition) -> None:
     row.verify_deadline = petition.verify_deadline
     row.handling_deadline = petition.handling_deadline
     row.clock_started_at = petition.clock_started_at
-    row.yellow_at = (
-        yellow_from(petition.clock_started_at or petition.created_at, petition.deadline)
-        if petition.deadline is not None
-        else None
-    )
+    row.yellow_at = petition.yellow_start()
+    row.clock_paused_at = petition.clock_paused_at
+    row.deadline_changed_at = petition.deadline_changed_at
     row.resolution_note = petition.resolution_note
     row.address = petition.address
     row.media_url = petition.media_url
@@ -385,6 +385,9 @@ def petition_of(row: PetitionRow) -> Petition:
         verify_deadline=row.verify_deadline,
         handling_deadline=row.handling_deadline,
         clock_started_at=row.clock_started_at,
+        yellow_at=row.yellow_at,
+        clock_paused_at=row.clock_paused_at,
+        deadline_changed_at=row.deadline_changed_at,
         resolution_note=row.resolution_note,
         address=row.address,
         media_url=row.media_url,

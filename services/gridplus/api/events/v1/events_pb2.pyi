@@ -93,7 +93,7 @@ class PetitionRoutingFailed(_message.Message):
     def __init__(self, petition_id: _Optional[str] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PetitionStatusChanged(_message.Message):
-    __slots__ = ("petition_id", "from_status", "to_status", "actor_id", "actor_role", "note", "changed_at")
+    __slots__ = ("petition_id", "from_status", "to_status", "actor_id", "actor_role", "note", "changed_at", "category")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
     TO_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,7 @@ class PetitionStatusChanged(_message.Message):
     ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     from_status: _petition_pb2.PetitionStatus
     to_status: _petition_pb2.PetitionStatus
@@ -108,7 +109,8 @@ class PetitionStatusChanged(_message.Message):
     actor_role: str
     note: str
     changed_at: _timestamp_pb2.Timestamp
-    def __init__(self, petition_id: _Optional[str] = ..., from_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., to_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    category: str
+    def __init__(self, petition_id: _Optional[str] = ..., from_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., to_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ...) -> None: ...
 
 class GridSetImported(_message.Message):
     __slots__ = ("grid_set_version", "grid_count", "imported_at")
@@ -333,3 +335,21 @@ class AssessmentRecorded(_message.Message):
     secret: bool
     recorded_at: _timestamp_pb2.Timestamp
     def __init__(self, assessment_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., inspector_id: _Optional[str] = ..., score: _Optional[float] = ..., secret: _Optional[bool] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PetitionDeadlineChanged(_message.Message):
+    __slots__ = ("petition_id", "step", "deadline", "yellow_at", "paused", "changed_at", "reason")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    YELLOW_AT_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    step: _dispatch_pb2.AssignmentStep
+    deadline: _timestamp_pb2.Timestamp
+    yellow_at: _timestamp_pb2.Timestamp
+    paused: bool
+    changed_at: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, petition_id: _Optional[str] = ..., step: _Optional[_Union[_dispatch_pb2.AssignmentStep, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., yellow_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
