@@ -343,11 +343,13 @@ class ClockKeeper:
         why: str,
         reopened: bool = False,
         actor_id: str = "",
+        deadline: datetime | None = None,
     ) -> bool:
         """Start (or, `reopened`, restart) the handle clock. Reopening follows RESOLVED, which
         closed the assignment: it opens again with the same handler. A new category may bring
         a new department: that is published as a transfer (by `actor_id`), the clock is the
-        new category's."""
+        new category's, unless staff chose the `deadline` themselves at verification: then the
+        clock runs until that instant (never earlier than now; no business calendar)."""
         row = repository.open_row(session, petition_id=petition_id)
         if row is None and reopened:
             row = repository.reopen(session, petition_id=petition_id)
@@ -357,11 +359,31 @@ class ClockKeeper:
             transferred = _recategorise(row, plan, actor_id=actor_id, at=at)
             if transferred is not None:
                 self._outbox.add(session, transferred, key=petition_id)
-        clock = self._policy.start(plan.category, Step.HANDLE, at)
-        reason = f"{why}: {self._policy.reason(clock, plan.category)}"
+        if deadline is None:
+            clock = self._policy.start(plan.category, Step.HANDLE, at)
+            reason = f"{why}: {self._policy.reason(clock, plan.category)}"
+        else:
+            clock, reason = self._chosen_clock(at, deadline, why=why, actor_id=actor_id)
         repository.set_clock(session, row, clock, new_deadline=True, reason=reason)
         self._publish(session, petition_id, clock, at, reason)
         return True
+
+    def _chosen_clock(
+        self, at: datetime, deadline: datetime, *, why: str, actor_id: str
+    ) -> tuple[StepClock, str]:
+        """The handle clock until the deadline staff set at verification. One already past
+        when the event arrives (a late delivery) is due now, so it is overdue at once rather
+        than silently extended."""
+        now = self._clock.now()
+        late = deadline < now
+        clock = self._policy.until(Step.HANDLE, at, max(deadline, now))
+        reason = (
+            f"{why}: deadline set by {actor_id or 'staff'} at verification: "
+            f"{clock.step} step deadline {clock.deadline.isoformat()}"
+        )
+        if late:
+            reason += f" (the chosen {deadline.isoformat()} had passed on arrival)"
+        return clock, reason
 
     def close(self, session: Session, *, petition_id: str) -> bool:
         return repository.close(session, petition_id=petition_id)

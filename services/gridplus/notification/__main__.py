@@ -1,10 +1,14 @@
-"""Run the notification service: python -m gridplus.notification [serve|migrate]."""
+"""Run the notification service:
+python -m gridplus.notification [serve|migrate|reseal-addresses]."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from gridplus.api.notification.v1 import notification_pb2_grpc
+from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
 from gridplus.notification.bulletins import Bulletins
@@ -19,7 +23,10 @@ from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.feed import Signal
 from gridplus.notification.handlers import Notifier
 from gridplus.notification.messaging.consumers import TOPICS, handlers
+from gridplus.notification.storage import deliveries
 from gridplus.notification.worker import DeliveryWorker, WorkerSettings
+
+log = logging.getLogger(__name__)
 
 
 def main() -> None:
@@ -29,6 +36,7 @@ def main() -> None:
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
     settings = NotificationSettings.from_env(app.env)
+    keys = KeyRing.from_env(app.env, app.settings.var_dir)  # the same keys as petition's
     inbox_signal, delivery_signal = Signal(), Signal()
     directory = GrpcDirectory(app.channel("grid_registry"), app.channel("petition"))
     policy = ChannelPolicy(
@@ -41,6 +49,7 @@ def main() -> None:
         directory,
         policy,
         app.clock,
+        keys=keys,
         inbox_signal=inbox_signal,
         delivery_signal=delivery_signal,
     )
@@ -70,10 +79,25 @@ def main() -> None:
             concurrency=settings.concurrency,
             poll_seconds=settings.poll_seconds,
         ),
+        keys=keys,
         wake=delivery_signal,
     )
     app.add_loop("delivery-worker", worker.run)
+    app.command("reseal-addresses", lambda: _reseal(app.sessions, keys))
     app.main()
+
+
+def _reseal(sessions: SessionFactory, keys: KeyRing) -> None:
+    """Operator command after a key rotation (or the upgrade to sealed addresses): seal every
+    pending delivery's address under the active key."""
+    total = 0
+    while True:
+        with transaction(sessions) as session:
+            done = deliveries.reseal(session, keys=keys)
+        total += done
+        if not done:
+            break
+    log.info("delivery addresses resealed", extra={"deliveries": total, "key_id": keys.active_id})
 
 
 def adapters(settings: NotificationSettings, app: ServiceApp) -> dict[Channel, ChannelAdapter]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gridplus.kit.clock import Clock
 from gridplus.kit.events import Event
+from gridplus.kit.pii import KeyRing
 from gridplus.notification import metrics
 from gridplus.notification.directory import RecipientDirectory
 from gridplus.notification.domain import rules
@@ -57,12 +58,14 @@ class Notifier:
         policy: ChannelPolicy,
         clock: Clock,
         *,
+        keys: KeyRing,
         inbox_signal: Signal | None = None,
         delivery_signal: Signal | None = None,
     ) -> None:
         self._directory = directory
         self._policy = policy
         self._clock = clock
+        self._keys = keys  # seals the addresses of stored deliveries
         self._inbox_signal = inbox_signal or Signal()
         self._delivery_signal = delivery_signal or Signal()
 
@@ -84,8 +87,10 @@ class Notifier:
         now = self._clock.now()
         created: list[tuple[str, Channel]] = []
         for item in plan.addressed:
-            created += _store(session, item, event.id, event.type, at=_utc(event.time), now=now)
-        created += _webhooks(session, event, now=now)
+            created += _store(
+                session, item, event.id, event.type, at=_utc(event.time), now=now, keys=self._keys
+            )
+        created += _webhooks(session, event, now=now, keys=self._keys)
         self._after_commit(session, created)
 
     def send_bulletin(
@@ -111,6 +116,7 @@ class Notifier:
                 BULLETIN_EVENT_TYPE,
                 at=now,
                 now=now,
+                keys=self._keys,
                 bulletin_id=bulletin_id,
             )
         self._after_commit(session, created)
@@ -152,6 +158,7 @@ def _store(
     *,
     at: datetime,
     now: datetime,
+    keys: KeyRing,
     bulletin_id: uuid.UUID | None = None,
 ) -> list[tuple[str, Channel]]:
     notice, recipient = item.notice, item.recipient
@@ -181,13 +188,15 @@ def _store(
                 petition_id=notice.petition_id,
                 bulletin_id=bulletin_id,
             )
-            stored = deliveries.create(session, new, now=now)
+            stored = deliveries.create(session, new, now=now, keys=keys)
         if stored:
             created.append((kind, channel))
     return created
 
 
-def _webhooks(session: Session, event: Event, *, now: datetime) -> list[tuple[str, Channel]]:
+def _webhooks(
+    session: Session, event: Event, *, now: datetime, keys: KeyRing
+) -> list[tuple[str, Channel]]:
     subscriptions = deliveries.subscribers(session, event.type)
     if not subscriptions:
         return []
@@ -206,7 +215,7 @@ def _webhooks(session: Session, event: Event, *, now: datetime) -> list[tuple[st
             body=document,
             petition_id=str(petition_id),
         )
-        if deliveries.create(session, new, now=now):
+        if deliveries.create(session, new, now=now, keys=keys):
             created.append((WEBHOOK_KIND, Channel.WEBHOOK))
     return created
 

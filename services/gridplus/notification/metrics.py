@@ -33,7 +33,8 @@ RETRIES = Counter(
 )
 FAILURES = Counter(
     "gridplus_notification_delivery_failures_total",
-    "Deliveries given up (FAILED), by channel and why (refused, exhausted, unsubscribed).",
+    "Deliveries given up (FAILED), by channel and why (refused, exhausted, unsubscribed, "
+    "unreadable).",
     ["channel", "reason"],
 )
 POSTPONED = Counter(

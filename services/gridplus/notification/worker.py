@@ -5,7 +5,8 @@ The schedule lives in the deliveries table (status PENDING, next_attempt_at): a 
 carries on where the last one stopped, and several replicas share the work (rows are leased while
 being sent). Sends run on a small thread pool, each endpoint behind its own circuit breaker and
 each channel under its own rate limit, so one receiver that is down or slow holds up nobody else.
-Logs name delivery ids only, never an address.
+Addresses are stored sealed (kit.pii); the worker opens each one only to send it, and keeps it
+in memory for that attempt alone. Logs name delivery ids only, never an address.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.pii import KeyRing, UnreadableCiphertext
 from gridplus.notification import metrics
 from gridplus.notification.channels.base import ChannelAdapter, Outgoing
 from gridplus.notification.domain.delivery import (
@@ -61,12 +63,14 @@ class DeliveryWorker:
         clock: Clock,
         settings: WorkerSettings | None = None,
         *,
+        keys: KeyRing,
         wake: Signal | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._sessions = sessions
         self._adapters = dict(adapters)
         self._clock = clock
+        self._keys = keys
         self._settings = settings or WorkerSettings()
         self._wake = wake or Signal()
         self._jitter = jitter
@@ -129,19 +133,22 @@ class DeliveryWorker:
             )
         futures: list[Future[None]] = []
         for delivery in claimed:
-            adapter = self._ready(delivery, now)
+            message = self._outgoing(delivery)
+            if message is None:
+                continue
+            adapter = self._ready(delivery, message, now)
             if adapter is None:
                 continue
             with self._lock:
                 self._in_flight += 1
-            futures.append(self._pool.submit(self._attempt, delivery, adapter))
+            futures.append(self._pool.submit(self._attempt, delivery, message, adapter))
         if wait_for_sends:
             wait(futures)
         return len(futures)
 
     # -- one delivery -------------------------------------------------------------------------
 
-    def _ready(self, delivery: Claimed, now: datetime) -> ChannelAdapter | None:
+    def _ready(self, delivery: Claimed, message: Outgoing, now: datetime) -> ChannelAdapter | None:
         """The adapter to send with now, or None when the delivery was settled or put off."""
         adapter = self._adapters.get(delivery.channel)
         if adapter is None or delivery.subscription_gone:
@@ -149,7 +156,7 @@ class DeliveryWorker:
             why = "subscription removed" if delivery.subscription_gone else "channel not configured"
             self._fail(delivery, delivery.attempts, why, reason)
             return None
-        message_endpoint = adapter.endpoint(self._outgoing(delivery))
+        message_endpoint = adapter.endpoint(message)
         with self._lock:
             blocked = self._breaker.blocked_until(message_endpoint, now)
             bucket = self._buckets.get(delivery.channel)
@@ -162,9 +169,8 @@ class DeliveryWorker:
             return None
         return adapter
 
-    def _attempt(self, delivery: Claimed, adapter: ChannelAdapter) -> None:
+    def _attempt(self, delivery: Claimed, message: Outgoing, adapter: ChannelAdapter) -> None:
         try:
-            message = self._outgoing(delivery)
             endpoint = adapter.endpoint(message)
             started = time.perf_counter()
             try:
@@ -252,11 +258,18 @@ class DeliveryWorker:
             deliveries.postpone(session, [delivery.id], until=until)
         metrics.POSTPONED.labels(delivery.channel.value, cause).inc()
 
-    @staticmethod
-    def _outgoing(delivery: Claimed) -> Outgoing:
+    def _outgoing(self, delivery: Claimed) -> Outgoing | None:
+        """The message with its address opened, or None (and FAILED) when no key opens it."""
+        try:
+            address = delivery.address.open(self._keys)
+        except UnreadableCiphertext:
+            # The key that sealed it left the ring (or the row was tampered with): no retry can
+            # help until an operator restores the key, so say so instead of retrying blindly.
+            self._fail(delivery, delivery.attempts, "address unreadable: key missing", "unreadable")
+            return None
         return Outgoing(
             delivery_id=str(delivery.id),
-            address=delivery.address,
+            address=address,
             title=delivery.title,
             body=delivery.body,
             event_type=delivery.event_type,

@@ -146,6 +146,9 @@ def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
         out.verify_deadline.CopyFrom(timestamp(petition.verify_deadline))
     if petition.handling_deadline is not None:
         out.handling_deadline.CopyFrom(timestamp(petition.handling_deadline))
+    out.paused = petition.paused
+    if petition.paused and petition.clock_paused_at is not None:
+        out.paused_at.CopyFrom(timestamp(petition.clock_paused_at))
     choice = petition.category_choice
     if choice is not None:
         out.category_choice.CopyFrom(
@@ -240,7 +243,7 @@ def event_payload(event: DomainEvent) -> Message:
             actor_id=event.actor.id,
             merged_at=timestamp(event.at),
         )
-    return events_pb2.PetitionStatusChanged(
+    message = events_pb2.PetitionStatusChanged(
         petition_id=event.petition_id,
         from_status=status_to_proto(event.from_status),
         to_status=status_to_proto(event.to_status),
@@ -250,3 +253,6 @@ def event_payload(event: DomainEvent) -> Message:
         changed_at=timestamp(event.at),
         category=event.category or "",
     )
+    if event.handling_deadline is not None:
+        message.handling_deadline.CopyFrom(timestamp(event.handling_deadline))
+    return message

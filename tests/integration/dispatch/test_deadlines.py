@@ -100,11 +100,15 @@ class Desk:
         status: petition_pb2.PetitionStatus.ValueType,
         category: str = "",
         actor_id: str = "",
+        handling_deadline: datetime | None = None,
+        changed_at: datetime | None = None,
     ) -> None:
         payload = events_pb2.PetitionStatusChanged(
             petition_id=petition_id, to_status=status, category=category, actor_id=actor_id
         )
-        payload.changed_at.FromDatetime(self.clock.now())
+        payload.changed_at.FromDatetime(changed_at or self.clock.now())
+        if handling_deadline is not None:
+            payload.handling_deadline.FromDatetime(handling_deadline)
         self.deliver(payload)
 
     def published(self, kind: type) -> list:
@@ -401,3 +405,63 @@ def test_the_same_category_at_verification_keeps_the_department(desk: Desk) -> N
     assert found.deadline == T0 + timedelta(minutes=60)
     assert not any("category changed" in reason for reason in found.reasons)
     assert desk.published(events_pb2.AssignmentTransferred) == []
+
+
+def test_the_handling_deadline_staff_set_at_verification_is_the_one_dispatch_keeps(
+    desk: Desk,
+) -> None:
+    desk.route("p-1")
+    desk.clock.advance(timedelta(minutes=5))
+    chosen = T0 + timedelta(hours=3, minutes=5)  # three hours, not the category's 60 min
+    desk.status(
+        "p-1", petition_pb2.PETITION_STATUS_VERIFIED, actor_id="chief-7", handling_deadline=chosen
+    )
+
+    with transaction(desk.sessions) as session:
+        found = repository.get(session, petition_id="p-1")
+    assert found is not None and found.step is Step.HANDLE
+    assert found.deadline == chosen
+    assert "deadline set by chief-7 at verification" in found.reasons[-1]
+    # The petition is told the same instant (its yellow with a quarter of the 3 h left).
+    [started] = desk.published(events_pb2.PetitionDeadlineChanged)
+    assert _utc(started.deadline) == chosen
+    assert _utc(started.yellow_at) == chosen - timedelta(minutes=45)
+    assert "deadline set by chief-7 at verification" in started.reason
+    # The scanner alerts on that instant, not after the category's 60 min.
+    desk.clock.advance(timedelta(hours=3) - timedelta(seconds=1))
+    assert desk.scanner().tick().overdue == 0
+    desk.clock.advance(timedelta(seconds=1))
+    assert desk.scanner().tick().overdue == 1
+    [overdue] = desk.published(events_pb2.PetitionOverdue)
+    assert _utc(overdue.deadline) == chosen
+
+
+def test_a_chosen_deadline_already_past_on_arrival_is_due_now_not_earlier(desk: Desk) -> None:
+    desk.route("p-1")
+    verified_at = T0 + timedelta(minutes=5)
+    desk.clock.advance(timedelta(minutes=30))  # the event arrives late
+    desk.status(
+        "p-1",
+        petition_pb2.PETITION_STATUS_VERIFIED,
+        actor_id="chief-7",
+        handling_deadline=verified_at + timedelta(minutes=10),
+        changed_at=verified_at,
+    )
+    [started] = desk.published(events_pb2.PetitionDeadlineChanged)
+    assert _utc(started.deadline) == desk.clock.now()
+    assert "had passed on arrival" in started.reason
+    assert desk.scanner().tick().overdue == 1
+
+
+def test_a_deadline_on_a_reopening_is_ignored_the_sla_restarts(desk: Desk) -> None:
+    desk.route("p-1")
+    desk.status("p-1", petition_pb2.PETITION_STATUS_VERIFIED)
+    desk.status("p-1", petition_pb2.PETITION_STATUS_RESOLVED)
+    desk.status(
+        "p-1",
+        petition_pb2.PETITION_STATUS_REOPENED,
+        handling_deadline=T0 + timedelta(days=9),
+    )
+    with transaction(desk.sessions) as session:
+        found = repository.get(session, petition_id="p-1")
+    assert found is not None and found.deadline == T0 + timedelta(minutes=60)

@@ -17,6 +17,7 @@ from gridplus.kit.auth import Role, ServiceToken, mint_token
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.grpc_client import service_channel
+from gridplus.kit.pii import KeyRing
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
 from gridplus.notification.bulletins import Bulletins
 from gridplus.notification.channels.base import ChannelAdapter
@@ -44,6 +45,9 @@ from tests.integration.notification.servers import (
 )
 from tests.support.grpc import serving, start_server
 from tests.support.store import MigratedStore, migrated_store
+
+# The personal-data key ring the service would read from GRIDPLUS_PII_KEY(S).
+KEYS = KeyRing([("k1", bytes(range(32)))])
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services/gridplus/notification/storage/alembic"
 JWT = JwtSettings(JWT_SECRET, "gridplus")
@@ -196,7 +200,14 @@ def notifier(
     directory: GrpcDirectory, clock: ManualClock, signals: tuple[Signal, Signal]
 ) -> Notifier:
     policy = ChannelPolicy(email=True, sms=True, sms_kinds=frozenset({NoticeKind.PETITION_OVERDUE}))
-    return Notifier(directory, policy, clock, inbox_signal=signals[0], delivery_signal=signals[1])
+    return Notifier(
+        directory,
+        policy,
+        clock,
+        keys=KEYS,
+        inbox_signal=signals[0],
+        delivery_signal=signals[1],
+    )
 
 
 WorkerFactory = Callable[..., DeliveryWorker]
@@ -209,7 +220,7 @@ def make_worker(
     """A delivery worker on the injected clock; jitter fixed at the middle of its range."""
     made: list[DeliveryWorker] = []
 
-    def make(**overrides: object) -> DeliveryWorker:
+    def make(keys: KeyRing = KEYS, **overrides: object) -> DeliveryWorker:
         adapters: dict[Channel, ChannelAdapter] = {
             Channel.EMAIL: SmtpEmail(
                 SmtpSettings(
@@ -231,6 +242,7 @@ def make_worker(
             adapters,
             clock,
             WorkerSettings(**fields),  # type: ignore[arg-type]
+            keys=keys,
             jitter=lambda: 0.5,
         )
         made.append(worker)

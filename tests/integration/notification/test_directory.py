@@ -23,7 +23,7 @@ from gridplus.kit.grpc_client import service_channel
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers import Notifier
-from tests.integration.notification.conftest import JWT, Store, Stub, as_caller
+from tests.integration.notification.conftest import JWT, KEYS, Store, Stub, as_caller
 from tests.integration.notification.servers import (
     GRID_POLICY,
     GRID_SERVICE,
@@ -76,7 +76,7 @@ def older_directory() -> Iterator[GrpcDirectory]:
 def test_older_dependencies_still_leave_an_inbox_item(
     store: Store, api: Stub, older_directory: GrpcDirectory, clock: ManualClock
 ) -> None:
-    notifier = Notifier(older_directory, ChannelPolicy(email=True), clock)
+    notifier = Notifier(older_directory, ChannelPolicy(email=True), clock, keys=KEYS)
     event = assigned(clock)
     plan = notifier.prepare(event)
     with transaction(store.sessions) as session:
@@ -96,6 +96,6 @@ def test_a_dependency_that_is_down_is_a_transient_failure(clock: ManualClock) ->
     nowhere = service_channel(f"127.0.0.1:{free_port()}", token)
     directory = GrpcDirectory(nowhere, nowhere, deadline_seconds=2)
     with pytest.raises(grpc.RpcError) as failed:
-        Notifier(directory, ChannelPolicy(), clock).prepare(assigned(clock))
+        Notifier(directory, ChannelPolicy(), clock, keys=KEYS).prepare(assigned(clock))
     nowhere.close()
     assert is_transient(failed.value)

@@ -23,7 +23,7 @@ from gridplus.kit.events import Event
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers import Notifier
 from gridplus.notification.storage.models import InboxItem
-from tests.integration.notification.conftest import Store, as_caller
+from tests.integration.notification.conftest import KEYS, Store, as_caller
 from tests.unit.notification.fakes import FakeDirectory
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ def deliver(store: Store, assignee: str, petition_id: str, at: datetime, event_i
         payload=payload,
     )
     # Nobody here is in a known chain and no petition has reporters: inbox items only.
-    notifier = Notifier(FakeDirectory(), ChannelPolicy(), ManualClock(at))
+    notifier = Notifier(FakeDirectory(), ChannelPolicy(), ManualClock(at), keys=KEYS)
     plan = notifier.prepare(event)
     with transaction(store.sessions) as session:
         notifier.apply(session, event, plan)

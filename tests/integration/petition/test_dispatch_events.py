@@ -245,3 +245,98 @@ def test_a_handle_deadline_for_a_resolved_petition_is_ignored(
     body = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
     assert body["status"] == "RESOLVED"
     assert body["deadline"] is None and body["light"] is None
+
+
+def test_a_handling_deadline_staff_set_at_verification_reaches_dispatch_and_stays(
+    client: FlaskClient, store: Store, stub: petition_pb2_grpc.PetitionServiceStub
+) -> None:
+    petition_id = new_petition(client)
+    deliver(store, assigned(petition_id, T0 + timedelta(hours=25)), petition_id)
+    store.clock.advance(timedelta(hours=1))
+    verified_at = store.clock.now()
+    chosen = verified_at + timedelta(days=2)
+    verify = petition_pb2.VerifyPetitionRequest(
+        request_id="v-1", id=petition_id, deadline=timestamp(chosen), note="needs a new cover"
+    )
+    stub.VerifyPetition(verify, metadata=WORKER)
+    # Dispatch is told the deadline staff chose ...
+    verified = store.status_changes()[-1]
+    assert verified.to_status == petition_pb2.PETITION_STATUS_VERIFIED
+    assert verified.handling_deadline.ToDatetime(tzinfo=UTC) == chosen
+    # ... and answers with a handle clock running until it (yellow with 12 h left).
+    started = deadline_changed(
+        petition_id,
+        deadline=chosen,
+        yellow_at=chosen - timedelta(hours=12),
+        changed_at=verified_at,
+        reason="petition verified: deadline set by worker-9 at verification",
+    )
+    deliver(store, started, petition_id)
+
+    body = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
+    assert body["deadline"] == body["deadlines"]["handling"] == chosen.isoformat()
+    got = stub.GetPetition(petition_pb2.GetPetitionRequest(id=petition_id), metadata=WORKER)
+    assert got.petition.handling_deadline.ToDatetime(tzinfo=UTC) == chosen
+    # Without a deadline of their own, the status change carries none: dispatch's SLA rules.
+    other = new_petition(client)
+    deliver(store, assigned(other, T0 + timedelta(hours=25)), other)
+    stub.VerifyPetition(
+        petition_pb2.VerifyPetitionRequest(request_id="v-2", id=other), metadata=WORKER
+    )
+    assert not store.status_changes()[-1].HasField("handling_deadline")
+
+
+def test_a_paused_clock_is_shown_as_paused_with_when_over_http_and_grpc(
+    client: FlaskClient, store: Store, stub: petition_pb2_grpc.PetitionServiceStub
+) -> None:
+    petition_id = new_petition(client)
+    deliver(store, assigned(petition_id, T0 + timedelta(hours=25)), petition_id)
+    verified_at = store.clock.now()
+    stub.VerifyPetition(
+        petition_pb2.VerifyPetitionRequest(request_id="v-1", id=petition_id), metadata=WORKER
+    )
+    deadline = verified_at + timedelta(hours=4)
+    yellow_at = deadline - timedelta(hours=1)
+    deliver(
+        store,
+        deadline_changed(
+            petition_id, deadline=deadline, yellow_at=yellow_at, changed_at=verified_at
+        ),
+        petition_id,
+    )
+
+    def shown() -> tuple[dict[str, Any], petition_pb2.Petition]:
+        body = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a"))
+        got = stub.GetPetition(petition_pb2.GetPetitionRequest(id=petition_id), metadata=WORKER)
+        return dict(body.get_json()), got.petition
+
+    body, petition = shown()
+    assert (body["paused"], body["paused_at"]) == (False, None)
+    assert not petition.paused and not petition.HasField("paused_at")
+    store.clock.advance(timedelta(hours=1))
+    paused_at = store.clock.now()
+    pause = deadline_changed(
+        petition_id,
+        deadline=deadline,
+        yellow_at=yellow_at,
+        changed_at=paused_at,
+        paused=True,
+        reason="clock paused: waiting for the resident",
+    )
+    deliver(store, pause, petition_id)
+    store.clock.advance(timedelta(hours=6))
+    body, petition = shown()
+    assert (body["paused"], body["paused_at"]) == (True, paused_at.isoformat())
+    assert body["light"] == "GREEN"  # the light it had when the clock stopped
+    assert petition.paused and petition.paused_at.ToDatetime(tzinfo=UTC) == paused_at
+    resume = deadline_changed(
+        petition_id,
+        deadline=store.clock.now() + timedelta(hours=3),
+        yellow_at=store.clock.now() + timedelta(hours=2),
+        changed_at=store.clock.now(),
+        reason="clock resumed",
+    )
+    deliver(store, resume, petition_id)
+    body, petition = shown()
+    assert (body["paused"], body["paused_at"]) == (False, None)
+    assert not petition.paused and not petition.HasField("paused_at")

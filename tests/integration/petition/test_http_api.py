@@ -90,6 +90,8 @@ def test_a_resident_submits_and_the_event_is_in_the_outbox(
         "grid": None,
         "assignee_id": None,
         "deadline": None,
+        "paused": False,
+        "paused_at": None,
         "reject_reason": None,
         "source": "RESIDENT",
         "created_at": "2026-11-27T09:00:00+00:00",

@@ -98,6 +98,27 @@ def test_pausing_a_business_clock_keeps_working_time_only() -> None:
     assert POLICY.resume(paused, monday_9am).deadline == datetime(2026, 11, 30, 8, tzinfo=UTC)
 
 
+def test_a_chosen_deadline_is_an_instant_on_the_wall_clock_not_on_the_business_calendar() -> None:
+    # Friday 16:00 Beijing, staff choose Saturday 10:00: the calendar's closed hours don't count
+    # for a limit here, the instant is the instant.
+    saturday_10am = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    clock = POLICY.until(Step.HANDLE, FRIDAY_4PM, saturday_10am)
+    assert (clock.deadline, clock.business, clock.limit_seconds) == (
+        saturday_10am,
+        False,
+        18 * 3600,
+    )
+    assert clock.yellow_at == saturday_10am - timedelta(hours=18) / 4
+    # Paused for the weekend and resumed: the time left runs on the wall clock.
+    paused = POLICY.pause(clock, FRIDAY_4PM + timedelta(hours=2))
+    resumed = POLICY.resume(paused, FRIDAY_4PM + timedelta(days=3))
+    assert resumed.deadline == FRIDAY_4PM + timedelta(days=3, hours=16)
+    # A deadline before the start is due at once.
+    assert POLICY.until(Step.HANDLE, FRIDAY_4PM, FRIDAY_4PM - timedelta(hours=1)).deadline == (
+        FRIDAY_4PM
+    )
+
+
 def test_an_override_replaces_a_category_s_limits_with_wall_clock_seconds() -> None:
     policy = TimePolicy(CALENDAR, parse_overrides("w=5:30; other=7"))
     assert policy.overrides["other"] == SlaOverride(7, 7)

@@ -276,6 +276,38 @@ def test_every_status_change_carries_the_category_after_it() -> None:
     assert [getattr(e, "category", None) for e in petition.events[1:]] == ["road.manhole"]
 
 
+def test_a_handling_deadline_staff_chose_travels_with_the_verification_to_dispatch() -> None:
+    petition = petition_in(Status.ASSIGNED)
+    chosen = T0 + timedelta(days=2)
+    petition.verify(actor=WORKER, at=T0 + timedelta(hours=1), deadline=chosen)
+    [event] = petition.events
+    assert isinstance(event, PetitionStatusChanged) and event.handling_deadline == chosen
+    assert petition.deadline == petition.handling_deadline == chosen
+    # Any other change, and a verification without a deadline, leave it to dispatch's rules.
+    petition.resolve(note="fixed", actor=WORKER, at=T0 + timedelta(hours=2))
+    petition.reopen(actor=RESIDENT, at=T0 + timedelta(hours=3))
+    petition.verify(actor=WORKER, at=T0 + timedelta(hours=4))
+    changes = [e for e in petition.events[1:] if isinstance(e, PetitionStatusChanged)]
+    assert [e.handling_deadline for e in changes] == [None, None, None]
+
+
+def test_paused_shows_only_while_dispatch_holds_the_clock() -> None:
+    verified = T0 + timedelta(hours=1)
+    petition = petition_in(Status.ASSIGNED)
+    petition.verify(actor=WORKER, at=verified)
+    deadline = verified + timedelta(hours=4)
+    assert _handle_deadline(petition, verified, deadline)
+    assert not petition.paused
+    assert _handle_deadline(petition, verified + timedelta(hours=1), deadline, paused=True)
+    assert petition.paused and petition.clock_paused_at == verified + timedelta(hours=1)
+    assert _handle_deadline(petition, verified + timedelta(hours=2), deadline + timedelta(hours=1))
+    assert not petition.paused
+    # Paused, then resolved: no clock runs, nothing is paused.
+    assert _handle_deadline(petition, verified + timedelta(hours=3), deadline, paused=True)
+    petition.resolve(note="fixed", actor=WORKER, at=verified + timedelta(hours=4))
+    assert not petition.paused and petition.clock_paused_at is None
+
+
 def _handle_deadline(
     petition: Petition, changed_at: datetime, deadline: datetime, *, paused: bool = False
 ) -> bool:

@@ -87,6 +87,21 @@ class TimePolicy:
             yellow_at=timeline.add(at, seconds * (1 - YELLOW_FRACTION)),
         )
 
+    def until(self, step: Step, at: datetime, deadline: datetime) -> StepClock:
+        """A clock started at `at` that runs until an instant a person chose (e.g. staff's
+        handling deadline at verification): wall-clock time, since the business calendar applies
+        to limits, not to an explicit instant. A deadline before `at` is due at once."""
+        deadline = max(deadline, at)
+        seconds = (deadline - at).total_seconds()
+        return StepClock(
+            step=step,
+            started_at=at,
+            limit_seconds=int(seconds),
+            business=False,
+            deadline=deadline,
+            yellow_at=WALL_CLOCK.add(at, seconds * (1 - YELLOW_FRACTION)),
+        )
+
     def pause(self, clock: StepClock, at: datetime) -> StepClock:
         if clock.paused_at is not None:
             return clock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -97,6 +97,7 @@ def status_handlers(
                 why=f"petition {status.lower()}",
                 reopened=payload.to_status == petition_pb2.PETITION_STATUS_REOPENED,
                 actor_id=payload.actor_id,
+                deadline=_chosen_deadline(payload),
             )
 
     def merged(session: Session, event: Event) -> None:
@@ -107,3 +108,12 @@ def status_handlers(
         (events_pb2.PetitionStatusChanged, Prepared(prepare=plan_of, apply=changed)),
         (events_pb2.PetitionMerged, merged),
     ]
+
+
+def _chosen_deadline(payload: events_pb2.PetitionStatusChanged) -> datetime | None:
+    """The handling deadline staff set themselves at verification; None: the SLA rules."""
+    if payload.to_status != petition_pb2.PETITION_STATUS_VERIFIED:
+        return None
+    if not payload.HasField("handling_deadline"):
+        return None
+    return payload.handling_deadline.ToDatetime(tzinfo=UTC)

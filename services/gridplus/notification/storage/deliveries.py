@@ -1,4 +1,9 @@
-"""Reads and writes of deliveries (email, webhook, SMS), webhook subscriptions and bulletins."""
+"""Reads and writes of deliveries (email, webhook, SMS), webhook subscriptions and bulletins.
+
+A pending delivery's address (email address, phone number, webhook URL) is stored sealed with the
+personal-data key ring (kit.pii), bound to the delivery's id; the worker opens it right before
+sending, and it is cleared once the delivery is final.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gridplus.kit.pii import KeyRing, Sealed
 from gridplus.notification.domain.delivery import DeliveryStatus
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.storage.models import Bulletin, Delivery, WebhookSubscription
@@ -39,7 +45,7 @@ class Claimed:
 
     id: uuid.UUID
     channel: Channel
-    address: str
+    address: SealedAddress
     title: str
     body: str
     event_type: str
@@ -52,19 +58,46 @@ class Claimed:
         return f"Claimed({self.id!r}, {self.channel!r})"
 
 
-def create(session: Session, new: NewDelivery, *, now: datetime) -> bool:
+@dataclass(frozen=True)
+class SealedAddress:
+    """A claimed delivery's address as stored: sealed, or plain in a row from before sealing."""
+
+    delivery_id: uuid.UUID
+    sealed: Sealed | None
+    plain: str = ""
+
+    def open(self, keys: KeyRing) -> str:
+        """The address itself (raises kit.pii.UnreadableCiphertext without its key)."""
+        if self.sealed is None:
+            return self.plain
+        return keys.open(self.sealed, context=address_context(self.delivery_id))
+
+    def __repr__(self) -> str:
+        return f"SealedAddress({self.delivery_id!r})"
+
+
+def address_context(delivery_id: uuid.UUID) -> str:
+    """Associated data: a sealed address opens only in its own delivery's row and column."""
+    return f"gridplus.notification/deliveries/{delivery_id}/address"
+
+
+def create(session: Session, new: NewDelivery, *, now: datetime, keys: KeyRing) -> bool:
     """Store a pending delivery unless this (event, recipient, channel) has one already."""
+    delivery_id = uuid.uuid4()
+    sealed = keys.seal(new.address, context=address_context(delivery_id))
     statement = (
         upsert(session, Delivery)
         .values(
-            id=uuid.uuid4(),
+            id=delivery_id,
             source_event_id=new.source_event_id,
             event_type=new.event_type,
             recipient_id=new.recipient_id,
             channel=new.channel.value,
             kind=new.kind,
             status=DeliveryStatus.PENDING.value,
-            address=new.address,
+            address="",
+            address_key_id=sealed.key_id,
+            sealed_address=sealed.blob,
             title=new.title[:200],
             body=new.body,
             petition_id=new.petition_id or None,
@@ -111,7 +144,7 @@ def claim_due(
         Claimed(
             id=row.id,
             channel=Channel(row.channel),
-            address=row.address,
+            address=_address(row),
             title=row.title,
             body=row.body,
             event_type=row.event_type,
@@ -123,6 +156,12 @@ def claim_due(
         )
         for row in rows
     ]
+
+
+def _address(row: Delivery) -> SealedAddress:
+    if row.address_key_id is None or row.sealed_address is None:
+        return SealedAddress(row.id, None, row.address)  # stored before addresses were sealed
+    return SealedAddress(row.id, Sealed(row.address_key_id, row.sealed_address))
 
 
 def _secrets(session: Session, rows: Sequence[Delivery]) -> dict[str, str]:
@@ -137,11 +176,24 @@ def _secrets(session: Session, rows: Sequence[Delivery]) -> dict[str, str]:
     return {str(sub_id): secret for sub_id, secret in live}
 
 
+# A final delivery keeps no trace of its address.
+_CLEARED_ADDRESS: dict[str, object] = {
+    "address": "",
+    "address_key_id": None,
+    "sealed_address": None,
+}
+
+
 def mark_sent(session: Session, delivery_id: uuid.UUID, *, attempts: int, at: datetime) -> None:
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status=DeliveryStatus.SENT.value, attempts=attempts, sent_at=utc(at), address="")
+        .values(
+            status=DeliveryStatus.SENT.value,
+            attempts=attempts,
+            sent_at=utc(at),
+            **_CLEARED_ADDRESS,
+        )
     )
 
 
@@ -160,7 +212,10 @@ def mark_failed(session: Session, delivery_id: uuid.UUID, *, attempts: int, reas
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(
-            status=DeliveryStatus.FAILED.value, attempts=attempts, last_error=reason, address=""
+            status=DeliveryStatus.FAILED.value,
+            attempts=attempts,
+            last_error=reason,
+            **_CLEARED_ADDRESS,
         )
     )
 
@@ -173,6 +228,28 @@ def postpone(session: Session, delivery_ids: Sequence[uuid.UUID], *, until: date
             .where(Delivery.id.in_(list(delivery_ids)))
             .values(next_attempt_at=utc(until))
         )
+
+
+def reseal(session: Session, *, keys: KeyRing, limit: int = 500) -> int:
+    """Seal up to `limit` pending addresses that are plain (stored before sealing) or sealed
+    with an older key, under the active key (run after a rotation until it returns 0)."""
+    rows = session.scalars(
+        select(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING.value,
+            or_(
+                Delivery.address_key_id.is_(None) & (Delivery.address != ""),
+                Delivery.address_key_id != keys.active_id,
+            ),
+        )
+        .limit(limit)
+    ).all()
+    for row in rows:
+        plain = _address(row).open(keys)
+        sealed = keys.seal(plain, context=address_context(row.id))
+        row.address, row.address_key_id, row.sealed_address = "", sealed.key_id, sealed.blob
+    session.flush()
+    return len(rows)
 
 
 def count_pending(session: Session) -> dict[str, int]:

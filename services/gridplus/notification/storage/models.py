@@ -5,7 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -69,8 +78,12 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
-    # Email address, phone number or URL: personal data, cleared once the delivery is final.
+    # Email address, phone number or URL: personal data, stored sealed (kit.pii, key
+    # `address_key_id`, bound to this row) and cleared once the delivery is final. `address`
+    # holds plain text only in rows stored before sealing (migration notification_0003).
     address: Mapped[str] = mapped_column(Text, nullable=False)
+    address_key_id: Mapped[str | None] = mapped_column(String(32))
+    sealed_address: Mapped[bytes | None] = mapped_column(LargeBinary)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     petition_id: Mapped[str | None] = mapped_column(String(64))

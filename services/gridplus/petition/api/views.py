@@ -49,6 +49,10 @@ def petition_json(petition: Petition) -> dict[str, Any]:
             "verify": iso(petition.verify_deadline),
             "handling": iso(petition.handling_deadline),
         },
+        # Dispatch paused the current step's clock (waiting for the resident): the deadline
+        # does not run and the light stays as it was at `paused_at`.
+        "paused": petition.paused,
+        "paused_at": iso(petition.clock_paused_at) if petition.paused else None,
         "reject_reason": petition.reject_reason,
         "duplicate_of": petition.duplicate_of,
         "resolution_note": petition.resolution_note,

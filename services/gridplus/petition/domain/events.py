@@ -32,6 +32,8 @@ class PetitionStatusChanged:
     note: str
     at: datetime
     category: str | None = None  # the petition's category after the change
+    # The handling deadline staff chose themselves on verifying (None: dispatch's SLA rules).
+    handling_deadline: datetime | None = None
 
 
 @dataclass(frozen=True)

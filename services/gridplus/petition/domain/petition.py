@@ -207,6 +207,11 @@ class Petition:
         self.updated_at = at
         self._note(note.strip(), actor, at)
 
+    @property
+    def paused(self) -> bool:
+        """True while dispatch has paused the current step's clock (waiting for the resident)."""
+        return self.deadline is not None and self.clock_paused_at is not None
+
     def light(self, now: datetime) -> Light | None:
         """The light of the current step; None when no clock runs. A paused clock shows the
         light it had when it stopped."""
@@ -311,7 +316,8 @@ class Petition:
         else:
             self._stop_clock()
         self.handling_deadline = deadline
-        self._move(Status.VERIFIED, actor, at, note.strip())
+        # Dispatch keeps the handle clock: it runs it until staff's deadline when they set one.
+        self._move(Status.VERIFIED, actor, at, note.strip(), handling_deadline=deadline)
 
     def resolve(self, *, note: str, actor: Actor, at: datetime) -> None:
         """The handler reports it done; it is solved only once the follow-up confirms it."""
@@ -355,7 +361,15 @@ class Petition:
         entry = HistoryEntry(self.status, self.status, actor, note, at, EntryKind.NOTE)
         self.new_history.append(entry)
 
-    def _move(self, target: Status, actor: Actor, at: datetime, note: str) -> None:
+    def _move(
+        self,
+        target: Status,
+        actor: Actor,
+        at: datetime,
+        note: str,
+        *,
+        handling_deadline: datetime | None = None,
+    ) -> None:
         _require_aware("at", at)
         previous = self.status
         self.status = target
@@ -365,7 +379,9 @@ class Petition:
         self.deadline_changed_at = at
         self.new_history.append(HistoryEntry(previous, target, actor, note, at))
         self.events.append(
-            PetitionStatusChanged(self.id, previous, target, actor, note, at, self.category)
+            PetitionStatusChanged(
+                self.id, previous, target, actor, note, at, self.category, handling_deadline
+            )
         )
 
 

@@ -93,7 +93,7 @@ class PetitionRoutingFailed(_message.Message):
     def __init__(self, petition_id: _Optional[str] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PetitionStatusChanged(_message.Message):
-    __slots__ = ("petition_id", "from_status", "to_status", "actor_id", "actor_role", "note", "changed_at", "category")
+    __slots__ = ("petition_id", "from_status", "to_status", "actor_id", "actor_role", "note", "changed_at", "category", "handling_deadline")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
     TO_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +102,7 @@ class PetitionStatusChanged(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     from_status: _petition_pb2.PetitionStatus
     to_status: _petition_pb2.PetitionStatus
@@ -110,7 +111,8 @@ class PetitionStatusChanged(_message.Message):
     note: str
     changed_at: _timestamp_pb2.Timestamp
     category: str
-    def __init__(self, petition_id: _Optional[str] = ..., from_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., to_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ...) -> None: ...
+    handling_deadline: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., from_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., to_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GridSetImported(_message.Message):
     __slots__ = ("grid_set_version", "grid_count", "imported_at")

@@ -132,7 +132,7 @@ class PetitionPhoto(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., media_type: _Optional[str] = ..., size: _Optional[int] = ..., stage: _Optional[str] = ..., digest: _Optional[str] = ...) -> None: ...
 
 class Petition(_message.Message):
-    __slots__ = ("id", "status", "title", "description", "category", "location", "grid", "assignee_id", "deadline", "created_at", "updated_at", "reject_reason", "source", "category_choice", "in_triage", "triage_reason", "department_code", "verify_deadline", "handling_deadline", "duplicate_of", "light", "reporter_contact", "photos", "possible_duplicate_ids", "resolution_note", "reporter_id")
+    __slots__ = ("id", "status", "title", "description", "category", "location", "grid", "assignee_id", "deadline", "created_at", "updated_at", "reject_reason", "source", "category_choice", "in_triage", "triage_reason", "department_code", "verify_deadline", "handling_deadline", "duplicate_of", "light", "reporter_contact", "photos", "possible_duplicate_ids", "resolution_note", "reporter_id", "paused", "paused_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +159,8 @@ class Petition(_message.Message):
     POSSIBLE_DUPLICATE_IDS_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_NOTE_FIELD_NUMBER: _ClassVar[int]
     REPORTER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: PetitionStatus
     title: str
@@ -185,7 +187,9 @@ class Petition(_message.Message):
     possible_duplicate_ids: _containers.RepeatedScalarFieldContainer[str]
     resolution_note: str
     reporter_id: str
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[PetitionStatus, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., source: _Optional[_Union[PetitionSource, str]] = ..., category_choice: _Optional[_Union[PetitionCategory, _Mapping]] = ..., in_triage: _Optional[bool] = ..., triage_reason: _Optional[str] = ..., department_code: _Optional[str] = ..., verify_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate_of: _Optional[str] = ..., light: _Optional[_Union[Light, str]] = ..., reporter_contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PetitionPhoto, _Mapping]]] = ..., possible_duplicate_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., reporter_id: _Optional[str] = ...) -> None: ...
+    paused: bool
+    paused_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[PetitionStatus, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., source: _Optional[_Union[PetitionSource, str]] = ..., category_choice: _Optional[_Union[PetitionCategory, _Mapping]] = ..., in_triage: _Optional[bool] = ..., triage_reason: _Optional[str] = ..., department_code: _Optional[str] = ..., verify_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate_of: _Optional[str] = ..., light: _Optional[_Union[Light, str]] = ..., reporter_contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PetitionPhoto, _Mapping]]] = ..., possible_duplicate_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., reporter_id: _Optional[str] = ..., paused: _Optional[bool] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
     __slots__ = ("from_status", "to_status", "actor_id", "actor_role", "note", "at", "kind")
