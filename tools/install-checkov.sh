@@ -26,7 +26,8 @@ python_bin="${PYTHON:-python3}"
 echo "install-checkov: installing checkov ${CHECKOV_VERSION} into ${venv}" >&2
 rm -rf "${venv}"
 "${python_bin}" -m venv "${venv}"
-"${venv}/bin/pip" install -q --disable-pip-version-check "checkov==${CHECKOV_VERSION}" >&2
+"${venv}/bin/pip" install -q --disable-pip-version-check -c "${repo_root}/tools/checkov-constraints.txt" \
+  "checkov==${CHECKOV_VERSION}" >&2
 
 got="$(installed_version)"
 if [[ "${got}" != "${CHECKOV_VERSION}" ]]; then
