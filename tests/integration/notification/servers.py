@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -29,6 +30,10 @@ from gridplus.notification.channels.signing import (
 from tests.support.ports import free_port, wait_for_port
 
 # -- SMTP ------------------------------------------------------------------------------------
+
+# aiosmtpd logs every connection at INFO from its own thread, which can outlive pytest's captured
+# stream and print "--- Logging error ---" noise into the CI log.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class SmtpSink:
