@@ -224,6 +224,9 @@ def test_my_petitions_newest_first_a_page_at_a_time(client: FlaskClient, store: 
 
     seen = [p["id"] for page in (first, second, third) for p in page["petitions"]]
     assert seen == list(reversed(ids))
+    # The list carries each petition's light (the resident page colours its dots with it); no
+    # clock runs before dispatch assigns a petition, so there is none yet.
+    assert all("light" in p and p["light"] is None for p in first["petitions"])
     assert third["next_cursor"] is None
     assert_problem(client.get("/api/v1/petitions?limit=101", headers=headers), 400)
     stolen = client.get(

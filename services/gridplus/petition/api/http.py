@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -24,7 +25,7 @@ from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, TransientError
 from gridplus.petition import handlers, metrics
-from gridplus.petition.api import open311, paging
+from gridplus.petition.api import open311, paging, resident_page
 from gridplus.petition.api.problems import problem_response
 from gridplus.petition.api.views import (
     answer_json,
@@ -35,6 +36,7 @@ from gridplus.petition.api.views import (
 )
 from gridplus.petition.categories import CategorySource
 from gridplus.petition.domain.access import Viewer, may_submit
+from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.photos import CleanPhoto, check_count, clean_photo
 from gridplus.petition.domain.submission import validate_contact, validate_submission
 from gridplus.petition.follow_ups import FollowUpClient
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a petition's text fits many times over; photos come as multipart
 IDEMPOTENCY_KEY_MAX = 200
-PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz"})
+PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz", *resident_page.PAGE_ENDPOINTS})
 _CONTACT_FIELDS = ("name", "phone", "email", "address", "language")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _INT32_MAX = 2**31 - 1
@@ -73,6 +75,7 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     routes = _Routes(sessions, deps, wake)
     app.add_url_rule("/healthz", "healthz", _healthz)
+    resident_page.register(app)
     app.add_url_rule("/readyz", "readyz", routes.readyz)
     app.add_url_rule("/api/v1/petitions", "submit", routes.submit, methods=["POST"])
     app.add_url_rule("/api/v1/petitions", "list", routes.list_own, methods=["GET"])
@@ -190,9 +193,9 @@ class _Routes:
                 session, query=query, after=after, limit=limit, clock=self._deps.clock
             )
         next_cursor = paging.encode(page.next_key, query) if page.next_key else None
-        return jsonify(
-            petitions=[petition_json(p) for p in page.petitions], next_cursor=next_cursor
-        )
+        now = self._deps.clock.now()
+        listed = [petition_json(p) | {"light": _light_value(p, now)} for p in page.petitions]
+        return jsonify(petitions=listed, next_cursor=next_cursor)
 
     def readyz(self) -> Response:
         try:
@@ -361,3 +364,8 @@ def _observe(response: Response) -> Response:
     if started is not None:
         metrics.HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
     return response
+
+
+def _light_value(petition: Petition, now: datetime) -> str | None:
+    light = petition.light(now)
+    return light.value if light else None
