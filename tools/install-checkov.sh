@@ -6,6 +6,9 @@
 # they would fight constraints.txt, so it gets a venv of its own. Idempotent: a no-op when the
 # wanted version is already there.
 set -euo pipefail
+# The Makefile exports PYTHONPATH=services: pip would then see the project's egg-info beside the
+# checkov venv and report the project's own pins as conflicts.
+unset PYTHONPATH
 
 CHECKOV_VERSION="3.3.30"
 
