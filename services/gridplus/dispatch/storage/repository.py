@@ -139,19 +139,7 @@ def list_open(
     if grid_code:
         query = query.where(AssignmentRow.petition_id.in_(_in_grids([grid_code])))
     query = _visible(query, visibility)
-    if after is not None:
-        deadline = _utc(after.deadline)
-        query = query.where(
-            or_(
-                AssignmentRow.deadline > deadline,
-                and_(
-                    AssignmentRow.deadline == deadline,
-                    AssignmentRow.petition_id > after.petition_id,
-                ),
-            )
-        )
-    query = query.order_by(AssignmentRow.deadline, AssignmentRow.petition_id).limit(limit)
-    return [_to_domain(row) for row in session.scalars(query)]
+    return _soonest_deadline_page(session, query, after, limit)
 
 
 def _in_grids(codes: Sequence[str]) -> Select[str]:
@@ -383,19 +371,7 @@ def list_overdue(
     if department_code:
         query = query.where(AssignmentRow.department_code == department_code)
     query = _visible(query, visibility)
-    if after is not None:
-        deadline = _utc(after.deadline)
-        query = query.where(
-            or_(
-                AssignmentRow.deadline > deadline,
-                and_(
-                    AssignmentRow.deadline == deadline,
-                    AssignmentRow.petition_id > after.petition_id,
-                ),
-            )
-        )
-    query = query.order_by(AssignmentRow.deadline, AssignmentRow.petition_id).limit(limit)
-    return [_to_domain(row) for row in session.scalars(query)]
+    return _soonest_deadline_page(session, query, after, limit)
 
 
 # -- triage -------------------------------------------------------------------------------------
@@ -476,3 +452,22 @@ def whistle_counts(session: Session, *, now: datetime) -> list[WhistleCount]:
         .group_by(light, WhistleReportRow.department_code)
     )
     return [WhistleCount(str(a), b, int(n)) for a, b, n in session.execute(query)]
+
+
+def _soonest_deadline_page(
+    session: Session, query: Select[AssignmentRow], after: Cursor | None, limit: int
+) -> list[Assignment]:
+    """One page of `query` in (deadline, petition id) order, after the key of the previous page."""
+    if after is not None:
+        deadline = _utc(after.deadline)
+        query = query.where(
+            or_(
+                AssignmentRow.deadline > deadline,
+                and_(
+                    AssignmentRow.deadline == deadline,
+                    AssignmentRow.petition_id > after.petition_id,
+                ),
+            )
+        )
+    query = query.order_by(AssignmentRow.deadline, AssignmentRow.petition_id).limit(limit)
+    return [_to_domain(row) for row in session.scalars(query)]
