@@ -13,6 +13,11 @@ class Clock(Protocol):
         ...
 
 
+def as_utc(instant: datetime) -> datetime:
+    """`instant` in UTC; a naive value (SQLite hands back naive datetimes) is taken as UTC."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)

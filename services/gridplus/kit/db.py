@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
+from gridplus.kit.clock import as_utc
 from gridplus.kit.config import ConfigError
 
 SessionFactory = sessionmaker[Session]
@@ -85,3 +88,22 @@ def transaction(sessions: SessionFactory) -> Iterator[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's transaction has committed (never on rollback): metrics
+    and wake-ups must not count work that did not happen."""
+    event.listen(session, "after_commit", lambda _session: action(), once=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware column that reads back aware UTC on SQLite too (which keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)

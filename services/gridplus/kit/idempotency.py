@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridplus.kit.clock import Clock
+from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.tables import idempotency_keys
 
@@ -57,3 +60,55 @@ def remember(
             created_at=clock.now(),
         )
     )
+
+
+def run_once(
+    sessions: SessionFactory,
+    clock: Clock,
+    *,
+    scope: str,
+    key: str | None,
+    request: Any,
+    action: Callable[[Session], dict[str, Any]],
+    field: str = "request_id",
+) -> tuple[dict[str, Any], bool]:
+    """Run `action` in its own transaction, once per (scope, key).
+
+    Returns its JSON-able answer and whether it was replayed: a retry with the same key and the
+    same `request` gets the first answer back and changes nothing; the same key with another
+    request is refused naming `field`. Without a key the action simply runs. Scope keys per
+    caller (two callers may pick the same key)."""
+    fingerprint = request_fingerprint(request)
+
+    def attempt() -> tuple[dict[str, Any], bool]:
+        with transaction(sessions) as session:
+            if not key:
+                return action(session), False
+            stored = recall(session, scope=scope, key=key, fingerprint=fingerprint, field=field)
+            if stored is not None:
+                return dict(stored), True
+            answer = action(session)
+            remember(
+                session,
+                scope=scope,
+                key=key,
+                fingerprint=fingerprint,
+                response=answer,
+                clock=clock,
+            )
+            return answer, False
+
+    try:
+        return attempt()
+    except IntegrityError:
+        if not key:
+            raise
+        # A concurrent request with the same key committed first: answer with its result.
+        return attempt()
+
+
+def caller_scope(operation: str, subject: str) -> str:
+    """The scope of one caller's keys for one operation (the scope column holds 100)."""
+    if len(subject) > 80:
+        subject = hashlib.sha256(subject.encode()).hexdigest()[:40]
+    return f"{operation}:{subject}"[:100]
