@@ -129,12 +129,14 @@ class ListOverdueResponse(_message.Message):
     def __init__(self, assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PauseClockRequest(_message.Message):
-    __slots__ = ("petition_id", "reason")
+    __slots__ = ("petition_id", "reason", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     reason: str
-    def __init__(self, petition_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class PauseClockResponse(_message.Message):
     __slots__ = ("assignment",)
@@ -143,10 +145,12 @@ class PauseClockResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ...) -> None: ...
 
 class ResumeClockRequest(_message.Message):
-    __slots__ = ("petition_id",)
+    __slots__ = ("petition_id", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
-    def __init__(self, petition_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ResumeClockResponse(_message.Message):
     __slots__ = ("assignment",)
@@ -189,12 +193,14 @@ class ListTriageResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[TriageItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SetTriageCategoryRequest(_message.Message):
-    __slots__ = ("petition_id", "category_code")
+    __slots__ = ("petition_id", "category_code", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_CODE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     category_code: str
-    def __init__(self, petition_id: _Optional[str] = ..., category_code: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., category_code: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class SetTriageCategoryResponse(_message.Message):
     __slots__ = ("assignment",)
@@ -203,10 +209,12 @@ class SetTriageCategoryResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ...) -> None: ...
 
 class AcceptAssignmentRequest(_message.Message):
-    __slots__ = ("petition_id",)
+    __slots__ = ("petition_id", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
-    def __init__(self, petition_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AcceptAssignmentResponse(_message.Message):
     __slots__ = ("assignment",)
@@ -215,16 +223,18 @@ class AcceptAssignmentResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ...) -> None: ...
 
 class TransferAssignmentRequest(_message.Message):
-    __slots__ = ("petition_id", "to_assignee_id", "to_department_code", "reason")
+    __slots__ = ("petition_id", "to_assignee_id", "to_department_code", "reason", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     TO_ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
     TO_DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     to_assignee_id: str
     to_department_code: str
     reason: str
-    def __init__(self, petition_id: _Optional[str] = ..., to_assignee_id: _Optional[str] = ..., to_department_code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., to_assignee_id: _Optional[str] = ..., to_department_code: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class TransferAssignmentResponse(_message.Message):
     __slots__ = ("assignment",)
@@ -233,12 +243,14 @@ class TransferAssignmentResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ...) -> None: ...
 
 class RefuseAssignmentRequest(_message.Message):
-    __slots__ = ("petition_id", "reason")
+    __slots__ = ("petition_id", "reason", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     reason: str
-    def __init__(self, petition_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RefuseAssignmentResponse(_message.Message):
     __slots__ = ("assignment", "arbitrator_id")
@@ -249,14 +261,16 @@ class RefuseAssignmentResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ..., arbitrator_id: _Optional[str] = ...) -> None: ...
 
 class BlowWhistleRequest(_message.Message):
-    __slots__ = ("petition_id", "department_codes", "reason")
+    __slots__ = ("petition_id", "department_codes", "reason", "request_id")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_CODES_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     department_codes: _containers.RepeatedScalarFieldContainer[str]
     reason: str
-    def __init__(self, petition_id: _Optional[str] = ..., department_codes: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, petition_id: _Optional[str] = ..., department_codes: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class WhistleReport(_message.Message):
     __slots__ = ("department_code", "deadline", "reported_at", "light")
@@ -293,12 +307,14 @@ class BlowWhistleResponse(_message.Message):
     def __init__(self, whistle: _Optional[_Union[Whistle, _Mapping]] = ...) -> None: ...
 
 class ReportToWhistleRequest(_message.Message):
-    __slots__ = ("whistle_id", "note")
+    __slots__ = ("whistle_id", "note", "request_id")
     WHISTLE_ID_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     whistle_id: str
     note: str
-    def __init__(self, whistle_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, whistle_id: _Optional[str] = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ReportToWhistleResponse(_message.Message):
     __slots__ = ("whistle", "on_time")
