@@ -7,7 +7,7 @@ HELM := .tools/bin/helm
 CHECKOV := .tools/checkov/bin/checkov
 export PYTHONPATH := services
 
-.PHONY: help install run test test-unit test-integration test-e2e lint protos protos-check \
+.PHONY: help install run test test-all test-unit test-integration test-e2e lint protos protos-check \
         bench chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules
 
 help:
@@ -30,8 +30,17 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: install
 	$(PY) -m tools.stack run
 
-test: lint postgres $(HELM) $(CHECKOV) alert-rules
-	$(PY) -m pytest -q -p no:cacheprovider tests
+# Test files run in parallel (pytest-xdist): a file stays on one worker, the e2e files that share
+# one started platform stay together (tests/conftest.py). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 4
+
+test:
+	@start=$$(date +%s); $(MAKE) --no-print-directory test-all; status=$$?; \
+	  echo "make test: $$(( $$(date +%s) - start )) s in all (lint, chart and rule checks, tests)"; \
+	  exit $$status
+
+test-all: lint postgres $(HELM) $(CHECKOV) alert-rules
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup tests
 
 test-unit: install
 	$(PY) -m pytest -q tests/unit

@@ -30,3 +30,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name, url = create_database("gridplus_test")
     yield url
     drop_database(name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Units of work for `pytest -n N --dist loadgroup` (make test): a file runs on one worker, so
+    its module fixtures start once; every e2e test on the session-wide stack shares one group, so
+    only one worker starts the whole platform."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        module = getattr(item, "module", None)
+        shares_stack = (
+            path.startswith("tests/e2e/")
+            and "stack" in getattr(item, "fixturenames", ())
+            and not hasattr(module, "stack")  # a module with a stack of its own runs apart
+        )
+        item.add_marker(pytest.mark.xdist_group("e2e-stack" if shares_stack else path))
