@@ -1,13 +1,12 @@
 """Small named errors the domain raises; one gRPC interceptor and one Flask handler map them.
 
-Each class carries its gRPC status code and HTTP status, so no call site chooses codes.
+Each class carries its gRPC status code (by name, so domain code that raises these reaches no
+gRPC import) and HTTP status, so no call site chooses codes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import grpc
 
 
 @dataclass(frozen=True)
@@ -17,7 +16,7 @@ class FieldViolation:
 
 
 class GridPlusError(Exception):
-    grpc_code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    grpc_code: str = "UNKNOWN"  # a grpc.StatusCode name
     http_status: int = 500
     title: str = "Internal error"
 
@@ -27,7 +26,7 @@ class GridPlusError(Exception):
 
 
 class InvalidArgument(GridPlusError):
-    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    grpc_code = "INVALID_ARGUMENT"
     http_status = 400
     title = "Invalid argument"
 
@@ -41,31 +40,31 @@ class InvalidArgument(GridPlusError):
 
 
 class NotFound(GridPlusError):
-    grpc_code = grpc.StatusCode.NOT_FOUND
+    grpc_code = "NOT_FOUND"
     http_status = 404
     title = "Not found"
 
 
 class AlreadyExists(GridPlusError):
-    grpc_code = grpc.StatusCode.ALREADY_EXISTS
+    grpc_code = "ALREADY_EXISTS"
     http_status = 409
     title = "Already exists"
 
 
 class FailedPrecondition(GridPlusError):
-    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    grpc_code = "FAILED_PRECONDITION"
     http_status = 409
     title = "Failed precondition"
 
 
 class Unauthenticated(GridPlusError):
-    grpc_code = grpc.StatusCode.UNAUTHENTICATED
+    grpc_code = "UNAUTHENTICATED"
     http_status = 401
     title = "Unauthenticated"
 
 
 class PermissionDenied(GridPlusError):
-    grpc_code = grpc.StatusCode.PERMISSION_DENIED
+    grpc_code = "PERMISSION_DENIED"
     http_status = 403
     title = "Permission denied"
 
@@ -73,6 +72,6 @@ class PermissionDenied(GridPlusError):
 class TransientError(GridPlusError):
     """A dependency is unavailable for now; retrying later may succeed."""
 
-    grpc_code = grpc.StatusCode.UNAVAILABLE
+    grpc_code = "UNAVAILABLE"
     http_status = 503
     title = "Service unavailable"
