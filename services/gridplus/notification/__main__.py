@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.egress import EgressGuard
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
@@ -17,7 +18,7 @@ from gridplus.notification.channels.email import SmtpEmail
 from gridplus.notification.channels.sms import HttpSmsGateway
 from gridplus.notification.channels.webhook import SignedWebhook
 from gridplus.notification.clients import GrpcDirectory
-from gridplus.notification.config import NotificationSettings
+from gridplus.notification.config import NotificationSettings, check_endpoints
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.feed import Signal
@@ -36,6 +37,7 @@ def main() -> None:
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
     settings = NotificationSettings.from_env(app.env)
+    egress = EgressGuard.from_env(app.env)  # every outgoing connection goes through it
     keys = KeyRing.from_env(app.env, app.settings.var_dir)  # the same keys as petition's
     inbox_signal, delivery_signal = Signal(), Signal()
     directory = GrpcDirectory(app.channel("grid_registry"), app.channel("petition"))
@@ -56,6 +58,7 @@ def main() -> None:
     servicer = NotificationServicer(
         app.sessions,
         app.clock,
+        egress=egress,
         bulletins=Bulletins(app.sessions, directory, notifier, app.clock),
         inbox_signal=inbox_signal,
     )
@@ -69,7 +72,7 @@ def main() -> None:
     app.consume(TOPICS, handlers(notifier))
     worker = DeliveryWorker(
         app.sessions,
-        adapters(settings, app),
+        adapters(settings, app, egress),
         app.clock,
         WorkerSettings(
             retry=settings.retry,
@@ -84,7 +87,14 @@ def main() -> None:
     )
     app.add_loop("delivery-worker", worker.run)
     app.command("reseal-addresses", lambda: _reseal(app.sessions, keys))
+    app.command("serve", lambda: _serve(app, settings, egress))
     app.main()
+
+
+def _serve(app: ServiceApp, settings: NotificationSettings, egress: EgressGuard) -> None:
+    # A mail relay or SMS gateway the guard refuses would fail every delivery: say so at start.
+    check_endpoints(settings, egress)
+    app.serve()
 
 
 def _reseal(sessions: SessionFactory, keys: KeyRing) -> None:
@@ -100,15 +110,20 @@ def _reseal(sessions: SessionFactory, keys: KeyRing) -> None:
     log.info("delivery addresses resealed", extra={"deliveries": total, "key_id": keys.active_id})
 
 
-def adapters(settings: NotificationSettings, app: ServiceApp) -> dict[Channel, ChannelAdapter]:
+def adapters(
+    settings: NotificationSettings, app: ServiceApp, egress: EgressGuard
+) -> dict[Channel, ChannelAdapter]:
     found: dict[Channel, ChannelAdapter] = {
-        Channel.WEBHOOK: SignedWebhook(app.clock, settings.http_timeout_seconds)
+        Channel.WEBHOOK: SignedWebhook(app.clock, settings.http_timeout_seconds, egress=egress)
     }
     if settings.smtp is not None:
-        found[Channel.EMAIL] = SmtpEmail(settings.smtp)
+        found[Channel.EMAIL] = SmtpEmail(settings.smtp, egress=egress)
     if settings.sms is not None:
         found[Channel.SMS] = HttpSmsGateway(
-            settings.sms.gateway_url, settings.sms.token, settings.http_timeout_seconds
+            settings.sms.gateway_url,
+            settings.sms.token,
+            settings.http_timeout_seconds,
+            egress=egress,
         )
     return found
 

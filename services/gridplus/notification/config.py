@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from gridplus.kit.config import ConfigError, Env
+from gridplus.kit.egress import EgressGuard, EgressRefused, HostUnresolved
 from gridplus.notification.channels.email import SmtpSettings
 from gridplus.notification.domain.delivery import RetryPolicy
 from gridplus.notification.domain.notices import Channel, NoticeKind
+
+log = logging.getLogger(__name__)
 
 PREFIX = "GRIDPLUS_NOTIFICATION_"
 DEFAULT_SMS_KINDS = (
@@ -111,3 +116,25 @@ def _fraction(env: Env, name: str, default: float) -> float:
     if value > 1:
         raise ConfigError(f"{PREFIX}{name} must be between 0 and 1, got {value}")
     return value
+
+
+def check_endpoints(settings: NotificationSettings, egress: EgressGuard) -> None:
+    """ConfigError when the egress guard refuses the configured mail relay or SMS gateway (add
+    it to GRIDPLUS_EGRESS_ALLOW if it is internal on purpose). A name that does not resolve yet
+    is only logged: DNS may come up after the pod, and each delivery checks again anyway."""
+    endpoints: list[tuple[str, str, int]] = []
+    if settings.smtp is not None:
+        endpoints.append(("SMTP_HOST", settings.smtp.host, settings.smtp.port))
+    if settings.sms is not None:
+        parts = urlsplit(settings.sms.gateway_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        endpoints.append(("SMS_GATEWAY_URL", parts.hostname or "", port))
+    for name, host, port in endpoints:
+        try:
+            egress.check(host, port)
+        except EgressRefused as exc:
+            raise ConfigError(f"{PREFIX}{name}: {exc}") from None
+        except HostUnresolved as exc:
+            log.warning(
+                "delivery endpoint does not resolve yet", extra={"setting": name, "error": str(exc)}
+            )

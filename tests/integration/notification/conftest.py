@@ -16,6 +16,7 @@ from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from gridplus.kit.auth import Role, ServiceToken, mint_token
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings
+from gridplus.kit.egress import AllowList, EgressGuard
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.pii import KeyRing
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
@@ -51,6 +52,9 @@ KEYS = KeyRing([("k1", bytes(range(32)))])
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services/gridplus/notification/storage/alembic"
 JWT = JwtSettings(JWT_SECRET, "gridplus")
+# The loopback servers these tests start, on ports chosen per test: loopback allowed on any port
+# (test_egress.py checks what a guard without that exception refuses).
+LOOPBACK = EgressGuard(AllowList.parse("127.0.0.1"))
 T0 = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
 SMS_TOKEN = "gateway-token"
 
@@ -220,15 +224,20 @@ def make_worker(
     """A delivery worker on the injected clock; jitter fixed at the middle of its range."""
     made: list[DeliveryWorker] = []
 
-    def make(keys: KeyRing = KEYS, **overrides: object) -> DeliveryWorker:
+    def make(
+        keys: KeyRing = KEYS, egress: EgressGuard = LOOPBACK, **overrides: object
+    ) -> DeliveryWorker:
         adapters: dict[Channel, ChannelAdapter] = {
             Channel.EMAIL: SmtpEmail(
                 SmtpSettings(
                     "127.0.0.1", smtp.port, "Grid+ <noreply@gridplus.test>", timeout_seconds=5
-                )
+                ),
+                egress=egress,
             ),
-            Channel.WEBHOOK: SignedWebhook(clock, timeout_seconds=2),
-            Channel.SMS: HttpSmsGateway(f"http://127.0.0.1:{sms_gateway.port}/send", SMS_TOKEN, 2),
+            Channel.WEBHOOK: SignedWebhook(clock, timeout_seconds=2, egress=egress),
+            Channel.SMS: HttpSmsGateway(
+                f"http://127.0.0.1:{sms_gateway.port}/send", SMS_TOKEN, 2, egress=egress
+            ),
         }
         fields: dict[str, object] = {
             "retry": RetryPolicy(max_attempts=4, base_seconds=10, max_seconds=600, jitter=0.5),
@@ -264,6 +273,7 @@ def api(
     servicer = NotificationServicer(
         store.sessions,
         clock,
+        egress=LOOPBACK,
         bulletins=Bulletins(store.sessions, directory, notifier, clock),
         inbox_signal=signals[0],
     )

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import grpc
 from aiosmtpd.controller import Controller
@@ -82,6 +82,9 @@ class HttpReceiver:
     port: int = field(default_factory=free_port)
     status: int = 200
     received: list[Received] = field(default_factory=list)
+    # Every request line's method and path, whatever it was (redirect tests look for a GET).
+    requests: list[str] = field(default_factory=list)
+    location: str = ""  # sent as Location when set (with status 3xx: a redirect)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -91,15 +94,24 @@ class HttpReceiver:
     def accept(self, headers: dict[str, str], body: bytes) -> int:
         return self.status
 
-    def start(self) -> HttpReceiver:
+    def start(self) -> Self:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                receiver.requests.append(f"POST {self.path}")
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = dict(self.headers.items())
                 status = receiver.accept(headers, body)
                 self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                receiver.requests.append(f"GET {self.path}")
+                self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -17,6 +17,7 @@ from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.auth import ALL_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.egress import EgressGuard, EgressRefused, HostUnresolved
 from gridplus.kit.errors import (
     FieldViolation,
     GridPlusError,
@@ -25,6 +26,7 @@ from gridplus.kit.errors import (
     PermissionDenied,
 )
 from gridplus.kit.interceptors import AuthPolicy, service_policy
+from gridplus.kit.text import offending_character
 from gridplus.notification import handlers
 from gridplus.notification.api import convert
 from gridplus.notification.bulletins import Bulletins, BulletinText
@@ -74,12 +76,14 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         sessions: SessionFactory,
         clock: Clock,
         *,
+        egress: EgressGuard,
         bulletins: Bulletins | None = None,
         inbox_signal: Signal | None = None,
         watch: WatchSettings | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._egress = egress
         self._bulletins = bulletins
         self._inbox_signal = inbox_signal or Signal()
         self._watch = watch or WatchSettings()
@@ -176,7 +180,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
     def CreateWebhookSubscription(
         self, request: pb.CreateWebhookSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.CreateWebhookSubscriptionResponse:
-        _check_subscription(request.url, request.event_types)
+        _check_subscription(request.url, request.event_types, self._egress)
         secret = secrets.token_urlsafe(32)
         with transaction(self._sessions) as session:
             row = deliveries.create_subscription(
@@ -285,7 +289,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
 
 
 class ResourceExhausted(GridPlusError):
-    grpc_code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    grpc_code = "RESOURCE_EXHAUSTED"
     http_status = 429
     title = "Too many requests"
 
@@ -324,13 +328,8 @@ def _uuid(field: str, value: str) -> uuid.UUID:
         raise InvalidArgument.single(field, "not an id this service issued") from None
 
 
-def _check_subscription(url: str, event_types: Sequence[str]) -> None:
-    violations: list[FieldViolation] = []
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        violations.append(FieldViolation("url", "must be an absolute http or https URL"))
-    elif len(url) > MAX_URL:
-        violations.append(FieldViolation("url", f"at most {MAX_URL} characters"))
+def _check_subscription(url: str, event_types: Sequence[str], egress: EgressGuard) -> None:
+    violations = [FieldViolation("url", why) for why in _url_problems(url, egress)]
     if not event_types:
         violations.append(FieldViolation("event_types", "at least one event type"))
     known = set(EVENT_TYPES)
@@ -341,3 +340,23 @@ def _check_subscription(url: str, event_types: Sequence[str]) -> None:
             )
     if violations:
         raise InvalidArgument(violations)
+
+
+def _url_problems(url: str, egress: EgressGuard) -> list[str]:
+    """What is wrong with a webhook URL: its form, or where it leads (resolved now; the worker
+    checks again at every delivery, as the name may later resolve elsewhere)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ["must be an absolute http or https URL"]
+    if len(url) > MAX_URL:
+        return [f"at most {MAX_URL} characters"]
+    bad = offending_character(url)
+    if bad is not None:
+        return [f"must not contain U+{ord(bad):04X}: control or bidi characters"]
+    try:
+        egress.check_url(url)
+    except EgressRefused as exc:
+        return [str(exc)]
+    except HostUnresolved as exc:
+        return [f"{exc}; give a host name that resolves"]
+    return []

@@ -1,13 +1,16 @@
-"""Email over SMTP (smtplib), plain, STARTTLS or implicit TLS."""
+"""Email over SMTP (smtplib), plain, STARTTLS or implicit TLS, to the mail relay the egress
+guard checked (public, or allowed by GRIDPLUS_EGRESS_ALLOW) and to no other address."""
 
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from gridplus.kit.egress import EgressGuard, EgressRefused
 from gridplus.notification.channels.base import ChannelAdapter, Outgoing, SendFailed
 from gridplus.notification.domain.notices import Channel
 
@@ -29,8 +32,9 @@ class SmtpSettings:
 class SmtpEmail(ChannelAdapter):
     channel = Channel.EMAIL
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(self, settings: SmtpSettings, *, egress: EgressGuard) -> None:
         self._settings = settings
+        self._egress = egress
 
     def endpoint(self, message: Outgoing) -> str:
         return f"smtp://{self._settings.host}:{self._settings.port}"
@@ -51,6 +55,8 @@ class SmtpEmail(ChannelAdapter):
                 if self._settings.username:
                     smtp.login(self._settings.username, self._settings.password or "")
                 refused = smtp.send_message(email)
+        except EgressRefused as exc:
+            raise SendFailed(str(exc), permanent=True) from None
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise SendFailed(f"recipient refused ({codes})", permanent=_permanent(codes)) from None
@@ -67,10 +73,16 @@ class SmtpEmail(ChannelAdapter):
         settings = self._settings
         if settings.security == "ssl":
             context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout_seconds, context=context
+            return _GuardedSmtpSsl(
+                self._egress,
+                settings.host,
+                settings.port,
+                timeout=settings.timeout_seconds,
+                context=context,
             )
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+        smtp = _GuardedSmtp(
+            self._egress, settings.host, settings.port, timeout=settings.timeout_seconds
+        )
         if settings.security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
         return smtp
@@ -79,3 +91,31 @@ class SmtpEmail(ChannelAdapter):
 def _permanent(codes: list[int]) -> bool:
     # 5xx: the server will say the same again; 4xx: try later.
     return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
+class _GuardedSmtp(smtplib.SMTP):
+    """smtplib connecting through the egress guard: the relay's name is resolved and checked
+    at every connection, and the socket goes to the checked address (TLS still verifies the
+    certificate for the name)."""
+
+    def __init__(self, egress: EgressGuard, host: str, port: int, *, timeout: float) -> None:
+        self._egress = egress  # before SMTP.__init__, which connects
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return self._egress.connect(self._egress.check(host, port), timeout)
+
+
+class _GuardedSmtpSsl(smtplib.SMTP_SSL, _GuardedSmtp):
+    # SMTP_SSL._get_socket wraps what _GuardedSmtp._get_socket (next in the MRO) opened.
+    def __init__(
+        self,
+        egress: EgressGuard,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        context: ssl.SSLContext,
+    ) -> None:
+        self._egress = egress
+        smtplib.SMTP_SSL.__init__(self, host, port, timeout=timeout, context=context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from gridplus.kit.egress import EgressGuard
 from gridplus.notification.channels import posting
 from gridplus.notification.channels.base import ChannelAdapter, Outgoing
 from gridplus.notification.domain.notices import Channel
@@ -19,10 +20,13 @@ MAX_TEXT = 300  # a few SMS segments; longer text belongs in the inbox
 class HttpSmsGateway(ChannelAdapter):
     channel = Channel.SMS
 
-    def __init__(self, url: str, token: str, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self, url: str, token: str, timeout_seconds: float = 10.0, *, egress: EgressGuard
+    ) -> None:
         self._url = url
         self._token = token
         self._timeout = timeout_seconds
+        self._egress = egress
 
     def endpoint(self, message: Outgoing) -> str:
         return posting.origin(self._url)
@@ -35,4 +39,5 @@ class HttpSmsGateway(ChannelAdapter):
             "Authorization": f"Bearer {self._token}",
             "Idempotency-Key": message.delivery_id,
         }
-        posting.post(self._url, json.dumps(document).encode(), headers, timeout=self._timeout)
+        body = json.dumps(document).encode()
+        posting.post(self._egress, self._url, body, headers, timeout=self._timeout)
