@@ -140,16 +140,24 @@ class GrpcGridDirectory(GridDirectory):
         return Department(found.code, found.head_person_id, why)
 
     def department_head(self, department_code: str) -> str:
-        return self._cache.get(("heads",), self._load_heads).get(department_code, "")
+        return (self._departments() or {}).get(department_code, "")
 
-    def _load_heads(self) -> dict[str, str]:
+    def department_codes(self) -> frozenset[str] | None:
+        found = self._departments()
+        return None if found is None else frozenset(found)
+
+    def _departments(self) -> dict[str, str] | None:
+        """Department code -> head's person id; None while grid-registry does not serve them."""
+        return self._cache.get(("departments",), self._load_departments)
+
+    def _load_departments(self) -> dict[str, str] | None:
         try:
             response = self._stub.ListDepartments(
                 grid_pb2.ListDepartmentsRequest(), timeout=self._timeout
             )
         except grpc.RpcError as error:
             if _absent(error):
-                return {}
+                return None
             raise
         return {d.code: d.head_person_id for d in response.departments}
 

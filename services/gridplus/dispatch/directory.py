@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gridplus.dispatch.domain import categories
 from gridplus.dispatch.domain.categories import Category
-from gridplus.dispatch.domain.routing import GridPlace, Member
+from gridplus.dispatch.domain.routing import AssigneeRole, GridPlace, Member
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,17 @@ class GridDirectory(ABC):
     def chain(self, grid_code: str) -> list[ChainLevel]:
         """The grids from level 1 down to `grid_code`, with their chiefs."""
         return []
+
+    def department_codes(self) -> frozenset[str] | None:
+        """Every department's code; None when the directory cannot say (nothing is refused)."""
+        return None
+
+    def assignees(self, grid: GridPlace) -> dict[str, AssigneeRole]:
+        """Who may take a petition of `grid` over, and in which role: the grid's own workers and
+        chiefs, then the chiefs of the grids enclosing it (routing's fallback, who see it too)."""
+        found = {member.person_id: member.role for member in self.members(grid.code)}
+        for code in reversed(grid.path[:-1]):
+            for member in self.members(code):
+                if member.role is AssigneeRole.GRID_CHIEF:
+                    found.setdefault(member.person_id, member.role)
+        return found

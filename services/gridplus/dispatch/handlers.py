@@ -16,8 +16,8 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.dispatch import convert, metrics
 from gridplus.dispatch.classification import Prediction
 from gridplus.dispatch.directory import Department, GridDirectory
-from gridplus.dispatch.domain import categories, routing
-from gridplus.dispatch.domain.access import Visibility
+from gridplus.dispatch.domain import access, categories, routing
+from gridplus.dispatch.domain.access import EVERYTHING, Visibility
 from gridplus.dispatch.domain.categories import Category, CategoryChoice, CategorySource
 from gridplus.dispatch.domain.routing import Assignment, GridPlace, Member
 from gridplus.dispatch.domain.time_limits import Step, StepClock, TimePolicy
@@ -25,7 +25,7 @@ from gridplus.dispatch.storage import repository
 from gridplus.dispatch.storage.models import CLOSED, AssignmentRow, TriageRow
 from gridplus.dispatch.storage.repository import Cursor
 from gridplus.kit.clock import Clock
-from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from gridplus.kit.errors import FailedPrecondition, InvalidArgument
 from gridplus.kit.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,8 @@ class PetitionRouter:
         return placement
 
     def route_triaged(self, session: Session, *, petition_id: str, placement: Placement) -> str:
-        row = repository.triage_row(session, petition_id=petition_id)
+        # The caller's scope was checked when the placement was prepared.
+        row = repository.triage_row(session, petition_id=petition_id, visibility=EVERYTHING)
         if row is None or row.status == CLOSED:
             raise FailedPrecondition(f"petition {petition_id} is not waiting in triage")
         assert placement.choice is not None
@@ -388,14 +389,16 @@ class ClockKeeper:
     def close(self, session: Session, *, petition_id: str) -> bool:
         return repository.close(session, petition_id=petition_id)
 
-    def pause(self, session: Session, *, petition_id: str, visibility: Visibility) -> Assignment:
+    def pause(
+        self, session: Session, *, petition_id: str, visibility: Visibility, why: str = ""
+    ) -> Assignment:
         row = _visible_open_row(session, petition_id, visibility)
         clock = repository.row_clock(row)
         if clock.paused_at is not None:
             raise FailedPrecondition(f"the clock of petition {petition_id} is already paused")
         now = self._clock.now()
         paused = self._policy.pause(clock, now)
-        reason = f"clock paused at {paused.paused_at}: waiting for the resident"
+        reason = f"clock paused at {paused.paused_at}: {why or 'waiting for the resident'}"
         repository.set_clock(session, row, paused, new_deadline=False, reason=reason)
         self._publish(session, petition_id, paused, now, reason)
         return _get(session, petition_id)
@@ -477,11 +480,11 @@ def _visible_open_row(session: Session, petition_id: str, visibility: Visibility
 
 
 def get_assignment(session: Session, *, petition_id: str, visibility: Visibility) -> Assignment:
+    """The assignment, or NOT_FOUND alike when there is none and when it lies outside the
+    caller's scope (DESIGN: no answer reveals what the caller may not see)."""
     assignment = repository.get(session, petition_id=petition_id)
-    if assignment is None:
-        raise NotFound(f"petition {petition_id} has no assignment")
-    if not visibility.allows(assignment):
-        raise PermissionDenied(f"petition {petition_id} lies outside your grids")
+    if assignment is None or not visibility.allows(assignment):
+        raise access.not_found(petition_id)
     return assignment
 
 

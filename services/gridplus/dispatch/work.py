@@ -19,8 +19,10 @@ from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.dispatch import metrics
 from gridplus.dispatch.convert import grid_ref_of
-from gridplus.dispatch.domain.access import Visibility
-from gridplus.dispatch.domain.routing import Assignment
+from gridplus.dispatch.directory import GridDirectory
+from gridplus.dispatch.domain import access
+from gridplus.dispatch.domain.access import DEPARTMENT_ROLES, Visibility
+from gridplus.dispatch.domain.routing import AssigneeRole, Assignment
 from gridplus.dispatch.domain.whistles import MAX_DEPARTMENTS, arbitrator, summon
 from gridplus.dispatch.handlers import get_assignment
 from gridplus.dispatch.storage import repository
@@ -33,8 +35,6 @@ from gridplus.dispatch.storage.models import (
 from gridplus.kit.auth import Principal, Role
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from gridplus.kit.outbox import Outbox
-
-DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD})
 
 
 @dataclass(frozen=True)
@@ -76,55 +76,89 @@ def accept(session: Session, *, petition_id: str, caller: Caller, at: datetime) 
     return _reload(session, petition_id)
 
 
+@dataclass(frozen=True)
+class TransferTarget:
+    """Where a transfer moves an assignment, checked with the grid registry before the
+    transaction opens; empty keeps the current assignee or department."""
+
+    assignee_id: str = ""
+    assignee_role: AssigneeRole | None = None  # the role the new assignee takes it in
+    department_code: str = ""
+
+
+def transfer_target(
+    directory: GridDirectory,
+    assignment: Assignment,
+    *,
+    to_assignee_id: str,
+    to_department_code: str,
+) -> TransferTarget:
+    """The named assignee must be someone who may handle the petition's grid (they then see
+    the petition and its reporter), the named department one the grid registry knows."""
+    if not (to_assignee_id or to_department_code):
+        raise InvalidArgument.single("to_assignee_id", "name a new assignee or department")
+    role = None
+    if to_assignee_id:
+        role = access.eligible_assignee(
+            to_assignee_id, directory.assignees(assignment.grid), grid_code=assignment.grid.code
+        )
+    if to_department_code:
+        access.check_department(
+            to_department_code, directory.department_codes(), field="to_department_code"
+        )
+    return TransferTarget(to_assignee_id, role, to_department_code)
+
+
+def check_transfer(session: Session, *, petition_id: str, caller: Caller) -> Assignment:
+    """Before the grid registry is asked: the caller sees the assignment and may move it."""
+    assignment, _ = _open(session, petition_id, caller)
+    access.check_transfer(caller.principal, assignment)
+    return assignment
+
+
 def transfer(
     session: Session,
     *,
     petition_id: str,
-    to_assignee_id: str,
-    to_department_code: str,
+    target: TransferTarget,
     reason: str,
     caller: Caller,
     outbox: Outbox,
     at: datetime,
 ) -> Assignment:
-    if not (to_assignee_id or to_department_code):
-        raise InvalidArgument.single("to_assignee_id", "name a new assignee or department")
-    if not reason.strip():
+    if not reason:
         raise InvalidArgument.single("reason", "required")
     assignment, row = _open(session, petition_id, caller)
-    if (
-        caller.principal.role is Role.GRID_WORKER
-        and assignment.assignee_id != caller.principal.subject
-    ):
-        raise PermissionDenied("a grid worker transfers only their own assignments")
+    access.check_transfer(caller.principal, assignment)
     message = events_pb2.AssignmentTransferred(
         petition_id=petition_id,
         from_assignee_id=row.assignee_id,
-        to_assignee_id=to_assignee_id or row.assignee_id,
+        to_assignee_id=target.assignee_id or row.assignee_id,
         from_department_code=row.department_code,
-        to_department_code=to_department_code or row.department_code,
-        reason=reason.strip(),
+        to_department_code=target.department_code or row.department_code,
+        reason=reason,
         actor_id=caller.principal.subject,
     )
     message.transferred_at.FromDatetime(at)
     row.assignee_id = message.to_assignee_id
+    if target.assignee_role is not None:
+        row.assignee_role = target.assignee_role.value
     row.department_code = message.to_department_code
     row.accepted_at = None  # the new handler accepts anew; the deadline stays as it was
     row.reasons = [
         *row.reasons,
         f"transferred by {caller.principal.subject} to {message.to_assignee_id}"
         f"{' / ' + message.to_department_code if message.to_department_code else ''}: "
-        f"{reason.strip()} (deadline unchanged)",
+        f"{reason} (deadline unchanged)",
     ]
     outbox.add(session, message, key=petition_id)
     return _reload(session, petition_id)
 
 
-def grid_of(session: Session, *, petition_id: str) -> str:
-    """The assignment's grid, read before the remote look-up of its chiefs."""
-    row = repository.open_row(session, petition_id=petition_id)
-    if row is None:
-        raise NotFound(f"petition {petition_id} has no open assignment")
+def grid_of(session: Session, *, petition_id: str, caller: Caller) -> str:
+    """The assignment's grid, read (within the caller's scope) before the remote look-up of
+    its chiefs."""
+    _, row = _open(session, petition_id, caller)
     return row.grid_code
 
 
@@ -138,21 +172,19 @@ def refuse(
     outbox: Outbox,
     at: datetime,
 ) -> tuple[Assignment, str]:
-    if not reason.strip():
+    if not reason:
         raise InvalidArgument.single("reason", "required")
     _, row = _open(session, petition_id, caller)
-    if caller.principal.role not in DEPARTMENT_ROLES or not caller.department:
+    if caller.principal.role not in DEPARTMENT_ROLES:
         raise PermissionDenied("only department staff refuse a petition for their department")
-    if row.department_code != caller.department:
-        raise FailedPrecondition(
-            f"petition {petition_id} is not with department {caller.department}"
-        )
+    if row.department_code != caller.department:  # the department scope sees only its own
+        raise access.not_found(petition_id)
     session.add(
         RefusalRow(
             petition_id=petition_id,
             department_code=caller.department,
             actor_id=caller.principal.subject,
-            reason=reason.strip(),
+            reason=reason,
             refused_at=at,
         )
     )
@@ -169,7 +201,7 @@ def refuse(
         petition_id=petition_id,
         department_code=caller.department,
         actor_id=caller.principal.subject,
-        reason=reason.strip(),
+        reason=reason,
         refusal_count=row.refusals,
         arbitrator_id=settles,
     )
@@ -194,6 +226,7 @@ def blow_whistle(
     reason: str,
     caller: Caller,
     report_minutes: int,
+    known_departments: frozenset[str] | None,
     outbox: Outbox,
     at: datetime,
 ) -> WhistleView:
@@ -204,14 +237,18 @@ def blow_whistle(
         raise InvalidArgument.single("department_codes", "name at least one department")
     if len(due) > MAX_DEPARTMENTS:
         raise InvalidArgument.single("department_codes", f"at most {MAX_DEPARTMENTS}")
-    if not reason.strip():
+    for summoned in due:
+        access.check_department(
+            summoned.department_code, known_departments, field="department_codes"
+        )
+    if not reason:
         raise InvalidArgument.single("reason", "required")
     _, row = _open(session, petition_id, caller)
     whistle = WhistleRow(
         whistle_id=str(uuid.uuid4()),
         petition_id=petition_id,
         blown_by=caller.principal.subject,
-        reason=reason.strip(),
+        reason=reason,
         blown_at=at,
     )
     session.add(whistle)
@@ -255,19 +292,25 @@ def report_to_whistle(
 ) -> tuple[WhistleView, bool]:
     if not whistle_id:
         raise InvalidArgument.single("whistle_id", "required")
-    if caller.principal.role not in DEPARTMENT_ROLES or not caller.department:
+    if caller.principal.role not in DEPARTMENT_ROLES:
         raise PermissionDenied("department staff report to a whistle for their department")
+    # A department reports only for itself, and only to a whistle that summoned it: any other
+    # whistle (or none, or a token without a department) answers alike.
     whistle = session.get(WhistleRow, whistle_id)
-    if whistle is None:
-        raise NotFound(f"whistle {whistle_id} does not exist")
-    report = session.get(WhistleReportRow, (whistle_id, caller.department))
-    if report is None:
-        raise PermissionDenied(f"department {caller.department} was not summoned by this whistle")
+    report = (
+        session.get(WhistleReportRow, (whistle_id, caller.department))
+        if whistle is not None and caller.department
+        else None
+    )
+    if whistle is None or report is None:
+        raise NotFound(
+            f"no whistle {whistle_id} summons department {caller.department or '(none)'}"
+        )
     if report.reported_at is not None:
         raise FailedPrecondition(f"department {caller.department} has already reported")
     report.reported_at = at
     report.reporter_id = caller.principal.subject
-    report.note = note.strip()
+    report.note = note
     on_time = at <= repository.utc(report.deadline)
     message = events_pb2.WhistleReported(
         whistle_id=whistle_id,

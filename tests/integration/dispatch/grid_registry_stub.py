@@ -59,14 +59,25 @@ SQUARES = (
     ),
     Square("MN0503", ("1", "MN05", "MN0503"), 40.71, -74.00, 0.01, (("c-MN0503", CHIEF),)),
     Square("BK0101", ("3", "BK01", "BK0101"), 40.68, -73.96, 0.01, ()),
+    Square(
+        "BK0602",
+        ("3", "BK06", "BK0602"),
+        40.66,
+        -73.98,
+        0.01,
+        (("w-BK0602-1", WORKER), ("w-BK0602-2", WORKER), ("c-BK0602", CHIEF)),
+    ),
 )
 OUTSIDE = (41.5, -75.0)  # in no square: out of jurisdiction
 # Level-2 grids and their people (chiefs above the squares); BK01 has nobody.
 PARENTS: dict[str, tuple[tuple[str, grid_pb2.MemberRole], ...]] = {
     "MN05": (("c-MN05", CHIEF),),
     "BK01": (),
+    "BK06": (("c-BK06", CHIEF),),
 }
 DEPARTMENT = Department("dep-env", "h-dep-env", "department dep-env answers for everything here")
+# The departments ListDepartments would list (a transfer or whistle naming another is refused).
+KNOWN_DEPARTMENTS = frozenset({"dep-env", "dep-police", "dep-roads", "DSNY", "NYPD", "DOT"})
 
 
 def square(code: str) -> Square:
@@ -214,6 +225,9 @@ class FakeGridDirectory(GridDirectory):
 
     def department_head(self, department_code: str) -> str:
         return DEPARTMENT.head_person_id if department_code == DEPARTMENT.code else ""
+
+    def department_codes(self) -> frozenset[str] | None:
+        return KNOWN_DEPARTMENTS
 
     def chain(self, grid_code: str) -> list[ChainLevel]:
         path = square(grid_code).path

@@ -4,117 +4,33 @@ PostgreSQL. The grid registry is the in-memory fake: these tests are about what 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, timedelta
 
 import grpc
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from gridplus.api.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
-from gridplus.dispatch.api.grpc import POLICY, SERVICE_NAME, DispatchServicer
-from gridplus.dispatch.classification import Prediction
-from gridplus.dispatch.domain.calendar import BusinessCalendar
 from gridplus.dispatch.domain.escalation import DEFAULT_LADDER, parse_ladder
-from gridplus.dispatch.domain.time_limits import TimePolicy
-from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter, PetitionToRoute
+from gridplus.dispatch.handlers import PetitionToRoute
 from gridplus.dispatch.scanner import DeadlineScanner
 from gridplus.dispatch.storage import repository
-from gridplus.kit.auth import Role, mint_token
-from gridplus.kit.clock import ManualClock
-from gridplus.kit.config import JwtSettings
+from gridplus.kit.auth import Role
 from gridplus.kit.db import transaction
-from gridplus.kit.events import parse_payload
 from gridplus.kit.outbox import Outbox
-from gridplus.kit.tables import outbox_messages
-from tests.conftest import JWT_SECRET
-from tests.integration.dispatch.grid_registry_stub import OUTSIDE, FakeGridDirectory, square
-from tests.support.grpc import serving
-from tests.support.store import migrated_store
+from tests.integration.dispatch.api_harness import NOISE, T0, Api, auth, dispatch_api
+from tests.integration.dispatch.grid_registry_stub import FakeGridDirectory, square
 
 pytestmark = pytest.mark.integration
-
-MIGRATIONS = Path(__file__).resolve().parents[3] / "services/gridplus/dispatch/storage/alembic"
-T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-JWT = JwtSettings(JWT_SECRET, "gridplus")
-NOISE = "nyc.noise_residential"
-POLICY_ = TimePolicy(BusinessCalendar(), {})
-
-
-class UnsureClassifier:
-    """Never sure enough: every petition without a category goes to triage."""
-
-    def predict(self, title: str, description: str) -> Prediction:
-        return Prediction("nyc.noise_residential", 0.2, "en")
-
-
-@dataclass
-class Api:
-    stub: dispatch_pb2_grpc.DispatchServiceStub
-    sessions: sessionmaker
-    router: PetitionRouter
-    clock: ManualClock
-
-    def route(self, petition_id: str, grid_code: str, category: str = NOISE) -> None:
-        point = OUTSIDE if grid_code == "outside" else square(grid_code).centre()
-        with transaction(self.sessions) as session:
-            self.router.route(session, PetitionToRoute(petition_id, "", "", category, point))
-
-    def published(self) -> list[tuple[str, object]]:
-        with transaction(self.sessions) as session:
-            rows = session.execute(select(outbox_messages).order_by(outbox_messages.c.id)).all()
-        return [(row.key, parse_payload(row.ce_type, row.payload)) for row in rows]
-
-
-def auth(
-    role: Role, subject: str = "staff-1", grids: tuple[str, ...] = (), department: str = ""
-) -> list:
-    token = mint_token(
-        JWT, subject=subject, role=role, grid_codes=grids, department=department or None
-    )
-    return [("authorization", f"Bearer {token}")]
-
 
 ADMIN = auth(Role.ADMIN, "admin-1")
 
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[Api]:
-    clock = ManualClock(T0)
-    directory = FakeGridDirectory()
-    router = PetitionRouter(
-        directory=directory,
-        outbox=Outbox(
-            topic="gridplus.dispatch.events.v1", source="/gridplus/dispatch", clock=clock
-        ),
-        clock=clock,
-        policy=POLICY_,
-        classifier=UnsureClassifier(),
-        threshold=0.5,
-    )
-    outbox = Outbox(topic="gridplus.dispatch.events.v1", source="/gridplus/dispatch", clock=clock)
-    keeper = ClockKeeper(directory=directory, policy=POLICY_, clock=clock, outbox=outbox)
-    with migrated_store(database_url, MIGRATIONS) as store:
-        servicer = DispatchServicer(
-            store.sessions,
-            clock=clock,
-            keeper=keeper,
-            router=router,
-            outbox=outbox,
-            directory=directory,
-            whistle_report_minutes=30,
-        )
-
-        def register(server: grpc.Server) -> None:
-            dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, server)
-
-        with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
-            stub = dispatch_pb2_grpc.DispatchServiceStub(channel)
-            yield Api(stub, store.sessions, router, clock)
+    with dispatch_api(database_url, FakeGridDirectory()) as running:
+        yield running
 
 
 def test_get_assignment_shows_grid_assignee_deadline_and_reasons(api: Api) -> None:
@@ -215,7 +131,9 @@ def test_a_worker_sees_their_grids_and_their_own_only(api: Api) -> None:
         api.stub.GetAssignment(
             dispatch_pb2.GetAssignmentRequest(petition_id="p-1"), metadata=chief, timeout=5
         )
-    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
+    # Outside the caller's scope reads as missing: the same answer as for no assignment.
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
+    assert error.value.details() == "petition p-1 has no assignment"  # type: ignore[attr-defined]
 
 
 def test_bad_paging_is_refused_naming_the_field(api: Api) -> None:
@@ -410,7 +328,8 @@ def test_transfer_and_refusal_change_the_handler_never_the_clock(api: Api) -> No
             metadata=staff,
             timeout=5,
         )
-    assert not_theirs.value.code() == grpc.StatusCode.FAILED_PRECONDITION  # type: ignore[attr-defined]
+    # Refused, it is no longer the department's: out of its scope.
+    assert not_theirs.value.code() == grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
 
     chief = auth(Role.GRID_CHIEF, "c-MN0502", grids=("MN0502",))
     api.stub.TransferAssignment(
@@ -465,7 +384,7 @@ def test_a_whistle_summons_departments_and_a_late_report_lights_red(api: Api) ->
             metadata=stranger,
             timeout=5,
         )
-    assert not_summoned.value.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
+    assert not_summoned.value.code() == grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
 
     api.clock.advance(timedelta(minutes=25))  # police have not reported: late
     scanner = DeadlineScanner(

@@ -1,44 +1,41 @@
-"""DispatchService: proto in, use case, proto out."""
+"""DispatchService: proto in, use case, proto out.
+
+Every call runs within the caller's scope (`domain/access.py`): grid roles their grid subtrees,
+department roles their own department, admins, inspectors and services everything. What lies
+outside it answers NOT_FOUND, on reads and writes alike.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import time
 from collections.abc import Iterator
-from datetime import datetime
 
 import grpc
 
 from gridplus.api.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from gridplus.dispatch import convert, handlers, work
+from gridplus.dispatch.api import intake, paging, watch
 from gridplus.dispatch.directory import GridDirectory
-from gridplus.dispatch.domain.access import Visibility, visibility_for
+from gridplus.dispatch.domain.access import DEPARTMENT_ROLES, Visibility, visibility_for
 from gridplus.dispatch.domain.routing import Assignment
-from gridplus.dispatch.storage import changes, repository
-from gridplus.dispatch.storage.models import CLOSED, AssignmentRow
+from gridplus.dispatch.storage import repository
 from gridplus.dispatch.storage.repository import Cursor
 from gridplus.kit.auth import STAFF_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock, SystemClock
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from gridplus.kit.errors import FailedPrecondition, NotFound
 from gridplus.kit.interceptors import AuthPolicy, service_policy
 from gridplus.kit.outbox import Outbox
 
 SERVICE_NAME = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name
 
-# Who may choose a category in triage: grid chiefs and the city's operators, not every worker.
-TRIAGE_ROLES = frozenset({Role.GRID_CHIEF, Role.DEPARTMENT_HEAD, Role.ADMIN})
+# Who may choose a category in triage: grid chiefs (of the petition's grid) and admins. Not
+# department heads: a petition in triage has no category yet, so no department holds it.
+TRIAGE_ROLES = frozenset({Role.GRID_CHIEF, Role.ADMIN})
 CLOCK_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF, Role.DEPARTMENT_STAFF, Role.ADMIN})
 TRANSFER_ROLES = frozenset(
     {Role.GRID_WORKER, Role.GRID_CHIEF, Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD, Role.ADMIN}
 )
 WHISTLE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF, Role.ADMIN})
-WATCH_ROLES = frozenset(
-    {Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD, Role.GRID_CHIEF, Role.ADMIN, Role.SERVICE}
-)
-WATCH_POLL_SECONDS = 0.5
 
 POLICY: AuthPolicy = service_policy(
     SERVICE_NAME,
@@ -52,15 +49,12 @@ POLICY: AuthPolicy = service_policy(
         "SetTriageCategory": TRIAGE_ROLES,
         "AcceptAssignment": STAFF_ROLES - {Role.INSPECTOR, Role.SERVICE},
         "TransferAssignment": TRANSFER_ROLES,
-        "RefuseAssignment": work.DEPARTMENT_ROLES,
+        "RefuseAssignment": DEPARTMENT_ROLES,
         "BlowWhistle": WHISTLE_ROLES,
-        "ReportToWhistle": work.DEPARTMENT_ROLES,
-        "WatchAssignments": WATCH_ROLES,
+        "ReportToWhistle": DEPARTMENT_ROLES,
+        "WatchAssignments": watch.WATCH_ROLES,
     },
 )
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
@@ -89,20 +83,19 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     def GetAssignment(
         self, request: dispatch_pb2.GetAssignmentRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.GetAssignmentResponse:
-        if not request.petition_id:
-            raise InvalidArgument.single("petition_id", "required")
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
         with transaction(self._sessions) as session:
             assignment = handlers.get_assignment(
-                session, petition_id=request.petition_id, visibility=_caller_visibility()
+                session, petition_id=petition_id, visibility=_caller_visibility()
             )
         return dispatch_pb2.GetAssignmentResponse(assignment=self._message(assignment))
 
     def ListAssignments(
         self, request: dispatch_pb2.ListAssignmentsRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.ListAssignmentsResponse:
-        size = _page_size(request.page_size)
+        size = paging.page_size(request.page_size)
         filters = [request.assignee_id, request.grid_code]
-        after = _read_token(request.page_token, filters) if request.page_token else None
+        after = paging.read_token(request.page_token, filters) if request.page_token else None
         with transaction(self._sessions) as session:
             # One extra row tells whether another page follows.
             found = handlers.list_assignments(
@@ -113,24 +106,20 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 after=after,
                 limit=size + 1,
             )
-        page = found[:size]
         response = dispatch_pb2.ListAssignmentsResponse(
-            assignments=[self._message(a) for a in page]
+            assignments=[self._message(a) for a in found[:size]]
         )
-        if len(found) > size:
-            last = page[-1]
-            response.next_page_token = _write_token(
-                Cursor(last.deadline, last.petition_id), filters
-            )
+        response.next_page_token = _next_token(found, size, filters)
         return response
 
     def ListOverdue(
         self, request: dispatch_pb2.ListOverdueRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.ListOverdueResponse:
-        size = _page_size(request.page_size)
+        size = paging.page_size(request.page_size)
         filters = ["overdue", request.grid_code, request.department_code]
-        after = _read_token(request.page_token, filters) if request.page_token else None
+        after = paging.read_token(request.page_token, filters) if request.page_token else None
         with transaction(self._sessions) as session:
+            # A department filter naming another department meets the department scope: empty.
             found = repository.list_overdue(
                 session,
                 now=self._clock.now(),
@@ -140,24 +129,21 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 after=after,
                 limit=size + 1,
             )
-        page = found[:size]
-        response = dispatch_pb2.ListOverdueResponse(assignments=[self._message(a) for a in page])
-        if len(found) > size:
-            last = page[-1]
-            response.next_page_token = _write_token(
-                Cursor(last.deadline, last.petition_id), filters
-            )
+        response = dispatch_pb2.ListOverdueResponse(
+            assignments=[self._message(a) for a in found[:size]]
+        )
+        response.next_page_token = _next_token(found, size, filters)
         return response
 
     def PauseClock(
         self, request: dispatch_pb2.PauseClockRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.PauseClockResponse:
         keeper = self._need_keeper()
-        if not request.petition_id:
-            raise InvalidArgument.single("petition_id", "required")
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
+        why = intake.text(request.reason, field="reason")
         with transaction(self._sessions) as session:
             assignment = keeper.pause(
-                session, petition_id=request.petition_id, visibility=_caller_visibility()
+                session, petition_id=petition_id, visibility=_caller_visibility(), why=why
             )
         return dispatch_pb2.PauseClockResponse(assignment=self._message(assignment))
 
@@ -165,24 +151,25 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         self, request: dispatch_pb2.ResumeClockRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.ResumeClockResponse:
         keeper = self._need_keeper()
-        if not request.petition_id:
-            raise InvalidArgument.single("petition_id", "required")
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
         with transaction(self._sessions) as session:
             assignment = keeper.resume(
-                session, petition_id=request.petition_id, visibility=_caller_visibility()
+                session, petition_id=petition_id, visibility=_caller_visibility()
             )
         return dispatch_pb2.ResumeClockResponse(assignment=self._message(assignment))
 
     def ListTriage(
         self, request: dispatch_pb2.ListTriageRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.ListTriageResponse:
-        size = _page_size(request.page_size)
+        size = paging.page_size(request.page_size)
         after = None
         if request.page_token:
-            cursor = _read_token(request.page_token, ["triage"])
+            cursor = paging.read_token(request.page_token, ["triage"])
             after = (cursor.deadline, cursor.petition_id)
         with transaction(self._sessions) as session:
-            rows = repository.list_triage(session, after=after, limit=size + 1)
+            rows = repository.list_triage(
+                session, visibility=_caller_visibility(), after=after, limit=size + 1
+            )
             items = [convert.triage_item(row) for row in rows]
             last_key = (
                 (repository.utc(rows[size - 1].sent_at), rows[size - 1].petition_id)
@@ -191,7 +178,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             )
         response = dispatch_pb2.ListTriageResponse(items=items[:size])
         if last_key is not None:
-            response.next_page_token = _write_token(Cursor(*last_key), ["triage"])
+            response.next_page_token = paging.write_token(Cursor(*last_key), ["triage"])
         return response
 
     def SetTriageCategory(
@@ -200,59 +187,72 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         router = self._router
         if router is None:
             raise FailedPrecondition("triage is not served by this dispatch instance")
-        if not request.petition_id:
-            raise InvalidArgument.single("petition_id", "required")
-        if not request.category_code:
-            raise InvalidArgument.single("category_code", "required")
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
+        category = intake.code(request.category_code, field="category_code", required=True)
         with transaction(self._sessions) as session:
-            row = repository.triage_row(session, petition_id=request.petition_id)
+            row = repository.triage_row(
+                session, petition_id=petition_id, visibility=_caller_visibility()
+            )
             if row is None:
-                raise NotFound(f"petition {request.petition_id} is not in triage")
+                raise NotFound(f"petition {petition_id} is not in triage")
             session.expunge(row)
         person = current_principal().subject
         # Grid-registry is asked before the transaction opens.
-        placement = router.prepare_triage(row, request.category_code, person)
+        placement = router.prepare_triage(row, category, person)
         with transaction(self._sessions) as session:
-            outcome = router.route_triaged(
-                session, petition_id=request.petition_id, placement=placement
-            )
-            assignment = repository.get(session, petition_id=request.petition_id)
+            outcome = router.route_triaged(session, petition_id=petition_id, placement=placement)
+            assignment = repository.get(session, petition_id=petition_id)
         if outcome != "assigned" or assignment is None:
-            raise FailedPrecondition(f"petition {request.petition_id} could not be assigned")
+            raise FailedPrecondition(f"petition {petition_id} could not be assigned")
         return dispatch_pb2.SetTriageCategoryResponse(assignment=self._message(assignment))
 
     def AcceptAssignment(
         self, request: dispatch_pb2.AcceptAssignmentRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.AcceptAssignmentResponse:
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
         with transaction(self._sessions) as session:
             assignment = work.accept(
-                session, petition_id=request.petition_id, caller=_caller(), at=self._clock.now()
+                session, petition_id=petition_id, caller=_caller(), at=self._clock.now()
             )
         return dispatch_pb2.AcceptAssignmentResponse(assignment=self._message(assignment))
 
     def TransferAssignment(
         self, request: dispatch_pb2.TransferAssignmentRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.TransferAssignmentResponse:
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
+        to_assignee = intake.code(request.to_assignee_id, field="to_assignee_id")
+        to_department = intake.code(request.to_department_code, field="to_department_code")
+        reason = intake.text(request.reason, field="reason", required=True)
+        caller = _caller()
+        # Scope first (NOT_FOUND), then who and where, asked of grid-registry outside the lock.
         with transaction(self._sessions) as session:
-            assignment = work.transfer(
+            assignment = work.check_transfer(session, petition_id=petition_id, caller=caller)
+        target = work.transfer_target(
+            self._need_directory(),
+            assignment,
+            to_assignee_id=to_assignee,
+            to_department_code=to_department,
+        )
+        with transaction(self._sessions) as session:
+            moved = work.transfer(
                 session,
-                petition_id=request.petition_id,
-                to_assignee_id=request.to_assignee_id.strip(),
-                to_department_code=request.to_department_code.strip(),
-                reason=request.reason,
-                caller=_caller(),
+                petition_id=petition_id,
+                target=target,
+                reason=reason,
+                caller=caller,
                 outbox=self._need_outbox(),
                 at=self._clock.now(),
             )
-        return dispatch_pb2.TransferAssignmentResponse(assignment=self._message(assignment))
+        return dispatch_pb2.TransferAssignmentResponse(assignment=self._message(moved))
 
     def RefuseAssignment(
         self, request: dispatch_pb2.RefuseAssignmentRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.RefuseAssignmentResponse:
-        if not request.petition_id:
-            raise InvalidArgument.single("petition_id", "required")
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
+        reason = intake.text(request.reason, field="reason", required=True)
+        caller = _caller()
         with transaction(self._sessions) as session:
-            grid_code = work.grid_of(session, petition_id=request.petition_id)
+            grid_code = work.grid_of(session, petition_id=petition_id, caller=caller)
         # The grid's chiefs (who arbitrate a repeated refusal), asked before the transaction.
         chiefs = [
             member.person_id
@@ -262,9 +262,9 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         with transaction(self._sessions) as session:
             assignment, arbitrator = work.refuse(
                 session,
-                petition_id=request.petition_id,
-                reason=request.reason,
-                caller=_caller(),
+                petition_id=petition_id,
+                reason=reason,
+                caller=caller,
                 grid_chiefs=chiefs,
                 outbox=self._need_outbox(),
                 at=self._clock.now(),
@@ -276,15 +276,20 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     def BlowWhistle(
         self, request: dispatch_pb2.BlowWhistleRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.BlowWhistleResponse:
+        petition_id = intake.code(request.petition_id, field="petition_id", required=True)
+        departments = intake.codes(list(request.department_codes), field="department_codes")
+        reason = intake.text(request.reason, field="reason", required=True)
+        known = self._directory.department_codes() if self._directory else None
         now = self._clock.now()
         with transaction(self._sessions) as session:
             view = work.blow_whistle(
                 session,
-                petition_id=request.petition_id,
-                department_codes=list(request.department_codes),
-                reason=request.reason,
+                petition_id=petition_id,
+                department_codes=departments,
+                reason=reason,
                 caller=_caller(),
                 report_minutes=self._report_minutes,
+                known_departments=known,
                 outbox=self._need_outbox(),
                 at=now,
             )
@@ -294,12 +299,14 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     def ReportToWhistle(
         self, request: dispatch_pb2.ReportToWhistleRequest, context: grpc.ServicerContext
     ) -> dispatch_pb2.ReportToWhistleResponse:
+        whistle_id = intake.code(request.whistle_id, field="whistle_id", required=True)
+        note = intake.text(request.note, field="note", multiline=True)
         now = self._clock.now()
         with transaction(self._sessions) as session:
             view, on_time = work.report_to_whistle(
                 session,
-                whistle_id=request.whistle_id,
-                note=request.note,
+                whistle_id=whistle_id,
+                note=note,
                 caller=_caller(),
                 outbox=self._need_outbox(),
                 at=now,
@@ -310,41 +317,13 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     def WatchAssignments(
         self, request: dispatch_pb2.WatchAssignmentsRequest, context: grpc.ServicerContext
     ) -> Iterator[dispatch_pb2.WatchAssignmentsResponse]:
-        principal = current_principal()
-        visibility = _caller_visibility()
-        department = request.department_code
-        if principal.role in work.DEPARTMENT_ROLES:
-            own = principal.department or ""
-            if department and department != own:
-                raise PermissionDenied(f"department staff watch department {own} only")
-            department = own
-        if request.after_change_id < 0:
-            raise InvalidArgument.single("after_change_id", "must not be negative")
-        cursor = request.after_change_id
-        if cursor == 0:
-            with transaction(self._sessions) as session:
-                cursor = changes.latest(session)
-        while context.is_active():
-            with transaction(self._sessions) as session:
-                found = changes.after(session, change_id=cursor, department_code=department)
-                batch = []
-                for change_id, petition_id in found:
-                    cursor = change_id
-                    row = session.get(AssignmentRow, petition_id)
-                    if row is None:
-                        continue
-                    assignment = repository.get(session, petition_id=petition_id)
-                    if assignment is None or not visibility.allows(assignment):
-                        continue
-                    if request.grid_code and request.grid_code not in assignment.grid.path:
-                        continue
-                    batch.append((change_id, assignment, row.status == CLOSED))
-            for change_id, assignment, closed in batch:
-                yield dispatch_pb2.WatchAssignmentsResponse(
-                    change_id=change_id, assignment=self._message(assignment), closed=closed
-                )
-            if not found:
-                time.sleep(WATCH_POLL_SECONDS)
+        changes = watch.AssignmentWatch(
+            self._sessions, request, current_principal(), _caller_visibility()
+        )
+        for change_id, assignment, closed in changes.follow(context.is_active):
+            yield dispatch_pb2.WatchAssignmentsResponse(
+                change_id=change_id, assignment=self._message(assignment), closed=closed
+            )
 
     def _need_outbox(self) -> Outbox:
         if self._outbox is None:
@@ -356,36 +335,23 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             raise FailedPrecondition("clocks are not served by this dispatch instance")
         return self._keeper
 
+    def _need_directory(self) -> GridDirectory:
+        if self._directory is None:
+            raise FailedPrecondition("transfers are not served by this dispatch instance")
+        return self._directory
+
 
 def _caller() -> work.Caller:
     return work.Caller(current_principal(), _caller_visibility())
 
 
 def _caller_visibility() -> Visibility:
-    principal = current_principal()
-    return visibility_for(principal.role.value, principal.subject, principal.grid_codes)
+    return visibility_for(current_principal())
 
 
-def _page_size(requested: int) -> int:
-    if requested < 0:
-        raise InvalidArgument.single("page_size", "must not be negative")
-    if requested == 0:
-        return DEFAULT_PAGE_SIZE
-    return min(requested, MAX_PAGE_SIZE)  # larger asks get the largest page (AIP-158)
-
-
-def _write_token(cursor: Cursor, filters: list[str]) -> str:
-    data = {"d": cursor.deadline.isoformat(), "p": cursor.petition_id, "f": filters}
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
-
-
-def _read_token(token: str, filters: list[str]) -> Cursor:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        cursor = Cursor(datetime.fromisoformat(data["d"]), str(data["p"]))
-        same_query = data["f"] == filters
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidArgument.single("page_token", "not a token this API returned") from None
-    if not same_query:
-        raise InvalidArgument.single("page_token", "belongs to a query with other filters")
-    return cursor
+def _next_token(found: list[Assignment], size: int, filters: list[str]) -> str:
+    """A token for the page after `found[:size]`; empty when `found` holds no more."""
+    if len(found) <= size:
+        return ""
+    last = found[size - 1]
+    return paging.write_token(Cursor(last.deadline, last.petition_id), filters)

@@ -38,6 +38,8 @@ class AssignmentRow(Base):
         # The scanner's index: open assignments not yet reported overdue, by deadline.
         Index("ix_assignments_breach_scan", "status", "breached", "deadline"),
         Index("ix_assignments_escalation_scan", "status", "next_escalation_at"),
+        # A department's own assignments (department scope), soonest deadline first.
+        Index("ix_assignments_department", "department_code", "status", "deadline", "petition_id"),
     )
 
     petition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -121,6 +123,18 @@ class TriageRow(Base):
     confidence: Mapped[float] = mapped_column(Float, nullable=False)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=OPEN)
+
+
+class TriageGridRow(Base):
+    """One row per grid on a triage petition's path, so a grid chief's queue is the petitions
+    of their subtree in one indexed lookup (as `AssignmentGridRow` for assignments)."""
+
+    __tablename__ = "triage_grids"
+
+    grid_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    petition_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("triage.petition_id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class WhistleRow(Base):

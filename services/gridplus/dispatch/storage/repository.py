@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
@@ -20,6 +20,7 @@ from gridplus.dispatch.storage.models import (
     AssignmentGridRow,
     AssignmentRow,
     BreachRow,
+    TriageGridRow,
     TriageRow,
     WhistleReportRow,
     WhistleRow,
@@ -147,12 +148,17 @@ def _in_grids(codes: Sequence[str]) -> Select[str]:
 
 
 def _visible(query: Select[AssignmentRow], visibility: Visibility) -> Select[AssignmentRow]:
+    """`query` narrowed to what `visibility` allows (the same rule as `Visibility.allows`)."""
     if visibility.everything:
         return query
-    mine = AssignmentRow.assignee_id == visibility.person_id
-    if not visibility.grid_codes:
-        return query.where(mine)
-    return query.where(or_(mine, AssignmentRow.petition_id.in_(_in_grids(visibility.grid_codes))))
+    if visibility.department:
+        return query.where(AssignmentRow.department_code == visibility.department)
+    conditions = []
+    if visibility.person_id:
+        conditions.append(AssignmentRow.assignee_id == visibility.person_id)
+    if visibility.grid_codes:
+        conditions.append(AssignmentRow.petition_id.in_(_in_grids(visibility.grid_codes)))
+    return query.where(or_(*conditions) if conditions else false())
 
 
 def row_clock(row: AssignmentRow) -> StepClock:
@@ -380,18 +386,32 @@ def list_overdue(
 def add_to_triage(session: Session, row: TriageRow) -> None:
     if session.get(TriageRow, row.petition_id) is None:
         session.add(row)
+        session.flush()  # the parent row first: triage_grids refers to it
+        codes = dict.fromkeys([*row.grid_path, row.grid_code])
+        session.add_all(
+            TriageGridRow(grid_code=code, petition_id=row.petition_id) for code in codes
+        )
         session.flush()
 
 
-def triage_row(session: Session, *, petition_id: str) -> TriageRow | None:
-    return session.get(TriageRow, petition_id)
+def triage_row(session: Session, *, petition_id: str, visibility: Visibility) -> TriageRow | None:
+    """The petition in triage, None when there is none or it lies outside `visibility`."""
+    row = session.get(TriageRow, petition_id)
+    if row is None or not visibility.covers([*row.grid_path, row.grid_code]):
+        return None
+    return row
 
 
 def list_triage(
-    session: Session, *, after: tuple[datetime, str] | None, limit: int
+    session: Session, *, visibility: Visibility, after: tuple[datetime, str] | None, limit: int
 ) -> list[TriageRow]:
-    """Petitions waiting in triage, oldest first."""
+    """Petitions waiting in triage within `visibility`, oldest first."""
     query = select(TriageRow).where(TriageRow.status == OPEN)
+    if not visibility.everything:
+        in_scope = select(TriageGridRow.petition_id).where(
+            TriageGridRow.grid_code.in_(visibility.grid_codes)
+        )
+        query = query.where(TriageRow.petition_id.in_(in_scope))
     if after is not None:
         sent, petition_id = _utc(after[0]), after[1]
         query = query.where(
