@@ -73,6 +73,7 @@ def main() -> None:
         open311_settings=Open311Settings(
             api_keys=settings.open311_api_keys,
             jurisdiction_id=settings.open311_jurisdiction,
+            publish=settings.open311_publish,
         ),
         follow_ups=FollowUpClient(app.channel("evaluation")),
     )

@@ -10,6 +10,7 @@ from gridplus.kit.config import Env
 from gridplus.kit.topology import PETITION_HTTP_PORT
 from gridplus.petition.domain.duplicates import DuplicateRule
 from gridplus.petition.domain.photos import PhotoLimits
+from gridplus.petition.domain.publication import PublishLevel
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class PetitionSettings:
     duplicate_rule: DuplicateRule
     open311_api_keys: frozenset[str]  # empty: Open311 POST is closed
     open311_jurisdiction: str
+    open311_publish: PublishLevel  # what Open311 GET shows the public
     categories_cache_seconds: float
     max_watches: int  # concurrent WatchPetitions streams per replica
 
@@ -43,6 +45,13 @@ class PetitionSettings:
             ),
             open311_api_keys=frozenset(k.strip() for k in keys.split(",") if k.strip()),
             open311_jurisdiction=env.text("GRIDPLUS_PETITION_OPEN311_JURISDICTION", "gridplus"),
+            open311_publish=PublishLevel(
+                env.choice(
+                    "GRIDPLUS_PETITION_OPEN311_PUBLISH",
+                    PublishLevel.OPTED_IN.value,
+                    tuple(level.value for level in PublishLevel),
+                )
+            ),
             categories_cache_seconds=env.number(
                 "GRIDPLUS_PETITION_CATEGORIES_CACHE_SECONDS", 300.0, minimum=0.0
             ),

@@ -1,5 +1,5 @@
-"""Staff mutations (verify, reject, merge, resolve, reopen, add a note) applied once per request
-id, and the reactions to dispatch's and evaluation's events."""
+"""Staff mutations (verify, reject, merge, resolve, reopen, add a note, publish or withhold the
+free text) applied once per request id, and the reactions to dispatch's and evaluation's events."""
 
 from __future__ import annotations
 
@@ -67,7 +67,13 @@ class AddNote:
     note: str
 
 
-Command = Verify | Reject | Merge | Resolve | Reopen | AddNote
+@dataclass(frozen=True)
+class SetPublication:
+    publish: bool
+    note: str = ""
+
+
+Command = Verify | Reject | Merge | Resolve | Reopen | AddNote | SetPublication
 
 
 def apply_once(
@@ -136,6 +142,8 @@ def apply(
         )
     elif isinstance(command, Reopen):
         petition.reopen(actor=actor, at=at, note=command.note)
+    elif isinstance(command, SetPublication):
+        petition.set_publication(publish=command.publish, note=command.note, actor=actor, at=at)
     else:
         petition.add_note(note=command.note, actor=actor, at=at)
     repository.update(session, petition=petition)

@@ -20,6 +20,7 @@ from gridplus.petition.domain.values import (
     Contact,
     GeoPoint,
     GridRef,
+    Publication,
     Source,
 )
 
@@ -48,6 +49,12 @@ _LIGHT_TO_PROTO: dict[Light, petition_pb2.Light] = {
     Light.RED: petition_pb2.LIGHT_RED,
 }
 LIGHT_FROM_PROTO: dict[int, Light] = {value: key for key, value in _LIGHT_TO_PROTO.items()}
+_PUBLICATION_TO_PROTO: dict[Publication, petition_pb2.PetitionPublication] = {
+    Publication.PRIVATE: petition_pb2.PETITION_PUBLICATION_PRIVATE,
+    Publication.REPORTER: petition_pb2.PETITION_PUBLICATION_REPORTER,
+    Publication.STAFF_APPROVED: petition_pb2.PETITION_PUBLICATION_STAFF_APPROVED,
+    Publication.STAFF_WITHHELD: petition_pb2.PETITION_PUBLICATION_STAFF_WITHHELD,
+}
 _ORIGIN_TO_PROTO: dict[CategorySource, petition_pb2.CategoryOrigin] = {
     CategorySource.GIVEN: petition_pb2.CATEGORY_ORIGIN_GIVEN,
     CategorySource.CLASSIFIED: petition_pb2.CATEGORY_ORIGIN_CLASSIFIED,
@@ -147,6 +154,7 @@ def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
     if petition.handling_deadline is not None:
         out.handling_deadline.CopyFrom(timestamp(petition.handling_deadline))
     out.paused = petition.paused
+    out.publication = _PUBLICATION_TO_PROTO[petition.publication]
     if petition.paused and petition.clock_paused_at is not None:
         out.paused_at.CopyFrom(timestamp(petition.clock_paused_at))
     choice = petition.category_choice

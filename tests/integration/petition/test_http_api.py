@@ -94,6 +94,8 @@ def test_a_resident_submits_and_the_event_is_in_the_outbox(
         "paused_at": None,
         "reject_reason": None,
         "source": "RESIDENT",
+        "public": False,  # not published on Open311 unless the reporter chooses it
+        "publication": "PRIVATE",
         "created_at": "2026-11-27T09:00:00+00:00",
         "updated_at": "2026-11-27T09:00:00+00:00",
     }

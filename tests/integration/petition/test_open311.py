@@ -138,17 +138,20 @@ def test_services_and_service_definitions(client: FlaskClient, fmt: str) -> None
         tree = ET.fromstring(definition.get_data())
         assert tree.tag == "service_definition"
         assert tree.findtext("service_code") == "nyc.noise_residential"
-        [first, second] = tree.find("attributes").findall("attribute")  # type: ignore[union-attr]
+        [first, second, third] = tree.find("attributes").findall("attribute")  # type: ignore[union-attr]
         assert first.findtext("code") == "urgency" and first.findtext("required") == "false"
         assert [v.findtext("key") for v in first.iter("value")] == ["normal", "urgent"]
         assert second.findtext("datatype") == "string"
+        # The reporter's choice to publish their description (private unless they say yes).
+        assert (third.findtext("code"), third.findtext("required")) == ("make_public", "false")
+        assert [v.findtext("key") for v in third.iter("value")] == ["false", "true"]
     assert errors(client.get(f"{V2}/services/nope.{fmt}"), 404)
     assert errors(client.get(f"{V2}/services.{fmt}?jurisdiction_id=elsewhere"), 404)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_post_then_get_request_and_token(client: FlaskClient, store: Store, fmt: str) -> None:
-    created = post(client, fmt)
+    created = post(client, fmt, **{"attribute[make_public]": "true"})
 
     assert created.status_code == 201
     [answer] = (
@@ -161,9 +164,10 @@ def test_post_then_get_request_and_token(client: FlaskClient, store: Store, fmt:
     assert set(row) == REQUEST_FIELDS  # public fields only: no name, phone or email
     assert (row["status"], row["service_code"]) == ("open", "nyc.noise_residential")
     assert row["service_name"] == "Noise - Residential"
+    # Published by the reporter's choice; the exact place only at the `full` publishing level.
     assert row["description"].startswith("Loud music")
-    assert row["address"] == "1 Centre St" and row["media_url"] == FORM["media_url"]
-    assert float(row["lat"]) == 40.7128 and float(row["long"]) == -74.006
+    assert row["address"] == "" and row["media_url"] == FORM["media_url"]
+    assert float(row["lat"]) == 40.713 and float(row["long"]) == -74.006
     assert row["requested_datetime"] == "2026-11-27T09:00:00Z"
     assert row["expected_datetime"] == "" and row["status_notes"] == "received"
     text = got.get_data(as_text=True)
@@ -179,7 +183,10 @@ def test_post_then_get_request_and_token(client: FlaskClient, store: Store, fmt:
 def test_the_lifecycle_maps_onto_open_and_closed(
     client: FlaskClient, store: Store, stub, fmt: str
 ) -> None:
-    request_id = post(client).get_json()[0]["service_request_id"]
+    # Published by the reporter, so staff's reason for rejecting it is shown too.
+    request_id = post(client, **{"attribute[make_public]": "true"}).get_json()[0][
+        "service_request_id"
+    ]
     event = assigned(request_id, T0 + timedelta(hours=4))
     event.category = ""
     event.department_code = "DEP"

@@ -382,3 +382,31 @@ def test_a_deadline_change_needs_aware_instants() -> None:
             actor=DISPATCH,
         )
     assert [v.field for v in caught.value.violations] == ["deadline"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p, text: p.add_note(note=text, actor=WORKER, at=T0), "note"),
+        (lambda p, text: p.reject(reason=text, actor=WORKER, at=T0), "reason"),
+        (lambda p, text: p.set_publication(publish=True, note=text, actor=WORKER, at=T0), "note"),
+    ],
+)
+def test_staff_text_with_control_or_bidi_characters_is_refused_and_changes_nothing(
+    change: Callable[[Petition, str], None], field: str
+) -> None:
+    petition = submitted()
+    petition.new_history.clear()
+    with pytest.raises(InvalidArgument) as bad:
+        change(petition, "called \u202eback")
+    assert [v.field for v in bad.value.violations] == [field]
+    assert petition.status is Status.SUBMITTED and petition.new_history == []
+    change(petition, "called back\r\nagain tomorrow")  # newlines are fine in notes
+    assert petition.new_history[-1].note.endswith("called back\nagain tomorrow")
+
+
+def test_a_resolution_note_with_a_bidi_override_is_refused() -> None:
+    petition = petition_in(Status.VERIFIED)
+    with pytest.raises(InvalidArgument, match="note: must not contain U\\+2066"):
+        petition.resolve(note="fixed \u2066", actor=WORKER, at=T0 + timedelta(hours=1))
+    assert petition.status is Status.VERIFIED and petition.resolution_note is None

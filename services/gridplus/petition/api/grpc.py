@@ -53,6 +53,7 @@ POLICY: AuthPolicy = service_policy(
         "ReopenPetition": _HANDLER_ROLES,
         "AddPetitionNote": _HANDLER_ROLES | {Role.INSPECTOR},
         "AnonymiseResident": frozenset({Role.ADMIN}),
+        "SetPetitionPublication": _HANDLER_ROLES,
     },
 )
 
@@ -206,6 +207,13 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         shown = self._mutate(request.request_id, request.id, mutations.AddNote(request.note))
         return petition_pb2.AddPetitionNoteResponse(petition=shown)
 
+    def SetPetitionPublication(
+        self, request: petition_pb2.SetPetitionPublicationRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.SetPetitionPublicationResponse:
+        command = mutations.SetPublication(request.publish, request.note)
+        shown = self._mutate(request.request_id, request.id, command)
+        return petition_pb2.SetPetitionPublicationResponse(petition=shown)
+
     def GetPetitionPhoto(
         self, request: petition_pb2.GetPetitionPhotoRequest, context: grpc.ServicerContext
     ) -> petition_pb2.GetPetitionPhotoResponse:
@@ -321,6 +329,7 @@ def _submission(request: petition_pb2.SubmitPetitionRequest) -> Submission:
             lat=request.location.lat if located else None,
             lon=request.location.lon if located else None,
             category=request.category,
+            make_public=request.make_public,
         )
     except InvalidArgument as exc:
         raise InvalidArgument(

@@ -24,6 +24,7 @@ from gridplus.kit.auth import Principal, Role, TokenVerifier
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, TransientError
+from gridplus.kit.text import clean_text
 from gridplus.petition import handlers, metrics
 from gridplus.petition.api import open311, paging, resident_page
 from gridplus.petition.api.problems import problem_response
@@ -52,6 +53,7 @@ PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz", *resident_page.PAGE_ENDPOINTS
 _CONTACT_FIELDS = ("name", "phone", "email", "address", "language")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _INT32_MAX = 2**31 - 1
+_FLAGS: dict[str | None, bool] = {None: False, "": False, "false": False, "true": True}
 
 
 def create_app(
@@ -137,6 +139,7 @@ class _Routes:
             lat=_number(form.get("lat")),
             lon=_number(form.get("lon")),
             category=form.get("category"),
+            make_public=_form_flag(form.get("make_public")),
         )
         contact = validate_contact({k: form.get(k) for k in _CONTACT_FIELDS})
         files = request.files.getlist("photos")
@@ -273,6 +276,7 @@ def _json_new() -> NewPetition:
         lat=body.get("lat"),
         lon=body.get("lon"),
         category=body.get("category"),
+        make_public=body.get("make_public", False),
     )
     raw_contact = body.get("contact") or {}
     if not isinstance(raw_contact, dict):
@@ -293,7 +297,12 @@ def _json_rating() -> tuple[int, str]:
         comment = ""
     if not isinstance(comment, str):
         raise InvalidArgument.single("comment", "must be a string")
-    return rating, comment
+    return rating, clean_text(comment, field="comment", multiline=True)
+
+
+def _form_flag(raw: str | None) -> object:
+    """A form's true/false as a bool (absent: false); anything else as given, to be named."""
+    return _FLAGS.get(raw, raw)
 
 
 def _number(raw: str | None) -> object:

@@ -7,12 +7,16 @@ in `.json` and `.xml`:
                                       service_code, start_date/end_date (<= 90 days), status;
                                       `page`/`page_size` paging extension
 - POST requests.{fmt}                 form-encoded, with api_key; lat/long, attribute[...], ...
+                                      (attribute[make_public]=true: the reporter publishes it)
 - GET  requests/{id}.{fmt}            one request
 - GET  tokens/{token_id}.{fmt}        the request a token stands for (a POST answers with both)
 
 Errors are the spec's list of {code, description} with the matching HTTP status. The lifecycle
 maps onto open/closed: CLOSED, REJECTED and DUPLICATE are closed; a RESOLVED petition stays open
 until its follow-up confirms it (DESIGN: no fake closures).
+
+GET publishes what the deployment's publishing level allows (domain/publication.py): by default
+a coarse point and no free text unless the reporter or staff made the petition public.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from gridplus.petition.api.open311_format import (
 from gridplus.petition.api.open311_params import (
     ATTRIBUTES,
     CLOSED,
+    MAKE_PUBLIC,
     Open311Error,
     date_range,
     number,
@@ -62,7 +67,12 @@ from gridplus.petition.api.open311_params import (
 from gridplus.petition.categories import Category, CategorySource
 from gridplus.petition.domain.access import Viewer
 from gridplus.petition.domain.petition import Petition
-from gridplus.petition.domain.submission import validate_contact, validate_submission
+from gridplus.petition.domain.publication import PublishLevel, public_details
+from gridplus.petition.domain.submission import (
+    checked_text,
+    validate_contact,
+    validate_submission,
+)
 from gridplus.petition.domain.values import Source
 from gridplus.petition.handlers import Deps, NewPetition
 from gridplus.petition.storage import repository
@@ -73,6 +83,7 @@ from gridplus.petition.storage.repository import PetitionQuery
 class Open311Settings:
     api_keys: frozenset[str] = field(default_factory=frozenset)
     jurisdiction_id: str = "gridplus"
+    publish: PublishLevel = PublishLevel.OPTED_IN  # what GET shows (domain/publication.py)
 
 
 def register(
@@ -202,7 +213,7 @@ class _Open311:
                 "service_request_id": result.petition_id,
                 "token": result.petition_id,
                 "service_notice": "",
-                "account_id": form.get("account_id", ""),
+                "account_id": form.get("account_id", "").strip(),
             }
         ]
         response = answer(fmt, "service_requests", "request", listed)
@@ -222,11 +233,13 @@ class _Open311:
             problems.append(
                 "lat/long: are required; this jurisdiction cannot place an address_string alone"
             )
-        attributes = parse_attributes(form, problems)
-        description = form.get("description", "").strip()
+        given = dict(parse_attributes(form, problems))
+        make_public = given.pop(MAKE_PUBLIC, "false") == "true"
+        description = form.get("description", "")
         media_url = form.get("media_url", "").strip() or None
         if media_url and not re.match(r"^https?://", media_url):
             problems.append("media_url: must be an http(s) URL")
+        problems += _identity_problems(form)
         submission = contact = None
         try:
             submission = validate_submission(
@@ -235,52 +248,48 @@ class _Open311:
                 lat=number(lat),
                 lon=number(lon),
                 category=code or None,
+                make_public=make_public,
+                address=address,
+                media_url=media_url,
+                attributes=tuple(sorted(given.items())),
             )
         except InvalidArgument as exc:
-            problems += [
-                f"{_OPEN311_NAMES.get(v.field, v.field)}: {v.description}" for v in exc.violations
-            ]
+            problems += [_named(v.field, v.description) for v in exc.violations]
         name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
         try:
             contact = validate_contact(
                 {"name": name, "phone": form.get("phone"), "email": form.get("email")}
             )
         except InvalidArgument as exc:
-            problems += [f"{v.field}: {v.description}" for v in exc.violations]
+            problems += [_named(v.field, v.description) for v in exc.violations]
         if problems or submission is None or contact is None:
-            raise Open311Error(400, problems)
-        full = type(submission)(
-            title=submission.title,
-            description=submission.description,
-            location=submission.location,
-            category=submission.category,
-            address=(address or "").strip()[:500] or None,
-            media_url=media_url,
-            attributes=attributes,
-        )
-        return NewPetition(full, contact, source=Source.OPEN311)
+            # The title is the description's first line: one problem, named once.
+            raise Open311Error(400, list(dict.fromkeys(problems)))
+        return NewPetition(submission, contact, source=Source.OPEN311)
 
     def _request_json(self, petition: Petition) -> dict[str, Any]:
+        """The spec's fields, as much of them as the publishing level lets the public see."""
         category = self._categories.get(petition.category) if petition.category else None
+        public = public_details(petition, self._settings.publish)
         return {
             "service_request_id": petition.id,
             "status": "closed" if petition.status in CLOSED else "open",
-            "status_notes": status_notes(petition),
+            "status_notes": status_notes(petition, with_staff_text=public.text_public),
             "service_name": display_name(category) if category else (petition.category or ""),
             "service_code": petition.category or "",
-            "description": petition.description,
+            "description": public.description,
             "agency_responsible": petition.department_code
             or (petition.grid.code if petition.grid else ""),
             "service_notice": "",
             "requested_datetime": w3c(petition.created_at),
             "updated_datetime": w3c(petition.updated_at),
             "expected_datetime": w3c(petition.deadline) if petition.deadline else "",
-            "address": petition.address or "",
+            "address": public.address,
             "address_id": "",
             "zipcode": "",
-            "lat": petition.location.lat,
-            "long": petition.location.lon,
-            "media_url": petition.media_url or "",
+            "lat": public.location.lat,
+            "long": public.location.lon,
+            "media_url": public.media_url,
         }
 
     def _category(self, code: str, *, status: int) -> Category:
@@ -295,7 +304,29 @@ class _Open311:
             raise Open311Error(404, [f"jurisdiction_id: {given!r} is not served here"])
 
 
-_OPEN311_NAMES = {"lat": "lat", "lon": "long", "title": "description", "category": "service_code"}
+_OPEN311_NAMES = {
+    "lon": "long",
+    "title": "description",
+    "category": "service_code",
+    "address": "address_string",
+    "name": "first_name/last_name",
+}
+
+
+def _named(field_name: str, description: str) -> str:
+    """A domain field's problem under the name the Open311 client sent it as."""
+    return f"{_OPEN311_NAMES.get(field_name, field_name)}: {description}"
+
+
+def _identity_problems(form: MultiDict[str, str]) -> list[str]:
+    """account_id and device_id are only hashed (and account_id echoed), yet they are text from
+    the caller too: control and bidi characters are refused like everywhere else."""
+    problems = []
+    for name in ("account_id", "device_id"):
+        _, problem = checked_text(name, form.get(name, ""), multiline=False)
+        if problem:
+            problems.append(f"{name}: {problem}")
+    return problems
 
 
 def _page_of(

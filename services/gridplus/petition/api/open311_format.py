@@ -15,19 +15,27 @@ from gridplus.petition.api.open311_params import Attribute, Open311Error
 from gridplus.petition.categories import Category
 from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import Petition
+from gridplus.petition.domain.redaction import redact
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/open311/v2"
 
 
-def status_notes(petition: Petition) -> str:
+def status_notes(petition: Petition, *, with_staff_text: bool) -> str:
+    """What happened, in words. Staff's own text (the reason for a rejection, the note on
+    resolving) only where the petition's free text may be published, and then redacted: it
+    often repeats what the reporter wrote."""
     if petition.status is Status.REJECTED:
-        return petition.reject_reason or "rejected"
+        if with_staff_text and petition.reject_reason:
+            return redact(petition.reject_reason)
+        return "rejected"
     if petition.status is Status.DUPLICATE:
         return f"duplicate of {petition.duplicate_of}"
     if petition.status in (Status.RESOLVED, Status.CLOSED) and petition.resolution_note:
-        return petition.resolution_note
+        if with_staff_text:
+            return redact(petition.resolution_note)
+        return "resolved" if petition.status is Status.RESOLVED else "closed"
     if petition.triage_reason:
         return "waiting for a person to choose the category"
     return {

@@ -17,6 +17,7 @@ MAX_PAGE_SIZE = 1000  # the spec's "first 1000 requests"
 # A RESOLVED petition stays open until its follow-up confirms it (DESIGN: no fake closures).
 CLOSED = (Status.CLOSED, Status.REJECTED, Status.DUPLICATE)
 OPEN = tuple(s for s in Status if s not in CLOSED)
+MAKE_PUBLIC = "make_public"  # the reporter's choice to publish; not kept among the attributes
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -46,6 +47,14 @@ ATTRIBUTES = (
         values=(("normal", "Normal"), ("urgent", "Urgent: a danger to people")),
     ),
     Attribute("location_detail", "string", "Where exactly (floor, entrance, landmark)?"),
+    Attribute(
+        MAKE_PUBLIC,
+        "singlevaluelist",
+        "May the city publish your description and photo link with this request? Your name and"
+        " contact are never published; phone numbers, emails and ID numbers are removed from the"
+        " text and the location is shown only approximately.",
+        values=(("false", "No, keep my description private"), ("true", "Yes, publish it")),
+    ),
 )
 
 

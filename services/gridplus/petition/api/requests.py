@@ -6,6 +6,7 @@ from datetime import datetime
 
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.text import clean_text
 from gridplus.petition.api import paging
 from gridplus.petition.protos import LIGHT_FROM_PROTO, from_timestamp, status_from_proto
 from gridplus.petition.storage.repository import PetitionQuery, Scope, Sort
@@ -58,7 +59,7 @@ def list_query(request: petition_pb2.ListPetitionsRequest, scope: Scope | None) 
         light=light,
         created_from=created_from,
         created_to=created_to,
-        text=request.text.strip() or None,
+        text=clean_text(request.text, field="text").strip() or None,
         scope=scope,
         sort=sort,
     )

@@ -57,6 +57,9 @@ def petition_json(petition: Petition) -> dict[str, Any]:
         "duplicate_of": petition.duplicate_of,
         "resolution_note": petition.resolution_note,
         "source": petition.source.value,
+        # Whether its description may be published on the public Open311 views, and why.
+        "public": petition.publication.public,
+        "publication": petition.publication.value,
         "created_at": iso(petition.created_at),
         "updated_at": iso(petition.updated_at),
     }

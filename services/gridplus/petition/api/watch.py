@@ -19,6 +19,7 @@ from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.text import clean_text
 from gridplus.petition.protos import status_from_proto
 from gridplus.petition.storage import changes
 from gridplus.petition.storage.changes import Change
@@ -57,7 +58,7 @@ def watch_query(request: petition_pb2.WatchPetitionsRequest, scope: Scope | None
         grid_code=request.grid_code or None,
         department_code=request.department_code or None,
         category=request.category or None,
-        text=request.text.strip() or None,
+        text=clean_text(request.text, field="text").strip() or None,
         scope=scope,
     )
 

@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from gridplus.kit.errors import FieldViolation, InvalidArgument
+from gridplus.petition.domain.checks import aware_problem, check, clean_note, require_aware
+from gridplus.petition.domain.clock import STEP_STATUSES
+from gridplus.petition.domain.clock import Light as Light  # re-exported: part of a petition
+from gridplus.petition.domain.clock import Step as Step
+from gridplus.petition.domain.clock import yellow_from as yellow_from
 from gridplus.petition.domain.events import (
     DomainEvent,
     PetitionMerged,
@@ -15,35 +19,20 @@ from gridplus.petition.domain.events import (
     PetitionSubmitted,
 )
 from gridplus.petition.domain.lifecycle import Status, TransitionRefused, may_move
-from gridplus.petition.domain.submission import NOTE_MAX, Submission
-from gridplus.petition.domain.values import Actor, CategoryChoice, GeoPoint, GridRef, Source
+from gridplus.petition.domain.submission import Submission
+from gridplus.petition.domain.values import (
+    Actor,
+    CategoryChoice,
+    GeoPoint,
+    GridRef,
+    Publication,
+    Source,
+)
 
 
 class EntryKind(StrEnum):
     STATUS = "STATUS"  # a status change
     NOTE = "NOTE"  # a note added by staff; the status stays
-
-
-class Step(StrEnum):
-    """The step a clock runs for (dispatch's AssignmentStep)."""
-
-    VERIFY = "verify"  # 核实研判: while ASSIGNED
-    HANDLE = "handle"  # 限时办理: while VERIFIED (or REOPENED, until verified again)
-
-
-# Where a step's clock is the current one: dispatch's change for another step is stale.
-_STEP_STATUSES: dict[Step, frozenset[Status]] = {
-    Step.VERIFY: frozenset({Status.ASSIGNED}),
-    Step.HANDLE: frozenset({Status.VERIFIED, Status.REOPENED}),
-}
-
-
-class Light(StrEnum):
-    """亮灯: green while on time, yellow in the last quarter of the step's time, red past it."""
-
-    GREEN = "GREEN"
-    YELLOW = "YELLOW"
-    RED = "RED"
 
 
 @dataclass(frozen=True)
@@ -90,6 +79,8 @@ class Petition:
     address: str | None = None
     media_url: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    # Whether the free text may be published on the public Open311 views.
+    publication: Publication = Publication.PRIVATE
     # Recorded since the petition was loaded; the repository stores them, the outbox sends them.
     new_history: list[HistoryEntry] = field(default_factory=list, repr=False)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
@@ -104,7 +95,7 @@ class Petition:
         source: Source,
         at: datetime,
     ) -> Petition:
-        _require_aware("at", at)
+        require_aware("at", at)
         petition = cls(
             id=petition_id,
             status=Status.SUBMITTED,
@@ -119,6 +110,7 @@ class Petition:
             address=submission.address,
             media_url=submission.media_url,
             attributes=dict(submission.attributes),
+            publication=Publication.REPORTER if submission.make_public else Publication.PRIVATE,
         )
         petition.new_history.append(HistoryEntry(None, Status.SUBMITTED, reporter, "", at))
         petition.events.append(
@@ -151,10 +143,10 @@ class Petition:
     ) -> None:
         """Routed to a level-3 grid and a worker; the verify clock runs until `deadline`."""
         self._require(Status.ASSIGNED)
-        _check(
+        check(
             ("grid", "code and path are required" if not (grid.code and grid.path) else None),
             ("assignee_id", "is required" if not assignee_id else None),
-            ("deadline", _aware_problem(deadline)),
+            ("deadline", aware_problem(deadline)),
         )
         self.grid = grid
         self.assignee_id = assignee_id
@@ -203,9 +195,18 @@ class Petition:
         self._note(f"transferred to {assignee_id or department_code}: {note}".strip(), actor, at)
 
     def add_note(self, *, note: str, actor: Actor, at: datetime) -> None:
-        _check(("note", _note_problem(note, required=True)))
+        note = clean_note(note, required=True)
         self.updated_at = at
-        self._note(note.strip(), actor, at)
+        self._note(note, actor, at)
+
+    def set_publication(self, *, publish: bool, note: str, actor: Actor, at: datetime) -> None:
+        """Staff approve publishing the free text, or withhold it whatever the reporter chose
+        (e.g. it names a neighbour). Any status; a NOTE entry records who and why."""
+        note = clean_note(note, required=False)
+        self.publication = Publication.STAFF_APPROVED if publish else Publication.STAFF_WITHHELD
+        self.updated_at = at
+        what = "published" if publish else "withheld from publication"
+        self._note(f"{what}: {note}" if note else what, actor, at)
 
     @property
     def paused(self) -> bool:
@@ -247,12 +248,12 @@ class Petition:
         """Dispatch moved the current step's deadline (handle clock started or restarted, clock
         paused or resumed). Returns False when ignored: the petition is not in that step any
         more, or the change is older than the last one applied (a status change here counts)."""
-        _check(
-            ("deadline", _aware_problem(deadline)),
-            ("yellow_at", _aware_problem(yellow_at) if yellow_at is not None else None),
-            ("changed_at", _aware_problem(changed_at)),
+        check(
+            ("deadline", aware_problem(deadline)),
+            ("yellow_at", aware_problem(yellow_at) if yellow_at is not None else None),
+            ("changed_at", aware_problem(changed_at)),
         )
-        if self.status not in _STEP_STATUSES[step]:
+        if self.status not in STEP_STATUSES[step]:
             return False
         if self.deadline_changed_at is not None and changed_at < self.deadline_changed_at:
             return False
@@ -273,8 +274,7 @@ class Petition:
     def reject(self, *, reason: str, actor: Actor, at: datetime) -> None:
         """Invalid, or out of jurisdiction; the reason is shown to the reporter."""
         self._require(Status.REJECTED)
-        _check(("reason", "is required" if not reason.strip() else None))
-        self.reject_reason = reason.strip()
+        self.reject_reason = clean_note(reason, required=True, field="reason")
         self._stop_clock()
         self._move(Status.REJECTED, actor, at, self.reject_reason)
 
@@ -284,7 +284,7 @@ class Petition:
         problem = "is required" if not survivor_id else None
         if survivor_id == self.id:
             problem = "must be another petition"
-        _check(("survivor_id", problem))
+        check(("survivor_id", problem))
         self.duplicate_of = survivor_id
         self._stop_clock()
         self._move(Status.DUPLICATE, actor, at, f"merged into {survivor_id}")
@@ -304,10 +304,11 @@ class Petition:
         self._require(Status.VERIFIED)
         deadline_problem = None
         if deadline is not None:
-            deadline_problem = _aware_problem(deadline) or (
+            deadline_problem = aware_problem(deadline) or (
                 "must be after the verification time" if deadline <= at else None
             )
-        _check(("deadline", deadline_problem), ("note", _note_problem(note, required=False)))
+        check(("deadline", deadline_problem))
+        note = clean_note(note, required=False)
         if category and category != self.category:
             self.category = category
             self.category_choice = None  # staff's own choice replaces dispatch's
@@ -317,16 +318,17 @@ class Petition:
             self._stop_clock()
         self.handling_deadline = deadline
         # Dispatch keeps the handle clock: it runs it until staff's deadline when they set one.
-        self._move(Status.VERIFIED, actor, at, note.strip(), handling_deadline=deadline)
+        self._move(Status.VERIFIED, actor, at, note, handling_deadline=deadline)
 
     def resolve(self, *, note: str, actor: Actor, at: datetime) -> None:
         """The handler reports it done; it is solved only once the follow-up confirms it."""
         self._require(Status.RESOLVED)
-        problem = _note_problem(note, required=True)
-        _check(("note", "is required: say what was done" if problem == "is required" else problem))
+        if not note.strip():
+            check(("note", "is required: say what was done"))
+        note = clean_note(note, required=True)
         self._stop_clock()
-        self.resolution_note = note.strip()
-        self._move(Status.RESOLVED, actor, at, note.strip())
+        self.resolution_note = note
+        self._move(Status.RESOLVED, actor, at, note)
 
     def close(self, *, actor: Actor, at: datetime, note: str = "") -> None:
         """Follow-up satisfied, or no answer in time."""
@@ -336,6 +338,7 @@ class Petition:
     def reopen(self, *, actor: Actor, at: datetime, note: str = "") -> None:
         """Follow-up unsatisfied: back to verification, with a new clock set on verify."""
         self._require(Status.REOPENED)
+        note = clean_note(note, required=False)
         self._stop_clock()
         self.resolution_note = None
         self._move(Status.REOPENED, actor, at, note)
@@ -357,7 +360,7 @@ class Petition:
         self.clock_paused_at = None
 
     def _note(self, note: str, actor: Actor, at: datetime) -> None:
-        _require_aware("at", at)
+        require_aware("at", at)
         entry = HistoryEntry(self.status, self.status, actor, note, at, EntryKind.NOTE)
         self.new_history.append(entry)
 
@@ -370,7 +373,7 @@ class Petition:
         *,
         handling_deadline: datetime | None = None,
     ) -> None:
-        _require_aware("at", at)
+        require_aware("at", at)
         previous = self.status
         self.status = target
         self.updated_at = at
@@ -383,30 +386,3 @@ class Petition:
                 self.id, previous, target, actor, note, at, self.category, handling_deadline
             )
         )
-
-
-def _check(*checks: tuple[str, str | None]) -> None:
-    violations = [FieldViolation(name, problem) for name, problem in checks if problem]
-    if violations:
-        raise InvalidArgument(violations)
-
-
-def yellow_from(started: datetime, deadline: datetime) -> datetime:
-    """When the light turns yellow: a quarter of the step's time before the deadline."""
-    return deadline - (deadline - started) / 4
-
-
-def _note_problem(note: str, *, required: bool) -> str | None:
-    if required and not note.strip():
-        return "is required"
-    if len(note.strip()) > NOTE_MAX:
-        return f"must be at most {NOTE_MAX} characters"
-    return None
-
-
-def _aware_problem(instant: datetime) -> str | None:
-    return None if instant.tzinfo is not None else "must carry a UTC offset"
-
-
-def _require_aware(name: str, instant: datetime) -> None:
-    _check((name, _aware_problem(instant)))

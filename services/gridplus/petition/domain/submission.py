@@ -1,5 +1,10 @@
 """What a new petition must contain, checked field by field so the caller learns every mistake
-at once (one FieldViolation per bad field)."""
+at once (one FieldViolation per bad field).
+
+Free text goes through the kit's clean_text: control characters and bidi overrides/isolates are
+refused (they could make staff read something other than what is stored); newlines only in the
+description. Nothing is stored when any field is refused.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,16 @@ import re
 from dataclasses import dataclass
 
 from gridplus.kit.errors import FieldViolation, InvalidArgument
+from gridplus.kit.text import clean_text
 from gridplus.petition.domain.values import Contact, GeoPoint
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 CATEGORY_MAX = 64
 NOTE_MAX = 2000
+ADDRESS_MAX = 500
+MEDIA_URL_MAX = 2048
+ATTRIBUTE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -26,19 +35,37 @@ class Submission:
     address: str | None = None
     media_url: str | None = None
     attributes: tuple[tuple[str, str], ...] = ()
+    # The reporter agrees that the description and media may be published (Open311 GET),
+    # with phones, emails and ID numbers redacted. Default: private.
+    make_public: bool = False
 
 
 def validate_submission(
-    *, title: object, description: object, lat: object, lon: object, category: object
+    *,
+    title: object,
+    description: object,
+    lat: object,
+    lon: object,
+    category: object,
+    make_public: object = False,
+    address: object = None,
+    media_url: object = None,
+    attributes: tuple[tuple[str, str], ...] = (),
 ) -> Submission:
-    """Check raw values (from JSON or protobuf); raises InvalidArgument naming each bad field."""
+    """Check raw values (from JSON, a form or protobuf); raises InvalidArgument naming each bad
+    field (`attribute[<code>]` for an attribute's value)."""
     violations: list[FieldViolation] = []
 
-    def text(field: str, value: object, limit: int, *, required: bool) -> str:
+    def text(
+        field: str, value: object, limit: int, *, required: bool, multiline: bool = False
+    ) -> str:
         problem = _text_problem(value, limit, required=required)
+        cleaned = value.strip() if isinstance(value, str) else ""
+        if problem is None and isinstance(value, str):
+            cleaned, problem = checked_text(field, value, multiline=multiline)
         if problem:
             violations.append(FieldViolation(field, problem))
-        return value.strip() if isinstance(value, str) else ""
+        return cleaned
 
     def coordinate(field: str, value: object, bound: int) -> float:
         problem = _coordinate_problem(value, bound)
@@ -49,13 +76,35 @@ def validate_submission(
 
     submission = Submission(
         title=text("title", title, TITLE_MAX, required=True),
-        description=text("description", description, DESCRIPTION_MAX, required=False),
+        description=text(
+            "description", description, DESCRIPTION_MAX, required=False, multiline=True
+        ),
         location=GeoPoint(coordinate("lat", lat, 90), coordinate("lon", lon, 180)),
         category=text("category", category, CATEGORY_MAX, required=False) or None,
+        address=text("address", address, ADDRESS_MAX, required=False) or None,
+        media_url=text("media_url", media_url, MEDIA_URL_MAX, required=False) or None,
+        attributes=tuple(
+            (code, text(f"attribute[{code}]", value, ATTRIBUTE_MAX, required=False))
+            for code, value in attributes
+        ),
+        make_public=make_public is True,
     )
+    if not isinstance(make_public, bool):
+        violations.append(FieldViolation("make_public", "must be true or false"))
     if violations:
         raise InvalidArgument(violations)
     return submission
+
+
+def checked_text(field: str, value: str, *, multiline: bool) -> tuple[str, str | None]:
+    """`value` stripped and through the kit's clean_text: (the clean text, None), or (the
+    stripped value, the problem), so a caller can collect every field's problem at once.
+    Line breaks around a single-line value are only trimmed; inside it they are refused."""
+    stripped = value.strip(" \t\r\n")
+    try:
+        return clean_text(stripped, field=field, multiline=multiline).strip(), None
+    except InvalidArgument as exc:
+        return stripped, exc.violations[0].description
 
 
 def _text_problem(value: object, limit: int, *, required: bool) -> str | None:
@@ -99,6 +148,8 @@ def validate_contact(values: dict[str, object], *, prefix: str = "") -> Contact:
         value = values.get(name)
         problem = _text_problem(value, limit, required=False)
         text = value.strip() if isinstance(value, str) else ""
+        if problem is None and isinstance(value, str):
+            text, problem = checked_text(prefix + name, value, multiline=False)
         if problem is None and text and name == "phone" and not _PHONE.match(text):
             problem = "must be a phone number (digits, optionally +, spaces, dashes)"
         if problem is None and text and name == "email" and not _EMAIL.match(text):

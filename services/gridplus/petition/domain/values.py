@@ -17,6 +17,20 @@ class Source(StrEnum):
     HOTLINE = "HOTLINE"
 
 
+class Publication(StrEnum):
+    """Whether a petition's free text (description, media link, staff notes) may be published
+    on the public Open311 views. Category, status, dates, grid and a coarse point always are."""
+
+    PRIVATE = "PRIVATE"  # the default: the reporter did not choose to publish it
+    REPORTER = "REPORTER"  # the reporter chose to publish it when reporting
+    STAFF_APPROVED = "STAFF_APPROVED"  # staff made it public (SetPetitionPublication)
+    STAFF_WITHHELD = "STAFF_WITHHELD"  # staff withheld it, whatever the reporter chose
+
+    @property
+    def public(self) -> bool:
+        return self in (Publication.REPORTER, Publication.STAFF_APPROVED)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who made a change: a person id with their role, or a service name with Role.SERVICE."""

@@ -90,6 +90,10 @@ class PetitionRow(Base):
     address: Mapped[str | None] = mapped_column(Text)
     media_url: Mapped[str | None] = mapped_column(String(2048))
     attributes: Mapped[str | None] = mapped_column(Text)
+    # Whether the free text may be published (domain.values.Publication).
+    publication: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default="PRIVATE", default="PRIVATE"
+    )
 
     __table_args__ = (
         # "My petitions, newest first" and "petitions in a status, newest first".

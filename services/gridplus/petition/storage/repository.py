@@ -21,6 +21,7 @@ from gridplus.petition.domain.values import (
     CategorySource,
     GeoPoint,
     GridRef,
+    Publication,
     Source,
 )
 from gridplus.petition.storage.models import ChangeRow, HistoryRow, PetitionRow, UtcDateTime
@@ -342,6 +343,7 @@ def _copy_into(row: PetitionRow, petition: Petition) -> None:
     row.attributes = (
         json.dumps(petition.attributes, ensure_ascii=False) if petition.attributes else None
     )
+    row.publication = petition.publication.value
 
 
 def petition_of(row: PetitionRow) -> Petition:
@@ -392,4 +394,5 @@ def petition_of(row: PetitionRow) -> Petition:
         address=row.address,
         media_url=row.media_url,
         attributes=json.loads(row.attributes) if row.attributes else {},
+        publication=Publication(row.publication or Publication.PRIVATE.value),
     )

@@ -11,6 +11,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class PetitionPublication(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PETITION_PUBLICATION_UNSPECIFIED: _ClassVar[PetitionPublication]
+    PETITION_PUBLICATION_PRIVATE: _ClassVar[PetitionPublication]
+    PETITION_PUBLICATION_REPORTER: _ClassVar[PetitionPublication]
+    PETITION_PUBLICATION_STAFF_APPROVED: _ClassVar[PetitionPublication]
+    PETITION_PUBLICATION_STAFF_WITHHELD: _ClassVar[PetitionPublication]
+
 class CategoryOrigin(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CATEGORY_ORIGIN_UNSPECIFIED: _ClassVar[CategoryOrigin]
@@ -57,6 +65,11 @@ class PetitionSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PETITION_SOURCE_GRID_WORKER: _ClassVar[PetitionSource]
     PETITION_SOURCE_OPEN311: _ClassVar[PetitionSource]
     PETITION_SOURCE_HOTLINE: _ClassVar[PetitionSource]
+PETITION_PUBLICATION_UNSPECIFIED: PetitionPublication
+PETITION_PUBLICATION_PRIVATE: PetitionPublication
+PETITION_PUBLICATION_REPORTER: PetitionPublication
+PETITION_PUBLICATION_STAFF_APPROVED: PetitionPublication
+PETITION_PUBLICATION_STAFF_WITHHELD: PetitionPublication
 CATEGORY_ORIGIN_UNSPECIFIED: CategoryOrigin
 CATEGORY_ORIGIN_GIVEN: CategoryOrigin
 CATEGORY_ORIGIN_CLASSIFIED: CategoryOrigin
@@ -132,7 +145,7 @@ class PetitionPhoto(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., media_type: _Optional[str] = ..., size: _Optional[int] = ..., stage: _Optional[str] = ..., digest: _Optional[str] = ...) -> None: ...
 
 class Petition(_message.Message):
-    __slots__ = ("id", "status", "title", "description", "category", "location", "grid", "assignee_id", "deadline", "created_at", "updated_at", "reject_reason", "source", "category_choice", "in_triage", "triage_reason", "department_code", "verify_deadline", "handling_deadline", "duplicate_of", "light", "reporter_contact", "photos", "possible_duplicate_ids", "resolution_note", "reporter_id", "paused", "paused_at")
+    __slots__ = ("id", "status", "title", "description", "category", "location", "grid", "assignee_id", "deadline", "created_at", "updated_at", "reject_reason", "source", "category_choice", "in_triage", "triage_reason", "department_code", "verify_deadline", "handling_deadline", "duplicate_of", "light", "reporter_contact", "photos", "possible_duplicate_ids", "resolution_note", "reporter_id", "paused", "paused_at", "publication")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +174,7 @@ class Petition(_message.Message):
     REPORTER_ID_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLICATION_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: PetitionStatus
     title: str
@@ -189,7 +203,8 @@ class Petition(_message.Message):
     reporter_id: str
     paused: bool
     paused_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[PetitionStatus, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., source: _Optional[_Union[PetitionSource, str]] = ..., category_choice: _Optional[_Union[PetitionCategory, _Mapping]] = ..., in_triage: _Optional[bool] = ..., triage_reason: _Optional[str] = ..., department_code: _Optional[str] = ..., verify_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate_of: _Optional[str] = ..., light: _Optional[_Union[Light, str]] = ..., reporter_contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PetitionPhoto, _Mapping]]] = ..., possible_duplicate_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., reporter_id: _Optional[str] = ..., paused: _Optional[bool] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    publication: PetitionPublication
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[PetitionStatus, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., source: _Optional[_Union[PetitionSource, str]] = ..., category_choice: _Optional[_Union[PetitionCategory, _Mapping]] = ..., in_triage: _Optional[bool] = ..., triage_reason: _Optional[str] = ..., department_code: _Optional[str] = ..., verify_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate_of: _Optional[str] = ..., light: _Optional[_Union[Light, str]] = ..., reporter_contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PetitionPhoto, _Mapping]]] = ..., possible_duplicate_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., reporter_id: _Optional[str] = ..., paused: _Optional[bool] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publication: _Optional[_Union[PetitionPublication, str]] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
     __slots__ = ("from_status", "to_status", "actor_id", "actor_role", "note", "at", "kind")
@@ -210,7 +225,7 @@ class HistoryEntry(_message.Message):
     def __init__(self, from_status: _Optional[_Union[PetitionStatus, str]] = ..., to_status: _Optional[_Union[PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[HistoryKind, str]] = ...) -> None: ...
 
 class SubmitPetitionRequest(_message.Message):
-    __slots__ = ("request_id", "title", "description", "location", "category", "contact", "photos")
+    __slots__ = ("request_id", "title", "description", "location", "category", "contact", "photos", "make_public")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -218,6 +233,7 @@ class SubmitPetitionRequest(_message.Message):
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     PHOTOS_FIELD_NUMBER: _ClassVar[int]
+    MAKE_PUBLIC_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     title: str
     description: str
@@ -225,7 +241,8 @@ class SubmitPetitionRequest(_message.Message):
     category: str
     contact: PetitionContact
     photos: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, request_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., category: _Optional[str] = ..., contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    make_public: bool
+    def __init__(self, request_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., category: _Optional[str] = ..., contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[bytes]] = ..., make_public: _Optional[bool] = ...) -> None: ...
 
 class SubmitPetitionResponse(_message.Message):
     __slots__ = ("petition",)
@@ -476,3 +493,21 @@ class AnonymiseResidentResponse(_message.Message):
     CONTACTS_ERASED_FIELD_NUMBER: _ClassVar[int]
     contacts_erased: int
     def __init__(self, contacts_erased: _Optional[int] = ...) -> None: ...
+
+class SetPetitionPublicationRequest(_message.Message):
+    __slots__ = ("request_id", "id", "publish", "note")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    id: str
+    publish: bool
+    note: str
+    def __init__(self, request_id: _Optional[str] = ..., id: _Optional[str] = ..., publish: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class SetPetitionPublicationResponse(_message.Message):
+    __slots__ = ("petition",)
+    PETITION_FIELD_NUMBER: _ClassVar[int]
+    petition: Petition
+    def __init__(self, petition: _Optional[_Union[Petition, _Mapping]] = ...) -> None: ...

@@ -107,6 +107,11 @@ class PetitionServiceStub:
                 request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentRequest.SerializeToString,
                 response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentResponse.FromString,
                 _registered_method=True)
+        self.SetPetitionPublication = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/SetPetitionPublication',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.SetPetitionPublicationRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.SetPetitionPublicationResponse.FromString,
+                _registered_method=True)
 
 
 class PetitionServiceServicer:
@@ -216,6 +221,15 @@ class PetitionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetPetitionPublication(self, request, context):
+        """Staff approve publishing a petition's free text on the public Open311 views (phones,
+        emails and ID numbers redacted), or withhold it whatever the reporter chose. Any status;
+        recorded as a note in the history. Handlers who may change the petition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PetitionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -288,6 +302,11 @@ def add_PetitionServiceServicer_to_server(servicer, server):
                     servicer.AnonymiseResident,
                     request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentRequest.FromString,
                     response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentResponse.SerializeToString,
+            ),
+            'SetPetitionPublication': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPetitionPublication,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.SetPetitionPublicationRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.SetPetitionPublicationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -671,6 +690,33 @@ class PetitionService:
             '/gridplus.petition.v1.PetitionService/AnonymiseResident',
             gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentRequest.SerializeToString,
             gridplus_dot_petition_dot_v1_dot_petition__pb2.AnonymiseResidentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPetitionPublication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/SetPetitionPublication',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.SetPetitionPublicationRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.SetPetitionPublicationResponse.FromString,
             options,
             channel_credentials,
             insecure,

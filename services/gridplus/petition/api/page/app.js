@@ -210,6 +210,7 @@ async function submitReport(ev) {
   data.append("lat", $("lat").value.trim());
   data.append("lon", $("lon").value.trim());
   for (const file of $("photos").files) data.append("photos", file, file.name);
+  data.append("make_public", $("make_public").checked ? "true" : "false"); // private unless ticked
   if (!submissionKey) submissionKey = newKey();
   button.disabled = true;
   setStatus(status, "正在提交… Submitting…", "");
@@ -331,6 +332,9 @@ async function openPetition(id) {
   fact(facts, "网格 Grid", p.grid ? p.grid.code : "");
   fact(facts, "位置 Location", `${p.location.lat}, ${p.location.lon}`);
   fact(facts, "提交时间 Reported", formatTime(p.created_at));
+  fact(facts, "公开 Published", p.public
+    ? "描述已公开（电话、邮箱、身份证号已隐去） Description public (phones, emails, ID numbers removed)"
+    : "不公开，仅公开类别、状态和大致位置 Private: only category, status and rough location are public");
   if (p.reject_reason) fact(facts, "不予受理原因 Reason", p.reject_reason);
   if (p.duplicate_of) fact(facts, "合并至 Merged into", p.duplicate_of);
   if (p.resolution_note) fact(facts, "办理结果 Resolution", p.resolution_note);

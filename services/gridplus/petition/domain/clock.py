@@ -1,0 +1,35 @@
+"""The clock a petition shows from dispatch: which step it runs for, and its light (亮灯)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from gridplus.petition.domain.lifecycle import Status
+
+
+class Step(StrEnum):
+    """The step a clock runs for (dispatch's AssignmentStep)."""
+
+    VERIFY = "verify"  # 核实研判: while ASSIGNED
+    HANDLE = "handle"  # 限时办理: while VERIFIED (or REOPENED, until verified again)
+
+
+# Where a step's clock is the current one: dispatch's change for another step is stale.
+STEP_STATUSES: dict[Step, frozenset[Status]] = {
+    Step.VERIFY: frozenset({Status.ASSIGNED}),
+    Step.HANDLE: frozenset({Status.VERIFIED, Status.REOPENED}),
+}
+
+
+class Light(StrEnum):
+    """亮灯: green while on time, yellow in the last quarter of the step's time, red past it."""
+
+    GREEN = "GREEN"
+    YELLOW = "YELLOW"
+    RED = "RED"
+
+
+def yellow_from(started: datetime, deadline: datetime) -> datetime:
+    """When the light turns yellow: a quarter of the step's time before the deadline."""
+    return deadline - (deadline - started) / 4
