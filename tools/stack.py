@@ -108,27 +108,20 @@ class LocalStack:
     def _credentials(self) -> dict:
         """Development credentials: a random secret and a token per role, kept in var/."""
         path = self.var_dir / "dev-credentials.json"
-        if path.exists():
-            credentials: dict = json.loads(path.read_text())
-            if "open311_api_key" in credentials:
-                return credentials
-            # A var dir from before the Open311 key: keep its secret and tokens, add the key.
-            credentials["open311_api_key"] = secrets.token_hex(16)
-            path.write_text(json.dumps(credentials, indent=2))
-            return credentials
+        credentials: dict = json.loads(path.read_text()) if path.exists() else {}
+        # A var dir keeps its secret and Open311 key; older ones gain what they lack.
+        credentials.setdefault("jwt_secret", secrets.token_urlsafe(48))
+        credentials.setdefault("open311_api_key", secrets.token_hex(16))
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        jwt = JwtSettings(secret=secrets.token_urlsafe(48), issuer="gridplus")
+        jwt = JwtSettings(secret=credentials["jwt_secret"], issuer="gridplus")
+        # Tokens live at most the kit's maximum (a day), so every start mints a fresh set.
         tokens = {
             role.value: mint_token(
-                jwt, subject=subject, role=role, grid_codes=grids, ttl_seconds=30 * 86400
+                jwt, subject=subject, role=role, grid_codes=grids, ttl_seconds=jwt.max_ttl_seconds
             )
             for role, (subject, grids) in DEV_SUBJECTS.items()
         }
-        credentials = {
-            "jwt_secret": jwt.secret,
-            "tokens": tokens,
-            "open311_api_key": secrets.token_hex(16),
-        }
+        credentials["tokens"] = tokens
         path.write_text(json.dumps(credentials, indent=2))
         path.chmod(0o600)
         return credentials

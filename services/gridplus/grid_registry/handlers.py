@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.grid_registry import metrics
+from gridplus.grid_registry.domain import directory
 from gridplus.grid_registry.domain.coverage import CoverageReport, check_coverage
 from gridplus.grid_registry.domain.fingerprint import content_fingerprint
 from gridplus.grid_registry.domain.grids import (
@@ -36,9 +37,11 @@ from gridplus.grid_registry.domain.members import (
 from gridplus.grid_registry.domain.places import Place, PlaceInvalid, check_places
 from gridplus.grid_registry.protos import ROLE_TO_PROTO
 from gridplus.grid_registry.storage import repository
+from gridplus.kit.auth import Principal
 from gridplus.kit.clock import Clock
 from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
 from gridplus.kit.outbox import Outbox
+from gridplus.kit.text import clean_text
 
 # All grid-set events share one key, so they stay in order on one partition.
 GRID_SET_EVENT_KEY = "grid-set"
@@ -152,6 +155,8 @@ def validate_grid_set(
     specs: Iterable[GridSpec], members: Iterable[MemberLike], places: Iterable[Place] = ()
 ) -> tuple[GridSet, list[Place], list[Member]]:
     """The hierarchy, places and members checked together; InvalidArgument names the offender."""
+    specs, places, members = list(specs), list(places), list(members)
+    _check_text(specs, places, members)
     try:
         grid_set = GridSet(specs)
         checked_places = check_places(grid_set, places)
@@ -163,6 +168,30 @@ def validate_grid_set(
     except MemberInvalid as exc:
         raise InvalidArgument.single(f"members[{exc.person_id}]", exc.reason) from exc
     return grid_set, checked_places, people
+
+
+def _check_text(
+    specs: Sequence[GridSpec], places: Sequence[Place], members: Sequence[MemberLike]
+) -> None:
+    """Names and codes reach staff screens and public views: control and bidi characters are
+    refused (kit.text), so an import cannot make one name read as another."""
+    for index, spec in enumerate(specs):
+        clean_text(spec.code, field=f"grids[{index}].code")
+        clean_text(spec.name, field=f"grids[{spec.code}].name")
+        clean_text(spec.parent_code or "", field=f"grids[{spec.code}].parent_code")
+    for index, place in enumerate(places):
+        clean_text(place.code, field=f"places[{index}].code")
+        clean_text(place.name, field=f"places[{place.code}].name")
+    for index, member in enumerate(members):
+        clean_text(member.person_id, field=f"members[{index}].person_id")
+        for name in _MEMBER_TEXT:
+            value = getattr(member, name, "")
+            if isinstance(value, str):
+                clean_text(value, field=f"members[{member.person_id}].{name}")
+
+
+# Member attributes shown to people (MemberLike's optional ones read when present).
+_MEMBER_TEXT = ("display_name", "email", "phone", "language", "department_code", "place_code")
 
 
 def _membership_changes(
@@ -288,23 +317,34 @@ def members(
     *,
     grid_code: str,
     role: MemberRole | None = None,
+    viewer: Principal,
 ) -> list[Member]:
-    """The people attached to a grid of the snapshot's version, optionally in one role."""
+    """The people attached to a grid of the snapshot's version, optionally in one role, with
+    contacts only where `viewer` may see them (domain/directory.py)."""
     if not grid_code:
         raise InvalidArgument.single("grid_code", "required")
     get_grid(snapshot, grid_code)
-    return repository.get_members(session, version=snapshot.version, grid_code=grid_code, role=role)
+    found = repository.get_members(
+        session, version=snapshot.version, grid_code=grid_code, role=role
+    )
+    return directory.as_seen_by(viewer, found, snapshot.grids)
 
 
-def chain(session: Session, snapshot: GridSetSnapshot, *, grid_code: str) -> list[ChainStep]:
-    """The organisation chain of a grid: every level from level 1 down to it, with its people;
-    the smallest grid also lists its buildings and units."""
+def chain(
+    session: Session, snapshot: GridSetSnapshot, *, grid_code: str, viewer: Principal
+) -> list[ChainStep]:
+    """The organisation chain of a grid: every level from level 1 down to it, with its people
+    (contacts as `viewer` may see them); the smallest grid also lists its buildings and units."""
     spec = get_grid(snapshot, grid_code)
     path = snapshot.grids.path(spec.code)
     people = repository.get_members_of_grids(session, version=snapshot.version, grid_codes=path)
     places = repository.get_places(session, version=snapshot.version, grid_code=spec.code)
     return [
-        ChainStep(snapshot.grids.get(code), people[code], places if code == spec.code else [])
+        ChainStep(
+            snapshot.grids.get(code),
+            directory.as_seen_by(viewer, people[code], snapshot.grids),
+            places if code == spec.code else [],
+        )
         for code in path
     ]
 

@@ -126,13 +126,19 @@ class KafkaSettings:
 class JwtSettings:
     secret: str
     issuer: str
+    # The longest a token may be valid (exp - iat): a leaked token stops working within a day.
+    max_ttl_seconds: int = 86400
 
     @classmethod
     def from_env(cls, env: Env) -> JwtSettings:
         secret = env.text("GRIDPLUS_JWT_SECRET")
         if len(secret) < 32:
             raise ConfigError("GRIDPLUS_JWT_SECRET must be at least 32 characters")
-        return cls(secret=secret, issuer=env.text("GRIDPLUS_JWT_ISSUER", "gridplus"))
+        return cls(
+            secret=secret,
+            issuer=env.text("GRIDPLUS_JWT_ISSUER", "gridplus"),
+            max_ttl_seconds=env.integer("GRIDPLUS_JWT_MAX_TTL_SECONDS", 86400, minimum=60),
+        )
 
 
 @dataclass(frozen=True)

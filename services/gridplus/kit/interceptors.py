@@ -14,7 +14,17 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from gridplus.kit import metrics
-from gridplus.kit.auth import Principal, Role, TokenVerifier, bind_principal, reset_principal
+from gridplus.kit.auth import (
+    Principal,
+    Refusal,
+    RequestOrigin,
+    Role,
+    TokenVerifier,
+    bind_principal,
+    count_refusals_with,
+    record_refusal,
+    reset_principal,
+)
 from gridplus.kit.errors import GridPlusError, InvalidArgument, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -28,6 +38,15 @@ PUBLIC_PREFIXES = (
     "/grpc.reflection.v1alpha.ServerReflection/",
     "/grpc.reflection.v1.ServerReflection/",
 )
+
+
+def _count_refusal(channel: str, reason: Refusal) -> None:
+    metrics.AUTH_REFUSED.labels(channel, reason.value).inc()
+
+
+# Every service imports this module for its gRPC server, so refusals on its HTTP side (petition)
+# are counted too.
+count_refusals_with(_count_refusal)
 
 
 def service_policy(service_full_name: str, rules: Mapping[str, frozenset[Role]]) -> AuthPolicy:
@@ -50,7 +69,7 @@ def status_for(error: GridPlusError) -> grpc.Status:
         packed.Pack(bad_request)
         details.append(packed)
     status = status_pb2.Status(
-        code=error.grpc_code.value[0], message=error.message, details=details
+        code=grpc.StatusCode[error.grpc_code].value[0], message=error.message, details=details
     )
     return rpc_status.to_status(status)
 
@@ -78,8 +97,13 @@ class KitServerInterceptor(grpc.ServerInterceptor):
                 return None
             allowed = self._policy.get(method)
             metadata = dict(context.invocation_metadata())
-            principal = self._verifier.verify_authorization(metadata.get("authorization"))
+            origin = RequestOrigin("grpc", method, context.peer())
+            principal = self._verifier.verify_authorization(
+                metadata.get("authorization"), origin=origin
+            )
             if allowed is None or principal.role not in allowed:
+                # A valid token knocking on methods its role may not call is probing too.
+                record_refusal(Refusal.ROLE_NOT_ALLOWED, origin, principal.subject)
                 raise PermissionDenied(f"role {principal.role.value} may not call {grpc_method}")
             return principal
 

@@ -39,6 +39,11 @@ CONSUMER_LAG = Gauge(
     "Messages on a partition not yet processed by this consumer.",
     ["consumer", "topic", "partition"],
 )
+AUTH_REFUSED = Counter(
+    "gridplus_auth_refused_total",
+    "Calls refused for their token or role, by channel (grpc, http) and reason.",
+    ["channel", "reason"],
+)
 
 
 def serve_metrics(port: int) -> None:

@@ -8,16 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_organisation
+from gridplus.grid_registry import handlers
+from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_organisation, demo_places
 from gridplus.grid_registry.domain.geojson_layers import load_nyc_demo
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.reference import read_taxonomy
 from gridplus.grid_registry.storage import MIGRATIONS
-from gridplus.kit.clock import ManualClock
-from gridplus.kit.db import SessionFactory, create_database_engine, create_session_factory
+from gridplus.kit.clock import ManualClock, SystemClock
+from gridplus.kit.db import (
+    SessionFactory,
+    create_database_engine,
+    create_session_factory,
+    transaction,
+)
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.topology import events_topic
+from tests.integration.grid_registry.registry import Running, database, running_registry
+from tests.support.postgres import drop_database
 
 NYC_DIR = Path(__file__).resolve().parents[3] / "data" / "demo" / "nyc"
 IMPORTED_AT = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -50,3 +58,35 @@ def sessions(database_url: str) -> Iterator[SessionFactory]:
     migrate(engine, MIGRATIONS)
     yield create_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def registry(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_specs: list[GridSpec],
+    demo_members: list[DemoMember],
+) -> Iterator[Running]:
+    """The demo city imported and served by a real gRPC server, per module, on both databases."""
+    url, pg_name = database(request.param, tmp_path_factory.mktemp("grpc"))
+    engine = create_database_engine(url)
+    migrate(engine, MIGRATIONS)
+    sessions = create_session_factory(engine)
+    outbox = Outbox(topic=events_topic("grid"), source="/test", clock=SystemClock())
+    with transaction(sessions) as session:
+        handlers.import_grid_set(
+            session,
+            demo_specs,
+            demo_members,
+            places=demo_places(demo_specs),
+            source="test",
+            outbox=outbox,
+            clock=SystemClock(),
+        )
+    try:
+        with running_registry(sessions, poll_seconds=0.2) as running:
+            yield running
+    finally:
+        engine.dispose()
+        if pg_name:
+            drop_database(pg_name)

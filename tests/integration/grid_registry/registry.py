@@ -21,6 +21,7 @@ from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory
 from tests.conftest import JWT_SECRET
 from tests.support.grpc import serving
+from tests.support.postgres import create_database
 
 ROOT = Path(__file__).resolve().parents[3]
 JWT = JwtSettings(JWT_SECRET, "gridplus")
@@ -31,13 +32,26 @@ ROCKAWAY_10M_OUT = (40.571483, -73.85)
 Metadata = tuple[tuple[str, str]]
 
 
-def bearer(role: Role, subject: str) -> Metadata:
-    return (("authorization", f"Bearer {mint_token(JWT, subject=subject, role=role)}"),)
+def bearer(
+    role: Role, subject: str, grid_codes: tuple[str, ...] = (), department: str | None = None
+) -> Metadata:
+    token = mint_token(
+        JWT, subject=subject, role=role, grid_codes=grid_codes, department=department
+    )
+    return (("authorization", f"Bearer {token}"),)
 
 
 RESIDENT = bearer(Role.RESIDENT, "r-1")
-WORKER = bearer(Role.GRID_WORKER, "w-MN0101-1")
+WORKER = bearer(Role.GRID_WORKER, "w-MN0101-1", ("MN0101",))
 SERVICE = bearer(Role.SERVICE, "petition")
+
+
+def database(kind: str, tmp: Path) -> tuple[str, str | None]:
+    """A URL for a fresh "sqlite" or "postgresql" database, and the PostgreSQL name to drop."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/grid_registry.db", None
+    name, url = create_database("gridplus_test")
+    return url, name
 
 
 @dataclass

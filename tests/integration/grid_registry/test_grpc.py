@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import grpc
 import pytest
 from google.rpc import error_details_pb2
@@ -12,18 +9,6 @@ from grpc_status import rpc_status
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.grid_registry import handlers
-from gridplus.grid_registry.domain.demo_workers import demo_places
-from gridplus.grid_registry.storage import MIGRATIONS
-from gridplus.kit.clock import SystemClock
-from gridplus.kit.db import (
-    create_database_engine,
-    create_session_factory,
-    transaction,
-)
-from gridplus.kit.migrations import migrate
-from gridplus.kit.outbox import Outbox
-from gridplus.kit.topology import events_topic
 from tests.integration.grid_registry.registry import (
     ATLANTIC_OCEAN,
     RESIDENT,
@@ -32,49 +17,9 @@ from tests.integration.grid_registry.registry import (
     TIMES_SQUARE,
     WORKER,
     Running,
-    running_registry,
 )
-from tests.support.postgres import create_database, drop_database
 
 pytestmark = pytest.mark.integration
-
-
-def database(kind: str, tmp: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp}/grid_registry.db", None
-    name, url = create_database("gridplus_test")
-    return url, name
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def registry(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    demo_specs,
-    demo_members,
-) -> Iterator[Running]:
-    url, pg_name = database(request.param, tmp_path_factory.mktemp("grpc"))
-    engine = create_database_engine(url)
-    migrate(engine, MIGRATIONS)
-    sessions = create_session_factory(engine)
-    outbox = Outbox(topic=events_topic("grid"), source="/test", clock=SystemClock())
-    with transaction(sessions) as session:
-        handlers.import_grid_set(
-            session,
-            demo_specs,
-            demo_members,
-            places=demo_places(demo_specs),
-            source="test",
-            outbox=outbox,
-            clock=SystemClock(),
-        )
-    try:
-        with running_registry(sessions, poll_seconds=0.2) as running:
-            yield running
-    finally:
-        engine.dispose()
-        if pg_name:
-            drop_database(pg_name)
 
 
 def violations(error: grpc.RpcError) -> list[str]:

@@ -15,8 +15,13 @@ from gridplus.kit.clock import SystemClock
 from gridplus.kit.db import transaction
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.topology import events_topic
-from tests.integration.grid_registry.registry import RESIDENT, SERVICE, Running, running_registry
-from tests.integration.grid_registry.test_grpc import database
+from tests.integration.grid_registry.registry import (
+    RESIDENT,
+    SERVICE,
+    Running,
+    database,
+    running_registry,
+)
 from tests.support.postgres import drop_database
 from tests.support.store import migrated_store
 

@@ -15,12 +15,15 @@ from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.members import MemberRole
 from gridplus.grid_registry.storage import repository
 from gridplus.grid_registry.storage.models import GridSetRow
+from gridplus.kit.auth import Principal, Role
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages
 from tests.integration.grid_registry.conftest import IMPORTED_AT
+
+SERVICE = Principal("dispatch", Role.SERVICE)
 
 pytestmark = pytest.mark.integration
 
@@ -71,9 +74,9 @@ def test_demo_city_import_is_version_1_with_its_event(
     with transaction(sessions) as session:
         snapshot = handlers.load_current(session)
         workers = handlers.members(
-            session, snapshot, grid_code="MN0101", role=MemberRole.GRID_WORKER
+            session, snapshot, grid_code="MN0101", role=MemberRole.GRID_WORKER, viewer=SERVICE
         )
-        everyone = handlers.members(session, snapshot, grid_code="MN0101")
+        everyone = handlers.members(session, snapshot, grid_code="MN0101", viewer=SERVICE)
     assert snapshot is not None and snapshot.version == 1
     assert [len(snapshot.grids.at_level(level)) for level in (1, 2, 3)] == [5, 71, 262]
     assert snapshot.grids.get("4").name == "Queens"

@@ -20,6 +20,7 @@ from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.interceptors import AuthPolicy, service_policy
+from gridplus.kit.text import clean_text
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EvaluationService"].full_name
 
@@ -155,7 +156,7 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
                 current_principal(),
                 petition_id=request.petition_id,
                 rating=request.rating,
-                comment=request.comment,
+                comment=_comment(request.comment),
                 request_id=request.request_id,
                 resident_id=request.resident_id,
             )
@@ -170,7 +171,7 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
                 current_principal(),
                 petition_id=request.petition_id,
                 rating=request.rating,
-                comment=request.comment,
+                comment=_comment(request.comment),
                 request_id=request.request_id,
             )
         return pb.RecordFollowUpVisitResponse(answer=convert.answer(answer))
@@ -202,11 +203,11 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
             assessment_id, score = self._assessments.record(
                 session,
                 current_principal(),
-                worker_id=request.worker_id,
-                grid_code=request.grid_code,
+                worker_id=clean_text(request.worker_id, field="worker_id"),
+                grid_code=clean_text(request.grid_code, field="grid_code"),
                 scores=scores,
                 secret=request.secret,
-                note=request.note,
+                note=clean_text(request.note, field="note", multiline=True),
                 request_id=request.request_id,
             )
         return pb.RecordAssessmentResponse(assessment_id=assessment_id, score=score)
@@ -220,9 +221,9 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
             entry = self._time_bank.earn(
                 session,
                 current_principal(),
-                person_id=request.person_id,
+                person_id=clean_text(request.person_id, field="person_id"),
                 minutes=request.minutes,
-                reason=request.reason,
+                reason=clean_text(request.reason, field="reason"),
                 request_id=request.request_id,
             )
         return pb.RecordServiceHoursResponse(entry=convert.entry(entry))
@@ -234,9 +235,9 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
             entry = self._time_bank.spend(
                 session,
                 current_principal(),
-                person_id=request.person_id,
+                person_id=clean_text(request.person_id, field="person_id"),
                 points=request.points,
-                reason=request.reason,
+                reason=clean_text(request.reason, field="reason"),
                 request_id=request.request_id,
             )
         return pb.SpendPointsResponse(entry=convert.entry(entry))
@@ -256,3 +257,9 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
             balance=balance,
             entries=[convert.entry(e) for e in entries],
         )
+
+
+def _comment(value: str) -> str:
+    """A follow-up comment: several lines allowed, control and bidi characters refused (staff
+    read it beside the worker's record, so it must not reorder what they see)."""
+    return clean_text(value, field="comment", multiline=True)

@@ -17,7 +17,7 @@ from gridplus.grid_registry.domain.places import Place, PlaceKind
 from gridplus.grid_registry.domain.taxonomy import Category, Department, Priority
 from gridplus.grid_registry.handlers import GridSetSnapshot
 from gridplus.grid_registry.protos import ROLE_TO_PROTO
-from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES
+from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES, current_principal
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.interceptors import AuthPolicy, service_policy
@@ -31,13 +31,15 @@ POLICY: AuthPolicy = service_policy(
         "LocateGrid": ALL_ROLES,
         "GetGrid": STAFF_ROLES,
         "ListGrids": STAFF_ROLES,
+        # Names and roles for staff; phones and emails only where the work needs them
+        # (domain/directory.py). Residents reach their petition's handler through petition.
         "ListMembers": STAFF_ROLES,
         # The taxonomy and who handles what are public facts: any authenticated caller reads them.
         "ListCategories": ALL_ROLES,
         "GetCategory": ALL_ROLES,
         "ListDepartments": ALL_ROLES,
         "ResolveResponsibility": ALL_ROLES,
-        # Names, emails and phones of staff and volunteers: staff and services only.
+        # Names of staff and volunteers for staff and services; contacts as for ListMembers.
         "GetChain": STAFF_ROLES,
         # Bulk location is for services and staff tools, not residents.
         "LocateGrids": STAFF_ROLES,
@@ -117,7 +119,13 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
         role = _role_from_proto(request.role)
         snapshot = self._current.get()
         with transaction(self._sessions) as session:
-            found = handlers.members(session, snapshot, grid_code=request.grid_code, role=role)
+            found = handlers.members(
+                session,
+                snapshot,
+                grid_code=request.grid_code,
+                role=role,
+                viewer=current_principal(),
+            )
         return grid_pb2.ListMembersResponse(members=[_member(member) for member in found])
 
     def ListCategories(
@@ -169,7 +177,9 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
         else:
             raise InvalidArgument.single("target", "give a point or a grid_code")
         with transaction(self._sessions) as session:
-            steps = handlers.chain(session, snapshot, grid_code=grid_code)
+            steps = handlers.chain(
+                session, snapshot, grid_code=grid_code, viewer=current_principal()
+            )
         return grid_pb2.GetChainResponse(
             levels=[
                 grid_pb2.ChainLevel(
