@@ -410,3 +410,17 @@ def test_a_resolution_note_with_a_bidi_override_is_refused() -> None:
     with pytest.raises(InvalidArgument, match="note: must not contain U\\+2066"):
         petition.resolve(note="fixed \u2066", actor=WORKER, at=T0 + timedelta(hours=1))
     assert petition.status is Status.VERIFIED and petition.resolution_note is None
+
+
+def test_verify_names_every_bad_field_at_once_and_refuses_a_spoofed_category() -> None:
+    petition = petition_in(Status.ASSIGNED)
+    with pytest.raises(InvalidArgument) as bad:
+        petition.verify(
+            actor=WORKER,
+            at=T0 + timedelta(hours=1),
+            category=f"road{chr(0x202E)}",
+            deadline=T0,
+            note="ok\x00",
+        )
+    assert [v.field for v in bad.value.violations] == ["deadline", "category", "note"]
+    assert petition.status is Status.ASSIGNED and petition.category == "streetlight"

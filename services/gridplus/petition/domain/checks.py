@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gridplus.kit.errors import FieldViolation, InvalidArgument
-from gridplus.petition.domain.submission import NOTE_MAX, checked_text
+from gridplus.petition.domain.submission import CATEGORY_MAX, NOTE_MAX, checked_text
 
 
 def check(*checks: tuple[str, str | None]) -> None:
@@ -19,14 +19,27 @@ def check(*checks: tuple[str, str | None]) -> None:
 def clean_note(note: str, *, required: bool, field: str = "note") -> str:
     """A note or reason from a person, stripped; refused (naming `field`) when missing, too
     long, or holding control or bidi characters (newlines are kept)."""
-    problem = None
-    if required and not note.strip():
-        problem = "is required"
-    elif len(note.strip()) > NOTE_MAX:
-        problem = f"must be at most {NOTE_MAX} characters"
-    cleaned, problem = (note, problem) if problem else checked_text(field, note, multiline=True)
+    cleaned, problem = checked_note(note, required=required, field=field)
     check((field, problem))
     return cleaned
+
+
+def checked_note(note: str, *, required: bool, field: str = "note") -> tuple[str, str | None]:
+    """(the clean note, None), or (the note, what is wrong with it) to report with others."""
+    if required and not note.strip():
+        return note, "is required"
+    if len(note.strip()) > NOTE_MAX:
+        return note, f"must be at most {NOTE_MAX} characters"
+    return checked_text(field, note, multiline=True)
+
+
+def category_problem(category: str | None) -> str | None:
+    """What is wrong with a category code staff give, if anything (None: keep the current)."""
+    if not category:
+        return None
+    if len(category) > CATEGORY_MAX:
+        return f"must be at most {CATEGORY_MAX} characters"
+    return checked_text("category", category, multiline=False)[1]
 
 
 def aware_problem(instant: datetime) -> str | None:

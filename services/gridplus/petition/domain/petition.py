@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from gridplus.petition.domain.checks import aware_problem, check, clean_note, require_aware
+from gridplus.petition.domain.checks import (
+    aware_problem,
+    category_problem,
+    check,
+    checked_note,
+    clean_note,
+    require_aware,
+)
 from gridplus.petition.domain.clock import STEP_STATUSES
 from gridplus.petition.domain.clock import Light as Light  # re-exported: part of a petition
 from gridplus.petition.domain.clock import Step as Step
@@ -307,8 +314,12 @@ class Petition:
             deadline_problem = aware_problem(deadline) or (
                 "must be after the verification time" if deadline <= at else None
             )
-        check(("deadline", deadline_problem))
-        note = clean_note(note, required=False)
+        note, note_problem = checked_note(note, required=False)
+        check(
+            ("deadline", deadline_problem),
+            ("category", category_problem(category)),
+            ("note", note_problem),
+        )
         if category and category != self.category:
             self.category = category
             self.category_choice = None  # staff's own choice replaces dispatch's
