@@ -233,3 +233,29 @@ def test_staff_reasons_are_published_only_with_the_text(store: Store, stub: Any)
         public_row(client, public_id)["status_notes"]
         == "private courtyard; owner reachable on [phone]"
     )
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_extensions_true_names_the_grid_and_what_was_withheld(store: Store, fmt: str) -> None:
+    client = app_with(store)
+    petition_id = file_as_resident(client)
+    deliver(store, assigned(petition_id, store.clock.now().replace(hour=13)), petition_id)
+
+    plain = client.get(f"{V2}/requests/{petition_id}.{fmt}").get_data(as_text=True)
+    response = client.get(f"{V2}/requests.{fmt}?extensions=true")
+
+    assert "extended_attributes" not in plain  # the spec's fields only, unless asked
+    if fmt == "json":
+        [row] = response.get_json()
+        extended = row["extended_attributes"]
+    else:
+        node = ET.fromstring(response.get_data()).find("request/extended_attributes")
+        assert node is not None
+        extended = {child.tag: child.text for child in node}
+    assert extended == {
+        "grid": "G1-2-3",
+        "text_published": False if fmt == "json" else "false",
+        "location_exact": False if fmt == "json" else "false",
+    }
+    refused = client.get(f"{V2}/requests.{fmt}?extensions=maybe")
+    assert refused.status_code == 400

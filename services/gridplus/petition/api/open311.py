@@ -9,6 +9,8 @@ in `.json` and `.xml`:
 - POST requests.{fmt}                 form-encoded, with api_key; lat/long, attribute[...], ...
                                       (attribute[make_public]=true: the reporter publishes it)
 - GET  requests/{id}.{fmt}            one request
+  (GET with `extensions=true`: each request also has `extended_attributes`: its grid, whether
+  its text is published and whether its point is exact)
 - GET  tokens/{token_id}.{fmt}        the request a token stands for (a POST answers with both)
 
 Errors are the spec's list of {code, description} with the matching HTTP status. The lifecycle
@@ -57,6 +59,7 @@ from gridplus.petition.api.open311_params import (
     MAKE_PUBLIC,
     Open311Error,
     date_range,
+    extensions,
     number,
     paging,
     parse_attributes,
@@ -173,14 +176,16 @@ class _Open311:
         )
         with transaction(self._sessions) as session:
             found = _page_of(session, query, set(codes), page, size)
-            listed = [self._request_json(p) for p in found]
+            extended = extensions(args.get("extensions"))
+            listed = [self._request_json(p, extended) for p in found]
         return answer(fmt, "service_requests", "request", listed)
 
     def get_request(self, request_id: str, fmt: str) -> Response:
         self._jurisdiction()
         with transaction(self._sessions) as session:
             petition = repository.get(session, petition_id=request_id)
-            listed = [self._request_json(petition)]
+            extended = extensions(request.args.get("extensions"))
+            listed = [self._request_json(petition, extended)]
         return answer(fmt, "service_requests", "request", listed)
 
     def token(self, token_id: str, fmt: str) -> Response:
@@ -267,11 +272,12 @@ class _Open311:
             raise Open311Error(400, list(dict.fromkeys(problems)))
         return NewPetition(submission, contact, source=Source.OPEN311)
 
-    def _request_json(self, petition: Petition) -> dict[str, Any]:
-        """The spec's fields, as much of them as the publishing level lets the public see."""
+    def _request_json(self, petition: Petition, extended: bool = False) -> dict[str, Any]:
+        """The spec's fields, as much of them as the publishing level lets the public see;
+        `extended`: also the grid and what was withheld (`extensions=true`)."""
         category = self._categories.get(petition.category) if petition.category else None
         public = public_details(petition, self._settings.publish)
-        return {
+        row: dict[str, Any] = {
             "service_request_id": petition.id,
             "status": "closed" if petition.status in CLOSED else "open",
             "status_notes": status_notes(petition, with_staff_text=public.text_public),
@@ -291,6 +297,13 @@ class _Open311:
             "long": public.location.lon,
             "media_url": public.media_url,
         }
+        if extended:
+            row["extended_attributes"] = {
+                "grid": petition.grid.code if petition.grid else "",
+                "text_published": public.text_public,
+                "location_exact": public.location_exact,
+            }
+        return row
 
     def _category(self, code: str, *, status: int) -> Category:
         category = self._categories.get(code)

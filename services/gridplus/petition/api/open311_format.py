@@ -90,10 +90,17 @@ def answer(fmt: str, root: str, item: str, rows: list[dict[str, Any]]) -> Respon
         return json_response(rows)
     element = ET.Element(root)
     for row in rows:
-        node = ET.SubElement(element, item)
-        for key, value in row.items():
-            ET.SubElement(node, key).text = text(value)
+        _xml_fields(ET.SubElement(element, item), row)
     return xml_response(element)
+
+
+def _xml_fields(node: ET.Element, row: dict[str, Any]) -> None:
+    """One element per field; a nested object (extended_attributes) as nested elements."""
+    for key, value in row.items():
+        if isinstance(value, dict):
+            _xml_fields(ET.SubElement(node, key), value)
+        else:
+            ET.SubElement(node, key).text = text(value)
 
 
 def json_response(body: Any, status: int = 200) -> Response:

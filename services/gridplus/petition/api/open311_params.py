@@ -158,5 +158,14 @@ def paging(page_raw: str | None, size_raw: str | None) -> tuple[int, int]:
     return page, size
 
 
+def extensions(raw: str | None) -> bool:
+    """The GeoReport v2 `extensions=true` parameter: add `extended_attributes` to each request."""
+    if raw in (None, "", "false"):
+        return False
+    if raw == "true":
+        return True
+    raise Open311Error(400, ["extensions: must be true or false"])
+
+
 def split_list(raw: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (raw or "").split(",") if part.strip())

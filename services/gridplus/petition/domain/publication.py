@@ -38,6 +38,7 @@ class PublicDetails:
     """The parts of a petition that may be published; None or "" where they may not."""
 
     location: GeoPoint
+    location_exact: bool  # False: rounded to the ~100 m lattice
     text_public: bool  # the free text below (and staff notes) may be shown
     description: str
     media_url: str
@@ -49,6 +50,7 @@ def public_details(petition: Petition, level: PublishLevel) -> PublicDetails:
     exact = level is PublishLevel.FULL
     return PublicDetails(
         location=petition.location if exact else coarsen(petition.location),
+        location_exact=exact,
         text_public=text_public,
         description=redact(petition.description) if text_public else "",
         media_url=(petition.media_url or "") if text_public else "",
