@@ -57,6 +57,9 @@ class Ports:
     )
     http: int = PETITION_HTTP_PORT
     broker: int = 9092
+    # The one loopback address webhooks and SMS may reach here (GRIDPLUS_EGRESS_ALLOW): a
+    # developer's receiver. Nothing else internal, not even the platform's own ports.
+    webhook_receiver: int = 8099
 
 
 class LocalStack:
@@ -91,6 +94,7 @@ class LocalStack:
             "GRIDPLUS_BROKER_PORT": str(self.ports.broker),
             # Open311 POST's development api key (in dev-credentials.json beside the tokens).
             "GRIDPLUS_PETITION_OPEN311_API_KEYS": self.credentials["open311_api_key"],
+            "GRIDPLUS_EGRESS_ALLOW": f"127.0.0.1:{self.ports.webhook_receiver}",
         }
         for package, spec in SERVICES.items():
             env[f"{spec.env_prefix}_GRPC_PORT"] = str(self.ports.grpc[package])

@@ -17,6 +17,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         metrics={package: free_port() for package in START_ORDER},
         http=free_port(),
         broker=free_port(),
+        webhook_receiver=free_port(),
     )
     running = LocalStack(tmp_path_factory.mktemp("stack"), ports, ROUTE_EVERYTHING)
     running.start(timeout=90)

@@ -151,6 +151,7 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- $_ := set $env "GRIDPLUS_PII_KEY" (include "gridplus.secretRef" (dict "name" $values.pii.existingSecret "key" $values.pii.key) | fromYaml) }}
 {{- end }}
 {{- with $values.otel.endpoint }}{{ $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" . }}{{ end }}
+{{- with $values.egress.allow }}{{ $_ := set $env "GRIDPLUS_EGRESS_ALLOW" (join "," .) }}{{ end }}
 {{- $_ := set $env "OTEL_SERVICE_NAME" .name }}
 {{- $_ := set $env "GRIDPLUS_VAR_DIR" "/app/var" }}
 {{- $_ := set $env "GRIDPLUS_SHUTDOWN_GRACE_SECONDS" $cfg.shutdownGraceSeconds }}

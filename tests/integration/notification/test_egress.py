@@ -22,6 +22,8 @@ from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.egress import AllowList, EgressGuard, HostUnresolved, IPAddress, system_resolver
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
+from gridplus.notification.channels.base import Outgoing, SendFailed
+from gridplus.notification.channels.email import SmtpEmail, SmtpSettings
 from gridplus.notification.handlers import Notifier
 from tests.integration.notification.conftest import JWT, Store, Stub, WorkerFactory
 from tests.integration.notification.servers import (
@@ -284,3 +286,15 @@ def test_the_sms_gateway_and_mail_relay_are_held_to_the_same_rule(
         assert delivery.status == pb.DELIVERY_STATUS_FAILED
         assert delivery.last_error.startswith("refused: the host is a loopback address")
     assert smtp.messages == [] and sms_gateway.requests == []
+
+
+@pytest.mark.parametrize("security", ["none", "starttls", "ssl"])
+def test_every_smtp_mode_connects_through_the_guard(security: str, smtp: SmtpSink) -> None:
+    settings = SmtpSettings("localhost", smtp.port, "Grid+ <noreply@gridplus.test>", security)
+    email = SmtpEmail(settings, egress=EgressGuard())
+    message = Outgoing("d-1", "worker7@gov.example", "title", "body", ASSIGNED)
+    with pytest.raises(SendFailed) as failed:
+        email.send(message)
+    assert failed.value.permanent
+    assert failed.value.reason.startswith("the host resolves to a loopback address")
+    assert smtp.messages == []
