@@ -230,7 +230,7 @@ class EgressGuard:
 
     def connect(self, destination: Destination, timeout: float | None) -> socket.socket:
         """A TCP connection to the first of the checked addresses that answers."""
-        failure: OSError = OSError(f"no address of {destination.host} to connect to")
+        failure: OSError = OSError("no address to connect to")
         for address in destination.addresses:
             try:
                 return socket.create_connection((str(address), destination.port), timeout)
