@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 import jwt
@@ -16,35 +16,15 @@ import jwt
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.errors import PermissionDenied, Unauthenticated
 
+# Re-exported: most callers import roles with the verifier; pure code imports kit.roles.
+from gridplus.kit.roles import ALL_ROLES as ALL_ROLES
+from gridplus.kit.roles import STAFF_ROLES as STAFF_ROLES
+from gridplus.kit.roles import Principal as Principal
+from gridplus.kit.roles import Role as Role
+
 ALGORITHM = "HS256"
 
 log = logging.getLogger(__name__)
-
-
-class Role(StrEnum):
-    RESIDENT = "resident"
-    GRID_WORKER = "grid_worker"
-    GRID_CHIEF = "grid_chief"
-    DEPARTMENT_STAFF = "department_staff"
-    DEPARTMENT_HEAD = "department_head"
-    INSPECTOR = "inspector"
-    ADMIN = "admin"
-    SERVICE = "service"  # another Grid+ service calling on its own behalf
-
-
-ALL_ROLES = frozenset(Role)
-STAFF_ROLES = frozenset(ALL_ROLES - {Role.RESIDENT})
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: subject id, role, and the scope claims the role carries."""
-
-    subject: str
-    role: Role
-    grid_codes: tuple[str, ...] = ()  # workers and chiefs: the grid subtrees they belong to
-    department: str | None = None  # department staff and heads
-    claims: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
