@@ -165,6 +165,11 @@ def _abort(context: grpc.ServicerContext, exc: Exception) -> None:
         context.abort_with_status(status_for(exc))
     if _already_aborted(context):
         raise exc  # the servicer chose its own status with context.abort()
+    if isinstance(exc, grpc.RpcError) and not context.is_active():
+        # The client went away (cancelled, deadline passed) while we read its stream: nobody
+        # waits for an answer and nothing failed here (reflection clients end streams so).
+        log.debug("call ended by the client", extra={"error": repr(exc)})
+        return
     log.exception("unhandled error in gRPC method")
     context.abort_with_status(
         rpc_status.to_status(status_pb2.Status(code=code_pb2.INTERNAL, message="internal error"))
