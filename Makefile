@@ -7,7 +7,7 @@ HELM := .tools/bin/helm
 CHECKOV := .tools/checkov/bin/checkov
 export PYTHONPATH := services
 
-.PHONY: help install run test test-all test-unit test-integration test-e2e lint protos protos-check \
+.PHONY: help install run test test-all test-unit test-deploy test-integration test-e2e lint protos protos-check \
         bench chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules
 
 help:
@@ -44,6 +44,9 @@ test-all: lint postgres $(HELM) $(CHECKOV) alert-rules
 
 test-unit: install
 	$(PY) -m pytest -q tests/unit
+
+test-deploy: install $(HELM) $(CHECKOV) prometheus-tools
+	$(PY) -m pytest -q tests/deploy
 
 test-integration: install postgres
 	$(PY) -m pytest -q tests/integration
@@ -86,7 +89,7 @@ $(CHECKOV):
 	tools/install-checkov.sh
 
 # The chart cannot read files outside itself: it ships copies of deploy/'s alert rules and
-# dashboards (tests/unit/test_chart_checks.py fails when they differ).
+# dashboards (tests/deploy/test_chart_checks.py fails when they differ).
 chart-sync:
 	mkdir -p charts/gridplus/files/dashboards charts/gridplus/files/prometheus
 	rm -f charts/gridplus/files/dashboards/*.json charts/gridplus/files/prometheus/*.yaml

@@ -8,7 +8,7 @@ rendered once with deploy/kustomize/chart-values.yaml:
   components/dependencies/*.yaml       the chart's optional single-node Kafka and PostgreSQL
 
 `python -m tools.gen_kustomize` rewrites them; `--check` exits 1 when they are stale
-(tests/unit/test_chart_checks.py runs it).
+(tests/deploy/test_chart_checks.py runs it).
 """
 
 from __future__ import annotations
