@@ -26,6 +26,8 @@ from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox, OutboxRelay
 from gridplus.kit.tables import outbox_messages
 from tests.support.broker import Broker
+from tests.support.eventually import eventually
+from tests.support.offsets import wait_for_commit
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -63,15 +65,6 @@ def run_in_thread(loop, stop: threading.Event) -> threading.Thread:
     return thread
 
 
-def wait_until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def count_effects(sessions) -> int:
     with transaction(sessions) as session:
         return int(session.execute(select(func.count()).select_from(effects)).scalar_one())
@@ -104,12 +97,12 @@ def test_outbox_events_reach_a_consumer_once_even_when_redelivered(broker: Broke
     stop = threading.Event()
     threads = [run_in_thread(relay.run, stop), run_in_thread(consumer.run, stop)]
     try:
-        wait_until(lambda: count_effects(sessions) == 50)
+        eventually(lambda: count_effects(sessions) == 50, "all 50 events applied")
         # The broker delivers the same event again (a relay resend after a crash, say).
         with transaction(sessions) as session:
             first = session.execute(select(outbox_messages).order_by(outbox_messages.c.id)).first()
         producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
-        producer.send(
+        again = producer.send(
             topic,
             key=first.key.encode(),
             value=first.payload,
@@ -122,7 +115,8 @@ def test_outbox_events_reach_a_consumer_once_even_when_redelivered(broker: Broke
             ),
         ).get(timeout=10)
         producer.close()
-        time.sleep(1.5)
+        # Once the group has committed past the copy, the consumer has handled it.
+        wait_for_commit(broker.bootstrap, consumer.name, topic, again.partition, again.offset)
         assert count_effects(sessions) == 50
         with transaction(sessions) as session:
             unsent = session.execute(
@@ -232,14 +226,14 @@ def test_a_dead_letter_replayed_after_the_fix_is_applied_once(broker: Broker, st
     stop = threading.Event()
     thread = run_in_thread(consumer.run, stop)
     try:
-        wait_until(lambda: end_offset(broker, f"{topic}.dlq") == 1)
+        eventually(lambda: end_offset(broker, f"{topic}.dlq") == 1, "the poison event in the DLQ")
         broken.clear()  # the fix is deployed
         dlq_reader = create_consumer(settings, f"{name}-replay", "replay", consumer_timeout_ms=3000)
         dlq_reader.subscribe([f"{topic}.dlq"])
         replayed = replay(dlq_reader, create_producer(settings, "replay"), topic, only_group=name)
         dlq_reader.close()
         assert replayed == 1
-        wait_until(lambda: count_effects(sessions) == 1)
+        eventually(lambda: count_effects(sessions) == 1, "the replayed event applied")
     finally:
         stop.set()
         thread.join(15)
