@@ -11,7 +11,8 @@ from gridplus.evaluation import cli
 from gridplus.evaluation.api.grpc import POLICY, SERVICE_NAME, EvaluationServicer
 from gridplus.evaluation.config import EvaluationSettings
 from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank
-from gridplus.evaluation.loops import FollowUpTimeouts, RateGauges
+from gridplus.evaluation.jobs.follow_up_timeouts import FollowUpTimeouts
+from gridplus.evaluation.jobs.rate_gauges import RateGauges
 from gridplus.evaluation.messaging.consumers import HANDLERS, TOPICS
 from gridplus.kit.service import ServiceApp
 

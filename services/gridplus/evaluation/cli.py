@@ -6,7 +6,7 @@
 
 `export` writes a period's scorecards (every subject of the kind) as CSV or JSON to stdout or a
 file. `rebuild` migrates the configured database and replays the petition, dispatch and
-evaluation topics from the start into it (stop the service first; see replay.py).
+evaluation topics from the start into it (stop the service first; see messaging/replay.py).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from gridplus.evaluation import reports
+from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
+from gridplus.evaluation.handlers import scorecards
 from gridplus.evaluation.messaging.consumers import REBUILD_HANDLERS, REBUILD_TOPICS
-from gridplus.evaluation.replay import replay
+from gridplus.evaluation.messaging.replay import replay
 from gridplus.kit import kafka
 from gridplus.kit.db import transaction
 from gridplus.kit.service import ServiceApp
@@ -64,8 +65,8 @@ def export(app: ServiceApp, args: argparse.Namespace) -> None:
         window = Window(*period_range(PeriodKind(args.period), anchor))
     kind = SubjectKind(args.kind)
     with transaction(app.sessions) as session:
-        cards = reports.scorecards(session, kind, window, grid_level=args.level)
-    text = reports.to_csv(cards) if args.format == "csv" else reports.to_json(cards)
+        cards = scorecards.scorecards(session, kind, window, grid_level=args.level)
+    text = convert.to_csv(cards) if args.format == "csv" else convert.to_json(cards)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         print(f"wrote {len(cards)} scorecard(s) to {args.output}", file=sys.stderr)

@@ -17,7 +17,7 @@ from gridplus.api.common.v1 import common_pb2
 from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.evaluation.loops import FollowUpTimeouts
+from gridplus.evaluation.jobs.follow_up_timeouts import FollowUpTimeouts
 from gridplus.kit.auth import Role
 from gridplus.kit.db import transaction
 from gridplus.kit.tables import outbox_messages

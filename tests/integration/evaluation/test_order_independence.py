@@ -15,8 +15,9 @@ from gridplus.api.common.v1 import common_pb2
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.evaluation import reports
+from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
+from gridplus.evaluation.handlers import scorecards
 from gridplus.evaluation.messaging.consumers import REBUILD_HANDLERS
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
@@ -135,7 +136,9 @@ def numbers(database: Path, events: list[tuple[str, Message]]) -> str:
                     (SubjectKind.CITY, 0),
                 ):
                     out.append(
-                        reports.to_json(reports.scorecards(session, kind, window, grid_level=level))
+                        convert.to_json(
+                            scorecards.scorecards(session, kind, window, grid_level=level)
+                        )
                     )
         return "".join(out)
 

@@ -21,14 +21,14 @@ from gridplus.api.common.v1 import common_pb2
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.evaluation import reports
+from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain.assessment import AssessmentScores, AssessmentWeights
 from gridplus.evaluation.domain.follow_up import FollowUpPolicy
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
-from gridplus.evaluation.handlers import Assessments, FollowUps
-from gridplus.evaluation.loops import FollowUpTimeouts
+from gridplus.evaluation.handlers import Assessments, FollowUps, scorecards
+from gridplus.evaluation.jobs.follow_up_timeouts import FollowUpTimeouts
 from gridplus.evaluation.messaging.consumers import HANDLERS, REBUILD_HANDLERS
-from gridplus.evaluation.replay import replay
+from gridplus.evaluation.messaging.replay import replay
 from gridplus.kit.auth import Principal, Role
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import KafkaSettings
@@ -240,11 +240,11 @@ def snapshot(store: MigratedStore) -> dict[str, str]:
         for window in windows:
             for kind, level in kinds:
                 name = f"{kind.value}{level}:{window.start}..{window.end}"
-                found[name] = reports.to_json(
-                    reports.scorecards(session, kind, window, grid_level=level)
+                found[name] = convert.to_json(
+                    scorecards.scorecards(session, kind, window, grid_level=level)
                 )
                 if kind is not SubjectKind.CITY:
-                    ranking = reports.rankings(session, kind, window, grid_level=level)
+                    ranking = scorecards.rankings(session, kind, window, grid_level=level)
                     found[f"rank {name}"] = repr(
                         [
                             (e.rank, e.card.subject.subject_id, e.rating, e.assessment_score)

@@ -1,8 +1,13 @@
-"""Proto <-> domain conversions for the evaluation API."""
+"""The evaluation API's conversions: proto <-> domain values, and the CSV and JSON export files."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -141,3 +146,61 @@ def entry(found: Entry) -> pb.TimeBankEntry:
         actor_role=found.actor_role,
         recorded_at=stamp(found.recorded_at),
     )
+
+
+# -- export files (ExportScorecards and `python -m gridplus.evaluation export`) ---------------
+
+COLUMNS = (
+    "kind",
+    "subject_id",
+    "start",
+    "end",
+    "submitted",
+    "assigned",
+    "responded_on_time",
+    "response_rate",
+    "resolved",
+    "on_time",
+    "on_time_rate",
+    "answered_petitions",
+    "solved",
+    "resolution_rate",
+    "satisfied",
+    "unsatisfied",
+    "no_response",
+    "satisfaction_rate",
+    "average_handling_seconds",
+    "p90_handling_seconds",
+    "reopened",
+    "reopen_rate",
+    "closed",
+    "overdue",
+    "whistle_summoned",
+    "whistle_reported_on_time",
+    "whistle_report_rate",
+)
+
+
+def row(card: Scorecard) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "kind": card.subject.kind.value,
+        "subject_id": card.subject.subject_id,
+        "start": "" if card.window.start == date.min else card.window.start.isoformat(),
+        "end": card.window.end.isoformat(),
+    }
+    for column in COLUMNS[4:]:
+        values[column] = getattr(card, column)
+    return values
+
+
+def to_csv(cards: Sequence[Scorecard]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for card in cards:
+        writer.writerow(row(card))
+    return buffer.getvalue()
+
+
+def to_json(cards: Sequence[Scorecard]) -> str:
+    return json.dumps([row(card) for card in cards], ensure_ascii=False, indent=2) + "\n"

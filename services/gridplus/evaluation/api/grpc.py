@@ -9,12 +9,12 @@ import grpc
 
 from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
-from gridplus.evaluation import reports
 from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain import stars
 from gridplus.evaluation.domain.access import READ_ALL
 from gridplus.evaluation.domain.assessment import AssessmentScores
-from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank
+from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank, scorecards
+from gridplus.evaluation.handlers.scorecards import Scorecard
 from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
@@ -50,9 +50,9 @@ POLICY: AuthPolicy = service_policy(
     },
 )
 
-_FORMATS: dict[int, tuple[str, str, Callable[[list[reports.Scorecard]], str]]] = {
-    pb.EXPORT_FORMAT_CSV: ("text/csv", "csv", reports.to_csv),
-    pb.EXPORT_FORMAT_JSON: ("application/json", "json", reports.to_json),
+_FORMATS: dict[int, tuple[str, str, Callable[[list[Scorecard]], str]]] = {
+    pb.EXPORT_FORMAT_CSV: ("text/csv", "csv", convert.to_csv),
+    pb.EXPORT_FORMAT_JSON: ("application/json", "json", convert.to_json),
 }
 
 
@@ -83,7 +83,7 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
         subject = convert.subject(request.kind, request.subject_id)
         window = convert.scorecard_window(request, today=self._today())
         with transaction(self._sessions) as session:
-            card = reports.scorecard(session, subject, window, current_principal())
+            card = scorecards.scorecard(session, subject, window, current_principal())
         response = pb.GetScorecardResponse()
         convert.scorecard(card, response.scorecard)
         return response
@@ -113,11 +113,11 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
 
     def _cards(
         self, kind_value: int, grid_level: int, selector: pb.PeriodSelector
-    ) -> list[reports.Scorecard]:
+    ) -> list[Scorecard]:
         kind = convert.kind(kind_value)
         window = convert.period(selector, today=self._today())
         with transaction(self._sessions) as session:
-            return reports.scorecards(session, kind, window, grid_level=grid_level)
+            return scorecards.scorecards(session, kind, window, grid_level=grid_level)
 
     def GetStarRule(
         self, request: pb.GetStarRuleRequest, context: grpc.ServicerContext
@@ -130,7 +130,7 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
         kind = convert.kind(request.kind)
         window = convert.period(request.period, today=self._today())
         with transaction(self._sessions) as session:
-            ranking = reports.rankings(session, kind, window, grid_level=request.grid_level)
+            ranking = scorecards.rankings(session, kind, window, grid_level=request.grid_level)
         response = pb.ListRankingsResponse(
             excellent_ratio=ranking.excellent_ratio, rule=ranking.rule
         )

@@ -1,7 +1,8 @@
-"""Evaluation's use cases that change state: follow-up answers and timeouts, assessments and
-the time bank. Each takes the caller's session (one unit of work) and writes its events to the
-outbox in the same transaction."""
+"""Evaluation's use cases: follow-up answers and timeouts, assessments and the time bank (each
+writes its events to the outbox in the same transaction), and the read side (scorecards,
+rankings)."""
 
+from gridplus.evaluation.handlers import scorecards
 from gridplus.evaluation.handlers.assessments import Assessments
 from gridplus.evaluation.handlers.follow_up import (
     OUTCOME_FROM_PROTO,
@@ -20,4 +21,5 @@ __all__ = [
     "FollowUpView",
     "FollowUps",
     "TimeBank",
+    "scorecards",
 ]

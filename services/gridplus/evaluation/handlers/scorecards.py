@@ -1,17 +1,11 @@
-"""Read-side use cases: scorecards for one or every subject, rankings with stars, exports."""
+"""Read-side use cases: scorecards for one or every subject, rankings with stars (the export
+files are rendered in api/convert.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from gridplus.evaluation.domain import stars
 from gridplus.evaluation.domain.access import check_scorecard_access
@@ -26,8 +20,11 @@ from gridplus.evaluation.domain.scorecard import (
     compute,
 )
 from gridplus.evaluation.storage import queries
-from gridplus.kit.auth import Principal
 from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.roles import Principal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 Levels = tuple[str | None, str | None, str | None]
 
@@ -122,59 +119,3 @@ def rankings(
     ]
     ratio = stars.excellent_ratio([e.rating for e in entries])
     return Ranking(entries, ratio, stars.RULE.describe())
-
-
-COLUMNS = (
-    "kind",
-    "subject_id",
-    "start",
-    "end",
-    "submitted",
-    "assigned",
-    "responded_on_time",
-    "response_rate",
-    "resolved",
-    "on_time",
-    "on_time_rate",
-    "answered_petitions",
-    "solved",
-    "resolution_rate",
-    "satisfied",
-    "unsatisfied",
-    "no_response",
-    "satisfaction_rate",
-    "average_handling_seconds",
-    "p90_handling_seconds",
-    "reopened",
-    "reopen_rate",
-    "closed",
-    "overdue",
-    "whistle_summoned",
-    "whistle_reported_on_time",
-    "whistle_report_rate",
-)
-
-
-def row(card: Scorecard) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "kind": card.subject.kind.value,
-        "subject_id": card.subject.subject_id,
-        "start": "" if card.window.start == date.min else card.window.start.isoformat(),
-        "end": card.window.end.isoformat(),
-    }
-    for column in COLUMNS[4:]:
-        values[column] = getattr(card, column)
-    return values
-
-
-def to_csv(cards: Sequence[Scorecard]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for card in cards:
-        writer.writerow(row(card))
-    return buffer.getvalue()
-
-
-def to_json(cards: Sequence[Scorecard]) -> str:
-    return json.dumps([row(card) for card in cards], ensure_ascii=False, indent=2) + "\n"

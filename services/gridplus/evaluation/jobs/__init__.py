@@ -1,0 +1,1 @@
+"""Time-driven loops: follow-up timeouts and the rate gauges."""

@@ -1,0 +1,48 @@
+"""The follow-up timeout loop: closes unanswered follow-ups as NO_RESPONSE once due."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from gridplus.evaluation.handlers import FollowUps
+from gridplus.evaluation.handlers.follow_up import EXPIRY_BATCH
+from gridplus.kit.db import SessionFactory, transaction
+
+log = logging.getLogger(__name__)
+
+
+class FollowUpTimeouts:
+    """Closes unanswered follow-ups as NO_RESPONSE once they are due (clock injected)."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        follow_ups: FollowUps,
+        *,
+        interval_seconds: float,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._follow_ups = follow_ups
+        self._interval = interval_seconds
+        self._after_commit = after_commit
+
+    def run_once(self) -> int:
+        """Expire every due follow-up, in batches; returns how many."""
+        total = 0
+        while True:
+            with transaction(self._sessions) as session:
+                expired = self._follow_ups.expire_due(session)
+            total += expired
+            if expired:
+                self._after_commit()
+            if expired < EXPIRY_BATCH:
+                return total
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(self._interval):
+            expired = self.run_once()
+            if expired:
+                log.info("follow-ups closed without response", extra={"count": expired})
