@@ -12,7 +12,6 @@ from gridplus.kit.egress import EgressGuard
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
-from gridplus.notification.bulletins import Bulletins
 from gridplus.notification.channels.base import ChannelAdapter
 from gridplus.notification.channels.email import SmtpEmail
 from gridplus.notification.channels.sms import HttpSmsGateway
@@ -21,11 +20,12 @@ from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.config import NotificationSettings, check_endpoints
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.domain.rules import ChannelPolicy
-from gridplus.notification.feed import Signal
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.bulletins import Bulletins
+from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.jobs.delivery_worker import DeliveryWorker, WorkerSettings
 from gridplus.notification.messaging.consumers import TOPICS, handlers
 from gridplus.notification.storage import deliveries
-from gridplus.notification.worker import DeliveryWorker, WorkerSettings
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import grpc
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
-from gridplus.notification.directory import RecipientDirectory, Subtree
 from gridplus.notification.domain.audience import Member
 from gridplus.notification.domain.notices import Recipient
+from gridplus.notification.ports import RecipientDirectory, Subtree
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from gridplus.kit.egress import AllowList, EgressGuard
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.pii import KeyRing
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
-from gridplus.notification.bulletins import Bulletins
 from gridplus.notification.channels.base import ChannelAdapter
 from gridplus.notification.channels.email import SmtpEmail, SmtpSettings
 from gridplus.notification.channels.sms import HttpSmsGateway
@@ -29,9 +28,10 @@ from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.delivery import RetryPolicy
 from gridplus.notification.domain.notices import Channel, NoticeKind
 from gridplus.notification.domain.rules import ChannelPolicy
-from gridplus.notification.feed import Signal
-from gridplus.notification.handlers import Notifier
-from gridplus.notification.worker import DeliveryWorker, WorkerSettings
+from gridplus.notification.handlers.bulletins import Bulletins
+from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.jobs.delivery_worker import DeliveryWorker, WorkerSettings
 from tests.conftest import JWT_SECRET
 from tests.integration.notification.servers import (
     GRID_POLICY,

@@ -26,7 +26,7 @@ from gridplus.kit.consumer import EventConsumer
 from gridplus.kit.events import encode_headers
 from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
 from gridplus.kit.topology import dlq_topic
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.messaging.consumers import TOPICS, handlers
 from tests.integration.notification.conftest import (
     Store,

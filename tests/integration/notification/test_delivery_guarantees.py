@@ -21,7 +21,7 @@ from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.notification.domain.notices import Channel
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.notices import Notifier
 from tests.integration.notification.conftest import (
     Store,
     Stub,

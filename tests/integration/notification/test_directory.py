@@ -22,7 +22,7 @@ from gridplus.kit.events import Event
 from gridplus.kit.grpc_client import service_channel
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.notices import Notifier
 from tests.integration.notification.conftest import JWT, KEYS, Store, Stub, as_caller
 from tests.integration.notification.servers import (
     GRID_POLICY,

@@ -24,7 +24,7 @@ from gridplus.kit.egress import AllowList, EgressGuard, HostUnresolved, IPAddres
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
 from gridplus.notification.channels.base import Outgoing, SendFailed
 from gridplus.notification.channels.email import SmtpEmail, SmtpSettings
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.notices import Notifier
 from tests.integration.notification.conftest import JWT, Store, Stub, WorkerFactory
 from tests.integration.notification.servers import (
     HttpReceiver,

@@ -21,7 +21,7 @@ from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.notification.domain.rules import ChannelPolicy
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.storage.models import InboxItem
 from tests.integration.notification.conftest import KEYS, Store, as_caller
 from tests.unit.notification.fakes import FakeDirectory

@@ -14,9 +14,9 @@ from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.kit.pii import KeyRing
-from gridplus.notification.handlers import Notifier
+from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.jobs.delivery_worker import DeliveryWorker
 from gridplus.notification.storage import deliveries
-from gridplus.notification.worker import DeliveryWorker
 from tests.integration.notification.conftest import KEYS, Store, WorkerFactory
 from tests.integration.notification.servers import SmsGateway, SmtpSink
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gridplus.notification.directory import RecipientDirectory, Subtree
 from gridplus.notification.domain.audience import Member
 from gridplus.notification.domain.notices import Recipient
+from gridplus.notification.ports import RecipientDirectory, Subtree
 
 
 class FakeDirectory(RecipientDirectory):

@@ -8,8 +8,8 @@ from gridplus.api.notification.v1 import notification_pb2 as pb
 from gridplus.notification.domain.delivery import DeliveryStatus
 from gridplus.notification.domain.inbox import InboxEntry
 from gridplus.notification.domain.notices import Channel
+from gridplus.notification.storage.inbox_items import utc
 from gridplus.notification.storage.models import Delivery, WebhookSubscription
-from gridplus.notification.storage.repository import utc
 
 CHANNELS = {
     Channel.INBOX: pb.CHANNEL_INBOX,

@@ -27,13 +27,13 @@ from gridplus.kit.errors import (
 )
 from gridplus.kit.interceptors import AuthPolicy, service_policy
 from gridplus.kit.text import offending_character
-from gridplus.notification import handlers
 from gridplus.notification.api import convert
-from gridplus.notification.bulletins import Bulletins, BulletinText
 from gridplus.notification.domain import inbox
-from gridplus.notification.feed import Signal
+from gridplus.notification.handlers import inbox as inbox_handlers
+from gridplus.notification.handlers.bulletins import Bulletins, BulletinText
+from gridplus.notification.handlers.signals import Signal
 from gridplus.notification.messaging.consumers import EVENT_TYPES
-from gridplus.notification.storage import deliveries, repository
+from gridplus.notification.storage import deliveries, inbox_items
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
 
@@ -106,7 +106,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                 "page_token", "not a next_page_token from an earlier ListInbox"
             ) from None
         with transaction(self._sessions) as session:
-            page = handlers.list_inbox(
+            page = inbox_handlers.list_inbox(
                 session,
                 recipient_id=recipient_id,
                 unread_only=request.unread_only,
@@ -127,7 +127,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         recipient_id = _own_inbox(request.recipient_id)
         item_ids = _item_ids(request.item_ids)
         with transaction(self._sessions) as session:
-            unread = handlers.mark_read(
+            unread = inbox_handlers.mark_read(
                 session, recipient_id=recipient_id, item_ids=item_ids, at=self._clock.now()
             )
         return pb.MarkReadResponse(unread_count=unread)
@@ -137,7 +137,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
     ) -> pb.CountUnreadResponse:
         recipient_id = _own_inbox(request.recipient_id)
         with transaction(self._sessions) as session:
-            unread = repository.count_unread(session, recipient_id=recipient_id)
+            unread = inbox_items.count_unread(session, recipient_id=recipient_id)
         return pb.CountUnreadResponse(unread_count=unread)
 
     def WatchInbox(
@@ -159,7 +159,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         version = self._inbox_signal.version
         while context.is_active():
             with transaction(self._sessions) as session:
-                entries = repository.stored_since(
+                entries = inbox_items.stored_since(
                     session, recipient_id=recipient_id, since=since, limit=WATCH_BATCH
                 )
             for entry in entries:

@@ -12,7 +12,7 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, Prepared
 from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
-from gridplus.notification.handlers import Notifier, Plan
+from gridplus.notification.handlers.notices import Notifier, Plan
 
 # Services whose event topics notification consumes (one consumer group for all of them).
 SOURCE_AREAS: tuple[str, ...] = ("petition", "dispatch", "evaluation", "grid")

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from gridplus.kit.pii import KeyRing, Sealed
 from gridplus.notification.domain.delivery import DeliveryStatus
 from gridplus.notification.domain.notices import Channel
+from gridplus.notification.storage.inbox_items import upsert, utc
 from gridplus.notification.storage.models import Bulletin, Delivery, WebhookSubscription
-from gridplus.notification.storage.repository import upsert, utc
 
 
 @dataclass(frozen=True)

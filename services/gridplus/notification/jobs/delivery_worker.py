@@ -34,7 +34,7 @@ from gridplus.notification.domain.delivery import (
     after_failure,
 )
 from gridplus.notification.domain.notices import Channel
-from gridplus.notification.feed import Signal
+from gridplus.notification.handlers.signals import Signal
 from gridplus.notification.storage import deliveries
 from gridplus.notification.storage.deliveries import Claimed
 

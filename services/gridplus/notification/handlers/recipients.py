@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gridplus.notification.directory import RecipientDirectory
 from gridplus.notification.domain.audience import (
     Audience,
     DepartmentPeople,
@@ -18,6 +17,7 @@ from gridplus.notification.domain.audience import (
     Reporters,
 )
 from gridplus.notification.domain.notices import Recipient
+from gridplus.notification.ports import RecipientDirectory
 
 GRID_CHIEF = "grid_chief"
 DEPARTMENT_HEAD = "department_head"

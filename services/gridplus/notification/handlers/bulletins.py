@@ -18,12 +18,12 @@ from gridplus.kit.auth import Principal, Role
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
-from gridplus.notification.directory import RecipientDirectory
 from gridplus.notification.domain.audience import Member
 from gridplus.notification.domain.notices import Recipient
 from gridplus.notification.domain.templates import EN, ZH_CN
-from gridplus.notification.handlers import Notifier, bulletin_source
-from gridplus.notification.storage import deliveries, repository
+from gridplus.notification.handlers.notices import Notifier, bulletin_source
+from gridplus.notification.ports import RecipientDirectory
+from gridplus.notification.storage import deliveries, inbox_items
 from gridplus.notification.storage.models import Bulletin
 
 MAX_TITLE = 200
@@ -138,7 +138,7 @@ class Bulletins:
             if bulletin is None or not _may_see(principal, bulletin):
                 raise NotFound(f"no bulletin {bulletin_id}")
             counts = deliveries.bulletin_counts(session, bulletin_id)
-            inbox = repository.count_from_source(session, bulletin_source(bulletin_id))
+            inbox = inbox_items.count_from_source(session, bulletin_source(bulletin_id))
         return Progress(
             bulletin_id=bulletin.id,
             grid_code=bulletin.grid_code,
@@ -154,7 +154,7 @@ class Bulletins:
             if bulletin is None:
                 return None
             counts = deliveries.bulletin_counts(session, bulletin.id)
-            inbox = repository.count_from_source(session, bulletin_source(bulletin.id))
+            inbox = inbox_items.count_from_source(session, bulletin_source(bulletin.id))
         return BulletinSent(bulletin.id, bulletin.recipient_count, sum(counts.values()) + inbox)
 
 

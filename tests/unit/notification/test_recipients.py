@@ -10,7 +10,7 @@ from gridplus.notification.domain.audience import (
     Reporters,
 )
 from gridplus.notification.domain.notices import Recipient
-from gridplus.notification.resolution import Resolution
+from gridplus.notification.handlers.recipients import Resolution
 from tests.unit.notification.fakes import FakeDirectory
 
 CHAIN = [

@@ -23,15 +23,14 @@ from gridplus.kit.clock import Clock
 from gridplus.kit.events import Event
 from gridplus.kit.pii import KeyRing
 from gridplus.notification import metrics
-from gridplus.notification.directory import RecipientDirectory
 from gridplus.notification.domain import rules
-from gridplus.notification.domain.inbox import Cursor, InboxPage
 from gridplus.notification.domain.notices import Channel, Notice, NoticeKind, Recipient
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.domain.templates import DEFAULT_LANGUAGE, language_of
-from gridplus.notification.feed import Signal
-from gridplus.notification.resolution import Resolution
-from gridplus.notification.storage import deliveries, repository
+from gridplus.notification.handlers.recipients import Resolution
+from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.ports import RecipientDirectory
+from gridplus.notification.storage import deliveries, inbox_items
 from gridplus.notification.storage.deliveries import NewDelivery
 
 WEBHOOK_KIND = "event"  # webhooks carry the event itself, not a rendered notice
@@ -166,7 +165,7 @@ def _store(
     created: list[tuple[str, Channel]] = []
     for channel in item.channels:
         if channel == Channel.INBOX:
-            stored = repository.create(
+            stored = inbox_items.create(
                 session,
                 notice,
                 source_event_id=source_event_id,
@@ -235,31 +234,6 @@ def webhook_document(event: Event) -> str:
         ensure_ascii=False,
         sort_keys=True,
     )
-
-
-def list_inbox(
-    session: Session, *, recipient_id: str, unread_only: bool, page_size: int, after: Cursor | None
-) -> InboxPage:
-    # One extra row tells whether another page follows.
-    rows = repository.get_page(
-        session,
-        recipient_id=recipient_id,
-        unread_only=unread_only,
-        limit=page_size + 1,
-        after=after,
-    )
-    entries = rows[:page_size]
-    next_cursor = Cursor.after(entries[-1]) if len(rows) > page_size else None
-    unread = repository.count_unread(session, recipient_id=recipient_id)
-    return InboxPage(entries=entries, next_cursor=next_cursor, unread_count=unread)
-
-
-def mark_read(
-    session: Session, *, recipient_id: str, item_ids: Sequence[uuid.UUID], at: datetime
-) -> int:
-    """Mark items read; returns how many of the recipient's items are still unread."""
-    repository.mark_read(session, recipient_id=recipient_id, item_ids=item_ids, at=at)
-    return repository.count_unread(session, recipient_id=recipient_id)
 
 
 def _utc(instant: datetime) -> datetime:
