@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         app.sessions,
         follow_ups,
         interval_seconds=settings.follow_up_scan_seconds,
-        after_commit=app.relay.wake,
+        wake=app.relay.wake,
     )
     app.add_loop("follow-up-timeouts", timeouts.run)
     gauges = RateGauges(app.sessions, app.clock, interval_seconds=settings.gauges_seconds)

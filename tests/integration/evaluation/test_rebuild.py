@@ -6,7 +6,6 @@ empty database and every scorecard, ranking and export comes out identical."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from gridplus.kit.outbox import Outbox, OutboxRelay
 from gridplus.kit.tables import processed_events
 from tests.integration.evaluation.conftest import MIGRATIONS, stamp
 from tests.support.broker import Broker
+from tests.support.eventually import settled
 from tests.support.postgres import create_database, drop_database
 from tests.support.store import MigratedStore, migrated_store
 
@@ -210,19 +210,21 @@ def first_wave(feed: Feed, count: int) -> list[int]:
 
 def wait_applied(store: MigratedStore, expected: int) -> None:
     """Until the live consumer has applied `expected` events (asynchronous delivery)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def applied() -> int:
         with transaction(store.sessions) as session:
-            done = session.execute(
-                select(func.count())
-                .select_from(processed_events)
-                .where(processed_events.c.consumer == CONSUMER)
-            ).scalar_one()
-        if done >= expected:
-            assert done == expected
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"consumer applied {done} of {expected} events")
+            return int(
+                session.execute(
+                    select(func.count())
+                    .select_from(processed_events)
+                    .where(processed_events.c.consumer == CONSUMER)
+                ).scalar_one()
+            )
+
+    done = settled(
+        applied, until=lambda n: n >= expected, what=f"{expected} events applied", timeout=60
+    )
+    assert done == expected
 
 
 def snapshot(store: MigratedStore) -> dict[str, str]:
@@ -308,38 +310,41 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
 
             unhappy = [i for i in resolved if i % 4 == 0]
             silent = [i for i in resolved if i % 5 == 1 and i not in unhappy]
-            with transaction(live.sessions) as session:
-                for i in resolved:
-                    if i in silent:
-                        continue
-                    if i % 8 == 3:
-                        follow_ups.visit(
-                            session,
-                            Principal(f"w-{i % 4}", Role.GRID_WORKER),
-                            petition_id=f"p-{i}",
-                            rating=4,
-                            comment="",
-                        )
-                    else:
-                        rating = 2 if i in unhappy else 5
-                        follow_ups.rate(
-                            session, resident(i), petition_id=f"p-{i}", rating=rating, comment="ok"
-                        )
-                assessments = Assessments(
-                    outbox,
-                    clock,
-                    AssessmentWeights.parse("listen=40,evaluate=20,look=20,discuss=20"),
-                )
-                for n, worker in enumerate(["w-0", "w-1", "w-0"]):
-                    assessments.record(
-                        session,
-                        Principal("insp-1", Role.INSPECTOR),
-                        worker_id=worker,
-                        grid_code=path(n)[-1],
-                        scores=AssessmentScores(90, 80 - n, 70, 60 + n),
-                        secret=n == 1,
-                        note="",
+            for i in resolved:
+                if i in silent:
+                    continue
+                if i % 8 == 3:
+                    follow_ups.visit(
+                        live.sessions,
+                        Principal(f"w-{i % 4}", Role.GRID_WORKER),
+                        petition_id=f"p-{i}",
+                        rating=4,
+                        comment="",
                     )
+                else:
+                    rating = 2 if i in unhappy else 5
+                    follow_ups.rate(
+                        live.sessions,
+                        resident(i),
+                        petition_id=f"p-{i}",
+                        rating=rating,
+                        comment="ok",
+                    )
+            assessments = Assessments(
+                outbox,
+                clock,
+                AssessmentWeights.parse("listen=40,evaluate=20,look=20,discuss=20"),
+            )
+            for n, worker in enumerate(["w-0", "w-1", "w-0"]):
+                assessments.record(
+                    live.sessions,
+                    Principal("insp-1", Role.INSPECTOR),
+                    worker_id=worker,
+                    grid_code=path(n)[-1],
+                    scores=AssessmentScores(90, 80 - n, 70, 60 + n),
+                    secret=n == 1,
+                    note="",
+                )
             # The petition service closes the satisfied and reopens the unsatisfied ones.
             for i in resolved:
                 pid, at = f"p-{i}", T0 + 21 * H
@@ -357,11 +362,10 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
             feed.flush()
             wait_applied(live, feed.sent)
             clock.set(T0 + 27 * H)
-            with transaction(live.sessions) as session:
-                for i in unhappy:
-                    follow_ups.rate(
-                        session, resident(i), petition_id=f"p-{i}", rating=4, comment=""
-                    )
+            for i in unhappy:
+                follow_ups.rate(
+                    live.sessions, resident(i), petition_id=f"p-{i}", rating=4, comment=""
+                )
             clock.set(T0 + 9 * 24 * H)
             assert FollowUpTimeouts(
                 live.sessions, follow_ups, interval_seconds=1

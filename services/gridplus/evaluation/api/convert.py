@@ -12,6 +12,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
+from gridplus.evaluation.domain.follow_up import Answer
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import (
     CITY,
@@ -21,8 +22,7 @@ from gridplus.evaluation.domain.scorecard import (
     SubjectKind,
     Window,
 )
-from gridplus.evaluation.handlers import Answer
-from gridplus.evaluation.storage.time_bank import Entry
+from gridplus.evaluation.domain.time_bank import Entry
 from gridplus.kit.errors import InvalidArgument
 
 KINDS = {

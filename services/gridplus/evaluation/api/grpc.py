@@ -150,30 +150,28 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
     def RateFollowUp(
         self, request: pb.RateFollowUpRequest, context: grpc.ServicerContext
     ) -> pb.RateFollowUpResponse:
-        with transaction(self._sessions) as session:
-            answer = self._follow_ups.rate(
-                session,
-                current_principal(),
-                petition_id=request.petition_id,
-                rating=request.rating,
-                comment=_comment(request.comment),
-                request_id=request.request_id,
-                resident_id=request.resident_id,
-            )
+        answer = self._follow_ups.rate(
+            self._sessions,
+            current_principal(),
+            petition_id=request.petition_id,
+            rating=request.rating,
+            comment=_comment(request.comment),
+            request_id=request.request_id,
+            resident_id=request.resident_id,
+        )
         return pb.RateFollowUpResponse(answer=convert.answer(answer))
 
     def RecordFollowUpVisit(
         self, request: pb.RecordFollowUpVisitRequest, context: grpc.ServicerContext
     ) -> pb.RecordFollowUpVisitResponse:
-        with transaction(self._sessions) as session:
-            answer = self._follow_ups.visit(
-                session,
-                current_principal(),
-                petition_id=request.petition_id,
-                rating=request.rating,
-                comment=_comment(request.comment),
-                request_id=request.request_id,
-            )
+        answer = self._follow_ups.visit(
+            self._sessions,
+            current_principal(),
+            petition_id=request.petition_id,
+            rating=request.rating,
+            comment=_comment(request.comment),
+            request_id=request.request_id,
+        )
         return pb.RecordFollowUpVisitResponse(answer=convert.answer(answer))
 
     def GetFollowUp(
@@ -199,17 +197,16 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
             look=request.look_score,
             discuss=request.discuss_score,
         )
-        with transaction(self._sessions) as session:
-            assessment_id, score = self._assessments.record(
-                session,
-                current_principal(),
-                worker_id=clean_text(request.worker_id, field="worker_id"),
-                grid_code=clean_text(request.grid_code, field="grid_code"),
-                scores=scores,
-                secret=request.secret,
-                note=clean_text(request.note, field="note", multiline=True),
-                request_id=request.request_id,
-            )
+        assessment_id, score = self._assessments.record(
+            self._sessions,
+            current_principal(),
+            worker_id=clean_text(request.worker_id, field="worker_id"),
+            grid_code=clean_text(request.grid_code, field="grid_code"),
+            scores=scores,
+            secret=request.secret,
+            note=clean_text(request.note, field="note", multiline=True),
+            request_id=request.request_id,
+        )
         return pb.RecordAssessmentResponse(assessment_id=assessment_id, score=score)
 
     # -- time bank ---------------------------------------------------------------------------
@@ -217,29 +214,27 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
     def RecordServiceHours(
         self, request: pb.RecordServiceHoursRequest, context: grpc.ServicerContext
     ) -> pb.RecordServiceHoursResponse:
-        with transaction(self._sessions) as session:
-            entry = self._time_bank.earn(
-                session,
-                current_principal(),
-                person_id=clean_text(request.person_id, field="person_id"),
-                minutes=request.minutes,
-                reason=clean_text(request.reason, field="reason"),
-                request_id=request.request_id,
-            )
+        entry = self._time_bank.earn(
+            self._sessions,
+            current_principal(),
+            person_id=clean_text(request.person_id, field="person_id"),
+            minutes=request.minutes,
+            reason=clean_text(request.reason, field="reason"),
+            request_id=request.request_id,
+        )
         return pb.RecordServiceHoursResponse(entry=convert.entry(entry))
 
     def SpendPoints(
         self, request: pb.SpendPointsRequest, context: grpc.ServicerContext
     ) -> pb.SpendPointsResponse:
-        with transaction(self._sessions) as session:
-            entry = self._time_bank.spend(
-                session,
-                current_principal(),
-                person_id=clean_text(request.person_id, field="person_id"),
-                points=request.points,
-                reason=clean_text(request.reason, field="reason"),
-                request_id=request.request_id,
-            )
+        entry = self._time_bank.spend(
+            self._sessions,
+            current_principal(),
+            person_id=clean_text(request.person_id, field="person_id"),
+            points=request.points,
+            reason=clean_text(request.reason, field="reason"),
+            request_id=request.request_id,
+        )
         return pb.SpendPointsResponse(entry=convert.entry(entry))
 
     def GetTimeBankAccount(

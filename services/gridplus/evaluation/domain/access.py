@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Set
 
 from gridplus.evaluation.domain.scorecard import Subject, SubjectKind
-from gridplus.kit.auth import Principal, Role
 from gridplus.kit.errors import PermissionDenied
+from gridplus.kit.roles import Principal, Role
 
 # Roles that see every subject: the city's overview.
 READ_ALL = frozenset({Role.ADMIN, Role.INSPECTOR, Role.SERVICE, Role.DEPARTMENT_HEAD})

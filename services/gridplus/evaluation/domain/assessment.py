@@ -3,8 +3,10 @@ or by a secret visit (暗访); the total is a weighted mean with configurable we
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from gridplus.evaluation.domain.events import AssessmentRecorded
 from gridplus.kit.errors import FieldViolation, InvalidArgument
 
 ASPECTS = ("listen", "evaluate", "look", "discuss")
@@ -71,3 +73,44 @@ def check_assessment(worker_id: str, grid_code: str, scores: AssessmentScores, n
         violations.append(FieldViolation("note", f"at most {MAX_NOTE} characters"))
     if violations:
         raise InvalidArgument(violations)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One inspector's assessment of a worker; recording it records AssessmentRecorded, which
+    tells notification to inform the worker and the grid chief."""
+
+    id: str
+    worker_id: str
+    grid_code: str
+    inspector_id: str
+    scores: AssessmentScores
+    score: float  # the weighted total
+    secret: bool
+    note: str
+    at: datetime
+    events: list[AssessmentRecorded] = field(default_factory=list, compare=False)
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        assessment_id: str,
+        worker_id: str,
+        grid_code: str,
+        inspector_id: str,
+        scores: AssessmentScores,
+        weights: AssessmentWeights,
+        secret: bool,
+        note: str,
+        at: datetime,
+    ) -> Assessment:
+        check_assessment(worker_id, grid_code, scores, note)
+        score = scores.weighted(weights)
+        assessment = cls(
+            assessment_id, worker_id, grid_code, inspector_id, scores, score, secret, note, at
+        )
+        assessment.events.append(
+            AssessmentRecorded(assessment_id, worker_id, grid_code, inspector_id, score, secret, at)
+        )
+        return assessment

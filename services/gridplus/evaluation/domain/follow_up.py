@@ -9,21 +9,34 @@ the petition closes but counts in no rate (see scorecard).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from gridplus.evaluation.domain.events import FollowUpCompleted, Via
 from gridplus.evaluation.domain.scorecard import FollowUpOutcome
-from gridplus.kit.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from gridplus.kit.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    PermissionDenied,
+)
+from gridplus.kit.roles import Principal, Role
 
 MAX_COMMENT = 500
 TIMEOUT_ACTOR = "evaluation"
 
-
-class Via(StrEnum):
-    RATING = "rating"  # the resident rated it
-    VISIT = "visit"  # a grid worker recorded a visit with the resident's answer
-    TIMEOUT = "timeout"  # nobody answered in time
+__all__ = [
+    "MAX_COMMENT",
+    "TIMEOUT_ACTOR",
+    "Answer",
+    "FollowUp",
+    "FollowUpPolicy",
+    "FollowUpState",
+    "Via",
+    "check_answer",
+    "rating_resident",
+    "require_pending",
+]
 
 
 @dataclass(frozen=True)
@@ -69,3 +82,82 @@ def check_answer(rating: int, comment: str) -> None:
 def require_pending(state: FollowUpState) -> None:
     if not state.pending:
         raise FailedPrecondition("the petition is not awaiting a follow-up (it must be RESOLVED)")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A completed follow-up as its readers see it (the comment stays in evaluation)."""
+
+    id: str  # the FollowUpCompleted event's id
+    petition_id: str
+    outcome: FollowUpOutcome
+    rating: int
+    comment: str
+    via: str
+    actor_id: str
+    completed_at: datetime
+
+
+@dataclass
+class FollowUp:
+    """A petition as its follow-up sees it; answering or expiring it records FollowUpCompleted
+    in `events` (the handler publishes them)."""
+
+    petition_id: str
+    state: FollowUpState
+    reporter_ids: frozenset[str]  # its reporter and those of duplicates merged into it
+    worker_id: str | None
+    grid_codes: frozenset[str]  # the grids on its path
+    events: list[FollowUpCompleted] = field(default_factory=list)
+
+    def check_reporter(self, resident_id: str) -> None:
+        if resident_id not in self.reporter_ids:
+            raise PermissionDenied("only a resident who reported it may rate or read its follow-up")
+
+    def check_grid_staff(self, principal: Principal) -> None:
+        """The petition's worker, staff whose token grids hold its grid, or an admin."""
+        if principal.role is Role.ADMIN or principal.subject == self.worker_id:
+            return
+        if self.grid_codes & set(principal.grid_codes):
+            return
+        raise PermissionDenied("only the petition's worker or staff of its grid may record a visit")
+
+    def answer(
+        self,
+        policy: FollowUpPolicy,
+        *,
+        rating: int,
+        comment: str,
+        via: Via,
+        actor_id: str,
+        at: datetime,
+    ) -> FollowUpCompleted:
+        """The resident's answer (rated, or told a visiting worker) decides the outcome."""
+        check_answer(rating, comment)
+        require_pending(self.state)
+        return self._complete(policy.outcome(rating), rating, via, actor_id, at)
+
+    def expire(self, at: datetime) -> FollowUpCompleted:
+        """Nobody answered in time: NO_RESPONSE, counted in no rate."""
+        require_pending(self.state)
+        return self._complete(FollowUpOutcome.NO_RESPONSE, 0, Via.TIMEOUT, TIMEOUT_ACTOR, at)
+
+    def _complete(
+        self, outcome: FollowUpOutcome, rating: int, via: Via, actor_id: str, at: datetime
+    ) -> FollowUpCompleted:
+        event = FollowUpCompleted(self.petition_id, outcome, rating, via, actor_id, at)
+        self.events.append(event)
+        self.state = FollowUpState(self.state.status, self.state.status_at, at)
+        return event
+
+
+def rating_resident(principal: Principal, resident_id: str) -> Principal:
+    """The resident rating: the caller, or the one the petition service (service role) has
+    authenticated and names in resident_id."""
+    if principal.role is Role.SERVICE:
+        if not resident_id:
+            raise InvalidArgument.single("resident_id", "required when a service rates")
+        return Principal(resident_id, Role.RESIDENT)
+    if principal.role is not Role.RESIDENT or resident_id not in ("", principal.subject):
+        raise PermissionDenied("only the resident who reported it may rate a petition")
+    return principal

@@ -4,6 +4,9 @@ balance is refused and changes nothing. Every entry says who recorded it, when a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from gridplus.kit.errors import FailedPrecondition, FieldViolation, InvalidArgument
 
 MAX_MINUTES = 24 * 60
@@ -12,6 +15,31 @@ MAX_REASON = 500
 
 class InsufficientBalance(FailedPrecondition):
     """Spending more points than the balance holds."""
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Who changes a balance, in which role, when and why."""
+
+    actor_id: str
+    actor_role: str
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger row: points earned (positive) or spent (negative) and the balance after."""
+
+    id: int
+    person_id: str
+    points: int
+    balance_after: int
+    minutes: int
+    reason: str
+    actor_id: str
+    actor_role: str
+    recorded_at: datetime
 
 
 def points_for(minutes: int, points_per_hour: int) -> int:

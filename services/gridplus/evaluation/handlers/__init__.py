@@ -1,25 +1,11 @@
-"""Evaluation's use cases: follow-up answers and timeouts, assessments and the time bank (each
-writes its events to the outbox in the same transaction), and the read side (scorecards,
-rankings)."""
+"""Evaluation's use cases: load through storage, let the domain decide and record its events,
+save and publish them in the same transaction. Mutations take the session factory: kit
+`run_once` opens their unit of work and applies a retried request_id once. Reads take the
+caller's session. Read side: `scorecards` (scorecards, rankings)."""
 
 from gridplus.evaluation.handlers import scorecards
 from gridplus.evaluation.handlers.assessments import Assessments
-from gridplus.evaluation.handlers.follow_up import (
-    OUTCOME_FROM_PROTO,
-    OUTCOME_TO_PROTO,
-    Answer,
-    FollowUps,
-    FollowUpView,
-)
+from gridplus.evaluation.handlers.follow_up import FollowUps, FollowUpView
 from gridplus.evaluation.handlers.time_bank import TimeBank
 
-__all__ = [
-    "OUTCOME_FROM_PROTO",
-    "OUTCOME_TO_PROTO",
-    "Answer",
-    "Assessments",
-    "FollowUpView",
-    "FollowUps",
-    "TimeBank",
-    "scorecards",
-]
+__all__ = ["Assessments", "FollowUpView", "FollowUps", "TimeBank", "scorecards"]

@@ -1,25 +1,23 @@
-"""Assessments (测评): stored with their aspects, published as AssessmentRecorded."""
+"""Assessments (测评): recorded with their aspects, published as AssessmentRecorded; a retried
+request (same request_id) is applied once (kit run_once)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
-from gridplus.api.events.v1 import events_pb2
-from gridplus.evaluation.domain.assessment import (
-    AssessmentScores,
-    AssessmentWeights,
-    check_assessment,
-)
-from gridplus.evaluation.handlers.idempotent import once
+from gridplus.evaluation.domain.assessment import Assessment, AssessmentScores, AssessmentWeights
+from gridplus.evaluation.messaging.events import publish
 from gridplus.evaluation.storage import facts
-from gridplus.evaluation.storage.models import AssessmentRow
-from gridplus.kit.auth import Principal
 from gridplus.kit.clock import Clock
+from gridplus.kit.db import SessionFactory
+from gridplus.kit.idempotency import caller_scope, run_once
 from gridplus.kit.outbox import Outbox
+from gridplus.kit.roles import Principal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class Assessments:
@@ -33,7 +31,7 @@ class Assessments:
 
     def record(
         self,
-        session: Session,
+        sessions: SessionFactory,
         principal: Principal,
         *,
         worker_id: str,
@@ -43,39 +41,24 @@ class Assessments:
         note: str,
         request_id: str = "",
     ) -> tuple[str, float]:
-        def run() -> dict[str, Any]:
-            check_assessment(worker_id, grid_code, scores, note)
-            assessment_id = str(uuid.uuid4())
-            score = scores.weighted(self.weights)
-            now = self._clock.now()
-            payload = events_pb2.AssessmentRecorded(
-                assessment_id=assessment_id,
+        """The new assessment's id and weighted score."""
+
+        def action(session: Session) -> dict[str, Any]:
+            assessment = Assessment.record(
+                assessment_id=str(uuid.uuid4()),
                 worker_id=worker_id,
                 grid_code=grid_code,
                 inspector_id=principal.subject,
-                score=score,
+                scores=scores,
+                weights=self.weights,
                 secret=secret,
+                note=note,
+                at=self._clock.now(),
             )
-            payload.recorded_at.FromDatetime(now)
-            self._outbox.add(session, payload, key=assessment_id)
-            facts.record_assessment(
-                session,
-                AssessmentRow(
-                    id=assessment_id,
-                    worker_id=worker_id,
-                    grid_code=grid_code,
-                    inspector_id=principal.subject,
-                    listen_score=scores.listen,
-                    evaluate_score=scores.evaluate,
-                    look_score=scores.look,
-                    discuss_score=scores.discuss,
-                    score=score,
-                    secret=secret,
-                    note=note,
-                    recorded_at=now,
-                ),
-            )
-            return {"assessment_id": assessment_id, "score": score}
+            for event in assessment.events:
+                publish(session, self._outbox, event)
+                facts.record_assessment(session, event, scores=scores, note=note)
+            return {"assessment_id": assessment.id, "score": assessment.score}
 
         request = {
             "worker_id": worker_id,
@@ -84,12 +67,12 @@ class Assessments:
             "secret": secret,
             "note": note,
         }
-        done = once(
-            session,
+        done, _ = run_once(
+            sessions,
             self._clock,
-            scope=f"evaluation.assess:{principal.subject}",
-            request_id=request_id,
+            scope=caller_scope("evaluation.assess", principal.subject),
+            key=request_id,
             request=request,
-            run=run,
+            action=action,
         )
         return str(done["assessment_id"]), float(done["score"])

@@ -1,19 +1,23 @@
-"""Time-bank use cases: earn points for service hours, spend them, read an account."""
+"""Time-bank use cases: earn points for service hours, spend them, read an account. A retried
+change (same request_id) is applied once (kit run_once)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from gridplus.evaluation.domain import time_bank as bank
-from gridplus.evaluation.handlers.idempotent import once
+from gridplus.evaluation.domain.time_bank import Audit, Entry
 from gridplus.evaluation.storage import time_bank as ledger
-from gridplus.kit.auth import Principal, Role
 from gridplus.kit.clock import Clock
+from gridplus.kit.db import SessionFactory
 from gridplus.kit.errors import InvalidArgument, PermissionDenied
+from gridplus.kit.idempotency import caller_scope, run_once
+from gridplus.kit.roles import Principal, Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _BANKERS = frozenset({Role.GRID_CHIEF, Role.ADMIN})
 
@@ -28,18 +32,18 @@ class TimeBank:
 
     def earn(
         self,
-        session: Session,
+        sessions: SessionFactory,
         principal: Principal,
         *,
         person_id: str,
         minutes: int,
         reason: str,
         request_id: str = "",
-    ) -> ledger.Entry:
+    ) -> Entry:
         if principal.role not in _BANKERS:
             raise PermissionDenied("only a grid chief or an admin records service hours")
 
-        def run() -> dict[str, Any]:
+        def action(session: Session) -> dict[str, Any]:
             bank.check_earning(person_id, minutes, reason)
             points = bank.points_for(minutes, self.points_per_hour)
             entry = ledger.credit(
@@ -52,30 +56,29 @@ class TimeBank:
             return _entry_json(entry)
 
         request = {"person_id": person_id, "minutes": minutes, "reason": reason}
-        return _entry_from_json(
-            once(
-                session,
-                self._clock,
-                scope="evaluation.earn",
-                request_id=request_id,
-                request=request,
-                run=run,
-            )
+        done, _ = run_once(
+            sessions,
+            self._clock,
+            scope=caller_scope("evaluation.earn", principal.subject),
+            key=request_id,
+            request=request,
+            action=action,
         )
+        return _entry_from_json(done)
 
     def spend(
         self,
-        session: Session,
+        sessions: SessionFactory,
         principal: Principal,
         *,
         person_id: str,
         points: int,
         reason: str,
         request_id: str = "",
-    ) -> ledger.Entry:
+    ) -> Entry:
         _require_own_or_banker(principal, person_id)
 
-        def run() -> dict[str, Any]:
+        def action(session: Session) -> dict[str, Any]:
             bank.check_spending(person_id, points, reason)
             entry = ledger.debit(
                 session, person_id=person_id, points=points, audit=self._audit(principal, reason)
@@ -83,20 +86,19 @@ class TimeBank:
             return _entry_json(entry)
 
         request = {"person_id": person_id, "points": points, "reason": reason}
-        return _entry_from_json(
-            once(
-                session,
-                self._clock,
-                scope="evaluation.spend",
-                request_id=request_id,
-                request=request,
-                run=run,
-            )
+        done, _ = run_once(
+            sessions,
+            self._clock,
+            scope=caller_scope("evaluation.spend", principal.subject),
+            key=request_id,
+            request=request,
+            action=action,
         )
+        return _entry_from_json(done)
 
     def account(
         self, session: Session, principal: Principal, *, person_id: str, limit: int
-    ) -> tuple[int, list[ledger.Entry]]:
+    ) -> tuple[int, list[Entry]]:
         _require_own_or_banker(principal, person_id)
         if not person_id:
             raise InvalidArgument.single("person_id", "required")
@@ -104,8 +106,8 @@ class TimeBank:
             raise InvalidArgument.single("entry_limit", "must be 0 to 500")
         return ledger.balance(session, person_id), ledger.entries(session, person_id, limit or 50)
 
-    def _audit(self, principal: Principal, reason: str) -> ledger.Audit:
-        return ledger.Audit(principal.subject, principal.role.value, self._clock.now(), reason)
+    def _audit(self, principal: Principal, reason: str) -> Audit:
+        return Audit(principal.subject, principal.role.value, self._clock.now(), reason)
 
 
 def _require_own_or_banker(principal: Principal, person_id: str) -> None:
@@ -113,9 +115,9 @@ def _require_own_or_banker(principal: Principal, person_id: str) -> None:
         raise PermissionDenied("only the volunteer, a grid chief or an admin may do this")
 
 
-def _entry_json(entry: ledger.Entry) -> dict[str, Any]:
+def _entry_json(entry: Entry) -> dict[str, Any]:
     return {**asdict(entry), "recorded_at": entry.recorded_at.isoformat()}
 
 
-def _entry_from_json(data: dict[str, Any]) -> ledger.Entry:
-    return ledger.Entry(**{**data, "recorded_at": datetime.fromisoformat(data["recorded_at"])})
+def _entry_from_json(data: dict[str, Any]) -> Entry:
+    return Entry(**{**data, "recorded_at": datetime.fromisoformat(data["recorded_at"])})

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from gridplus.evaluation.handlers import FollowUps
 from gridplus.evaluation.handlers.follow_up import EXPIRY_BATCH
-from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.db import SessionFactory, after_commit, transaction
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,12 @@ class FollowUpTimeouts:
         follow_ups: FollowUps,
         *,
         interval_seconds: float,
-        after_commit: Callable[[], None] = lambda: None,
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._follow_ups = follow_ups
         self._interval = interval_seconds
-        self._after_commit = after_commit
+        self._wake = wake  # the outbox relay, told once a batch has committed
 
     def run_once(self) -> int:
         """Expire every due follow-up, in batches; returns how many."""
@@ -35,9 +35,9 @@ class FollowUpTimeouts:
         while True:
             with transaction(self._sessions) as session:
                 expired = self._follow_ups.expire_due(session)
+                if expired:
+                    after_commit(session, self._wake)
             total += expired
-            if expired:
-                self._after_commit()
             if expired < EXPIRY_BATCH:
                 return total
 

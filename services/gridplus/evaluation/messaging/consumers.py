@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.evaluation.handlers import OUTCOME_FROM_PROTO
+from gridplus.evaluation.messaging.events import assessment_recorded, follow_up_completed
 from gridplus.evaluation.storage import facts
-from gridplus.evaluation.storage.models import AssessmentRow
+from gridplus.kit.clock import as_utc
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
@@ -30,11 +30,11 @@ _STATUS_PREFIX = "PETITION_STATUS_"
 
 def _at(stamp: Timestamp, event: Event) -> datetime:
     """The payload's own time; the event's ce_time when the producer left it unset."""
-    return facts.utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else facts.utc(event.time)
+    return as_utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else as_utc(event.time)
 
 
 def _optional(stamp: Timestamp) -> datetime | None:
-    return facts.utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else None
+    return as_utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else None
 
 
 def _status(value: int) -> str:
@@ -134,33 +134,13 @@ def on_whistle_reported(session: Session, event: Event) -> None:
 
 def on_follow_up_completed(session: Session, event: Event) -> None:
     p: events_pb2.FollowUpCompleted = event.payload  # type: ignore[assignment]
-    facts.record_follow_up(
-        session,
-        follow_up_id=event.id,
-        petition_id=p.petition_id,
-        outcome=OUTCOME_FROM_PROTO[p.outcome].value,
-        rating=p.rating,
-        via=p.via,
-        actor_id=p.actor_id,
-        completed_at=_at(p.completed_at, event),
-    )
+    completed = follow_up_completed(p, _at(p.completed_at, event))
+    facts.record_follow_up(session, completed, follow_up_id=event.id)
 
 
 def on_assessment_recorded(session: Session, event: Event) -> None:
     p: events_pb2.AssessmentRecorded = event.payload  # type: ignore[assignment]
-    facts.record_assessment(
-        session,
-        AssessmentRow(
-            id=p.assessment_id,
-            worker_id=p.worker_id,
-            grid_code=p.grid_code,
-            inspector_id=p.inspector_id,
-            score=p.score,
-            secret=p.secret,
-            note="",
-            recorded_at=_at(p.recorded_at, event),
-        ),
-    )
+    facts.record_assessment(session, assessment_recorded(p, _at(p.recorded_at, event)))
 
 
 # WhistleReportOverdue needs no handler: a summons without an on-time report counts as not

@@ -5,13 +5,15 @@ values only when older. Events applied in any order, once or twice, leave the sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gridplus.evaluation.domain.assessment import AssessmentScores
+from gridplus.evaluation.domain.events import AssessmentRecorded, FollowUpCompleted
 from gridplus.evaluation.storage.models import (
     AssessmentRow,
     FollowUpRow,
@@ -21,15 +23,7 @@ from gridplus.evaluation.storage.models import (
     StatusChangeRow,
     WhistleSummonsRow,
 )
-
-
-def utc(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def maybe_utc(at: datetime | None) -> datetime | None:
-    return None if at is None else utc(at)
+from gridplus.kit.clock import as_utc
 
 
 def dialect_insert(session: Session) -> Any:
@@ -43,22 +37,22 @@ def insert_ignoring_duplicates(session: Session, model: type[Any], **values: Any
 
 
 def _newer(candidate: datetime, current: datetime | None) -> bool:
-    return current is None or utc(candidate) >= utc(current)
+    return current is None or as_utc(candidate) >= as_utc(current)
 
 
 def petition(session: Session, petition_id: str, at: datetime) -> PetitionFact:
     """The petition's row, created if new and locked for this transaction (PostgreSQL: FOR
     UPDATE; SQLite writers are serialised already), with `at` folded into first/last."""
-    at = utc(at)
+    at = as_utc(at)
     insert_ignoring_duplicates(
         session, PetitionFact, petition_id=petition_id, merged=False, first_at=at, last_at=at
     )
     fact = session.execute(
         select(PetitionFact).where(PetitionFact.petition_id == petition_id).with_for_update()
     ).scalar_one()
-    if at < utc(fact.first_at):
+    if at < as_utc(fact.first_at):
         fact.first_at = at
-    if at > utc(fact.last_at):
+    if at > as_utc(fact.last_at):
         fact.last_at = at
     return fact
 
@@ -67,7 +61,7 @@ def record_submitted(
     session: Session, *, petition_id: str, reporter_id: str, submitted_at: datetime
 ) -> None:
     fact = petition(session, petition_id, submitted_at)
-    fact.submitted_at = utc(submitted_at)
+    fact.submitted_at = as_utc(submitted_at)
     fact.reporter_id = reporter_id or None
 
 
@@ -82,14 +76,14 @@ def record_assigned(
     verify_deadline: datetime | None,
 ) -> None:
     fact = petition(session, petition_id, assigned_at)
-    if fact.assigned_at is None or utc(assigned_at) < utc(fact.assigned_at):
-        fact.assigned_at = utc(assigned_at)
-        fact.verify_deadline = maybe_utc(verify_deadline)
+    if fact.assigned_at is None or as_utc(assigned_at) < as_utc(fact.assigned_at):
+        fact.assigned_at = as_utc(assigned_at)
+        fact.verify_deadline = None if verify_deadline is None else as_utc(verify_deadline)
     _set_worker(fact, worker_id, assigned_at)
     _set_department(fact, department_code, assigned_at)
     if grid_path and _newer(assigned_at, fact.grid_at):
         fact.grid_l1, fact.grid_l2, fact.grid_l3 = _levels(grid_path)
-        fact.grid_at = utc(assigned_at)
+        fact.grid_at = as_utc(assigned_at)
     record_grid_path(session, grid_path)
 
 
@@ -108,17 +102,17 @@ def record_transferred(
 
 def _set_worker(fact: PetitionFact, worker_id: str, at: datetime) -> None:
     if worker_id and _newer(at, fact.worker_at):
-        same_time = fact.worker_at is not None and utc(at) == utc(fact.worker_at)
+        same_time = fact.worker_at is not None and as_utc(at) == as_utc(fact.worker_at)
         # Two handlers at the same instant: keep the larger id, whatever the arrival order.
         if not same_time or worker_id > (fact.worker_id or ""):
-            fact.worker_id, fact.worker_at = worker_id, utc(at)
+            fact.worker_id, fact.worker_at = worker_id, as_utc(at)
 
 
 def _set_department(fact: PetitionFact, code: str, at: datetime) -> None:
     if code and _newer(at, fact.department_at):
-        same_time = fact.department_at is not None and utc(at) == utc(fact.department_at)
+        same_time = fact.department_at is not None and as_utc(at) == as_utc(fact.department_at)
         if not same_time or code > (fact.department_code or ""):
-            fact.department_code, fact.department_at = code, utc(at)
+            fact.department_code, fact.department_at = code, as_utc(at)
 
 
 def _levels(path: Sequence[str]) -> tuple[str | None, str | None, str | None]:
@@ -155,10 +149,10 @@ def record_status(
         from_status=from_status,
         to_status=to_status,
         actor_id=actor_id,
-        changed_at=utc(changed_at),
+        changed_at=as_utc(changed_at),
     )
     if _newer(changed_at, fact.status_at):
-        fact.status, fact.status_at = to_status, utc(changed_at)
+        fact.status, fact.status_at = to_status, as_utc(changed_at)
 
 
 def record_merged(
@@ -178,8 +172,8 @@ def record_overdue(
         OverdueRow,
         petition_id=petition_id,
         step=step,
-        deadline=utc(deadline),
-        detected_at=utc(detected_at),
+        deadline=as_utc(deadline),
+        detected_at=as_utc(detected_at),
     )
 
 
@@ -196,7 +190,7 @@ def record_whistle_blown(
     l1, l2, l3 = _levels(grid_path)
     for code in department_codes:
         row = _summons(session, whistle_id, code, petition_id)
-        row.blown_at = utc(blown_at)
+        row.blown_at = as_utc(blown_at)
         row.grid_l1, row.grid_l2, row.grid_l3 = l1, l2, l3
 
 
@@ -210,8 +204,8 @@ def record_whistle_reported(
     on_time: bool,
 ) -> None:
     row = _summons(session, whistle_id, department_code, petition_id)
-    if row.reported_at is None or utc(reported_at) < utc(row.reported_at):
-        row.reported_at, row.reported_on_time = utc(reported_at), on_time
+    if row.reported_at is None or as_utc(reported_at) < as_utc(row.reported_at):
+        row.reported_at, row.reported_on_time = as_utc(reported_at), on_time
 
 
 def _summons(
@@ -236,35 +230,49 @@ def _summons(
 
 
 def record_follow_up(
-    session: Session,
-    *,
-    follow_up_id: str,
-    petition_id: str,
-    outcome: str,
-    rating: int,
-    via: str,
-    actor_id: str,
-    completed_at: datetime,
-    comment: str = "",
+    session: Session, event: FollowUpCompleted, *, follow_up_id: str, comment: str = ""
 ) -> None:
-    fact = petition(session, petition_id, completed_at)
+    """A completed follow-up, keyed by its event's id (the use case that publishes it and a
+    rebuild replaying it write the same row)."""
+    fact = petition(session, event.petition_id, event.at)
     insert_ignoring_duplicates(
         session,
         FollowUpRow,
         id=follow_up_id,
-        petition_id=petition_id,
-        outcome=outcome,
-        rating=rating,
+        petition_id=event.petition_id,
+        outcome=event.outcome.value,
+        rating=event.rating,
         comment=comment,
-        via=via,
-        actor_id=actor_id,
-        completed_at=utc(completed_at),
+        via=event.via.value,
+        actor_id=event.actor_id,
+        completed_at=as_utc(event.at),
     )
-    if _newer(completed_at, fact.last_follow_up_at):
-        fact.last_follow_up_at = utc(completed_at)
+    if _newer(event.at, fact.last_follow_up_at):
+        fact.last_follow_up_at = as_utc(event.at)
 
 
-def record_assessment(session: Session, row: AssessmentRow) -> None:
-    values = {c.key: getattr(row, c.key) for c in AssessmentRow.__table__.columns}
-    values["recorded_at"] = utc(row.recorded_at)
-    insert_ignoring_duplicates(session, AssessmentRow, **values)
+def record_assessment(
+    session: Session,
+    event: AssessmentRecorded,
+    *,
+    scores: AssessmentScores | None = None,
+    note: str = "",
+) -> None:
+    """An assessment, keyed by its id; aspect scores and note are owned data (a rebuild from
+    AssessmentRecorded has neither)."""
+    insert_ignoring_duplicates(
+        session,
+        AssessmentRow,
+        id=event.assessment_id,
+        worker_id=event.worker_id,
+        grid_code=event.grid_code,
+        inspector_id=event.inspector_id,
+        listen_score=scores.listen if scores else None,
+        evaluate_score=scores.evaluate if scores else None,
+        look_score=scores.look if scores else None,
+        discuss_score=scores.discuss if scores else None,
+        score=event.score,
+        secret=event.secret,
+        note=note,
+        recorded_at=as_utc(event.at),
+    )

@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -24,8 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gridplus.kit.db import UtcDateTime
+
 Id = String(100)
-When = DateTime(timezone=True)
+When = UtcDateTime()  # reads back aware UTC on SQLite too
 AutoId = BigInteger().with_variant(Integer, "sqlite")
 
 

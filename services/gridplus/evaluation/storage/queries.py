@@ -20,7 +20,6 @@ from gridplus.evaluation.domain.scorecard import (
     WhistleSummons,
     Window,
 )
-from gridplus.evaluation.storage.facts import maybe_utc, utc
 from gridplus.evaluation.storage.models import (
     AssessmentRow,
     FollowUpRow,
@@ -85,30 +84,28 @@ def histories(session: Session, window: Window, subject: Subject | None = None) 
             .where(StatusChangeRow.petition_id.in_(ids))
             .order_by(StatusChangeRow.changed_at, StatusChangeRow.to_status)
         ).scalars():
-            changes[c.petition_id].append(
-                StatusChange(utc(c.changed_at), c.from_status, c.to_status)
-            )
+            changes[c.petition_id].append(StatusChange(c.changed_at, c.from_status, c.to_status))
         for f in session.execute(
             select(FollowUpRow)
             .where(FollowUpRow.petition_id.in_(ids))
             .order_by(FollowUpRow.completed_at, FollowUpRow.id)
         ).scalars():
             follow_ups[f.petition_id].append(
-                FollowUpFact(utc(f.completed_at), FollowUpOutcome(f.outcome))
+                FollowUpFact(f.completed_at, FollowUpOutcome(f.outcome))
             )
         for o in session.execute(
             select(OverdueRow)
             .where(OverdueRow.petition_id.in_(ids))
             .order_by(OverdueRow.detected_at)
         ).scalars():
-            overdues[o.petition_id].append(utc(o.detected_at))
+            overdues[o.petition_id].append(o.detected_at)
     return [
         Attributed(
             history=PetitionHistory(
                 petition_id=f.petition_id,
-                submitted_at=maybe_utc(f.submitted_at),
-                assigned_at=maybe_utc(f.assigned_at),
-                verify_deadline=maybe_utc(f.verify_deadline),
+                submitted_at=f.submitted_at,
+                assigned_at=f.assigned_at,
+                verify_deadline=f.verify_deadline,
                 merged=f.merged,
                 changes=tuple(changes[f.petition_id]),
                 follow_ups=tuple(follow_ups[f.petition_id]),
@@ -160,7 +157,7 @@ def whistle_summons(
     ).scalars()
     return [
         AttributedSummons(
-            WhistleSummons(utc(r.blown_at), r.reported_on_time) if r.blown_at else _never(),
+            WhistleSummons(r.blown_at, r.reported_on_time) if r.blown_at else _never(),
             r.department_code,
             (r.grid_l1, r.grid_l2, r.grid_l3),
         )

@@ -4,36 +4,12 @@ SQLite writers are serialised), and the CHECK constraint guards it as well."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gridplus.evaluation.domain.time_bank import InsufficientBalance
-from gridplus.evaluation.storage.facts import dialect_insert, utc
+from gridplus.evaluation.domain.time_bank import Audit, Entry, InsufficientBalance
+from gridplus.evaluation.storage.facts import dialect_insert
 from gridplus.evaluation.storage.models import TimeBankAccount, TimeBankEntryRow
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: int
-    person_id: str
-    points: int
-    balance_after: int
-    minutes: int
-    reason: str
-    actor_id: str
-    actor_role: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class Audit:
-    actor_id: str
-    actor_role: str
-    at: datetime
-    reason: str
 
 
 def credit(session: Session, *, person_id: str, points: int, minutes: int, audit: Audit) -> Entry:
@@ -105,5 +81,5 @@ def _as_entry(row: TimeBankEntryRow) -> Entry:
         reason=row.reason,
         actor_id=row.actor_id,
         actor_role=row.actor_role,
-        recorded_at=utc(row.recorded_at),
+        recorded_at=row.recorded_at,
     )
