@@ -11,19 +11,18 @@ from prometheus_client import REGISTRY
 
 from gridplus.api.petition.v1 import petition_pb2_grpc
 from gridplus.kit.db import SessionFactory, transaction
+from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
 from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
 from gridplus.petition.api.open311 import Open311Settings
-from gridplus.petition.categories import RegistryCategories
+from gridplus.petition.clients import FollowUpClient, RegistryCategories
 from gridplus.petition.config import PetitionSettings
-from gridplus.petition.follow_ups import FollowUpClient
-from gridplus.petition.handlers import Deps
+from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
 from gridplus.petition.metrics import PetitionsByStatus
-from gridplus.petition.pii import KeyRing
 from gridplus.petition.storage import contacts
 from gridplus.petition.storage.blobs import LocalBlobStore
 

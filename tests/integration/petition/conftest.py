@@ -30,16 +30,16 @@ from gridplus.kit.db import (
 from gridplus.kit.events import Event
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
+from gridplus.kit.pii import KeyRing
 from gridplus.kit.tables import outbox_messages
 from gridplus.kit.topology import events_topic
+from gridplus.petition.api.convert import timestamp
 from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.open311 import Open311Settings
-from gridplus.petition.categories import Category, StaticCategories
-from gridplus.petition.handlers import Deps
+from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
-from gridplus.petition.pii import KeyRing
-from gridplus.petition.protos import timestamp
+from gridplus.petition.ports import Category, StaticCategories
 from gridplus.petition.storage.blobs import LocalBlobStore
 from gridplus.petition.storage.models import PetitionRow
 from tests.conftest import JWT_SECRET

@@ -12,14 +12,14 @@ import pytest
 
 from gridplus.api.grid.v1 import grid_pb2_grpc
 from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
-from gridplus.grid_registry.current import CurrentGridSet
+from gridplus.grid_registry.handlers.snapshots import grid_sets
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.auth import ServiceToken
 from gridplus.kit.errors import TransientError
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.grpc_server import GrpcServer
 from gridplus.petition.api.http import create_app
-from gridplus.petition.categories import RegistryCategories
+from gridplus.petition.clients import RegistryCategories
 from tests.integration.petition.conftest import JWT, Store
 from tests.support.grpc import start_server
 from tests.support.store import migrated_store
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def registry(tmp_path: Path) -> Iterator[GrpcServer]:
     with migrated_store(f"sqlite:///{tmp_path}/registry.db", MIGRATIONS) as store:
-        servicer = GridRegistryServicer(CurrentGridSet(store.sessions), store.sessions)
+        servicer = GridRegistryServicer(grid_sets(store.sessions), store.sessions)
 
         def register(server: grpc.Server) -> None:
             grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, server)

@@ -14,7 +14,7 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from gridplus.kit.auth import Role
 from gridplus.kit.errors import InvalidArgument
-from gridplus.petition.protos import timestamp
+from gridplus.petition.api.convert import timestamp
 from tests.integration.petition.conftest import (
     PATH,
     T0,

@@ -31,9 +31,9 @@ from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages
 from gridplus.kit.topology import events_topic
+from gridplus.petition.api.convert import timestamp
 from gridplus.petition.api.http import create_app
-from gridplus.petition.follow_ups import FollowUpClient
-from gridplus.petition.protos import timestamp
+from gridplus.petition.clients import FollowUpClient
 from tests.integration.petition.conftest import (
     JWT,
     T0,

@@ -18,7 +18,7 @@ from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
-from gridplus.petition.handlers import Deps
+from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.storage.blobs import MemoryBlobStore
 from tests.integration.petition.conftest import JWT, KEYS, MIGRATIONS, T0, Store, bearer
 from tests.support.ports import free_port, wait_for_port

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.auth import Role
-from gridplus.petition.protos import timestamp
+from gridplus.petition.api.convert import timestamp
 from tests.integration.petition.conftest import (
     T0,
     Store,

@@ -19,7 +19,7 @@ from gridplus.api.petition.v1 import petition_pb2 as S
 from gridplus.kit.auth import Role
 from gridplus.petition.api.http import create_app
 from gridplus.petition.domain.photos import PhotoLimits
-from gridplus.petition.handlers import Deps
+from gridplus.petition.handlers.deps import Deps
 from tests.integration.petition.conftest import (
     JWT,
     T0,

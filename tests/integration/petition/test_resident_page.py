@@ -14,7 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from gridplus.petition.api import resident_page
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.open311 import Open311Settings
-from gridplus.petition.follow_ups import FollowUpClient
+from gridplus.petition.clients import FollowUpClient
 from tests.integration.petition.conftest import CATEGORIES, JWT, Store
 
 pytestmark = pytest.mark.integration

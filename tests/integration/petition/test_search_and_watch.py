@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from gridplus.api.petition.v1 import petition_pb2 as S
 from gridplus.api.petition.v1 import petition_pb2_grpc
 from gridplus.kit.auth import Role
+from gridplus.petition.api.convert import timestamp
 from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.metrics import PetitionsByStatus
-from gridplus.petition.protos import timestamp
 from tests.integration.petition.conftest import (
     JWT,
     T0,

@@ -17,7 +17,7 @@ from gridplus.api.petition.v1 import petition_pb2 as S
 from gridplus.kit.auth import Role
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.open311 import Open311Settings
-from gridplus.petition.follow_ups import FollowUpClient
+from gridplus.petition.clients import FollowUpClient
 from tests.integration.petition.conftest import (
     CATEGORIES,
     JWT,

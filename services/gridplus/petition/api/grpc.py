@@ -9,29 +9,32 @@ import grpc
 from sqlalchemy.orm import Session
 
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
-from gridplus.kit.auth import STAFF_ROLES, Role, current_principal
+from gridplus.kit.auth import current_principal
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
 from gridplus.kit.interceptors import AuthPolicy, service_policy
-from gridplus.petition import handlers, mutations
+from gridplus.kit.roles import STAFF_ROLES, Role
 from gridplus.petition.api import paging, watch
-from gridplus.petition.api.requests import list_query, page_size, require_id, require_request_id
-from gridplus.petition.domain.access import HANDLERS, Viewer
-from gridplus.petition.domain.petition import Petition
-from gridplus.petition.domain.photos import CleanPhoto, check_count, clean_photo
-from gridplus.petition.domain.submission import (
-    Submission,
-    validate_contact,
-    validate_submission,
-)
-from gridplus.petition.handlers import Deps, NewPetition
-from gridplus.petition.protos import (
+from gridplus.petition.api.convert import (
     from_timestamp,
     history_to_proto,
     photo_to_proto,
     view_to_proto,
 )
+from gridplus.petition.api.requests import list_query, page_size, require_id, require_request_id
+from gridplus.petition.domain.access import HANDLERS, Viewer
+from gridplus.petition.domain.petition import Petition
+from gridplus.petition.domain.photos import CleanPhoto, check_count
+from gridplus.petition.domain.submission import (
+    Submission,
+    validate_contact,
+    validate_submission,
+)
+from gridplus.petition.handlers import intake, personal_data, queries, staff
+from gridplus.petition.handlers.deps import Deps
+from gridplus.petition.handlers.intake import NewPetition
 from gridplus.petition.storage.blobs import BlobNotFound
+from gridplus.petition.storage.images import clean_photo
 
 SERVICE_NAME = petition_pb2.DESCRIPTOR.services_by_name["PetitionService"].full_name
 
@@ -82,7 +85,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
     ) -> petition_pb2.SubmitPetitionResponse:
         require_request_id(request.request_id)
         caller = _caller()
-        result = handlers.submit_petition_once(
+        result = intake.submit_petition_once(
             self._sessions,
             self._deps,
             new=self._new_petition(request),
@@ -121,12 +124,12 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         self, request: petition_pb2.ListPetitionsRequest, context: grpc.ServicerContext
     ) -> petition_pb2.ListPetitionsResponse:
         caller = _caller()
-        query = list_query(request, handlers.scope_of(caller))
+        query = list_query(request, queries.scope_of(caller))
         size = page_size(request.page_size)
         token = request.page_token
         after = paging.decode(token, query, field="page_token") if token else None
         with transaction(self._sessions) as session:
-            page = handlers.list_petitions(
+            page = queries.list_petitions(
                 session, query=query, after=after, limit=size, clock=self._deps.clock
             )
             shown = [self._view(session, p, caller, with_duplicates=False) for p in page.petitions]
@@ -140,7 +143,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
     ) -> petition_pb2.GetPetitionHistoryResponse:
         require_id(request.id)
         with transaction(self._sessions) as session:
-            entries = handlers.get_history(session, petition_id=request.id, viewer=_caller())
+            entries = queries.get_history(session, petition_id=request.id, viewer=_caller())
         return petition_pb2.GetPetitionHistoryResponse(
             entries=[history_to_proto(e) for e in entries]
         )
@@ -151,7 +154,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         if not request.petition_id:
             raise InvalidArgument.single("petition_id", "is required")
         with transaction(self._sessions) as session:
-            found = handlers.get_reporter_contacts(
+            found = personal_data.get_reporter_contacts(
                 session, self._deps, petition_id=request.petition_id
             )
         return petition_pb2.GetReporterContactsResponse(
@@ -172,45 +175,45 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         self, request: petition_pb2.VerifyPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.VerifyPetitionResponse:
         deadline = from_timestamp(request.deadline) if request.HasField("deadline") else None
-        command = mutations.Verify(request.category or None, deadline, request.note)
+        command = staff.Verify(request.category or None, deadline, request.note)
         shown = self._mutate(request.request_id, request.id, command)
         return petition_pb2.VerifyPetitionResponse(petition=shown)
 
     def RejectPetition(
         self, request: petition_pb2.RejectPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.RejectPetitionResponse:
-        shown = self._mutate(request.request_id, request.id, mutations.Reject(request.reason))
+        shown = self._mutate(request.request_id, request.id, staff.Reject(request.reason))
         return petition_pb2.RejectPetitionResponse(petition=shown)
 
     def MergePetition(
         self, request: petition_pb2.MergePetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.MergePetitionResponse:
-        shown = self._mutate(request.request_id, request.id, mutations.Merge(request.survivor_id))
+        shown = self._mutate(request.request_id, request.id, staff.Merge(request.survivor_id))
         return petition_pb2.MergePetitionResponse(petition=shown)
 
     def ResolvePetition(
         self, request: petition_pb2.ResolvePetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.ResolvePetitionResponse:
-        command = mutations.Resolve(request.note, self._photos(request.photos))
+        command = staff.Resolve(request.note, self._photos(request.photos))
         shown = self._mutate(request.request_id, request.id, command)
         return petition_pb2.ResolvePetitionResponse(petition=shown)
 
     def ReopenPetition(
         self, request: petition_pb2.ReopenPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.ReopenPetitionResponse:
-        shown = self._mutate(request.request_id, request.id, mutations.Reopen(request.note))
+        shown = self._mutate(request.request_id, request.id, staff.Reopen(request.note))
         return petition_pb2.ReopenPetitionResponse(petition=shown)
 
     def AddPetitionNote(
         self, request: petition_pb2.AddPetitionNoteRequest, context: grpc.ServicerContext
     ) -> petition_pb2.AddPetitionNoteResponse:
-        shown = self._mutate(request.request_id, request.id, mutations.AddNote(request.note))
+        shown = self._mutate(request.request_id, request.id, staff.AddNote(request.note))
         return petition_pb2.AddPetitionNoteResponse(petition=shown)
 
     def SetPetitionPublication(
         self, request: petition_pb2.SetPetitionPublicationRequest, context: grpc.ServicerContext
     ) -> petition_pb2.SetPetitionPublicationResponse:
-        command = mutations.SetPublication(request.publish, request.note)
+        command = staff.SetPublication(request.publish, request.note)
         shown = self._mutate(request.request_id, request.id, command)
         return petition_pb2.SetPetitionPublicationResponse(petition=shown)
 
@@ -220,7 +223,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         require_id(request.id)
         with transaction(self._sessions) as session:
             try:
-                ref, content = handlers.get_photo(
+                ref, content = queries.get_photo(
                     session, self._deps, petition_id=request.id, seq=request.seq, viewer=_caller()
                 )
             except BlobNotFound:
@@ -231,7 +234,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         self, request: petition_pb2.WatchPetitionsRequest, context: grpc.ServicerContext
     ) -> Iterator[petition_pb2.WatchPetitionsResponse]:
         caller = _caller()
-        query = watch.watch_query(request, handlers.scope_of(caller))
+        query = watch.watch_query(request, queries.scope_of(caller))
         feed = watch.Feed(self._sessions, query, request.cursor, clock=self._deps.clock)
         if not self._watch_slots.acquire(blocking=False):
             context.abort(
@@ -268,19 +271,22 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         require_request_id(request.request_id)
         if not request.resident_id:
             raise InvalidArgument.single("resident_id", "is required")
-        with transaction(self._sessions) as session:
-            erased = handlers.anonymise_resident(
-                session, self._deps, resident_id=request.resident_id
-            )
+        erased = personal_data.anonymise_resident_once(
+            self._sessions,
+            self._deps,
+            resident_id=request.resident_id,
+            caller=_caller(),
+            request_id=request.request_id,
+        )
         return petition_pb2.AnonymiseResidentResponse(contacts_erased=erased)
 
     def _mutate(
-        self, request_id: str, petition_id: str, command: mutations.Command
+        self, request_id: str, petition_id: str, command: staff.Command
     ) -> petition_pb2.Petition:
         require_request_id(request_id)
         require_id(petition_id)
         caller = _caller()
-        mutations.apply_once(
+        staff.apply_once(
             self._sessions,
             self._deps,
             petition_id=petition_id,
@@ -293,13 +299,13 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
 
     def _shown(self, petition_id: str, caller: Viewer) -> petition_pb2.Petition:
         with transaction(self._sessions) as session:
-            petition = handlers.get_petition(session, petition_id=petition_id, viewer=caller)
+            petition = queries.get_petition(session, petition_id=petition_id, viewer=caller)
             return self._view(session, petition, caller)
 
     def _view(
         self, session: Session, petition: Petition, caller: Viewer, *, with_duplicates: bool = True
     ) -> petition_pb2.Petition:
-        view = handlers.view_of(
+        view = queries.view_of(
             session,
             self._deps,
             petition=petition,

@@ -20,29 +20,32 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from gridplus.kit.auth import Principal, Role, TokenVerifier
+from gridplus.kit.auth import TokenVerifier
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, TransientError
+from gridplus.kit.roles import Principal, Role
 from gridplus.kit.text import clean_text
-from gridplus.petition import handlers, metrics
+from gridplus.petition import metrics
 from gridplus.petition.api import open311, paging, resident_page
-from gridplus.petition.api.problems import problem_response
-from gridplus.petition.api.views import (
+from gridplus.petition.api.convert import (
     answer_json,
     follow_up_json,
     history_json,
     petition_json,
     view_json,
 )
-from gridplus.petition.categories import CategorySource
+from gridplus.petition.api.problems import problem_response
 from gridplus.petition.domain.access import Viewer, may_submit
 from gridplus.petition.domain.petition import Petition
-from gridplus.petition.domain.photos import CleanPhoto, check_count, clean_photo
+from gridplus.petition.domain.photos import CleanPhoto, check_count
 from gridplus.petition.domain.submission import validate_contact, validate_submission
-from gridplus.petition.follow_ups import FollowUpClient
-from gridplus.petition.handlers import Deps, NewPetition
+from gridplus.petition.handlers import intake, personal_data, queries
+from gridplus.petition.handlers.deps import Deps
+from gridplus.petition.handlers.intake import NewPetition
+from gridplus.petition.ports import CategorySource, FollowUps
 from gridplus.petition.storage.blobs import BlobNotFound
+from gridplus.petition.storage.images import clean_photo
 from gridplus.petition.storage.repository import PetitionQuery
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ def create_app(
     wake: Callable[[], None] = lambda: None,
     categories: CategorySource | None = None,
     open311_settings: open311.Open311Settings | None = None,
-    follow_ups: FollowUpClient | None = None,
+    follow_ups: FollowUps | None = None,
 ) -> Flask:
     """The Flask app; `wake` is called after a commit that wrote events (the outbox relay's).
     Open311 is served when a category source is given; rating and follow-up when evaluation's
@@ -115,7 +118,7 @@ class _Routes:
             raise PermissionDenied(f"role {reporter.role.value} may not submit petitions")
         key = _idempotency_key()
         new = self._multipart() if request.mimetype == "multipart/form-data" else _json_new()
-        result = handlers.submit_petition_once(
+        result = intake.submit_petition_once(
             self._sessions,
             self._deps,
             new=new,
@@ -153,14 +156,14 @@ class _Routes:
 
     def get(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
-            view = handlers.get_view(session, self._deps, petition_id=petition_id, viewer=_caller())
+            view = queries.get_view(session, self._deps, petition_id=petition_id, viewer=_caller())
         return jsonify(view_json(view))
 
     def photo(self, petition_id: str, seq: int) -> Response:
         """Only for those who may see the petition; cached privately by the browser."""
         with transaction(self._sessions) as session:
             try:
-                ref, data = handlers.get_photo(
+                ref, data = queries.get_photo(
                     session, self._deps, petition_id=petition_id, seq=seq, viewer=_caller()
                 )
             except BlobNotFound:
@@ -177,12 +180,12 @@ class _Routes:
         if caller.role is not Role.RESIDENT:
             raise PermissionDenied("only residents erase their own data here; staff use gRPC")
         with transaction(self._sessions) as session:
-            handlers.anonymise_resident(session, self._deps, resident_id=caller.id)
+            personal_data.anonymise_resident(session, self._deps, resident_id=caller.id)
         return "", 204
 
     def history(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
-            entries = handlers.get_history(session, petition_id=petition_id, viewer=_caller())
+            entries = queries.get_history(session, petition_id=petition_id, viewer=_caller())
         return jsonify(petition_id=petition_id, entries=[history_json(e) for e in entries])
 
     def list_own(self) -> Response:
@@ -192,7 +195,7 @@ class _Routes:
         cursor = request.args.get("cursor")
         after = paging.decode(cursor, query, field="cursor") if cursor else None
         with transaction(self._sessions) as session:
-            page = handlers.list_petitions(
+            page = queries.list_petitions(
                 session, query=query, after=after, limit=limit, clock=self._deps.clock
             )
         next_cursor = paging.encode(page.next_key, query) if page.next_key else None
@@ -215,7 +218,7 @@ class _FollowUpRoutes:
     see it (the reporter, or a reporter of a duplicate merged into it), evaluation does the rest
     (range, RESOLVED and not yet answered, the Idempotency-Key as its request id)."""
 
-    def __init__(self, sessions: SessionFactory, client: FollowUpClient) -> None:
+    def __init__(self, sessions: SessionFactory, client: FollowUps) -> None:
         self._sessions = sessions
         self._client = client
 
@@ -229,7 +232,7 @@ class _FollowUpRoutes:
         key = _idempotency_key()
         rating, comment = _json_rating()
         with transaction(self._sessions) as session:
-            handlers.get_petition(session, petition_id=petition_id, viewer=caller)
+            queries.get_petition(session, petition_id=petition_id, viewer=caller)
         answer = self._client.rate(
             petition_id=petition_id,
             resident_id=caller.id,
@@ -242,7 +245,7 @@ class _FollowUpRoutes:
 
     def get(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
-            handlers.get_petition(session, petition_id=petition_id, viewer=_caller())
+            queries.get_petition(session, petition_id=petition_id, viewer=_caller())
         state = self._client.get(petition_id=petition_id)
         return jsonify(follow_up_json(petition_id, state))
 

@@ -34,10 +34,9 @@ from flask import Blueprint, Flask, Response, request
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from gridplus.kit.auth import Role
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
-from gridplus.petition import handlers
+from gridplus.kit.roles import Role
 from gridplus.petition.api.open311_format import (
     PREFIX,
     answer,
@@ -67,7 +66,6 @@ from gridplus.petition.api.open311_params import (
     statuses,
     title_from,
 )
-from gridplus.petition.categories import Category, CategorySource
 from gridplus.petition.domain.access import Viewer
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.publication import PublishLevel, public_details
@@ -77,7 +75,10 @@ from gridplus.petition.domain.submission import (
     validate_submission,
 )
 from gridplus.petition.domain.values import Source
-from gridplus.petition.handlers import Deps, NewPetition
+from gridplus.petition.handlers import intake
+from gridplus.petition.handlers.deps import Deps
+from gridplus.petition.handlers.intake import NewPetition
+from gridplus.petition.ports import Category, CategorySource
 from gridplus.petition.storage import repository
 from gridplus.petition.storage.repository import PetitionQuery
 
@@ -204,7 +205,7 @@ class _Open311:
             raise Open311Error(403, ["api_key: is missing or not valid"])
         new = self._new_petition(form)
         reporter = _reporter(api_key, form)
-        result = handlers.submit_petition_once(
+        result = intake.submit_petition_once(
             self._sessions,
             self._deps,
             new=new,

@@ -12,10 +12,10 @@ from werkzeug.exceptions import HTTPException
 
 from gridplus.kit.errors import GridPlusError, InvalidArgument, NotFound, PermissionDenied
 from gridplus.petition.api.open311_params import Attribute, Open311Error
-from gridplus.petition.categories import Category
 from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.redaction import redact
+from gridplus.petition.ports import Category
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.text import clean_text
 from gridplus.petition.api import paging
-from gridplus.petition.protos import LIGHT_FROM_PROTO, from_timestamp, status_from_proto
+from gridplus.petition.api.convert import LIGHT_FROM_PROTO, from_timestamp, status_from_proto
 from gridplus.petition.storage.repository import PetitionQuery, Scope, Sort
 
 REQUEST_ID_MAX = 200

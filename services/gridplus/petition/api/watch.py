@@ -20,7 +20,7 @@ from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.text import clean_text
-from gridplus.petition.protos import status_from_proto
+from gridplus.petition.api.convert import status_from_proto
 from gridplus.petition.storage import changes
 from gridplus.petition.storage.changes import Change
 from gridplus.petition.storage.repository import PetitionQuery, Scope

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridplus.kit.auth import Principal, Role
+from gridplus.kit.roles import Principal, Role
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.values import Actor, Source
 

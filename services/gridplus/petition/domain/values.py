@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gridplus.kit.auth import Role
+from gridplus.kit.roles import Role
 
 
 class Source(StrEnum):

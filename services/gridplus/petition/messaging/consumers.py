@@ -1,8 +1,9 @@
 """Dispatch's routing decisions (gridplus.dispatch.events.v1) and evaluation's follow-up outcomes
 (gridplus.evaluation.events.v1), turned into use-case calls.
 
-A decision that arrives for a petition that has moved on is ignored (see mutations); an event
-the domain refuses (no grid, no deadline) fails and, after the kit's retries, lands in the DLQ.
+A decision that arrives for a petition that has moved on is ignored (handlers/reactions.py); an
+event the domain refuses (no grid, no deadline) fails and, after the kit's retries, lands in the
+DLQ.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.events import Event
-from gridplus.petition import mutations
-from gridplus.petition.domain.lifecycle import Status
-from gridplus.petition.domain.petition import Step
-from gridplus.petition.handlers import Deps
-from gridplus.petition.protos import (
+from gridplus.petition.api.convert import (
     category_choice_from_event,
     from_timestamp,
     grid_ref_from_proto,
 )
+from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.domain.petition import Step
+from gridplus.petition.handlers import reactions
+from gridplus.petition.handlers.deps import Deps
 
 # Follow-up outcome -> the status it leads to, and the note kept in the history.
 _OUTCOMES: dict[int, tuple[Status, str]] = {
@@ -56,7 +57,7 @@ class DispatchEvents:
             if payload.HasField("category_choice")
             else None
         )
-        mutations.apply_assignment(
+        reactions.apply_assignment(
             session,
             self._deps,
             petition_id=payload.petition_id,
@@ -72,7 +73,7 @@ class DispatchEvents:
 
     def on_routing_failed(self, session: Session, event: Event) -> None:
         payload: events_pb2.PetitionRoutingFailed = event.payload  # type: ignore[assignment]
-        mutations.apply_routing_failure(
+        reactions.apply_routing_failure(
             session,
             self._deps,
             petition_id=payload.petition_id,
@@ -82,7 +83,7 @@ class DispatchEvents:
 
     def on_sent_to_triage(self, session: Session, event: Event) -> None:
         payload: events_pb2.PetitionSentToTriage = event.payload  # type: ignore[assignment]
-        mutations.apply_triage(
+        reactions.apply_triage(
             session,
             self._deps,
             petition_id=payload.petition_id,
@@ -93,7 +94,7 @@ class DispatchEvents:
 
     def on_assignment_transferred(self, session: Session, event: Event) -> None:
         payload: events_pb2.AssignmentTransferred = event.payload  # type: ignore[assignment]
-        mutations.apply_transfer(
+        reactions.apply_transfer(
             session,
             self._deps,
             petition_id=payload.petition_id,
@@ -112,7 +113,7 @@ class DispatchEvents:
         if not payload.HasField("deadline"):
             raise InvalidArgument.single("deadline", "PetitionDeadlineChanged carries no deadline")
         yellow_at = _set(payload, "yellow_at")
-        mutations.apply_deadline(
+        reactions.apply_deadline(
             session,
             self._deps,
             petition_id=payload.petition_id,
@@ -144,7 +145,7 @@ class EvaluationEvents:
         if outcome is None:
             raise InvalidArgument.single("outcome", f"unknown follow-up outcome {payload.outcome}")
         target, note = outcome
-        mutations.apply_follow_up(
+        reactions.apply_follow_up(
             session,
             self._deps,
             petition_id=payload.petition_id,

@@ -1,5 +1,5 @@
-"""Reporters' contacts, sealed field by field with the key ring (see pii.py); the database only
-ever holds ciphertext and the key id."""
+"""Reporters' contacts, sealed field by field with the key ring (gridplus.kit.pii); the database
+only ever holds ciphertext and the key id."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gridplus.kit.pii import KeyRing, Sealed
 from gridplus.petition.domain.values import Contact
-from gridplus.petition.pii import KeyRing, Sealed
 from gridplus.petition.storage.models import ContactRow
 
 _FIELDS = ("name", "phone", "email", "address")

@@ -3,12 +3,10 @@ encrypted contacts, and photos."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     Double,
     ForeignKey,
     Index,
@@ -16,30 +14,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware instants stored as UTC and read back aware, on SQLite (which keeps no
-    offset) as on PostgreSQL. UTC everywhere also keeps SQLite's text comparisons in order."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored: give them a UTC offset")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from gridplus.kit.db import UtcDateTime  # instants stored as UTC, read back aware
 
 
 class Base(DeclarativeBase):

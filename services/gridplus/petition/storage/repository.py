@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from gridplus.kit.auth import Role
+from gridplus.kit.db import UtcDateTime
+from gridplus.kit.roles import Role
 from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import EntryKind, HistoryEntry, Light, Petition
@@ -24,7 +25,7 @@ from gridplus.petition.domain.values import (
     Publication,
     Source,
 )
-from gridplus.petition.storage.models import ChangeRow, HistoryRow, PetitionRow, UtcDateTime
+from gridplus.petition.storage.models import ChangeRow, HistoryRow, PetitionRow
 
 S = TypeVar("S", bound=Select[Any])
 

@@ -1,4 +1,8 @@
-"""Follow-up (跟踪回访) of a resolved petition, owned by evaluation: the resident HTTP API rates
+"""The gRPC adapters of the ports in ports.py: grid-registry's ListCategories (cached; the last good
+copy is served while grid-registry is away, with none yet a clear 503) and evaluation's
+RateFollowUp/GetFollowUp.
+
+Follow-up (跟踪回访) of a resolved petition is owned by evaluation: the resident HTTP API rates
 and reads it through evaluation's gRPC API with this service's token, naming the resident it has
 authenticated (`resident_id`). Evaluation's refusals come back as the kit's domain errors, so the
 HTTP API answers them as problem+json with the same meaning (a bad field stays that field).
@@ -15,6 +19,8 @@ from grpc_status import rpc_status
 
 from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
+from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
+from gridplus.kit.cache import TtlCache
 from gridplus.kit.errors import (
     FailedPrecondition,
     FieldViolation,
@@ -26,8 +32,11 @@ from gridplus.kit.errors import (
 )
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 from gridplus.kit.idempotency import IdempotencyKeyReused
+from gridplus.petition.ports import Category, CategorySource
 
 log = logging.getLogger(__name__)
+
+CATEGORIES_TIMEOUT_SECONDS = 3.0
 
 # Evaluation's field names -> how the HTTP caller spells them.
 _HTTP_FIELDS = {"request_id": "idempotency_key"}
@@ -40,7 +49,42 @@ _REFUSALS: dict[grpc.StatusCode, Callable[[str], GridPlusError]] = {
 _AWAY = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
 
-class FollowUpClient:
+class RegistryCategories(CategorySource):
+    """grid-registry's ListCategories, cached for `ttl_seconds`; while grid-registry cannot be
+    reached the last good copy is served."""
+
+    def __init__(self, channel: grpc.Channel, *, ttl_seconds: float = 300.0) -> None:
+        self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
+        self._cache: TtlCache[list[Category]] = TtlCache(ttl_seconds, stale_on=(TransientError,))
+
+    def categories(self) -> list[Category]:
+        return self._cache.get("taxonomy", self._load)
+
+    def _load(self) -> list[Category]:
+        try:
+            response = self._stub.ListCategories(
+                grid_pb2.ListCategoriesRequest(), timeout=CATEGORIES_TIMEOUT_SECONDS
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if isinstance(exc, grpc.Call) else None
+            raise TransientError(
+                "the category taxonomy is unavailable: grid-registry did not answer"
+                f" ListCategories ({code})"
+            ) from None
+        return [_category(c) for c in response.categories]
+
+
+def _category(message: grid_pb2.Category) -> Category:
+    return Category(
+        code=message.code,
+        name_zh=message.name_zh,
+        name_en=message.name_en,
+        top_level_code=message.top_level_code or message.code,
+        parent_code=message.parent_code,
+    )
+
+
+class FollowUpClient:  # implements ports.FollowUps
     """evaluation's RateFollowUp and GetFollowUp over a kit service channel."""
 
     def __init__(

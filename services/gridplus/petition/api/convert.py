@@ -1,13 +1,16 @@
-"""Domain ↔ protobuf, shared by the gRPC API and the events the service publishes."""
+"""The one place for conversion at the edge: domain ↔ protobuf (the gRPC API, the events this
+service publishes and those it consumes) and domain → JSON (the resident HTTP API)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gridplus.api.common.v1 import common_pb2
+from gridplus.api.evaluation.v1 import evaluation_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.petition.domain.events import DomainEvent, PetitionMerged, PetitionSubmitted
@@ -24,41 +27,26 @@ from gridplus.petition.domain.values import (
     Source,
 )
 
+if TYPE_CHECKING:
+    from gridplus.petition.handlers.queries import PetitionView
+
+# Each domain enum's value names its proto value (PETITION_STATUS_VERIFIED, LIGHT_RED, ...).
 _STATUS_TO_PROTO: dict[Status, petition_pb2.PetitionStatus] = {
-    Status.SUBMITTED: petition_pb2.PETITION_STATUS_SUBMITTED,
-    Status.ASSIGNED: petition_pb2.PETITION_STATUS_ASSIGNED,
-    Status.VERIFIED: petition_pb2.PETITION_STATUS_VERIFIED,
-    Status.RESOLVED: petition_pb2.PETITION_STATUS_RESOLVED,
-    Status.CLOSED: petition_pb2.PETITION_STATUS_CLOSED,
-    Status.REJECTED: petition_pb2.PETITION_STATUS_REJECTED,
-    Status.DUPLICATE: petition_pb2.PETITION_STATUS_DUPLICATE,
-    Status.REOPENED: petition_pb2.PETITION_STATUS_REOPENED,
+    s: getattr(petition_pb2, f"PETITION_STATUS_{s}") for s in Status
 }
 _STATUS_FROM_PROTO: dict[int, Status] = {value: key for key, value in _STATUS_TO_PROTO.items()}
 _SOURCE_TO_PROTO: dict[Source, petition_pb2.PetitionSource] = {
-    Source.RESIDENT: petition_pb2.PETITION_SOURCE_RESIDENT,
-    Source.GRID_WORKER: petition_pb2.PETITION_SOURCE_GRID_WORKER,
-    Source.OPEN311: petition_pb2.PETITION_SOURCE_OPEN311,
-    Source.HOTLINE: petition_pb2.PETITION_SOURCE_HOTLINE,
+    s: getattr(petition_pb2, f"PETITION_SOURCE_{s}") for s in Source
 }
-
-
 _LIGHT_TO_PROTO: dict[Light, petition_pb2.Light] = {
-    Light.GREEN: petition_pb2.LIGHT_GREEN,
-    Light.YELLOW: petition_pb2.LIGHT_YELLOW,
-    Light.RED: petition_pb2.LIGHT_RED,
+    light: getattr(petition_pb2, f"LIGHT_{light}") for light in Light
 }
 LIGHT_FROM_PROTO: dict[int, Light] = {value: key for key, value in _LIGHT_TO_PROTO.items()}
 _PUBLICATION_TO_PROTO: dict[Publication, petition_pb2.PetitionPublication] = {
-    Publication.PRIVATE: petition_pb2.PETITION_PUBLICATION_PRIVATE,
-    Publication.REPORTER: petition_pb2.PETITION_PUBLICATION_REPORTER,
-    Publication.STAFF_APPROVED: petition_pb2.PETITION_PUBLICATION_STAFF_APPROVED,
-    Publication.STAFF_WITHHELD: petition_pb2.PETITION_PUBLICATION_STAFF_WITHHELD,
+    p: getattr(petition_pb2, f"PETITION_PUBLICATION_{p}") for p in Publication
 }
 _ORIGIN_TO_PROTO: dict[CategorySource, petition_pb2.CategoryOrigin] = {
-    CategorySource.GIVEN: petition_pb2.CATEGORY_ORIGIN_GIVEN,
-    CategorySource.CLASSIFIED: petition_pb2.CATEGORY_ORIGIN_CLASSIFIED,
-    CategorySource.TRIAGE: petition_pb2.CATEGORY_ORIGIN_TRIAGE,
+    s: getattr(petition_pb2, f"CATEGORY_ORIGIN_{s}") for s in CategorySource
 }
 _CATEGORY_SOURCE_FROM_EVENT: dict[int, CategorySource] = {
     events_pb2.CATEGORY_SOURCE_GIVEN: CategorySource.GIVEN,
@@ -264,3 +252,146 @@ def event_payload(event: DomainEvent) -> Message:
     if event.handling_deadline is not None:
         message.handling_deadline.CopyFrom(timestamp(event.handling_deadline))
     return message
+
+
+# -- JSON (the resident HTTP API) ---------------------------------------------------------
+
+
+def iso(instant: datetime | None) -> str | None:
+    """ISO 8601 in UTC with an explicit offset, e.g. 2026-11-28T10:00:00+00:00."""
+    return instant.astimezone(UTC).isoformat() if instant is not None else None
+
+
+def petition_json(petition: Petition) -> dict[str, Any]:
+    grid = petition.grid
+    return {
+        "id": petition.id,
+        "status": petition.status.value,
+        "title": petition.title,
+        "description": petition.description,
+        "category": petition.category,
+        "category_choice": category_json(petition),
+        "triage": (
+            {"waiting": True, "reason": petition.triage_reason}
+            if petition.triage_reason is not None
+            else None
+        ),
+        "location": {"lat": petition.location.lat, "lon": petition.location.lon},
+        "grid": (
+            {
+                "code": grid.code,
+                "level": grid.level,
+                "path": list(grid.path),
+                "grid_set_version": grid.grid_set_version,
+            }
+            if grid
+            else None
+        ),
+        "department_code": petition.department_code,
+        "assignee_id": petition.assignee_id,
+        "deadline": iso(petition.deadline),
+        "deadlines": {
+            "current": iso(petition.deadline),
+            "verify": iso(petition.verify_deadline),
+            "handling": iso(petition.handling_deadline),
+        },
+        # Dispatch paused the current step's clock (waiting for the resident): the deadline
+        # does not run and the light stays as it was at `paused_at`.
+        "paused": petition.paused,
+        "paused_at": iso(petition.clock_paused_at) if petition.paused else None,
+        "reject_reason": petition.reject_reason,
+        "duplicate_of": petition.duplicate_of,
+        "resolution_note": petition.resolution_note,
+        "source": petition.source.value,
+        # Whether its description may be published on the public Open311 views, and why.
+        "public": petition.publication.public,
+        "publication": petition.publication.value,
+        "created_at": iso(petition.created_at),
+        "updated_at": iso(petition.updated_at),
+    }
+
+
+def category_json(petition: Petition) -> dict[str, Any] | None:
+    """The chosen category: names in both languages, its top-level class, and whether it was
+    given, classified automatically (with what confidence) or set from manual triage."""
+    choice = petition.category_choice
+    if choice is not None:
+        return {
+            "code": choice.code,
+            "name_zh": choice.name_zh,
+            "name_en": choice.name_en,
+            "top_level_code": choice.top_level_code,
+            "source": choice.source.value,
+            "classified": choice.source.value == "CLASSIFIED",
+            "confidence": choice.confidence,
+        }
+    if petition.category:
+        return {"code": petition.category, "source": "GIVEN", "classified": False}
+    return None
+
+
+def view_json(view: PetitionView) -> dict[str, Any]:
+    body = petition_json(view.petition)
+    body["light"] = view.light.value if view.light else None
+    contact = view.contact
+    body["contact"] = (
+        {
+            "name": contact.name,
+            "phone": contact.phone,
+            "email": contact.email,
+            "address": contact.address,
+            "language": contact.language or None,
+            "masked": view.contact_masked,
+        }
+        if contact is not None
+        else None
+    )
+    body["photos"] = [photo_json(photo) for photo in view.photos]
+    return body
+
+
+def photo_json(photo: PhotoRef) -> dict[str, Any]:
+    return {
+        "seq": photo.seq,
+        "media_type": photo.media_type,
+        "size": photo.size,
+        "stage": photo.stage,
+        "url": f"/api/v1/petitions/{photo.petition_id}/photos/{photo.seq}",
+    }
+
+
+def history_json(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "kind": entry.kind.value,
+        "from_status": entry.from_status.value if entry.from_status else None,
+        "to_status": entry.to_status.value,
+        "actor_id": entry.actor.id,
+        "actor_role": entry.actor.role.value,
+        "note": entry.note,
+        "at": iso(entry.at),
+    }
+
+
+def answer_json(answer: evaluation_pb2.FollowUpAnswer) -> dict[str, Any]:
+    """One completed follow-up: SATISFIED (the petition closes), UNSATISFIED (it reopens) or
+    NO_RESPONSE; `via` rating, visit or timeout."""
+    outcome = evaluation_pb2.FollowUpOutcome.Name(answer.outcome)
+    return {
+        "outcome": outcome.removeprefix("FOLLOW_UP_OUTCOME_"),
+        "rating": answer.rating or None,
+        "comment": answer.comment,
+        "via": answer.via,
+        "completed_at": iso(answer.completed_at.ToDatetime(tzinfo=UTC)),
+    }
+
+
+def follow_up_json(petition_id: str, state: evaluation_pb2.GetFollowUpResponse) -> dict[str, Any]:
+    """`pending` while the petition is RESOLVED and unanswered, until `due_at` (then it closes
+    as no response)."""
+    due = state.due_time.ToDatetime(tzinfo=UTC) if state.HasField("due_time") else None
+    return {
+        "petition_id": petition_id,
+        "pending": state.pending,
+        "due_at": iso(due),
+        "answers": [answer_json(a) for a in state.answers],
+    }

@@ -1,26 +1,7 @@
-"""Personal data (信息保密处理) of petitions: masking for responses, and the key ring.
-
-Encryption at rest lives in the platform kit (gridplus.kit.pii: AES-GCM, rotating keys, the
-development key); it is re-exported here so petition code keeps one import for personal data.
-"""
+"""Masking personal data (信息保密处理) in answers to callers who may not see it whole.
+(Encryption at rest is the kit's: gridplus.kit.pii.)"""
 
 from __future__ import annotations
-
-from gridplus.kit.pii import KeyRing, Sealed, UnreadableCiphertext, key_id_of
-
-__all__ = [
-    "KeyRing",
-    "Sealed",
-    "UnreadableCiphertext",
-    "key_id_of",
-    "mask_address",
-    "mask_email",
-    "mask_name",
-    "mask_phone",
-]
-
-
-# -- masking ---------------------------------------------------------------------------------
 
 
 def mask_phone(phone: str) -> str:

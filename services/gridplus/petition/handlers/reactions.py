@@ -1,183 +1,29 @@
-"""Staff mutations (verify, reject, merge, resolve, reopen, add a note, publish or withhold the
-free text) applied once per request id, and the reactions to dispatch's and evaluation's events."""
+"""What other services' events change on a petition: dispatch routed it (or could not, or sent it
+to manual triage), transferred it, or moved its deadline; evaluation's follow-up closed or reopened
+it. A decision that arrives for a petition that has moved on is ignored (logged), so a late or
+repeated event never overwrites what happened since."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from gridplus.kit import idempotency
-from gridplus.kit.auth import Role
-from gridplus.kit.db import SessionFactory
-from gridplus.kit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from gridplus.petition.domain.access import Viewer, may_handle
-from gridplus.petition.domain.lifecycle import FINAL, Status
+from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.roles import Role
+from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import Petition, Step
-from gridplus.petition.domain.photos import RESOLUTION, CleanPhoto
 from gridplus.petition.domain.values import Actor, CategoryChoice, GridRef
-from gridplus.petition.handlers import (
-    Deps,
-    get_petition,
-    publish,
-    run_once,
-    scope_for,
-    store_photos,
-)
+from gridplus.petition.handlers.deps import Deps, publish
 from gridplus.petition.storage import repository
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
 DISPATCH = Actor("dispatch", Role.SERVICE)
 EVALUATION = Actor("evaluation", Role.SERVICE)
-
-
-@dataclass(frozen=True)
-class Verify:
-    category: str | None = None
-    deadline: datetime | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Reject:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Merge:
-    survivor_id: str
-
-
-@dataclass(frozen=True)
-class Resolve:
-    note: str
-    photos: list[CleanPhoto] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Reopen:
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class AddNote:
-    note: str
-
-
-@dataclass(frozen=True)
-class SetPublication:
-    publish: bool
-    note: str = ""
-
-
-Command = Verify | Reject | Merge | Resolve | Reopen | AddNote | SetPublication
-
-
-def apply_once(
-    sessions: SessionFactory,
-    deps: Deps,
-    *,
-    petition_id: str,
-    command: Command,
-    caller: Viewer,
-    request_id: str,
-) -> bool:
-    """Apply a staff command in its own transaction, once per request id. Returns True when
-    this call was a replay of an earlier one."""
-    fingerprint = idempotency.request_fingerprint(
-        {
-            "petition": petition_id,
-            "command": type(command).__name__,
-            "args": _args(command),
-        }
-    )
-
-    def action(session: Session) -> str:
-        apply(session, deps, petition_id=petition_id, command=command, caller=caller)
-        return petition_id
-
-    _, replayed = run_once(
-        sessions,
-        deps.clock,
-        scope=scope_for("mutate", caller),
-        key=request_id,
-        fingerprint=fingerprint,
-        field="request_id",
-        action=action,
-    )
-    return replayed
-
-
-def apply(
-    session: Session, deps: Deps, *, petition_id: str, command: Command, caller: Viewer
-) -> Petition:
-    petition = _handled(session, petition_id, caller, lock=True)
-    at = deps.clock.now()
-    actor = caller.actor
-    if isinstance(command, Verify):
-        petition.verify(
-            actor=actor,
-            at=at,
-            category=command.category,
-            deadline=command.deadline,
-            note=command.note,
-        )
-    elif isinstance(command, Reject):
-        petition.reject(reason=command.reason, actor=actor, at=at)
-    elif isinstance(command, Merge):
-        _check_survivor(session, petition, command.survivor_id, caller)
-        petition.mark_duplicate(survivor_id=command.survivor_id, actor=actor, at=at)
-    elif isinstance(command, Resolve):
-        petition.resolve(note=command.note, actor=actor, at=at)
-        store_photos(
-            session,
-            deps,
-            petition_id=petition.id,
-            photos_=command.photos,
-            stage=RESOLUTION,
-            by=caller,
-        )
-    elif isinstance(command, Reopen):
-        petition.reopen(actor=actor, at=at, note=command.note)
-    elif isinstance(command, SetPublication):
-        petition.set_publication(publish=command.publish, note=command.note, actor=actor, at=at)
-    else:
-        petition.add_note(note=command.note, actor=actor, at=at)
-    repository.update(session, petition=petition)
-    publish(session, deps.outbox, petition)
-    return petition
-
-
-def _handled(session: Session, petition_id: str, caller: Viewer, *, lock: bool) -> Petition:
-    petition = get_petition(session, petition_id=petition_id, viewer=caller)
-    if not may_handle(petition, caller):
-        raise PermissionDenied(f"role {caller.role.value} may not change this petition")
-    return repository.get(session, petition_id=petition_id, lock=lock) if lock else petition
-
-
-def _check_survivor(
-    session: Session, duplicate: Petition, survivor_id: str, caller: Viewer
-) -> None:
-    if not survivor_id or survivor_id == duplicate.id:
-        return  # the domain names the field
-    survivor = get_petition(session, petition_id=survivor_id, viewer=caller)
-    if survivor.status in FINAL:
-        raise FailedPrecondition(
-            f"petition {survivor_id} is {survivor.status} and cannot take duplicates;"
-            " merge into an open petition"
-        )
-
-
-def _args(command: Command) -> dict[str, object]:
-    if isinstance(command, Resolve):
-        return {"note": command.note, "photos": [photo.digest for photo in command.photos]}
-    return {key: str(value) for key, value in vars(command).items()}
-
-
-# -- reactions to other services' events -----------------------------------------------------
 
 
 def apply_assignment(

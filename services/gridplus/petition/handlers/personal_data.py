@@ -1,0 +1,70 @@
+"""Reporters' personal data: their whole contacts for notification (the service role only), and
+erasing a resident's contacts (their petitions stay), once per request id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gridplus.kit import idempotency
+from gridplus.kit.db import SessionFactory
+from gridplus.petition.domain.access import Viewer
+from gridplus.petition.domain.values import Contact
+from gridplus.petition.handlers.deps import Deps, key_scope
+from gridplus.petition.storage import contacts, repository
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    reporter_id: str
+    contact: Contact
+    via_duplicate: bool
+
+
+def get_reporter_contacts(
+    session: Session, deps: Deps, *, petition_id: str
+) -> list[ReporterContact]:
+    """Whole contacts of the petition's reporter and of reporters of petitions merged into it
+    (for notification; the caller's role was checked by the API policy)."""
+    petition = repository.get(session, petition_id=petition_id)
+    merged = repository.get_duplicates(session, petition_id=petition_id)
+    found = contacts.get_many(
+        session, petition_ids=[petition.id, *(p.id for p in merged)], keys=deps.keys
+    )
+    out = [ReporterContact(petition.reporter.id, found.get(petition.id, Contact()), False)]
+    seen = {petition.reporter.id}
+    for duplicate in merged:
+        if duplicate.reporter.id in seen:
+            continue
+        seen.add(duplicate.reporter.id)
+        contact = found.get(duplicate.id, Contact())
+        out.append(ReporterContact(duplicate.reporter.id, contact, True))
+    return out
+
+
+def anonymise_resident(session: Session, deps: Deps, *, resident_id: str) -> int:
+    """Erase every contact the resident left; their petitions stay. Returns how many."""
+    return contacts.erase(session, reporter_id=resident_id, at=deps.clock.now())
+
+
+def anonymise_resident_once(
+    sessions: SessionFactory, deps: Deps, *, resident_id: str, caller: Viewer, request_id: str
+) -> int:
+    """AnonymiseResident in its own transaction, once per request id: a retry answers the count
+    the first call erased."""
+
+    def erase(session: Session) -> dict[str, Any]:
+        return {"erased": anonymise_resident(session, deps, resident_id=resident_id)}
+
+    answer, _ = idempotency.run_once(
+        sessions,
+        deps.clock,
+        scope=key_scope("anonymise", caller),
+        key=request_id,
+        request={"resident_id": resident_id},
+        action=erase,
+    )
+    return int(answer["erased"])
