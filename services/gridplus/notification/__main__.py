@@ -21,10 +21,13 @@ from gridplus.notification.config import NotificationSettings, check_endpoints
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.bulletins import Bulletins
+from gridplus.notification.handlers.deliveries import Deliveries
+from gridplus.notification.handlers.inbox import Inbox
 from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.handlers.subscriptions import Subscriptions
 from gridplus.notification.jobs.delivery_worker import DeliveryWorker, WorkerSettings
-from gridplus.notification.messaging.consumers import TOPICS, handlers
+from gridplus.notification.messaging.consumers import EVENT_TYPES, TOPICS, handlers
 from gridplus.notification.storage import deliveries
 
 log = logging.getLogger(__name__)
@@ -56,9 +59,12 @@ def main() -> None:
         delivery_signal=delivery_signal,
     )
     servicer = NotificationServicer(
-        app.sessions,
         app.clock,
-        egress=egress,
+        inbox=Inbox(app.sessions, app.clock),
+        subscriptions=Subscriptions(
+            app.sessions, app.clock, egress=egress, event_types=EVENT_TYPES
+        ),
+        deliveries=Deliveries(app.sessions),
         bulletins=Bulletins(app.sessions, directory, notifier, app.clock),
         inbox_signal=inbox_signal,
     )

@@ -4,13 +4,12 @@ subtrees; petition for reporters' contacts (a service-role call)."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 import grpc
 
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
+from gridplus.kit.cache import TtlCache
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 from gridplus.notification.domain.audience import Member
 from gridplus.notification.domain.notices import Recipient
@@ -34,9 +33,8 @@ class GrpcDirectory(RecipientDirectory):
         self._grids = grid_pb2_grpc.GridRegistryServiceStub(grid_registry)
         self._petitions = petition_pb2_grpc.PetitionServiceStub(petition)
         self._deadline = deadline_seconds
-        self._heads: dict[str, str] = {}
-        self._heads_until = 0.0
-        self._lock = threading.Lock()
+        # Departments change rarely and every whistle asks: keep the answer a minute.
+        self._heads: TtlCache[dict[str, str]] = TtlCache(DEPARTMENTS_TTL_SECONDS)
 
     def chain(self, grid_code: str) -> list[Member]:
         try:
@@ -55,10 +53,9 @@ class GrpcDirectory(RecipientDirectory):
         return [member_of(m) for level in response.levels for m in level.members]
 
     def department_heads(self) -> dict[str, str]:
-        # Departments change rarely and every whistle asks: keep the answer a minute.
-        with self._lock:
-            if time.monotonic() < self._heads_until:
-                return dict(self._heads)
+        return dict(self._heads.get("heads", self._load_heads))
+
+    def _load_heads(self) -> dict[str, str]:
         try:
             response = self._grids.ListDepartments(
                 grid_pb2.ListDepartmentsRequest(), timeout=self._deadline
@@ -68,10 +65,7 @@ class GrpcDirectory(RecipientDirectory):
                 raise
             log.warning("grid-registry cannot list departments yet")
             return {}
-        heads = {d.code: d.head_person_id for d in response.departments if d.head_person_id}
-        with self._lock:
-            self._heads, self._heads_until = heads, time.monotonic() + DEPARTMENTS_TTL_SECONDS
-        return dict(heads)
+        return {d.code: d.head_person_id for d in response.departments if d.head_person_id}
 
     def reporters(self, petition_id: str) -> list[tuple[Recipient, bool]]:
         try:

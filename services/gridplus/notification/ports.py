@@ -1,6 +1,7 @@
 """The port to the people: who is in a grid's organisation chain, who heads a department, who
-reported a petition. Resolution depends on this interface only; clients.GrpcDirectory is the
-real adapter (grid-registry and petition over gRPC), tests may serve the proto contract instead.
+reported a petition. handlers/recipients.py depends on this interface only; clients.GrpcDirectory
+is the real adapter (grid-registry and petition over gRPC), tests may serve the proto contract
+instead.
 
 A dependency that is down raises (gRPC UNAVAILABLE, DEADLINE_EXCEEDED): the consumer retries
 the event until it passes, before any database transaction is opened.

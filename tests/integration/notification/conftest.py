@@ -29,9 +29,14 @@ from gridplus.notification.domain.delivery import RetryPolicy
 from gridplus.notification.domain.notices import Channel, NoticeKind
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.bulletins import Bulletins
+from gridplus.notification.handlers.deliveries import Deliveries
+from gridplus.notification.handlers.inbox import Inbox
 from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.handlers.subscriptions import Subscriptions
 from gridplus.notification.jobs.delivery_worker import DeliveryWorker, WorkerSettings
+from gridplus.notification.messaging.consumers import EVENT_TYPES
+from gridplus.notification.ports import RecipientDirectory
 from tests.conftest import JWT_SECRET
 from tests.integration.notification.servers import (
     GRID_POLICY,
@@ -46,6 +51,7 @@ from tests.integration.notification.servers import (
 )
 from tests.support.grpc import serving, start_server
 from tests.support.store import MigratedStore, migrated_store
+from tests.unit.notification.fakes import FakeDirectory
 
 # The personal-data key ring the service would read from GRIDPLUS_PII_KEY(S).
 KEYS = KeyRing([("k1", bytes(range(32)))])
@@ -270,12 +276,8 @@ def api(
     notifier: Notifier,
     signals: tuple[Signal, Signal],
 ) -> Iterator[Stub]:
-    servicer = NotificationServicer(
-        store.sessions,
-        clock,
-        egress=LOOPBACK,
-        bulletins=Bulletins(store.sessions, directory, notifier, clock),
-        inbox_signal=signals[0],
+    servicer = notification_servicer(
+        store, clock, directory=directory, notifier=notifier, inbox_signal=signals[0]
     )
 
     def register(server: grpc.Server) -> None:
@@ -283,6 +285,28 @@ def api(
 
     with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
         yield notification_pb2_grpc.NotificationServiceStub(channel)
+
+
+def notification_servicer(
+    store: Store,
+    clock: ManualClock,
+    *,
+    egress: EgressGuard = LOOPBACK,
+    directory: RecipientDirectory | None = None,
+    notifier: Notifier | None = None,
+    inbox_signal: Signal | None = None,
+) -> NotificationServicer:
+    """The servicer as __main__ wires it, on this test's store and clock."""
+    directory = directory or FakeDirectory()
+    notifier = notifier or Notifier(directory, ChannelPolicy(), clock, keys=KEYS)
+    return NotificationServicer(
+        clock,
+        inbox=Inbox(store.sessions, clock),
+        subscriptions=Subscriptions(store.sessions, clock, egress=egress, event_types=EVENT_TYPES),
+        deliveries=Deliveries(store.sessions),
+        bulletins=Bulletins(store.sessions, directory, notifier, clock),
+        inbox_signal=inbox_signal,
+    )
 
 
 @pytest.fixture

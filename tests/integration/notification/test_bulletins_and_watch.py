@@ -18,6 +18,7 @@ from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.messaging.events import received
 from tests.integration.notification.conftest import Store, Stub, WorkerFactory, as_caller
 from tests.integration.notification.servers import SmtpSink
 
@@ -109,9 +110,9 @@ def test_watch_inbox_streams_items_as_they_arrive(
         petition_id="p-live", grid=common_pb2.GridRef(code="G-01-01-01"), assignee_id="worker-7"
     )
     event = Event.create(payload, key="p-live", source="/gridplus/dispatch", time=clock.now())
-    plan = notifier.prepare(event)
+    plan = notifier.prepare(received(event))
     with transaction(store.sessions) as session:
-        notifier.apply(session, event, plan)
+        notifier.apply(session, plan)
     reader.join(10)
     stream.cancel()
     assert [r.item.petition_id for r in first] == ["p-live"]

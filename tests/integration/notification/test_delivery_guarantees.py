@@ -22,6 +22,7 @@ from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.messaging.events import received
 from tests.integration.notification.conftest import (
     Store,
     Stub,
@@ -49,9 +50,9 @@ def assigned_event(clock: ManualClock, petition_id: str = "") -> Event:
 
 
 def apply(store: Store, notifier: Notifier, event: Event) -> None:
-    plan = notifier.prepare(event)
+    plan = notifier.prepare(received(event))
     with transaction(store.sessions) as session:
-        notifier.apply(session, event, plan)
+        notifier.apply(session, plan)
 
 
 def subscribe(api: Stub, receiver: WebhookReceiver) -> None:

@@ -23,6 +23,7 @@ from gridplus.kit.grpc_client import service_channel
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.messaging.events import received
 from tests.integration.notification.conftest import JWT, KEYS, Store, Stub, as_caller
 from tests.integration.notification.servers import (
     GRID_POLICY,
@@ -78,9 +79,9 @@ def test_older_dependencies_still_leave_an_inbox_item(
 ) -> None:
     notifier = Notifier(older_directory, ChannelPolicy(email=True), clock, keys=KEYS)
     event = assigned(clock)
-    plan = notifier.prepare(event)
+    plan = notifier.prepare(received(event))
     with transaction(store.sessions) as session:
-        notifier.apply(session, event, plan)
+        notifier.apply(session, plan)
     listed = api.ListInbox(
         pb.ListInboxRequest(recipient_id="worker-7"), metadata=as_caller("worker-7")
     )
@@ -96,6 +97,6 @@ def test_a_dependency_that_is_down_is_a_transient_failure(clock: ManualClock) ->
     nowhere = service_channel(f"127.0.0.1:{free_port()}", token)
     directory = GrpcDirectory(nowhere, nowhere, deadline_seconds=2)
     with pytest.raises(grpc.RpcError) as failed:
-        Notifier(directory, ChannelPolicy(), clock, keys=KEYS).prepare(assigned(clock))
+        Notifier(directory, ChannelPolicy(), clock, keys=KEYS).prepare(received(assigned(clock)))
     nowhere.close()
     assert is_transient(failed.value)

@@ -21,11 +21,17 @@ from gridplus.api.notification.v1 import notification_pb2 as pb
 from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.egress import AllowList, EgressGuard, HostUnresolved, IPAddress, system_resolver
-from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
+from gridplus.notification.api.grpc import POLICY, SERVICE_NAME
 from gridplus.notification.channels.base import Outgoing, SendFailed
 from gridplus.notification.channels.email import SmtpEmail, SmtpSettings
 from gridplus.notification.handlers.notices import Notifier
-from tests.integration.notification.conftest import JWT, Store, Stub, WorkerFactory
+from tests.integration.notification.conftest import (
+    JWT,
+    Store,
+    Stub,
+    WorkerFactory,
+    notification_servicer,
+)
 from tests.integration.notification.servers import (
     HttpReceiver,
     SmsGateway,
@@ -66,7 +72,7 @@ class Dns:
 
 @contextmanager
 def notification_api(store: Store, clock: ManualClock, egress: EgressGuard) -> Iterator[Stub]:
-    servicer = NotificationServicer(store.sessions, clock, egress=egress)
+    servicer = notification_servicer(store, clock, egress=egress)
 
     def register(server: grpc.Server) -> None:
         notification_pb2_grpc.add_NotificationServiceServicer_to_server(servicer, server)

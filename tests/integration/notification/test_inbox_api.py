@@ -22,6 +22,7 @@ from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.messaging.events import received
 from gridplus.notification.storage.models import InboxItem
 from tests.integration.notification.conftest import KEYS, Store, as_caller
 from tests.unit.notification.fakes import FakeDirectory
@@ -49,9 +50,9 @@ def deliver(store: Store, assignee: str, petition_id: str, at: datetime, event_i
     )
     # Nobody here is in a known chain and no petition has reporters: inbox items only.
     notifier = Notifier(FakeDirectory(), ChannelPolicy(), ManualClock(at), keys=KEYS)
-    plan = notifier.prepare(event)
+    plan = notifier.prepare(received(event))
     with transaction(store.sessions) as session:
-        notifier.apply(session, event, plan)
+        notifier.apply(session, plan)
     return event.id
 
 

@@ -16,6 +16,7 @@ from gridplus.kit.events import Event
 from gridplus.kit.pii import KeyRing
 from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.jobs.delivery_worker import DeliveryWorker
+from gridplus.notification.messaging.events import received
 from gridplus.notification.storage import deliveries
 from tests.integration.notification.conftest import KEYS, Store, WorkerFactory
 from tests.integration.notification.servers import SmsGateway, SmtpSink
@@ -40,9 +41,9 @@ def overdue(clock: ManualClock, petition_id: str = "p-9") -> Event:
 
 
 def apply(store: Store, notifier: Notifier, event: Event) -> None:
-    plan = notifier.prepare(event)
+    plan = notifier.prepare(received(event))
     with transaction(store.sessions) as session:
-        notifier.apply(session, event, plan)
+        notifier.apply(session, plan)
 
 
 def table_dump(store: Store) -> str:

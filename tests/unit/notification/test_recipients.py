@@ -10,7 +10,7 @@ from gridplus.notification.domain.audience import (
     Reporters,
 )
 from gridplus.notification.domain.notices import Recipient
-from gridplus.notification.handlers.recipients import Resolution
+from gridplus.notification.handlers.recipients import RecipientLookup
 from tests.unit.notification.fakes import FakeDirectory
 
 CHAIN = [
@@ -37,40 +37,40 @@ def directory() -> FakeDirectory:
 
 
 def test_a_person_in_the_grid_chain_comes_with_contacts() -> None:
-    (worker,) = Resolution(directory()).recipients([Person("worker-7", "G-01-01-01")])
+    (worker,) = RecipientLookup(directory()).recipients([Person("worker-7", "G-01-01-01")])
     assert worker == Recipient("worker-7", "w7@example.org", "13900000007", "")
 
 
 def test_a_person_outside_any_known_chain_still_gets_the_inbox() -> None:
-    assert Resolution(directory()).recipients([Person("someone")]) == [Recipient("someone")]
+    assert RecipientLookup(directory()).recipients([Person("someone")]) == [Recipient("someone")]
 
 
 def test_grid_chiefs_are_the_chiefs_of_that_grid_only() -> None:
-    chiefs = Resolution(directory()).recipients([GridChiefs("G-01-01-01")])
+    chiefs = RecipientLookup(directory()).recipients([GridChiefs("G-01-01-01")])
     assert [c.person_id for c in chiefs] == ["chief-3"]
 
 
 def test_a_department_is_its_head_and_with_staff_its_people_in_the_chain() -> None:
-    resolution = Resolution(directory())
-    heads = resolution.recipients([DepartmentPeople("roads", "G-01-01-01")])
+    lookup = RecipientLookup(directory())
+    heads = lookup.recipients([DepartmentPeople("roads", "G-01-01-01")])
     assert [p.person_id for p in heads] == ["roads-head"]
     assert heads[0].email == "rh@x.org"
-    everyone = resolution.recipients([DepartmentPeople("roads", "G-01-01-01", staff=True)])
+    everyone = lookup.recipients([DepartmentPeople("roads", "G-01-01-01", staff=True)])
     assert [p.person_id for p in everyone] == ["roads-head", "roads-1"]
-    water = resolution.recipients([DepartmentPeople("water", "G-01-01-01", staff=True)])
+    water = lookup.recipients([DepartmentPeople("water", "G-01-01-01", staff=True)])
     assert [p.person_id for p in water] == ["water-head", "water-1"]
 
 
 def test_reporters_and_those_merged_in() -> None:
-    resolution = Resolution(directory())
-    assert [r.person_id for r in resolution.recipients([Reporters("p-1")])] == ["r-own", "r-dup"]
-    merged = resolution.recipients([Reporters("p-1", via_duplicate_only=True)])
+    lookup = RecipientLookup(directory())
+    assert [r.person_id for r in lookup.recipients([Reporters("p-1")])] == ["r-own", "r-dup"]
+    merged = lookup.recipients([Reporters("p-1", via_duplicate_only=True)])
     assert [r.person_id for r in merged] == ["r-dup"]
 
 
 def test_each_person_once_and_each_chain_fetched_once() -> None:
     fake = directory()
-    people = Resolution(fake).recipients(
+    people = RecipientLookup(fake).recipients(
         [
             Person("worker-7", "G-01-01-01"),
             GridChiefs("G-01-01-01"),

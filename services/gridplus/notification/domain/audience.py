@@ -1,4 +1,4 @@
-"""Who a rule wants told, before anyone is looked up: resolution.py turns these into people."""
+"""Who a rule wants told, before anyone is looked up: handlers/recipients.py finds the people."""
 
 from __future__ import annotations
 

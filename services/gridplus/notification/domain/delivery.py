@@ -3,15 +3,36 @@ and how fast a channel may send. Time and randomness are passed in, so tests nee
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from gridplus.notification.domain.notices import Channel
 
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """A delivery as its status is shown (ListDeliveries): never its address."""
+
+    id: uuid.UUID
+    event_id: str  # the event, or `bulletin:<id>`, that caused it
+    event_type: str
+    recipient_id: str  # a person, or a webhook subscription's id
+    channel: Channel
+    status: DeliveryStatus
+    attempts: int
+    last_error: str
+    petition_id: str
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
 
 
 class SendFailed(Exception):

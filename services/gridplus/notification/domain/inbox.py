@@ -1,10 +1,8 @@
-"""A person's inbox as they read it: entries newest first, in pages, and who may read it."""
+"""A person's inbox as they read it: entries newest first, in pages (a page token is the API's
+spelling of a Cursor), and who may read it."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +10,6 @@ from datetime import datetime
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_MARK_READ = 500
-
-
-class BadPageToken(ValueError):
-    """A page token this service did not issue (or one damaged on the way)."""
 
 
 @dataclass(frozen=True)
@@ -62,28 +56,6 @@ def page_size(requested: int) -> int:
     if requested == 0:
         return DEFAULT_PAGE_SIZE
     return min(requested, MAX_PAGE_SIZE)
-
-
-def encode_page_token(cursor: Cursor | None) -> str:
-    if cursor is None:
-        return ""
-    raw = json.dumps({"t": cursor.created_at.isoformat(), "i": str(cursor.id)})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> Cursor | None:
-    if not token:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        fields = json.loads(raw)
-        created_at = datetime.fromisoformat(fields["t"])
-        item_id = uuid.UUID(fields["i"])
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise BadPageToken(str(exc)) from None
-    if created_at.tzinfo is None:
-        raise BadPageToken("token time has no time zone")
-    return Cursor(created_at, item_id)
 
 
 def may_read_inbox(*, subject: str, role: str, recipient_id: str) -> bool:

@@ -1,23 +1,20 @@
 """Which notices an event causes, and for whom.
 
-RULES maps an event type (the payload's full protobuf name, which is its CloudEvents ce_type) to
-a rule: a function of the payload that returns intents — a notice kind, the audiences to tell,
-and the template values. Rules are pure: people are looked up afterwards (resolution.py) and the
-text is rendered per recipient language (`notices`). To notify on another event, write its rule
-and add one line to RULES; messaging/consumers.py subscribes to every area listed there.
+RULES maps a fact (domain/events.py: the plain value messaging/ makes of an event) to a rule: a
+function of the fact that returns intents — a notice kind, the audiences to tell, and the
+template values. Rules are pure: people are looked up afterwards (handlers/recipients.py) and
+the text is rendered per recipient language (`notices`). To notify on another event, add its
+fact, its conversion in messaging/events.py, its rule, and one line to RULES.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf.message import Message
-
-from gridplus.api.events.v1 import events_pb2
-from gridplus.api.petition.v1 import petition_pb2
+from gridplus.notification.domain import events
 from gridplus.notification.domain.audience import (
     Audience,
     DepartmentPeople,
@@ -42,139 +39,127 @@ class Intent:
 Rule = Callable[[Any], list[Intent]]
 
 
-def petition_assigned(payload: events_pb2.PetitionAssigned) -> list[Intent]:
-    grid = payload.grid.code
-    values = {"grid_code": grid or "?", "deadline": _when(payload, "deadline")}
-    values["petition_id"] = payload.petition_id
+def petition_assigned(fact: events.PetitionAssigned) -> list[Intent]:
+    grid = fact.grid_code
+    values = {"grid_code": grid or "?", "deadline": _when(fact.deadline)}
+    values["petition_id"] = fact.petition_id
     intents = [
-        Intent(
-            NoticeKind.PETITION_ROUTED,
-            (Reporters(payload.petition_id),),
-            payload.petition_id,
-            values,
-        )
+        Intent(NoticeKind.PETITION_ROUTED, (Reporters(fact.petition_id),), fact.petition_id, values)
     ]
-    if payload.assignee_id:
-        assignee = Person(payload.assignee_id, grid)
+    if fact.assignee_id:
+        assignee = Person(fact.assignee_id, grid)
         intents.insert(
-            0, Intent(NoticeKind.PETITION_ASSIGNED, (assignee,), payload.petition_id, values)
+            0, Intent(NoticeKind.PETITION_ASSIGNED, (assignee,), fact.petition_id, values)
         )
     return intents
 
 
 _STATUS_KINDS = {
-    petition_pb2.PETITION_STATUS_RESOLVED: NoticeKind.PETITION_RESOLVED,
-    petition_pb2.PETITION_STATUS_CLOSED: NoticeKind.PETITION_CLOSED,
-    petition_pb2.PETITION_STATUS_REJECTED: NoticeKind.PETITION_REJECTED,
+    "resolved": NoticeKind.PETITION_RESOLVED,
+    "closed": NoticeKind.PETITION_CLOSED,
+    "rejected": NoticeKind.PETITION_REJECTED,
 }
 
 
-def petition_status_changed(payload: events_pb2.PetitionStatusChanged) -> list[Intent]:
-    kind = _STATUS_KINDS.get(payload.to_status)
+def petition_status_changed(fact: events.PetitionStatusChanged) -> list[Intent]:
+    kind = _STATUS_KINDS.get(fact.to_status)
     if kind is None:
         return []
-    values = {"petition_id": payload.petition_id}
-    return [Intent(kind, (Reporters(payload.petition_id),), payload.petition_id, values)]
+    values = {"petition_id": fact.petition_id}
+    return [Intent(kind, (Reporters(fact.petition_id),), fact.petition_id, values)]
 
 
-def petition_merged(payload: events_pb2.PetitionMerged) -> list[Intent]:
+def petition_merged(fact: events.PetitionMerged) -> list[Intent]:
     # The duplicate's reporters now follow the survivor: ask petition for those of the survivor
     # who came through a duplicate.
-    values = {"petition_id": payload.petition_id, "survivor_id": payload.survivor_id}
-    audience = Reporters(payload.survivor_id, via_duplicate_only=True)
-    return [Intent(NoticeKind.PETITION_MERGED, (audience,), payload.petition_id, values)]
+    values = {"petition_id": fact.petition_id, "survivor_id": fact.survivor_id}
+    audience = Reporters(fact.survivor_id, via_duplicate_only=True)
+    return [Intent(NoticeKind.PETITION_MERGED, (audience,), fact.petition_id, values)]
 
 
-def petition_overdue(payload: events_pb2.PetitionOverdue) -> list[Intent]:
-    grid = payload.grid.code
+def petition_overdue(fact: events.PetitionOverdue) -> list[Intent]:
+    grid = fact.grid_code
     audiences: list[Audience] = [GridChiefs(grid)] if grid else []
-    if payload.assignee_id:
-        audiences.insert(0, Person(payload.assignee_id, grid))
-    if payload.department_code:
-        audiences.append(DepartmentPeople(payload.department_code, grid))
+    if fact.assignee_id:
+        audiences.insert(0, Person(fact.assignee_id, grid))
+    if fact.department_code:
+        audiences.append(DepartmentPeople(fact.department_code, grid))
     values = {
-        "petition_id": payload.petition_id,
+        "petition_id": fact.petition_id,
         "grid_code": grid or "?",
-        "deadline": _when(payload, "deadline"),
+        "deadline": _when(fact.deadline),
     }
-    return [Intent(NoticeKind.PETITION_OVERDUE, tuple(audiences), payload.petition_id, values)]
+    return [Intent(NoticeKind.PETITION_OVERDUE, tuple(audiences), fact.petition_id, values)]
 
 
-def petition_escalated(payload: events_pb2.PetitionEscalated) -> list[Intent]:
-    grid = payload.grid.code
-    values = {
-        "petition_id": payload.petition_id,
-        "grid_code": grid or "?",
-        "rung": str(payload.rung),
-    }
-    audiences = tuple(Person(person_id, grid) for person_id in payload.person_ids)
-    return [Intent(NoticeKind.PETITION_ESCALATED, audiences, payload.petition_id, values)]
+def petition_escalated(fact: events.PetitionEscalated) -> list[Intent]:
+    grid = fact.grid_code
+    values = {"petition_id": fact.petition_id, "grid_code": grid or "?", "rung": str(fact.rung)}
+    audiences = tuple(Person(person_id, grid) for person_id in fact.person_ids)
+    return [Intent(NoticeKind.PETITION_ESCALATED, audiences, fact.petition_id, values)]
 
 
-def assignment_transferred(payload: events_pb2.AssignmentTransferred) -> list[Intent]:
-    if not payload.to_assignee_id:
+def assignment_transferred(fact: events.AssignmentTransferred) -> list[Intent]:
+    if not fact.to_assignee_id:
         return []
-    values = {"petition_id": payload.petition_id}
-    audience = (Person(payload.to_assignee_id),)
-    return [Intent(NoticeKind.ASSIGNMENT_TRANSFERRED, audience, payload.petition_id, values)]
+    values = {"petition_id": fact.petition_id}
+    audience = (Person(fact.to_assignee_id),)
+    return [Intent(NoticeKind.ASSIGNMENT_TRANSFERRED, audience, fact.petition_id, values)]
 
 
-def assignment_refused(payload: events_pb2.AssignmentRefused) -> list[Intent]:
-    if not payload.arbitrator_id:
+def assignment_refused(fact: events.AssignmentRefused) -> list[Intent]:
+    if not fact.arbitrator_id:
         return []
     values = {
-        "petition_id": payload.petition_id,
-        "department_code": payload.department_code or "?",
-        "count": str(payload.refusal_count),
+        "petition_id": fact.petition_id,
+        "department_code": fact.department_code or "?",
+        "count": str(fact.refusal_count),
     }
-    audience = (Person(payload.arbitrator_id),)
-    return [Intent(NoticeKind.ASSIGNMENT_REFUSED, audience, payload.petition_id, values)]
+    audience = (Person(fact.arbitrator_id),)
+    return [Intent(NoticeKind.ASSIGNMENT_REFUSED, audience, fact.petition_id, values)]
 
 
-def whistle_blown(payload: events_pb2.WhistleBlown) -> list[Intent]:
-    grid = payload.grid.code
-    audiences = tuple(DepartmentPeople(code, grid, staff=True) for code in payload.department_codes)
+def whistle_blown(fact: events.WhistleBlown) -> list[Intent]:
+    grid = fact.grid_code
+    audiences = tuple(DepartmentPeople(code, grid, staff=True) for code in fact.department_codes)
     values = {
-        "petition_id": payload.petition_id,
+        "petition_id": fact.petition_id,
         "grid_code": grid or "?",
-        "deadline": _when(payload, "report_deadline"),
+        "deadline": _when(fact.report_deadline),
     }
-    return [Intent(NoticeKind.WHISTLE_BLOWN, audiences, payload.petition_id, values)]
+    return [Intent(NoticeKind.WHISTLE_BLOWN, audiences, fact.petition_id, values)]
 
 
-def whistle_report_overdue(payload: events_pb2.WhistleReportOverdue) -> list[Intent]:
+def whistle_report_overdue(fact: events.WhistleReportOverdue) -> list[Intent]:
     values = {
-        "petition_id": payload.petition_id,
-        "department_code": payload.department_code or "?",
-        "deadline": _when(payload, "deadline"),
+        "petition_id": fact.petition_id,
+        "department_code": fact.department_code or "?",
+        "deadline": _when(fact.deadline),
     }
-    audience = (DepartmentPeople(payload.department_code),)
-    return [Intent(NoticeKind.WHISTLE_REPORT_OVERDUE, audience, payload.petition_id, values)]
+    audience = (DepartmentPeople(fact.department_code),)
+    return [Intent(NoticeKind.WHISTLE_REPORT_OVERDUE, audience, fact.petition_id, values)]
 
 
-RULES: dict[str, Rule] = {
-    message.DESCRIPTOR.full_name: rule
-    for message, rule in (
-        (events_pb2.PetitionAssigned, petition_assigned),
-        (events_pb2.PetitionStatusChanged, petition_status_changed),
-        (events_pb2.PetitionMerged, petition_merged),
-        (events_pb2.PetitionOverdue, petition_overdue),
-        (events_pb2.PetitionEscalated, petition_escalated),
-        (events_pb2.AssignmentTransferred, assignment_transferred),
-        (events_pb2.AssignmentRefused, assignment_refused),
-        (events_pb2.WhistleBlown, whistle_blown),
-        (events_pb2.WhistleReportOverdue, whistle_report_overdue),
-    )
+RULES: dict[type[Any], Rule] = {
+    events.PetitionAssigned: petition_assigned,
+    events.PetitionStatusChanged: petition_status_changed,
+    events.PetitionMerged: petition_merged,
+    events.PetitionOverdue: petition_overdue,
+    events.PetitionEscalated: petition_escalated,
+    events.AssignmentTransferred: assignment_transferred,
+    events.AssignmentRefused: assignment_refused,
+    events.WhistleBlown: whistle_blown,
+    events.WhistleReportOverdue: whistle_report_overdue,
 }
 
 
-def intents_for(payload: Message, disabled: Iterable[NoticeKind] = ()) -> list[Intent]:
-    """The intents `payload` causes; none for event types without a rule or disabled kinds."""
-    rule = RULES.get(payload.DESCRIPTOR.full_name)
+def intents_for(fact: events.Fact, disabled: Iterable[NoticeKind] = ()) -> list[Intent]:
+    """The intents `fact` causes; none for facts without a rule or disabled kinds."""
+    rule = RULES.get(type(fact))
     if rule is None:
         return []
     off = set(disabled)
-    return [intent for intent in rule(payload) if intent.kind not in off and intent.audiences]
+    return [intent for intent in rule(fact) if intent.kind not in off and intent.audiences]
 
 
 def notices(intent: Intent, recipients: Iterable[Recipient]) -> list[Notice]:
@@ -190,12 +175,11 @@ def notices(intent: Intent, recipients: Iterable[Recipient]) -> list[Notice]:
     return made
 
 
-def _when(payload: Message, field_name: str) -> str:
+def _when(instant: datetime | None) -> str:
     # Recipients' time zones come with their profiles later; until then say UTC explicitly.
-    if not payload.HasField(field_name):
+    if instant is None:
         return "?"
-    instant = getattr(payload, field_name).ToDatetime(tzinfo=UTC)
-    return instant.strftime("%Y-%m-%d %H:%M UTC")
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,38 @@
-"""Notification's use cases: each takes a session (the caller's unit of work) and plain values.
+"""From a consumed event to notices: who is told what, stored for the inbox and the channels.
 
 An event becomes notices in two steps (kit Prepared): `Notifier.prepare` applies the rules and
 resolves the people through the directory (remote calls, no transaction open), `Notifier.apply`
 stores inbox items and pending deliveries in the consumer's transaction. Sending happens later,
-in the delivery worker, outside any transaction.
+in the delivery worker (jobs/), outside any transaction.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from google.protobuf.json_format import MessageToDict
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gridplus.kit.clock import Clock
-from gridplus.kit.events import Event
+from gridplus.kit.db import after_commit
 from gridplus.kit.pii import KeyRing
 from gridplus.notification import metrics
 from gridplus.notification.domain import rules
+from gridplus.notification.domain.bulletins import BULLETIN_EVENT_TYPE, bulletin_source
+from gridplus.notification.domain.events import Received
 from gridplus.notification.domain.notices import Channel, Notice, NoticeKind, Recipient
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.domain.templates import DEFAULT_LANGUAGE, language_of
-from gridplus.notification.handlers.recipients import Resolution
+from gridplus.notification.handlers.recipients import RecipientLookup
 from gridplus.notification.handlers.signals import Signal
 from gridplus.notification.ports import RecipientDirectory
-from gridplus.notification.storage import deliveries, inbox_items
+from gridplus.notification.storage import deliveries, inbox_items, subscriptions
 from gridplus.notification.storage.deliveries import NewDelivery
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 WEBHOOK_KIND = "event"  # webhooks carry the event itself, not a rendered notice
 
@@ -47,6 +48,7 @@ class Addressed:
 
 @dataclass(frozen=True)
 class Plan:
+    received: Received
     addressed: list[Addressed]
 
 
@@ -68,29 +70,38 @@ class Notifier:
         self._inbox_signal = inbox_signal or Signal()
         self._delivery_signal = delivery_signal or Signal()
 
-    def prepare(self, event: Event) -> Plan:
+    def prepare(self, received: Received) -> Plan:
         """Who is told what, with contacts: remote lookups, before the transaction."""
-        resolution = Resolution(self._directory)
+        lookup = RecipientLookup(self._directory)
         addressed: list[Addressed] = []
-        for intent in rules.intents_for(event.payload, self._policy.disabled_kinds):
-            recipients = resolution.recipients(intent.audiences)
+        if received.fact is None:
+            return Plan(received, addressed)
+        for intent in rules.intents_for(received.fact, self._policy.disabled_kinds):
+            recipients = lookup.recipients(intent.audiences)
             by_id = {recipient.person_id: recipient for recipient in recipients}
             for notice in rules.notices(intent, recipients):
                 recipient = by_id[notice.recipient_id]
                 channels = rules.channels_for(recipient, intent.kind, self._policy)
                 addressed.append(Addressed(notice, recipient, tuple(channels)))
-        return Plan(addressed)
+        return Plan(received, addressed)
 
-    def apply(self, session: Session, event: Event, plan: Plan) -> None:
+    def apply(self, session: Session, plan: Plan) -> None:
         """Store the inbox items and pending deliveries; one per (event, recipient, channel)."""
+        received = plan.received
         now = self._clock.now()
         created: list[tuple[str, Channel]] = []
         for item in plan.addressed:
             created += _store(
-                session, item, event.id, event.type, at=_utc(event.time), now=now, keys=self._keys
+                session,
+                item,
+                received.event_id,
+                received.event_type,
+                at=received.time,
+                now=now,
+                keys=self._keys,
             )
-        created += _webhooks(session, event, now=now, keys=self._keys)
-        self._after_commit(session, created)
+        created += _webhooks(session, received, now=now, keys=self._keys)
+        self._announce(session, created)
 
     def send_bulletin(
         self,
@@ -118,17 +129,17 @@ class Notifier:
                 keys=self._keys,
                 bulletin_id=bulletin_id,
             )
-        self._after_commit(session, created)
+        self._announce(session, created)
         return len(created)
 
-    def _after_commit(self, session: Session, created: list[tuple[str, Channel]]) -> None:
+    def _announce(self, session: Session, created: list[tuple[str, Channel]]) -> None:
         if not created:
             return
         by_label = Counter(created)
         queued = any(channel != Channel.INBOX for _, channel in created)
         inboxed = any(channel == Channel.INBOX for _, channel in created)
 
-        def record(_session: Session) -> None:
+        def record() -> None:
             for (kind, channel), count in by_label.items():
                 metrics.NOTICES_CREATED.labels(kind, channel.value).inc(count)
                 if channel == Channel.INBOX:
@@ -139,14 +150,7 @@ class Notifier:
                 self._delivery_signal.notify()
 
         # Counted and announced only once stored: a rolled-back event is retried later.
-        sa_event.listen(session, "after_commit", record, once=True)
-
-
-BULLETIN_EVENT_TYPE = "gridplus.notification.v1.Bulletin"
-
-
-def bulletin_source(bulletin_id: uuid.UUID) -> str:
-    return f"bulletin:{bulletin_id}"
+        after_commit(session, record)
 
 
 def _store(
@@ -194,47 +198,21 @@ def _store(
 
 
 def _webhooks(
-    session: Session, event: Event, *, now: datetime, keys: KeyRing
+    session: Session, received: Received, *, now: datetime, keys: KeyRing
 ) -> list[tuple[str, Channel]]:
-    subscriptions = deliveries.subscribers(session, event.type)
-    if not subscriptions:
-        return []
-    document = webhook_document(event)
-    petition_id = getattr(event.payload, "petition_id", "") or ""
     created: list[tuple[str, Channel]] = []
-    for subscription in subscriptions:
+    for subscription in subscriptions.subscribers(session, received.event_type):
         new = NewDelivery(
-            source_event_id=event.id,
-            event_type=event.type,
+            source_event_id=received.event_id,
+            event_type=received.event_type,
             recipient_id=str(subscription.id),
             channel=Channel.WEBHOOK,
             kind=WEBHOOK_KIND,
             address=subscription.url,
-            title=event.type,
-            body=document,
-            petition_id=str(petition_id),
+            title=received.event_type,
+            body=received.document,
+            petition_id=received.petition_id,
         )
         if deliveries.create(session, new, now=now, keys=keys):
             created.append((WEBHOOK_KIND, Channel.WEBHOOK))
     return created
-
-
-def webhook_document(event: Event) -> str:
-    """The POSTed JSON: CloudEvents structured mode (specversion 1.0), data as proto JSON."""
-    return json.dumps(
-        {
-            "specversion": "1.0",
-            "id": event.id,
-            "type": event.type,
-            "source": event.source,
-            "time": _utc(event.time).isoformat(),
-            "datacontenttype": "application/json",
-            "data": MessageToDict(event.payload, preserving_proto_field_name=True),
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
-
-
-def _utc(instant: datetime) -> datetime:
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)

@@ -1,7 +1,7 @@
 """From audiences to people: ask the directory (remote) who they are and how to reach them.
 
 Runs before the consumer's database transaction opens (kit Prepared), so no lock is held while
-waiting on grid-registry or petition. One resolution caches each grid's chain it fetched.
+waiting on grid-registry or petition. One lookup caches each grid's chain it fetched.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ DEPARTMENT_HEAD = "department_head"
 DEPARTMENT_STAFF = "department_staff"
 
 
-class Resolution:
+class RecipientLookup:
     def __init__(self, directory: RecipientDirectory) -> None:
         self._directory = directory
         self._chains: dict[str, list[Member]] = {}

@@ -1,18 +1,23 @@
 """Events notification consumes, turned into inbox items and pending deliveries.
 
-Every event type of the consumed topics goes through the same two-step handler: rules decide
-who is told (domain/rules.py), webhook subscribers get any event type they asked for.
+Every event type of the consumed topics goes through the same two-step handler: the event is
+read into a plain fact (messaging/events.py), the rules decide who is told (domain/rules.py),
+webhook subscribers get any event type they asked for.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, Prepared
 from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
 from gridplus.notification.handlers.notices import Notifier, Plan
+from gridplus.notification.messaging.events import received
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Services whose event topics notification consumes (one consumer group for all of them).
 SOURCE_AREAS: tuple[str, ...] = ("petition", "dispatch", "evaluation", "grid")
@@ -26,8 +31,11 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 
 
 def handlers(notifier: Notifier) -> dict[str, EventHandler]:
-    def apply(session: Session, event: Event, plan: Plan) -> None:
-        notifier.apply(session, event, plan)
+    def prepare(event: Event) -> Plan:
+        return notifier.prepare(received(event))
 
-    handler = Prepared(prepare=notifier.prepare, apply=apply)
+    def apply(session: Session, _event: Event, plan: Plan) -> None:
+        notifier.apply(session, plan)
+
+    handler = Prepared(prepare=prepare, apply=apply)
     return dict.fromkeys(EVENT_TYPES, handler)

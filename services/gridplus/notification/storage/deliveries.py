@@ -1,4 +1,4 @@
-"""Reads and writes of deliveries (email, webhook, SMS), webhook subscriptions and bulletins.
+"""Reads and writes of deliveries (email, webhook, SMS).
 
 A pending delivery's address (email address, phone number, webhook URL) is stored sealed with the
 personal-data key ring (kit.pii), bound to the delivery's id; the worker opens it right before
@@ -16,10 +16,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.pii import KeyRing, Sealed
-from gridplus.notification.domain.delivery import DeliveryStatus
+from gridplus.notification.domain.delivery import DeliveryRecord, DeliveryStatus
 from gridplus.notification.domain.notices import Channel
-from gridplus.notification.storage.inbox_items import upsert, utc
-from gridplus.notification.storage.models import Bulletin, Delivery, WebhookSubscription
+from gridplus.notification.storage.inbox_items import upsert
+from gridplus.notification.storage.models import Delivery, WebhookSubscription
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,8 @@ def create(session: Session, new: NewDelivery, *, now: datetime, keys: KeyRing) 
             petition_id=new.petition_id or None,
             bulletin_id=new.bulletin_id,
             attempts=0,
-            next_attempt_at=utc(now),
-            created_at=utc(now),
+            next_attempt_at=now,
+            created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "channel"])
         .returning(Delivery.id)
@@ -124,7 +124,7 @@ def claim_due(
         select(Delivery)
         .where(
             Delivery.status == DeliveryStatus.PENDING.value,
-            Delivery.next_attempt_at <= utc(now),
+            Delivery.next_attempt_at <= now,
         )
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
@@ -137,7 +137,7 @@ def claim_due(
     session.execute(
         update(Delivery)
         .where(Delivery.id.in_([row.id for row in rows]))
-        .values(next_attempt_at=utc(lease_until))
+        .values(next_attempt_at=lease_until)
     )
     secrets = _secrets(session, [row for row in rows if row.channel == Channel.WEBHOOK.value])
     return [
@@ -149,7 +149,7 @@ def claim_due(
             body=row.body,
             event_type=row.event_type,
             attempts=row.attempts,
-            created_at=utc(row.created_at),
+            created_at=row.created_at,
             secret=secrets.get(row.recipient_id, ""),
             subscription_gone=row.channel == Channel.WEBHOOK.value
             and row.recipient_id not in secrets,
@@ -191,7 +191,7 @@ def mark_sent(session: Session, delivery_id: uuid.UUID, *, attempts: int, at: da
         .values(
             status=DeliveryStatus.SENT.value,
             attempts=attempts,
-            sent_at=utc(at),
+            sent_at=at,
             **_CLEARED_ADDRESS,
         )
     )
@@ -203,7 +203,7 @@ def mark_retry(
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(attempts=attempts, next_attempt_at=utc(due), last_error=reason)
+        .values(attempts=attempts, next_attempt_at=due, last_error=reason)
     )
 
 
@@ -226,7 +226,7 @@ def postpone(session: Session, delivery_ids: Sequence[uuid.UUID], *, until: date
         session.execute(
             update(Delivery)
             .where(Delivery.id.in_(list(delivery_ids)))
-            .values(next_attempt_at=utc(until))
+            .values(next_attempt_at=until)
         )
 
 
@@ -270,7 +270,8 @@ def get_all(
     petition_id: str = "",
     status: DeliveryStatus | None = None,
     limit: int = 100,
-) -> list[Delivery]:
+) -> list[DeliveryRecord]:
+    """Deliveries matching every filter given, newest first (their status, never an address)."""
     query = select(Delivery)
     if event_id:
         query = query.where(Delivery.source_event_id == event_id)
@@ -281,102 +282,21 @@ def get_all(
     if status is not None:
         query = query.where(Delivery.status == status.value)
     query = query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
-    return list(session.scalars(query))
+    return [_record(row) for row in session.scalars(query)]
 
 
-# -- webhook subscriptions ------------------------------------------------------------------
-
-
-def create_subscription(
-    session: Session,
-    *,
-    owner_id: str,
-    url: str,
-    secret: str,
-    event_types: Sequence[str],
-    now: datetime,
-) -> WebhookSubscription:
-    subscription = WebhookSubscription(
-        id=uuid.uuid4(),
-        owner_id=owner_id,
-        url=url,
-        secret=secret,
-        event_types=" ".join(sorted(set(event_types))),
-        created_at=utc(now),
+def _record(row: Delivery) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row.id,
+        event_id=row.source_event_id,
+        event_type=row.event_type,
+        recipient_id=row.recipient_id,
+        channel=Channel(row.channel),
+        status=DeliveryStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error or "",
+        petition_id=row.petition_id or "",
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
     )
-    session.add(subscription)
-    session.flush()
-    return subscription
-
-
-def get_subscriptions(session: Session, *, owner_id: str | None) -> list[WebhookSubscription]:
-    """Live subscriptions, of one owner or (None) of everyone."""
-    query = select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
-    if owner_id is not None:
-        query = query.where(WebhookSubscription.owner_id == owner_id)
-    return list(session.scalars(query.order_by(WebhookSubscription.created_at)))
-
-
-def get_subscription(session: Session, subscription_id: uuid.UUID) -> WebhookSubscription | None:
-    subscription = session.get(WebhookSubscription, subscription_id)
-    if subscription is None or subscription.deleted_at is not None:
-        return None
-    return subscription
-
-
-def subscribers(session: Session, event_type: str) -> list[WebhookSubscription]:
-    """Live subscriptions that asked for `event_type`."""
-    pattern = f"%{event_type}%"  # narrowed in SQL, then matched exactly
-    query = select(WebhookSubscription).where(
-        WebhookSubscription.deleted_at.is_(None), WebhookSubscription.event_types.like(pattern)
-    )
-    return [s for s in session.scalars(query) if event_type in s.event_types.split()]
-
-
-def delete_subscription(
-    session: Session, subscription: WebhookSubscription, *, now: datetime
-) -> None:
-    subscription.deleted_at = utc(now)
-
-
-# -- bulletins --------------------------------------------------------------------------------
-
-
-def get_bulletin_by_request(session: Session, request_id: str) -> Bulletin | None:
-    return session.scalars(select(Bulletin).where(Bulletin.request_id == request_id)).first()
-
-
-def get_bulletin(session: Session, bulletin_id: uuid.UUID) -> Bulletin | None:
-    return session.get(Bulletin, bulletin_id)
-
-
-def create_bulletin(
-    session: Session,
-    *,
-    request_id: str,
-    grid_code: str,
-    sent_by: str,
-    recipients: int,
-    now: datetime,
-) -> Bulletin:
-    bulletin = Bulletin(
-        id=uuid.uuid4(),
-        request_id=request_id,
-        grid_code=grid_code,
-        sent_by=sent_by,
-        recipient_count=recipients,
-        created_at=utc(now),
-    )
-    session.add(bulletin)
-    session.flush()
-    return bulletin
-
-
-def bulletin_counts(session: Session, bulletin_id: uuid.UUID) -> dict[str, int]:
-    """Deliveries of a bulletin by status."""
-    rows = session.execute(
-        select(Delivery.status, func.count())
-        .where(Delivery.bulletin_id == bulletin_id)
-        .group_by(Delivery.status)
-    )
-    return {status: int(count) for status, count in rows}

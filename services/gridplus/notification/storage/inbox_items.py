@@ -1,10 +1,10 @@
-"""Reads and writes of inbox items."""
+"""Reads and writes of inbox items (times read back aware UTC: the columns are kit UtcDateTime)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -37,9 +37,9 @@ def create(
         "petition_id": notice.petition_id or None,
         "title": notice.title,
         "body": notice.body,
-        "created_at": _utc(at),
+        "created_at": at,
         "source_event_id": source_event_id,
-        "stored_at": _utc(stored_at or at),
+        "stored_at": stored_at or at,
     }
     statement = (
         upsert(session, InboxItem)
@@ -62,7 +62,7 @@ def stored_since(
     """Items stored at or after `since`, oldest first (WatchInbox)."""
     query = (
         select(InboxItem)
-        .where(InboxItem.recipient_id == recipient_id, InboxItem.stored_at >= _utc(since))
+        .where(InboxItem.recipient_id == recipient_id, InboxItem.stored_at >= since)
         .order_by(InboxItem.stored_at, InboxItem.id)
         .limit(limit)
     )
@@ -82,7 +82,7 @@ def get_page(
     if unread_only:
         query = query.where(InboxItem.read_at.is_(None))
     if after is not None:
-        at = _utc(after.created_at)
+        at = after.created_at
         query = query.where(
             or_(
                 InboxItem.created_at < at,
@@ -115,7 +115,7 @@ def mark_read(
             InboxItem.id.in_(item_ids),
             InboxItem.read_at.is_(None),
         )
-        .values(read_at=_utc(at))
+        .values(read_at=at)
     )
 
 
@@ -128,26 +128,7 @@ def _entry(row: InboxItem) -> InboxEntry:
         petition_id=row.petition_id or "",
         title=row.title,
         body=row.body,
-        created_at=_utc(row.created_at),
-        read_at=_utc(row.read_at) if row.read_at is not None else None,
-        stored_at=_utc(row.stored_at) if row.stored_at is not None else None,
+        created_at=row.created_at,
+        read_at=row.read_at,
+        stored_at=row.stored_at,
     )
-
-
-def utc(instant: datetime) -> datetime:
-    return _utc(instant)
-
-
-def _utc(instant: datetime) -> datetime:
-    # SQLite keeps no offset: store UTC, and read a naive value back as UTC.
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC)
-
-
-def count_from_source(session: Session, source_event_id: str) -> int:
-    """Inbox items one event (or bulletin) made."""
-    count = session.execute(
-        select(func.count()).where(InboxItem.source_event_id == source_event_id)
-    ).scalar_one()
-    return int(count)

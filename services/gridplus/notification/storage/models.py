@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gridplus.kit.db import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -43,11 +44,11 @@ class InboxItem(Base):
     petition_id: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     source_event_id: Mapped[str] = mapped_column(String(64), nullable=False)
     # When this service stored it (created_at is the event's time): WatchInbox follows this.
-    stored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Delivery(Base):
@@ -89,10 +90,10 @@ class Delivery(Base):
     petition_id: Mapped[str | None] = mapped_column(String(64))
     bulletin_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class WebhookSubscription(Base):
@@ -105,8 +106,8 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(Text, nullable=False)
     secret: Mapped[str] = mapped_column(String(100), nullable=False)
     event_types: Mapped[str] = mapped_column(Text, nullable=False)  # space-separated ce_types
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Bulletin(Base):
@@ -119,4 +120,4 @@ class Bulletin(Base):
     grid_code: Mapped[str] = mapped_column(String(64), nullable=False)
     sent_by: Mapped[str] = mapped_column(String(100), nullable=False)
     recipient_count: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)

@@ -1,0 +1,103 @@
+"""The facts notification reacts to, as plain values: what the rules read of each event.
+
+Other services publish protobuf events; messaging/events.py converts each one it has a rule for
+into one of these (instants as aware UTC datetimes, absent ones as None), so the rules never
+touch a wire format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class PetitionAssigned:
+    petition_id: str
+    grid_code: str
+    assignee_id: str  # empty: routed to a department, nobody in person
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class PetitionStatusChanged:
+    petition_id: str
+    to_status: str  # lower case, e.g. "resolved", "closed", "rejected", "verified"
+
+
+@dataclass(frozen=True)
+class PetitionMerged:
+    petition_id: str  # the duplicate
+    survivor_id: str
+
+
+@dataclass(frozen=True)
+class PetitionOverdue:
+    petition_id: str
+    grid_code: str
+    assignee_id: str
+    department_code: str
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class PetitionEscalated:
+    petition_id: str
+    grid_code: str
+    rung: int
+    person_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AssignmentTransferred:
+    petition_id: str
+    to_assignee_id: str
+
+
+@dataclass(frozen=True)
+class AssignmentRefused:
+    petition_id: str
+    department_code: str
+    refusal_count: int
+    arbitrator_id: str
+
+
+@dataclass(frozen=True)
+class WhistleBlown:
+    petition_id: str
+    grid_code: str
+    department_codes: tuple[str, ...]
+    report_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class WhistleReportOverdue:
+    petition_id: str
+    department_code: str
+    deadline: datetime | None
+
+
+Fact = (
+    PetitionAssigned
+    | PetitionStatusChanged
+    | PetitionMerged
+    | PetitionOverdue
+    | PetitionEscalated
+    | AssignmentTransferred
+    | AssignmentRefused
+    | WhistleBlown
+    | WhistleReportOverdue
+)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One consumed event: its envelope, the fact the rules read (None when no rule wants it)
+    and, for webhook subscribers, the event as the JSON document they are POSTed."""
+
+    event_id: str
+    event_type: str  # the CloudEvents ce_type: the payload's full protobuf name
+    time: datetime
+    petition_id: str
+    fact: Fact | None
+    document: str
