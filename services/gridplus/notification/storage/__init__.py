@@ -1,1 +1,2 @@
-"""Storage: SQLAlchemy models, repository and Alembic migrations."""
+"""Storage: SQLAlchemy models, one module of queries per table group (inbox_items, deliveries,
+subscriptions, bulletins) returning domain values, and Alembic migrations."""
