@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
 from gridplus.evaluation import cli
@@ -19,14 +18,17 @@ from gridplus.kit.service import ServiceApp
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in cli.COMMANDS:
+        # Operator commands read only the settings they use (no JWT secret, no ports).
+        code = cli.main(args)
+        if code:
+            raise SystemExit(code)
+        return
     app = ServiceApp(
         "evaluation",
         area="evaluation",
-        migrations=Path(__file__).parent / "storage" / "alembic",
+        migrations=cli.MIGRATIONS,
     )
-    if args and args[0] in cli.COMMANDS:
-        cli.run(app, args)
-        return
     settings = EvaluationSettings.from_env(app.env)
     follow_ups = FollowUps(app.outbox, app.clock, settings.follow_up)
     servicer = EvaluationServicer(

@@ -1,4 +1,5 @@
-"""Operator commands beside serve and migrate.
+"""Operator commands beside serve and migrate (`gridplus-evaluation` once installed as an entry
+point, or the venv's python):
 
     python -m gridplus.evaluation export --kind grid --level 1 --period month --date 2025-03-04 \
         --format csv [--output FILE]
@@ -7,6 +8,10 @@
 `export` writes a period's scorecards (every subject of the kind) as CSV or JSON to stdout or a
 file. `rebuild` migrates the configured database and replays the petition, dispatch and
 evaluation topics from the start into it (stop the service first; see messaging/replay.py).
+
+A command reads only the settings it uses: export the database's
+(GRIDPLUS_EVALUATION_DATABASE_URL, or GRIDPLUS_VAR_DIR for the SQLite default), rebuild those
+and the broker's (GRIDPLUS_KAFKA_*). No JWT secret, no ports.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
@@ -25,10 +32,21 @@ from gridplus.evaluation.handlers import scorecards
 from gridplus.evaluation.messaging.consumers import REBUILD_HANDLERS, REBUILD_TOPICS
 from gridplus.evaluation.messaging.replay import replay
 from gridplus.kit import kafka
-from gridplus.kit.db import transaction
-from gridplus.kit.service import ServiceApp
+from gridplus.kit.clock import Clock, SystemClock
+from gridplus.kit.config import ConfigError, Env, KafkaSettings
+from gridplus.kit.db import (
+    SessionFactory,
+    create_database_engine,
+    create_session_factory,
+    transaction,
+)
+from gridplus.kit.errors import GridPlusError
+from gridplus.kit.migrations import migrate
+from gridplus.kit.topology import SERVICES
 
+PACKAGE = "evaluation"
 COMMANDS = ("export", "rebuild")
+MIGRATIONS = Path(__file__).parent / "storage" / "alembic"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,24 +65,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(app: ServiceApp, argv: Sequence[str]) -> None:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; 0 when it worked, 1 (the reason on stderr) when it did not."""
     args = _parser().parse_args(argv)
-    if args.command == "rebuild":
-        rebuild(app)
-    else:
-        export(app, args)
+    clock = clock or SystemClock()
+    try:
+        env = Env()
+        engine = create_database_engine(database_url(env))
+        try:
+            sessions = create_session_factory(engine)
+            if args.command == "rebuild":
+                migrate(engine, MIGRATIONS)
+                rebuild(sessions, KafkaSettings.from_env(env), clock)
+            else:
+                export(sessions, args, clock)
+        finally:
+            engine.dispose()
+    except (GridPlusError, ConfigError, OSError) as exc:
+        print(f"{PACKAGE}: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # e.g. an unmigrated database: "no such table"
+        print(f"{PACKAGE}: database: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
-def export(app: ServiceApp, args: argparse.Namespace) -> None:
+def database_url(env: Env) -> str:
+    """The service's database URL, as kit ServiceSettings derives it, without its other needs."""
+    var_dir = Path(env.text("GRIDPLUS_VAR_DIR", "var"))
+    return env.text(
+        f"{SERVICES[PACKAGE].env_prefix}_DATABASE_URL", f"sqlite:///{var_dir}/{PACKAGE}.db"
+    )
+
+
+def export(sessions: SessionFactory, args: argparse.Namespace, clock: Clock) -> None:
     if args.start or args.end:
         if not (args.start and args.end) or args.end <= args.start:
             raise SystemExit("--from and --to go together, and --to must be after --from")
         window = Window(args.start, args.end)
     else:
-        anchor = args.date or app.clock.now().date()
+        anchor = args.date or clock.now().date()
         window = Window(*period_range(PeriodKind(args.period), anchor))
     kind = SubjectKind(args.kind)
-    with transaction(app.sessions) as session:
+    with transaction(sessions) as session:
         cards = scorecards.scorecards(session, kind, window, grid_level=args.level)
     text = convert.to_csv(cards) if args.format == "csv" else convert.to_json(cards)
     if args.output:
@@ -74,19 +117,18 @@ def export(app: ServiceApp, args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
-def rebuild(app: ServiceApp) -> None:
-    app.migrate()
+def rebuild(sessions: SessionFactory, settings: KafkaSettings, clock: Clock) -> None:
     consumer = kafka.create_consumer(
-        app.settings.kafka, f"evaluation-rebuild-{uuid.uuid4().hex[:8]}", "evaluation-rebuild"
+        settings, f"evaluation-rebuild-{uuid.uuid4().hex[:8]}", "evaluation-rebuild"
     )
     try:
         count = replay(
             consumer,
-            app.sessions,
+            sessions,
             REBUILD_TOPICS,
             REBUILD_HANDLERS,  # type: ignore[arg-type]
-            consumer_name=app.settings.spec.name,
-            clock=app.clock,
+            consumer_name=SERVICES[PACKAGE].name,
+            clock=clock,
         )
     finally:
         consumer.close(autocommit=False)
