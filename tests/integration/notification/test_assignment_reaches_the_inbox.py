@@ -6,7 +6,6 @@ assignee reads and clears the item over gRPC, and nobody else may."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +36,7 @@ from tests.integration.notification.conftest import (
 )
 from tests.integration.notification.servers import Org, SmtpSink, WebhookReceiver
 from tests.support.broker import Broker
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -85,16 +85,14 @@ def wait_for_commit(broker: Broker, group: str, partition: int, offset: int) -> 
     """Until the consumer group has committed past `offset` (every copy is handled)."""
     probe = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group)
     tp = TopicPartition(DISPATCH_TOPIC, partition)
-    deadline = time.monotonic() + 30
     try:
-        while time.monotonic() < deadline:
-            committed = probe.committed(tp)
-            if committed is not None and committed > offset:
-                return
-            time.sleep(0.1)
+        eventually(
+            lambda: (probe.committed(tp) or -1) > offset,
+            "the consumer group committed past the duplicates",
+            timeout=30,
+        )
     finally:
         probe.close()
-    raise AssertionError("the consumer did not get past the duplicates in time")
 
 
 def consume_until(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -30,6 +29,7 @@ from tests.integration.notification.conftest import (
     as_caller,
 )
 from tests.integration.notification.servers import SmsGateway, SmtpSink, WebhookReceiver
+from tests.support.eventually import eventually
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -327,9 +327,9 @@ def test_the_worker_loop_sends_in_the_background_and_stops_when_asked(
     loop.start()
     try:
         apply(store, notifier, assigned_event(clock))
-        deadline = time.monotonic() + 10
-        while not smtp.to("worker7@gov.example") and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(
+            lambda: smtp.to("worker7@gov.example"), "the email reached the relay", timeout=10
+        )
         assert len(smtp.to("worker7@gov.example")) == 1
     finally:
         stop.set()
