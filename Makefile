@@ -31,7 +31,7 @@ run: install
 	$(PY) -m tools.stack run
 
 # Test files run in parallel (pytest-xdist): a file stays on one worker, the e2e files that share
-# one started platform stay together (tests/conftest.py). TEST_WORKERS=0 runs them in one process.
+# one started platform stay together (pytest_xdist_make_scheduler in tests/conftest.py). TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= 4
 
 test:
@@ -40,7 +40,7 @@ test:
 	  exit $$status
 
 test-all: lint postgres $(HELM) $(CHECKOV) alert-rules
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup tests
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests
 
 test-unit: install
 	$(PY) -m pytest -q tests/unit

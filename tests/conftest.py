@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.broker import Broker
 from tests.support.postgres import create_database, drop_database
 
+ROOT = Path(__file__).resolve().parents[1]
 JWT_SECRET = "test-secret-test-secret-test-secret-0123456789"
 
 
@@ -32,16 +35,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     drop_database(name)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Units of work for `pytest -n N --dist loadgroup` (make test): a file runs on one worker, so
-    its module fixtures start once; every e2e test on the session-wide stack shares one group, so
-    only one worker starts the whole platform."""
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        module = getattr(item, "module", None)
-        shares_stack = (
-            path.startswith("tests/e2e/")
-            and "stack" in getattr(item, "fixturenames", ())
-            and not hasattr(module, "stack")  # a module with a stack of its own runs apart
-        )
-        item.add_marker(pytest.mark.xdist_group("e2e-stack" if shares_stack else path))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Units of work for `pytest -n N` (make test): a file runs on one worker, so its module
+    fixtures start once; the e2e files on the session-wide stack form one unit, so only one
+    worker starts the whole platform. (xdist's `loadgroup` marks do not survive pytest 9's ids.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrSharedStack(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "e2e-stack" if _uses_the_shared_stack(path) else path
+
+    return FileOrSharedStack(config, log)
+
+
+@cache
+def _uses_the_shared_stack(path: str) -> bool:
+    """An e2e file that takes the session's `stack` and does not start a platform of its own."""
+    if not path.startswith("tests/e2e/test_"):
+        return False
+    source = (ROOT / path).read_text()
+    return "stack: LocalStack" in source and "def stack(" not in source
