@@ -12,7 +12,8 @@ import time
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from gridplus.dispatch import classification as c
+from gridplus.dispatch.domain import classifier as c
+from gridplus.dispatch.storage.training import trained_classifier, training_rows
 
 FOLDS = 10
 THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6)
@@ -21,8 +22,9 @@ THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6)
 def cross_validate(folds: int = FOLDS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per petition: true label, predicted label, confidence (each from a model that never saw
     it)."""
-    petitions = c.chinese_petitions()
-    taxonomy = c.chinese_taxonomy(set(petitions.labels))
+    rows = training_rows()
+    petitions = c.chinese_petitions(rows.cn_petitions)
+    taxonomy = c.chinese_taxonomy(rows.cn_taxonomy, set(petitions.labels))
     texts = np.array(petitions.texts, dtype=object)
     labels = np.array(petitions.labels)
     predicted = np.empty(len(labels), dtype=object)
@@ -44,7 +46,7 @@ def cross_validate(folds: int = FOLDS) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def report() -> None:
     started = time.perf_counter()
-    c.TextClassifier()
+    trained_classifier()
     training = time.perf_counter() - started
     labels, predicted, confidence = cross_validate()
     correct = labels == predicted

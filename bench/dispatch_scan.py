@@ -15,10 +15,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gridplus.dispatch.directory import GridDirectory
 from gridplus.dispatch.domain.escalation import DEFAULT_LADDER, parse_ladder
-from gridplus.dispatch.domain.routing import GridPlace, Member
-from gridplus.dispatch.scanner import DeadlineScanner
+from gridplus.dispatch.domain.places import GridPlace, Member
+from gridplus.dispatch.jobs.deadlines import DeadlineScanner
+from gridplus.dispatch.ports import GridDirectory
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import create_database_engine, create_session_factory
 from gridplus.kit.migrations import migrate

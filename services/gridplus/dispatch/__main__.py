@@ -8,12 +8,13 @@ from pathlib import Path
 
 from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
 from gridplus.dispatch.api.grpc import POLICY, SERVICE_NAME, DispatchServicer
-from gridplus.dispatch.classification import TextClassifier
 from gridplus.dispatch.clients import GrpcGridDirectory
 from gridplus.dispatch.config import DispatchSettings
-from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter
+from gridplus.dispatch.handlers.clocks import ClockKeeper
+from gridplus.dispatch.handlers.routing import PetitionRouter
+from gridplus.dispatch.jobs.deadlines import DeadlineScanner
 from gridplus.dispatch.messaging.consumers import handlers
-from gridplus.dispatch.scanner import DeadlineScanner
+from gridplus.dispatch.storage.training import trained_classifier
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
 
@@ -31,7 +32,7 @@ def main() -> None:
         app.channel("grid_registry"), cache_seconds=settings.cache_seconds
     )
     started = time.perf_counter()
-    classifier = TextClassifier()
+    classifier = trained_classifier()
     log.info("classifier trained", extra={"seconds": round(time.perf_counter() - started, 2)})
     router = PetitionRouter(
         directory=directory,

@@ -8,59 +8,22 @@ taxonomy answers and no department is resolved.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from typing import TypeVar
-
 import grpc
 
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
-from gridplus.dispatch.convert import ROLES_FROM_PROTO
-from gridplus.dispatch.directory import ChainLevel, Department, GridDirectory
+from gridplus.dispatch.api.convert import ROLES_FROM_PROTO, category_from_proto, grid_place
 from gridplus.dispatch.domain import categories
-from gridplus.dispatch.domain.categories import Category, Priority
-from gridplus.dispatch.domain.routing import GridPlace, Member
+from gridplus.dispatch.domain.categories import Category
+from gridplus.dispatch.domain.places import GridPlace, Member
+from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
+from gridplus.kit.cache import TtlCache
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 
-T = TypeVar("T")
 _ABSENT = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED}
 
 
 def _absent(error: grpc.RpcError) -> bool:
     return error.code() in _ABSENT  # type: ignore[attr-defined]
-
-
-class _TtlCache:
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._lock = threading.Lock()
-        self._entries: dict[object, tuple[float, object]] = {}
-
-    def get(self, key: object, load: Callable[[], T]) -> T:
-        now = time.monotonic()
-        with self._lock:
-            found = self._entries.get(key)
-        if found is not None and found[0] > now:
-            return found[1]  # type: ignore[return-value]
-        value = load()
-        with self._lock:
-            self._entries[key] = (now + self._seconds, value)
-        return value
-
-
-def category_from_proto(message: grid_pb2.Category) -> Category:
-    priority = Priority(message.priority) if message.priority else Priority.NORMAL
-    return Category(
-        code=message.code,
-        name_zh=message.name_zh,
-        name_en=message.name_en,
-        top_level_code=message.top_level_code or message.code,
-        priority=priority,
-        verify_minutes=message.verify_sla_minutes,
-        handle_minutes=message.handle_sla_minutes,
-        business_calendar=message.business_calendar,
-    )
 
 
 class GrpcGridDirectory(GridDirectory):
@@ -73,7 +36,9 @@ class GrpcGridDirectory(GridDirectory):
     ) -> None:
         self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
         self._timeout = timeout
-        self._cache = _TtlCache(cache_seconds)
+        self._categories: TtlCache[Category | None] = TtlCache(cache_seconds)
+        self._responsible: TtlCache[Department | None] = TtlCache(cache_seconds)
+        self._department_heads: TtlCache[dict[str, str] | None] = TtlCache(cache_seconds)
 
     def locate(self, lat: float, lon: float) -> GridPlace | None:
         # No snapping tolerance: a point outside every grid is out of jurisdiction, not guessed.
@@ -85,15 +50,7 @@ class GrpcGridDirectory(GridDirectory):
             if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
                 return None
             raise
-        grid = response.grid
-        return GridPlace(
-            code=grid.code,
-            level=grid.level,
-            path=tuple(grid.path) or (grid.code,),
-            grid_set_version=grid.grid_set_version,
-            snapped=response.snapped,
-            snap_distance_meters=response.snap_distance_meters,
-        )
+        return grid_place(response)
 
     def members(self, grid_code: str) -> list[Member]:
         response = self._stub.ListMembers(
@@ -106,7 +63,7 @@ class GrpcGridDirectory(GridDirectory):
         ]
 
     def category(self, code: str) -> Category | None:
-        return self._cache.get(("category", code), lambda: self._load_category(code))
+        return self._categories.get(code, lambda: self._load_category(code))
 
     def _load_category(self, code: str) -> Category | None:
         try:
@@ -120,8 +77,8 @@ class GrpcGridDirectory(GridDirectory):
         return category_from_proto(response.category)
 
     def department(self, category_code: str, grid_code: str) -> Department | None:
-        key = ("department", category_code, grid_code)
-        return self._cache.get(key, lambda: self._load_department(category_code, grid_code))
+        key = (category_code, grid_code)
+        return self._responsible.get(key, lambda: self._load_department(category_code, grid_code))
 
     def _load_department(self, category_code: str, grid_code: str) -> Department | None:
         request = grid_pb2.ResolveResponsibilityRequest(
@@ -148,7 +105,7 @@ class GrpcGridDirectory(GridDirectory):
 
     def _departments(self) -> dict[str, str] | None:
         """Department code -> head's person id; None while grid-registry does not serve them."""
-        return self._cache.get(("departments",), self._load_departments)
+        return self._department_heads.get("departments", self._load_departments)
 
     def _load_departments(self) -> dict[str, str] | None:
         try:

@@ -15,11 +15,12 @@ from sqlalchemy.orm import sessionmaker
 
 from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
 from gridplus.dispatch.api.grpc import POLICY, SERVICE_NAME, DispatchServicer
-from gridplus.dispatch.classification import Prediction
-from gridplus.dispatch.directory import GridDirectory
 from gridplus.dispatch.domain.calendar import BusinessCalendar
+from gridplus.dispatch.domain.classifier import Prediction
 from gridplus.dispatch.domain.time_limits import TimePolicy
-from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter, PetitionToRoute
+from gridplus.dispatch.handlers.clocks import ClockKeeper
+from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute
+from gridplus.dispatch.ports import GridDirectory
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings

@@ -10,9 +10,9 @@ import grpc
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
-from gridplus.dispatch.convert import ROLES_FROM_PROTO
-from gridplus.dispatch.directory import ChainLevel, Department, GridDirectory
-from gridplus.dispatch.domain.routing import GridPlace, Member
+from gridplus.dispatch.api.convert import ROLES_FROM_PROTO
+from gridplus.dispatch.domain.places import GridPlace, Member
+from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
 from gridplus.kit.auth import Role
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.errors import NotFound

@@ -18,14 +18,15 @@ from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.dispatch.clients import GrpcGridDirectory
-from gridplus.dispatch.directory import ChainLevel, Department, GridDirectory
 from gridplus.dispatch.domain.calendar import BusinessCalendar
 from gridplus.dispatch.domain.escalation import parse_ladder
 from gridplus.dispatch.domain.time_limits import Step, TimePolicy, parse_overrides
-from gridplus.dispatch.handlers import ClockKeeper, PetitionRouter, PetitionToRoute
+from gridplus.dispatch.handlers.clocks import ClockKeeper
+from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute
+from gridplus.dispatch.jobs.deadlines import DeadlineScanner
 from gridplus.dispatch.messaging.consumers import handlers
-from gridplus.dispatch.scanner import DeadlineScanner
-from gridplus.dispatch.storage import repository
+from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
+from gridplus.dispatch.storage import assignments, breaches
 from gridplus.kit.auth import ServiceToken
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings
@@ -148,7 +149,7 @@ def test_an_overdue_petition_is_reported_once_per_breach_even_after_a_restart(de
     assert overdue.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(minutes=10)
     assert overdue.detected_at.ToDatetime(tzinfo=UTC) == T0 + timedelta(minutes=10)
     with transaction(desk.sessions) as session:
-        assert repository.breach_count(session, petition_id="p-1") == 1
+        assert breaches.count(session, petition_id="p-1") == 1
 
 
 def test_escalation_climbs_the_ladder_once_per_rung(desk: Desk) -> None:
@@ -172,7 +173,7 @@ def test_verification_starts_the_handle_clock_and_a_reopening_restarts_it(desk: 
     desk.clock.advance(timedelta(minutes=5))
     desk.status("p-1", petition_pb2.PETITION_STATUS_VERIFIED)
     with transaction(desk.sessions) as session:
-        handling = repository.get(session, petition_id="p-1")
+        handling = assignments.get(session, petition_id="p-1")
     assert handling is not None and handling.step is Step.HANDLE
     assert handling.deadline == T0 + timedelta(minutes=65)
     desk.clock.advance(timedelta(minutes=60))
@@ -330,8 +331,8 @@ def test_a_resolved_petition_reopened_gets_a_new_handle_clock(desk: Desk) -> Non
     assert desk.scanner().tick().overdue == 0  # resolved: no clock runs
     desk.status("p-1", petition_pb2.PETITION_STATUS_REOPENED)  # follow-up unsatisfied
     with transaction(desk.sessions) as session:
-        found = repository.get(session, petition_id="p-1")
-        assert repository.open_row(session, petition_id="p-1") is not None
+        found = assignments.get(session, petition_id="p-1")
+        assert found is not None and not found.closed
     assert found is not None and found.assignee_id == "w-MN0502-1"
     assert found.deadline == desk.clock.now() + timedelta(minutes=60)
     _, restarted = desk.published(events_pb2.PetitionDeadlineChanged)
@@ -369,7 +370,7 @@ def test_a_category_changed_at_verification_sets_the_limit_and_the_department(
     )
 
     with transaction(desk.sessions) as session:
-        found = repository.get(session, petition_id="p-1")
+        found = assignments.get(session, petition_id="p-1")
     assert found is not None
     assert found.category == "nyc.street_condition"
     assert found.department_code == "dep-roads"
@@ -399,7 +400,7 @@ def test_the_same_category_at_verification_keeps_the_department(desk: Desk) -> N
     desk.route("p-1")
     desk.status("p-1", petition_pb2.PETITION_STATUS_VERIFIED, category="nyc.noise_residential")
     with transaction(desk.sessions) as session:
-        found = repository.get(session, petition_id="p-1")
+        found = assignments.get(session, petition_id="p-1")
     assert found is not None
     assert (found.category, found.department_code) == ("nyc.noise_residential", "dep-env")
     assert found.deadline == T0 + timedelta(minutes=60)
@@ -418,7 +419,7 @@ def test_the_handling_deadline_staff_set_at_verification_is_the_one_dispatch_kee
     )
 
     with transaction(desk.sessions) as session:
-        found = repository.get(session, petition_id="p-1")
+        found = assignments.get(session, petition_id="p-1")
     assert found is not None and found.step is Step.HANDLE
     assert found.deadline == chosen
     assert "deadline set by chief-7 at verification" in found.reasons[-1]
@@ -463,5 +464,5 @@ def test_a_deadline_on_a_reopening_is_ignored_the_sla_restarts(desk: Desk) -> No
         handling_deadline=T0 + timedelta(days=9),
     )
     with transaction(desk.sessions) as session:
-        found = repository.get(session, petition_id="p-1")
+        found = assignments.get(session, petition_id="p-1")
     assert found is not None and found.deadline == T0 + timedelta(minutes=60)

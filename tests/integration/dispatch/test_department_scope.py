@@ -18,9 +18,9 @@ from grpc_status import rpc_status
 from gridplus.api.dispatch.v1 import dispatch_pb2 as pb
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.dispatch.directory import Department
 from gridplus.dispatch.domain.access import Visibility
-from gridplus.dispatch.storage import repository
+from gridplus.dispatch.ports import Department
+from gridplus.dispatch.storage import triage
 from gridplus.dispatch.storage.models import TriageRow
 from gridplus.kit.auth import Role
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
@@ -389,7 +389,7 @@ def test_petitions_waiting_in_triage_before_the_upgrade_keep_their_grid_scope(
 
             def waiting(*grids: str) -> list[str]:
                 scope = Visibility(grid_codes=grids, person_id="c-1")
-                rows = repository.list_triage(session, visibility=scope, after=None, limit=10)
+                rows = triage.list_open(session, visibility=scope, after=None, limit=10)
                 return [row.petition_id for row in rows]
 
             assert waiting("BK06") == waiting("BK0602") == waiting("3") == ["t-old"]

@@ -13,9 +13,9 @@ from prometheus_client import REGISTRY
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.dispatch.domain.escalation import DEFAULT_LADDER, parse_ladder
-from gridplus.dispatch.handlers import PetitionToRoute
-from gridplus.dispatch.scanner import DeadlineScanner
-from gridplus.dispatch.storage import repository
+from gridplus.dispatch.handlers.routing import PetitionToRoute
+from gridplus.dispatch.jobs.deadlines import DeadlineScanner
+from gridplus.dispatch.storage import assignments
 from gridplus.kit.auth import Role
 from gridplus.kit.db import transaction
 from gridplus.kit.outbox import Outbox
@@ -430,7 +430,9 @@ def test_a_department_watches_its_assignments_change_and_resumes_where_it_stoppe
     first = next(stream)
     assert (first.change_id, first.assignment.petition_id, first.closed) == (2, "p-2", False)
     with transaction(api.sessions) as session:  # p-1 resolved: its assignment closes
-        repository.close(session, petition_id="p-1")
+        closing = assignments.get(session, petition_id="p-1")
+        assert closing is not None and closing.close()
+        assignments.save(session, closing)
     closed = next(stream)
     assert (closed.assignment.petition_id, closed.closed) == ("p-1", True)
     stream.cancel()

@@ -20,13 +20,14 @@ from sqlalchemy.orm import sessionmaker
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.dispatch.classification import TextClassifier
 from gridplus.dispatch.clients import GrpcGridDirectory
 from gridplus.dispatch.domain.calendar import BusinessCalendar
+from gridplus.dispatch.domain.classifier import TextClassifier
 from gridplus.dispatch.domain.time_limits import TimePolicy
-from gridplus.dispatch.handlers import PetitionRouter
+from gridplus.dispatch.handlers.routing import PetitionRouter
 from gridplus.dispatch.messaging.consumers import handlers
 from gridplus.dispatch.storage.models import AssignmentRow
+from gridplus.dispatch.storage.training import trained_classifier
 from gridplus.kit.auth import ServiceToken
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings, KafkaSettings
@@ -128,7 +129,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def classifier() -> TextClassifier:
-    return TextClassifier()
+    return trained_classifier()
 
 
 @pytest.fixture

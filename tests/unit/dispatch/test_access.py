@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gridplus.dispatch.directory import GridDirectory
 from gridplus.dispatch.domain.access import (
     NOTHING,
     check_department,
@@ -17,9 +16,10 @@ from gridplus.dispatch.domain.access import (
     eligible_assignee,
     visibility_for,
 )
+from gridplus.dispatch.domain.assignment import AssigneeRole, Assignment, GridPlace, Member
 from gridplus.dispatch.domain.categories import BUILT_IN, given
-from gridplus.dispatch.domain.routing import AssigneeRole, Assignment, GridPlace, Member
 from gridplus.dispatch.domain.time_limits import Step, StepClock
+from gridplus.dispatch.ports import GridDirectory
 from gridplus.kit.auth import Principal, Role
 from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied
 

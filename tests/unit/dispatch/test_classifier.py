@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from gridplus.dispatch.classification import TextClassifier, is_chinese
+from gridplus.dispatch.domain.classifier import TextClassifier, is_chinese
+from gridplus.dispatch.storage.training import trained_classifier
 
 
 @pytest.fixture(scope="module")
 def classifier() -> TextClassifier:
-    return TextClassifier()
+    return trained_classifier()
 
 
 def test_chinese_petitions_get_a_top_level_class(classifier: TextClassifier) -> None:

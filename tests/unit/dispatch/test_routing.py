@@ -8,14 +8,8 @@ import pytest
 
 from gridplus.dispatch.domain.calendar import BusinessCalendar
 from gridplus.dispatch.domain.categories import BUILT_IN, CategoryChoice, CategorySource, given
-from gridplus.dispatch.domain.routing import (
-    AssigneeRole,
-    GridPlace,
-    Member,
-    NoAssignee,
-    choose_assignee,
-    decide,
-)
+from gridplus.dispatch.domain.places import AssigneeRole, GridPlace, Member
+from gridplus.dispatch.domain.routing import NoAssignee, choose_assignee, decide
 from gridplus.dispatch.domain.time_limits import Step, TimePolicy
 
 GRID = GridPlace(code="MN0502", level=3, path=("1", "MN05", "MN0502"), grid_set_version=1)

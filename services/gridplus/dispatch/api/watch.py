@@ -9,12 +9,11 @@ from collections.abc import Callable, Iterator
 
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.dispatch.domain.access import DEPARTMENT_ROLES, Visibility
-from gridplus.dispatch.domain.routing import Assignment
-from gridplus.dispatch.storage import changes, repository
-from gridplus.dispatch.storage.models import CLOSED, AssignmentRow
-from gridplus.kit.auth import Principal, Role
+from gridplus.dispatch.domain.assignment import Assignment
+from gridplus.dispatch.storage import assignments, changes
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument, PermissionDenied
+from gridplus.kit.roles import Principal, Role
 
 WATCH_ROLES = frozenset(
     {Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD, Role.GRID_CHIEF, Role.ADMIN, Role.SERVICE}
@@ -64,11 +63,10 @@ class AssignmentWatch:
             found = changes.after(session, change_id=self._cursor, department_code=self._department)
             for change_id, petition_id in found:
                 self._cursor = change_id
-                row = session.get(AssignmentRow, petition_id)
-                assignment = repository.get(session, petition_id=petition_id)
-                if row is None or assignment is None or not self._shows(assignment):
+                assignment = assignments.get(session, petition_id=petition_id)
+                if assignment is None or not self._shows(assignment):
                     continue
-                batch.append((change_id, assignment, row.status == CLOSED))
+                batch.append((change_id, assignment, assignment.closed))
         return bool(found), batch
 
     def _shows(self, assignment: Assignment) -> bool:

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gridplus.dispatch.domain.routing import AssigneeRole, Assignment
-from gridplus.kit.auth import Principal, Role
+from gridplus.dispatch.domain.assignment import Assignment
+from gridplus.dispatch.domain.places import AssigneeRole
 from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied
+from gridplus.kit.roles import Principal, Role
 
 GRID_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD})

@@ -10,39 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from gridplus.dispatch.domain.assignment import Assignment
 from gridplus.dispatch.domain.categories import CategoryChoice
-from gridplus.dispatch.domain.time_limits import Step, StepClock
-
-
-class AssigneeRole(StrEnum):
-    GRID_WORKER = "grid_worker"
-    GRID_CHIEF = "grid_chief"
-
-
-@dataclass(frozen=True)
-class GridPlace:
-    """The level-3 grid a point lies in, as the grid registry located it."""
-
-    code: str
-    level: int
-    path: tuple[str, ...]  # level-1 code first, down to and including `code`
-    grid_set_version: int
-    snapped: bool = False
-    snap_distance_meters: float = 0.0
-
-    @property
-    def level1_code(self) -> str:
-        return self.path[0] if self.path else self.code
-
-
-@dataclass(frozen=True)
-class Member:
-    """A person attached to the grid in a role that can take petitions."""
-
-    person_id: str
-    role: AssigneeRole
+from gridplus.dispatch.domain.places import AssigneeRole, GridPlace, Member
+from gridplus.dispatch.domain.time_limits import StepClock
 
 
 @dataclass(frozen=True)
@@ -50,36 +22,6 @@ class Assignee:
     person_id: str
     role: AssigneeRole
     reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """The decision for one petition: grid, assignee, category, department and the step clock."""
-
-    petition_id: str
-    grid: GridPlace
-    assignee_id: str
-    assignee_role: AssigneeRole
-    choice: CategoryChoice
-    clock: StepClock
-    assigned_at: datetime
-    reasons: tuple[str, ...]
-    department_code: str = ""
-    escalation_rung: int = 0  # rungs of the escalation ladder already climbed for this breach
-    refusals: int = 0
-    accepted_at: datetime | None = None
-
-    @property
-    def category(self) -> str:
-        return self.choice.code
-
-    @property
-    def step(self) -> Step:
-        return self.clock.step
-
-    @property
-    def deadline(self) -> datetime:
-        return self.clock.deadline
 
 
 class NoAssignee(Exception):
@@ -126,10 +68,11 @@ def choose_assignee(
         fallback = f"no grid_worker in {grid.code}: the grid_chief takes it"
         return Assignee(chosen.person_id, chosen.role, (fallback, reason))
     above = [m for m in parent_chiefs if m.role is AssigneeRole.GRID_CHIEF]
-    parent = grid.path[-2] if len(grid.path) >= 2 else ""
     if above:
         chosen, reason = _least_loaded(above, open_counts)
-        fallback = f"no grid_worker or grid_chief in {grid.code}: the chief of {parent} takes it"
+        fallback = (
+            f"no grid_worker or grid_chief in {grid.code}: the chief of {grid.parent_code} takes it"
+        )
         return Assignee(chosen.person_id, chosen.role, (fallback, reason))
     raise NoAssignee(f"no grid_worker or grid_chief in {grid.code} or its parent grid")
 
@@ -148,10 +91,11 @@ def decide(
     assigned_at: datetime,
 ) -> Assignment:
     """Route one petition located in `grid`; raises NoAssignee when nobody can take it.
-    `department` is (code, why) as responsibility rules resolved it; empty code: none."""
+    `department` is (code, why) as responsibility rules resolved it; empty code: none. The new
+    assignment records `PetitionAssigned`."""
     assignee = choose_assignee(grid, members, open_counts, parent_chiefs)
     department_code, department_reason = department
-    return Assignment(
+    return Assignment.assign(
         petition_id=petition_id,
         grid=grid,
         assignee_id=assignee.person_id,

@@ -8,14 +8,8 @@ from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.dispatch.handlers import (
-    ClockKeeper,
-    HandlePlan,
-    PetitionRouter,
-    PetitionToRoute,
-    Placement,
-)
-from gridplus.dispatch.storage import repository
+from gridplus.dispatch.handlers.clocks import ClockKeeper, HandlePlan
+from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute, Placement
 from gridplus.kit.consumer import EventHandler, Prepared, handler_table
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.events import Event
@@ -71,7 +65,7 @@ def status_handlers(
         # The category (the event's: staff may have changed it at verification) and its
         # department are grid-registry's: looked up before the transaction (cached there).
         with transaction(sessions) as session:
-            found = repository.get(session, petition_id=payload.petition_id)
+            found = keeper.routed(session, petition_id=payload.petition_id)
         if found is None:
             return None
         return keeper.plan_handling(routed=found, category_code=payload.category)

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -19,6 +18,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gridplus.kit.db import UtcDateTime
 
 OPEN = "open"
 CLOSED = "closed"
@@ -51,8 +52,8 @@ class AssignmentRow(Base):
     assignee_role: Mapped[str] = mapped_column(String(20), nullable=False)
     category: Mapped[str] = mapped_column(String(50), nullable=False)
     step: Mapped[str] = mapped_column(String(20), nullable=False)
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=OPEN)
     grid_level1: Mapped[str] = mapped_column(String(64), nullable=False, default="")
@@ -64,18 +65,18 @@ class AssignmentRow(Base):
     category_priority: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
     category_source: Mapped[str] = mapped_column(String(20), nullable=False, default="given")
     category_confidence: Mapped[float] = mapped_column(Float, nullable=False, default=1.0)
-    step_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    step_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     limit_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     business: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    yellow_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     remaining_seconds: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     # True once PetitionOverdue went out for the current deadline; a new clock clears it.
     breached: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     escalation_rung: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    next_escalation_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     refusals: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AssignmentGridRow(Base):
@@ -100,8 +101,8 @@ class BreachRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     petition_id: Mapped[str] = mapped_column(String(64), nullable=False)
     step: Mapped[str] = mapped_column(String(20), nullable=False)
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class TriageRow(Base):
@@ -121,7 +122,7 @@ class TriageRow(Base):
     grid_set_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     best_guess: Mapped[str] = mapped_column(String(100), nullable=False)
     confidence: Mapped[float] = mapped_column(Float, nullable=False)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=OPEN)
 
 
@@ -146,7 +147,7 @@ class WhistleRow(Base):
     petition_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     blown_by: Mapped[str] = mapped_column(String(100), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    blown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    blown_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class WhistleReportRow(Base):
@@ -159,9 +160,9 @@ class WhistleReportRow(Base):
         String(64), ForeignKey("whistles.whistle_id", ondelete="CASCADE"), primary_key=True
     )
     department_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    yellow_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    yellow_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reporter_id: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     breached: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -177,7 +178,7 @@ class RefusalRow(Base):
     department_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     actor_id: Mapped[str] = mapped_column(String(100), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    refused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    refused_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class AssignmentChangeRow(Base):

@@ -1,9 +1,10 @@
-"""The port to the grid registry: where a point lies, who works in a grid, the taxonomy, which
-department is responsible and the organisation chain above a grid.
+"""The ports of the services dispatch calls: the grid registry (where a point lies, who works in a
+grid, the taxonomy, which department is responsible and the organisation chain above a grid).
 
-Handlers depend on this interface only; `clients.GrpcGridDirectory` is the real adapter, and
-tests use a fake subclass. The taxonomy, responsibility and chain methods have defaults (built-in
-taxonomy, no department, no chain) so a directory that does not know them still routes.
+Handlers and jobs depend on this interface only; `clients.GrpcGridDirectory` is the real
+adapter, and tests use a fake subclass. The taxonomy, responsibility and chain methods have
+defaults (built-in taxonomy, no department, no chain) so a directory that does not know them
+still routes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from gridplus.dispatch.domain import categories
 from gridplus.dispatch.domain.categories import Category
-from gridplus.dispatch.domain.routing import AssigneeRole, GridPlace, Member
+from gridplus.dispatch.domain.places import AssigneeRole, GridPlace, Member
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The text classifier: a petition's title and description -> a category code and a confidence.
 
-Two linear models (scikit-learn), trained from the files in `training/` when dispatch starts:
+Two linear models (scikit-learn), trained when dispatch starts from the rows of the files in
+`training/` (read by `storage/training.py`; this module only learns from them):
 - Chinese: character 1-3-grams (Chinese has no spaces, so characters carry the words) over the
   labelled petitions' title (weighted x4) and text, plus the taxonomy's second- and third-level
   names as short extra examples of their class -> the seven top-level classes in the data.
@@ -13,12 +14,10 @@ threshold), and the caller sends anything below its threshold to the triage queu
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,7 +26,6 @@ from sklearn.svm import LinearSVC
 
 from gridplus.dispatch.domain.categories import TOP_LEVEL_BY_NAME_ZH, nyc_code
 
-TRAINING_DIR = Path(__file__).parent / "training"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOT_CJK = re.compile(r"[\sA-Za-z0-9]+")
 _TITLE_WEIGHT = 4  # a title names the problem; the text mostly tells the story around it
@@ -63,14 +61,21 @@ def english_text(title: str, text: str) -> str:
     return f"{title}\n{text}".lower()
 
 
-def _rows(name: str, directory: Path) -> list[dict[str, str]]:
-    with (directory / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+Rows = list[dict[str, str]]
 
 
-def chinese_petitions(directory: Path = TRAINING_DIR) -> Examples:
+@dataclass(frozen=True)
+class TrainingRows:
+    """The training files' rows: labelled Chinese petitions, the Chinese taxonomy's names, and
+    NYC 311 complaint types with their descriptors and counts."""
+
+    cn_petitions: Rows
+    cn_taxonomy: Rows
+    nyc311_types: Rows
+
+
+def chinese_petitions(rows: Rows) -> Examples:
     """The labelled petitions only (what cross-validation scores)."""
-    rows = _rows("cn_petitions.csv", directory)
     return Examples(
         texts=[chinese_text(row["title"], row["text"]) for row in rows],
         labels=[TOP_LEVEL_BY_NAME_ZH[row["top_level"]] for row in rows],
@@ -78,11 +83,9 @@ def chinese_petitions(directory: Path = TRAINING_DIR) -> Examples:
     )
 
 
-def chinese_taxonomy(labels: set[str], directory: Path = TRAINING_DIR) -> Examples:
+def chinese_taxonomy(all_rows: Rows, labels: set[str]) -> Examples:
     """Second/third-level names of the classes in `labels`, as extra short examples."""
-    rows = [
-        r for r in _rows("cn_taxonomy.csv", directory) if r["top_level"] in TOP_LEVEL_BY_NAME_ZH
-    ]
+    rows = [r for r in all_rows if r["top_level"] in TOP_LEVEL_BY_NAME_ZH]
     rows = [r for r in rows if TOP_LEVEL_BY_NAME_ZH[r["top_level"]] in labels] * _TAXONOMY_REPEATS
     return Examples(
         texts=[_NOT_CJK.sub(" ", f"{row['level2']} {row['level3']}") for row in rows],
@@ -91,8 +94,7 @@ def chinese_taxonomy(labels: set[str], directory: Path = TRAINING_DIR) -> Exampl
     )
 
 
-def nyc_examples(directory: Path = TRAINING_DIR) -> Examples:
-    rows = _rows("nyc311_types.csv", directory)
+def nyc_examples(rows: Rows) -> Examples:
     return Examples(
         texts=[english_text(row["complaint_type"], row["descriptor"]) for row in rows],
         labels=[nyc_code(row["complaint_type"]) for row in rows],
@@ -146,11 +148,11 @@ def confidences(
 class TextClassifier:
     """Both models, trained once; `predict` is thread-safe (read-only after training)."""
 
-    def __init__(self, directory: Path = TRAINING_DIR) -> None:
-        petitions = chinese_petitions(directory)
-        taxonomy = chinese_taxonomy(set(petitions.labels), directory)
+    def __init__(self, rows: TrainingRows) -> None:
+        petitions = chinese_petitions(rows.cn_petitions)
+        taxonomy = chinese_taxonomy(rows.cn_taxonomy, set(petitions.labels))
         self._chinese = _fit(chinese_model(), _join(petitions, taxonomy))
-        self._english = _fit(english_model(), nyc_examples(directory))
+        self._english = _fit(english_model(), nyc_examples(rows.nyc311_types))
 
     def predict(self, title: str, description: str) -> Prediction:
         if is_chinese(f"{title}{description}"):

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from gridplus.dispatch import convert, metrics
-from gridplus.dispatch.directory import ChainLevel, GridDirectory
+from gridplus.dispatch import metrics
+from gridplus.dispatch.domain.assignment import Assignment
 from gridplus.dispatch.domain.escalation import Ladder, Target, next_escalation
-from gridplus.dispatch.domain.routing import AssigneeRole
-from gridplus.dispatch.storage import repository
-from gridplus.dispatch.storage.models import AssignmentRow
+from gridplus.dispatch.domain.events import PetitionEscalated
+from gridplus.dispatch.domain.places import AssigneeRole, GridPlace
+from gridplus.dispatch.domain.whistles import report_overdue
+from gridplus.dispatch.handlers import publish
+from gridplus.dispatch.ports import ChainLevel, GridDirectory
+from gridplus.dispatch.storage import breaches, lights, whistles
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.outbox import Outbox
@@ -38,11 +41,13 @@ class TickResult:
 class _Due:
     petition_id: str
     rung: int  # the rung to climb
-    grid_code: str
-    grid_path: tuple[str, ...]
-    grid_set_version: int
+    grid: GridPlace
     department_code: str
     deadline: datetime
+
+    @property
+    def grid_code(self) -> str:
+        return self.grid.code
 
 
 class DeadlineScanner:
@@ -100,34 +105,36 @@ class DeadlineScanner:
 
     def _report_overdue(self, now: datetime) -> int:
         with transaction(self._sessions) as session:
-            rows = repository.newly_overdue(session, now=now, limit=BATCH)
-            for row in rows:
-                due = next_escalation(self._ladder, 0, repository.utc(row.deadline))
-                repository.record_breach(session, row, detected_at=now, next_escalation_at=due)
-                self._outbox.add(session, convert.petition_overdue(row, now), key=row.petition_id)
+            found = breaches.newly_overdue(session, now=now, limit=BATCH)
+            for assignment in found:
+                due = next_escalation(self._ladder, 0, assignment.deadline)
+                assignment.mark_overdue(at=now, next_escalation_at=due)
+                breaches.record(session, assignment, detected_at=now)
+                publish(session, self._outbox, assignment.events)
                 log.info(
                     "petition overdue",
-                    extra={"petition_id": row.petition_id, "step": row.step},
+                    extra={"petition_id": assignment.petition_id, "step": assignment.step.value},
                 )
-        if rows:
-            metrics.OVERDUE_DETECTED.inc(len(rows))
-        return len(rows)
+        if found:
+            metrics.OVERDUE_DETECTED.inc(len(found))
+        return len(found)
 
     def _report_late_whistles(self, now: datetime) -> int:
         with transaction(self._sessions) as session:
-            late = repository.newly_late_reports(session, now=now, limit=BATCH)
-            for report, petition_id in late:
-                report.breached = True  # with the outbox event: reported late once, ever
-                message = convert.whistle_report_overdue(report, petition_id, now)
-                self._outbox.add(session, message, key=petition_id)
-            departments = [report.department_code for report, _ in late]
+            late = whistles.newly_late_reports(session, now=now, limit=BATCH)
+            for whistle_id, petition_id, report in late:
+                # With the outbox event: reported late once, ever.
+                overdue = report_overdue(whistle_id, petition_id, report, now)
+                whistles.save_report(session, whistle_id, report)
+                publish(session, self._outbox, [overdue])
+            departments = [report.department_code for _, _, report in late]
         for department in departments:
             metrics.WHISTLE_REPORTS_LATE.labels(department).inc()
         return len(departments)
 
     def _escalate(self, now: datetime) -> int:
         with transaction(self._sessions) as session:
-            due = [_due(row) for row in repository.escalations_due(session, now=now, limit=BATCH)]
+            due = [_due(a) for a in breaches.escalations_due(session, now=now, limit=BATCH)]
         if not due:
             return 0
         # Who to tell is asked of grid-registry outside any transaction (cached per grid).
@@ -137,18 +144,17 @@ class DeadlineScanner:
         with transaction(self._sessions) as session:
             for item, persons in zip(due, people, strict=True):
                 following = next_escalation(self._ladder, item.rung, item.deadline)
-                if not repository.climb(
+                if not breaches.climb(
                     session,
                     petition_id=item.petition_id,
                     rung=item.rung,
                     next_escalation_at=following,
                 ):
                     continue  # another scanner climbed it first
-                grid = convert.grid_ref_of(item.grid_code, item.grid_path, item.grid_set_version)
-                message = convert.petition_escalated(
-                    item.petition_id, grid, item.rung, persons, now
+                escalated = PetitionEscalated(
+                    item.petition_id, item.grid, item.rung, tuple(persons), now
                 )
-                self._outbox.add(session, message, key=item.petition_id)
+                publish(session, self._outbox, [escalated])
                 climbed.append(item.rung)
         for rung in climbed:
             metrics.ESCALATIONS.labels(str(rung)).inc()
@@ -177,7 +183,7 @@ class DeadlineScanner:
         """The chiefs of the grid and its parent from ListMembers, where GetChain is not
         served."""
         levels = []
-        for level, code in ((3, item.grid_code), (2, _parent(item.grid_path))):
+        for level, code in ((3, item.grid_code), (2, item.grid.parent_code)):
             if code:
                 chiefs = tuple(
                     m.person_id
@@ -190,27 +196,21 @@ class DeadlineScanner:
     def refresh_lights(self) -> None:
         with transaction(self._sessions) as session:
             now = self._clock.now()
-            counts = repository.light_counts(session, now=now)
-            whistles = repository.whistle_counts(session, now=now)
+            counts = lights.light_counts(session, now=now)
+            owed = lights.whistle_counts(session, now=now)
         metrics.LIGHTS.update(counts)
-        metrics.LIGHTS.update_whistles(whistles)
-
-
-def _parent(path: tuple[str, ...]) -> str:
-    return path[-2] if len(path) >= 2 else ""
+        metrics.LIGHTS.update_whistles(owed)
 
 
 def _needs_chain(targets: tuple[Target, ...]) -> bool:
     return any(t in (Target.GRID_CHIEF, Target.LEVEL2_CHIEF) for t in targets)
 
 
-def _due(row: AssignmentRow) -> _Due:
+def _due(assignment: Assignment) -> _Due:
     return _Due(
-        petition_id=row.petition_id,
-        rung=row.escalation_rung + 1,
-        grid_code=row.grid_code,
-        grid_path=tuple(row.grid_path),
-        grid_set_version=row.grid_set_version,
-        department_code=row.department_code,
-        deadline=repository.utc(row.deadline),
+        petition_id=assignment.petition_id,
+        rung=assignment.escalation_rung + 1,
+        grid=assignment.grid,
+        department_code=assignment.department_code,
+        deadline=assignment.deadline,
     )

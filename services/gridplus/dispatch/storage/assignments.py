@@ -1,0 +1,258 @@
+"""The assignments repository: Assignment aggregates in and out of their rows (rows never leave
+storage), refusals, and the listings of open and overdue assignments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from gridplus.dispatch.domain.access import Visibility
+from gridplus.dispatch.domain.assignment import Assignment
+from gridplus.dispatch.domain.categories import Category, CategoryChoice, CategorySource, Priority
+from gridplus.dispatch.domain.events import AssignmentRefused
+from gridplus.dispatch.domain.places import AssigneeRole, GridPlace
+from gridplus.dispatch.domain.time_limits import Step, StepClock
+from gridplus.dispatch.storage import changes as changes  # registers the change log
+from gridplus.dispatch.storage.models import (
+    CLOSED,
+    OPEN,
+    AssignmentGridRow,
+    AssignmentRow,
+    RefusalRow,
+)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended, in list order (soonest deadline first, then petition id)."""
+
+    deadline: datetime
+    petition_id: str
+
+
+def exists(session: Session, *, petition_id: str) -> bool:
+    found = session.execute(
+        select(AssignmentRow.petition_id).where(AssignmentRow.petition_id == petition_id)
+    ).first()
+    return found is not None
+
+
+def get(session: Session, *, petition_id: str) -> Assignment | None:
+    row = session.get(AssignmentRow, petition_id)
+    return None if row is None else to_domain(row)
+
+
+def add(session: Session, assignment: Assignment) -> None:
+    grid = assignment.grid
+    row = AssignmentRow(
+        petition_id=assignment.petition_id,
+        grid_code=grid.code,
+        grid_level=grid.level,
+        grid_path=list(grid.path),
+        grid_set_version=grid.grid_set_version,
+        grid_level1=grid.level1_code,
+        grid_level2=grid.level2_code,
+    )
+    _write(row, assignment)
+    session.add(row)
+    session.flush()  # the parent row first: assignment_grids refers to it
+    codes = dict.fromkeys([*grid.path, grid.code])
+    session.add_all(
+        AssignmentGridRow(grid_code=code, petition_id=assignment.petition_id) for code in codes
+    )
+    session.flush()
+
+
+def save(session: Session, assignment: Assignment) -> None:
+    """Write a loaded assignment's state back (its grid never changes)."""
+    row = session.get(AssignmentRow, assignment.petition_id)
+    if row is None:
+        raise LookupError(f"no assignment row for petition {assignment.petition_id}")
+    _write(row, assignment)
+    session.flush()
+
+
+def add_refusal(session: Session, refused: AssignmentRefused) -> None:
+    session.add(
+        RefusalRow(
+            petition_id=refused.petition_id,
+            department_code=refused.department_code,
+            actor_id=refused.actor_id,
+            reason=refused.reason,
+            refused_at=refused.refused_at,
+        )
+    )
+
+
+def _write(row: AssignmentRow, assignment: Assignment) -> None:
+    category = assignment.choice.category
+    clock = assignment.clock
+    row.assignee_id = assignment.assignee_id
+    row.assignee_role = assignment.assignee_role.value
+    row.category = category.code
+    row.category_name_zh = category.name_zh
+    row.category_name_en = category.name_en
+    row.category_top_level = category.top_level_code
+    row.category_priority = int(category.priority)
+    row.category_source = assignment.choice.source.value
+    row.category_confidence = assignment.choice.confidence
+    row.department_code = assignment.department_code
+    row.assigned_at = assignment.assigned_at
+    row.reasons = list(assignment.reasons)
+    row.status = CLOSED if assignment.closed else OPEN
+    row.breached = assignment.breached
+    row.escalation_rung = assignment.escalation_rung
+    row.next_escalation_at = assignment.next_escalation_at
+    row.refusals = assignment.refusals
+    row.accepted_at = assignment.accepted_at
+    row.step = clock.step.value
+    row.step_started_at = clock.started_at
+    row.limit_seconds = clock.limit_seconds
+    row.business = clock.business
+    row.deadline = clock.deadline
+    row.yellow_at = clock.yellow_at
+    row.paused_at = clock.paused_at
+    row.remaining_seconds = clock.remaining_seconds
+
+
+def _clock(row: AssignmentRow) -> StepClock:
+    return StepClock(
+        step=Step(row.step),
+        started_at=row.step_started_at or row.assigned_at,
+        limit_seconds=row.limit_seconds,
+        business=row.business,
+        deadline=row.deadline,
+        yellow_at=row.yellow_at or row.deadline,
+        paused_at=row.paused_at,
+        remaining_seconds=row.remaining_seconds,
+    )
+
+
+def _choice(row: AssignmentRow) -> CategoryChoice:
+    category = Category(
+        code=row.category,
+        name_zh=row.category_name_zh,
+        name_en=row.category_name_en,
+        top_level_code=row.category_top_level or row.category,
+        priority=Priority(row.category_priority),
+    )
+    return CategoryChoice(
+        category, CategorySource(row.category_source), row.category_confidence, ""
+    )
+
+
+def to_domain(row: AssignmentRow) -> Assignment:
+    return Assignment(
+        petition_id=row.petition_id,
+        grid=GridPlace(
+            code=row.grid_code,
+            level=row.grid_level,
+            path=tuple(row.grid_path),
+            grid_set_version=row.grid_set_version,
+        ),
+        assignee_id=row.assignee_id,
+        assignee_role=AssigneeRole(row.assignee_role),
+        choice=_choice(row),
+        clock=_clock(row),
+        assigned_at=row.assigned_at,
+        reasons=tuple(row.reasons),
+        department_code=row.department_code,
+        escalation_rung=row.escalation_rung,
+        refusals=row.refusals,
+        accepted_at=row.accepted_at,
+        closed=row.status == CLOSED,
+        breached=row.breached,
+        next_escalation_at=row.next_escalation_at,
+    )
+
+
+def open_counts(session: Session, *, person_ids: Sequence[str]) -> dict[str, int]:
+    """Open assignments per person, for all of a grid's members in one query (0 when none)."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(AssignmentRow.assignee_id, func.count())
+        .where(AssignmentRow.status == OPEN, AssignmentRow.assignee_id.in_(set(person_ids)))
+        .group_by(AssignmentRow.assignee_id)
+    ).all()
+    found = {person_id: int(count) for person_id, count in rows}
+    return {person_id: found.get(person_id, 0) for person_id in person_ids}
+
+
+def list_open(
+    session: Session,
+    *,
+    assignee_id: str,
+    grid_code: str,
+    visibility: Visibility,
+    after: Cursor | None,
+    limit: int,
+) -> list[Assignment]:
+    """Open assignments, soonest deadline first; empty filters match everything visible."""
+    query = select(AssignmentRow).where(AssignmentRow.status == OPEN)
+    if assignee_id:
+        query = query.where(AssignmentRow.assignee_id == assignee_id)
+    if grid_code:
+        query = query.where(AssignmentRow.petition_id.in_(_in_grids([grid_code])))
+    query = _visible(query, visibility)
+    return _soonest_deadline_page(session, query, after, limit)
+
+
+def list_overdue(
+    session: Session,
+    *,
+    now: datetime,
+    grid_code: str,
+    department_code: str,
+    visibility: Visibility,
+    after: Cursor | None,
+    limit: int,
+) -> list[Assignment]:
+    """Open assignments past their deadline, most overdue first."""
+    query = select(AssignmentRow).where(AssignmentRow.status == OPEN, AssignmentRow.deadline <= now)
+    if grid_code:
+        query = query.where(AssignmentRow.petition_id.in_(_in_grids([grid_code])))
+    if department_code:
+        query = query.where(AssignmentRow.department_code == department_code)
+    query = _visible(query, visibility)
+    return _soonest_deadline_page(session, query, after, limit)
+
+
+def _in_grids(codes: Sequence[str]) -> Select[str]:
+    return select(AssignmentGridRow.petition_id).where(AssignmentGridRow.grid_code.in_(codes))
+
+
+def _visible(query: Select[AssignmentRow], visibility: Visibility) -> Select[AssignmentRow]:
+    """`query` narrowed to what `visibility` allows (the same rule as `Visibility.allows`)."""
+    if visibility.everything:
+        return query
+    if visibility.department:
+        return query.where(AssignmentRow.department_code == visibility.department)
+    conditions = []
+    if visibility.person_id:
+        conditions.append(AssignmentRow.assignee_id == visibility.person_id)
+    if visibility.grid_codes:
+        conditions.append(AssignmentRow.petition_id.in_(_in_grids(visibility.grid_codes)))
+    return query.where(or_(*conditions) if conditions else false())
+
+
+def _soonest_deadline_page(
+    session: Session, query: Select[AssignmentRow], after: Cursor | None, limit: int
+) -> list[Assignment]:
+    """One page of `query` in (deadline, petition id) order, after the key of the previous page."""
+    if after is not None:
+        query = query.where(
+            or_(
+                AssignmentRow.deadline > after.deadline,
+                and_(
+                    AssignmentRow.deadline == after.deadline,
+                    AssignmentRow.petition_id > after.petition_id,
+                ),
+            )
+        )
+    query = query.order_by(AssignmentRow.deadline, AssignmentRow.petition_id).limit(limit)
+    return [to_domain(row) for row in session.scalars(query)]

@@ -1,0 +1,108 @@
+"""The whistles repository: Whistle aggregates with their reports in and out of their rows, and
+the reports that fell due unmade."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridplus.dispatch.domain.whistles import Whistle, WhistleReport
+from gridplus.dispatch.storage.models import WhistleReportRow, WhistleRow
+
+
+def _report(row: WhistleReportRow) -> WhistleReport:
+    return WhistleReport(
+        department_code=row.department_code,
+        deadline=row.deadline,
+        yellow_at=row.yellow_at,
+        reported_at=row.reported_at,
+        reporter_id=row.reporter_id,
+        note=row.note,
+        breached=row.breached,
+    )
+
+
+def add(session: Session, whistle: Whistle) -> None:
+    session.add(
+        WhistleRow(
+            whistle_id=whistle.whistle_id,
+            petition_id=whistle.petition_id,
+            blown_by=whistle.blown_by,
+            reason=whistle.reason,
+            blown_at=whistle.blown_at,
+        )
+    )
+    session.flush()  # the parent row first: the reports refer to it
+    session.add_all(
+        WhistleReportRow(
+            whistle_id=whistle.whistle_id,
+            department_code=report.department_code,
+            deadline=report.deadline,
+            yellow_at=report.yellow_at,
+            reporter_id=report.reporter_id,
+            note=report.note,
+            breached=report.breached,
+        )
+        for report in whistle.reports
+    )
+    session.flush()
+
+
+def get(session: Session, *, whistle_id: str) -> Whistle | None:
+    row = session.get(WhistleRow, whistle_id)
+    if row is None:
+        return None
+    reports = session.scalars(
+        select(WhistleReportRow)
+        .where(WhistleReportRow.whistle_id == whistle_id)
+        .order_by(WhistleReportRow.department_code)
+    )
+    return Whistle(
+        whistle_id=row.whistle_id,
+        petition_id=row.petition_id,
+        blown_by=row.blown_by,
+        reason=row.reason,
+        blown_at=row.blown_at,
+        reports=[_report(report) for report in reports],
+    )
+
+
+def save(session: Session, whistle: Whistle) -> None:
+    """Write the reports' state back (a whistle itself never changes)."""
+    for report in whistle.reports:
+        save_report(session, whistle.whistle_id, report)
+    session.flush()
+
+
+def save_report(session: Session, whistle_id: str, report: WhistleReport) -> None:
+    row = session.get(WhistleReportRow, (whistle_id, report.department_code))
+    if row is None:
+        raise LookupError(f"whistle {whistle_id} has no report of {report.department_code}")
+    row.reported_at = report.reported_at
+    row.reporter_id = report.reporter_id
+    row.note = report.note
+    row.breached = report.breached
+
+
+def newly_late_reports(
+    session: Session, *, now: datetime, limit: int
+) -> list[tuple[str, str, WhistleReport]]:
+    """(whistle id, petition id, report) of reports past their deadline, not made and not yet
+    reported late."""
+    query = (
+        select(WhistleReportRow, WhistleRow.petition_id)
+        .join(WhistleRow, WhistleRow.whistle_id == WhistleReportRow.whistle_id)
+        .where(
+            WhistleReportRow.reported_at.is_(None),
+            WhistleReportRow.breached.is_(False),
+            WhistleReportRow.deadline <= now,
+        )
+        .order_by(WhistleReportRow.deadline)
+        .limit(limit)
+    )
+    return [
+        (report.whistle_id, petition_id, _report(report))
+        for report, petition_id in session.execute(query).all()
+    ]
