@@ -11,9 +11,9 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from gridplus.grid_registry.domain.geojson_layers import load_nyc_demo
 from gridplus.grid_registry.domain.grids import GridSet
 from gridplus.grid_registry.domain.locator import Locator
+from gridplus.grid_registry.storage.geojson_files import load_nyc_demo
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "nyc"
 NYC_BBOX = (-74.255591, 40.496134, -73.700009, 40.915533)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from gridplus.api.grid.v1 import grid_pb2_grpc
-from gridplus.grid_registry import demo
 from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
+from gridplus.grid_registry.cli import describe
 from gridplus.grid_registry.config import GridRegistryConfig
-from gridplus.grid_registry.current import CurrentGridSet, CurrentReference
+from gridplus.grid_registry.handlers.imports import load_demo as import_demo
+from gridplus.grid_registry.handlers.snapshots import grid_sets, references
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.service import ServiceApp
 
@@ -14,8 +15,8 @@ from gridplus.kit.service import ServiceApp
 def main() -> None:
     app = ServiceApp("grid_registry", area="grid", migrations=MIGRATIONS)
     config = GridRegistryConfig.from_env(app.env)
-    current = CurrentGridSet(app.sessions, poll_seconds=config.refresh_seconds)
-    reference = CurrentReference(app.sessions, poll_seconds=config.refresh_seconds)
+    current = grid_sets(app.sessions, poll_seconds=config.refresh_seconds)
+    reference = references(app.sessions, poll_seconds=config.refresh_seconds)
     servicer = GridRegistryServicer(current, app.sessions, reference)
     app.grpc_api(
         lambda server: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, server),
@@ -27,10 +28,10 @@ def main() -> None:
 
     def load_demo() -> None:
         app.migrate()
-        outcome = demo.load_demo(
+        outcome = import_demo(
             app.sessions, directory=config.demo_dir, outbox=app.outbox, clock=app.clock
         )
-        print(demo.describe(outcome), flush=True)
+        print(describe(outcome), flush=True)
 
     app.command("load-demo", load_demo)
     app.main()

@@ -22,15 +22,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from gridplus.grid_registry import demo, handlers, handlers_reference
 from gridplus.grid_registry.config import GridRegistryConfig
-from gridplus.grid_registry.current import NO_GRID_SET
 from gridplus.grid_registry.domain.coverage import check_coverage
-from gridplus.grid_registry.domain.geojson_layers import LayerSource, OnInvalid, read_layers
+from gridplus.grid_registry.domain.geojson_layers import LayerSource, OnInvalid
 from gridplus.grid_registry.domain.grids import GridError, GridSpec
 from gridplus.grid_registry.domain.listing import GridQuery
-from gridplus.grid_registry.handlers import GridSetSnapshot
+from gridplus.grid_registry.handlers import grids, imports
+from gridplus.grid_registry.handlers.imports import ImportOutcome
+from gridplus.grid_registry.handlers.reference import sync_reference_data
+from gridplus.grid_registry.handlers.snapshots import NO_GRID_SET, GridSetSnapshot, load_current
 from gridplus.grid_registry.storage import MIGRATIONS
+from gridplus.grid_registry.storage.geojson_files import read_layers
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import ConfigError, Env
 from gridplus.kit.db import SessionFactory, create_database_engine, create_session_factory
@@ -74,7 +76,7 @@ def _run(args: argparse.Namespace, env: Env, sessions: SessionFactory, engine: E
     if args.command == "load-demo":
         directory = GridRegistryConfig.from_env(env).demo_dir
         print(
-            demo.describe(demo.load_demo(sessions, directory=directory, outbox=outbox, clock=clock))
+            describe(imports.load_demo(sessions, directory=directory, outbox=outbox, clock=clock))
         )
     elif args.command == "import":
         _import(sessions, args, outbox, clock)
@@ -162,22 +164,22 @@ def _import(
 ) -> None:
     specs = _read(args)
     if args.dry_run:
-        grid_set, _, _ = handlers.validate_grid_set(specs, [])
+        grid_set, _, _ = imports.validate_grid_set(specs, [])
         print("\n".join(check_coverage(grid_set).lines()))
         print(f"dry run: {len(grid_set)} grids are valid; nothing was imported")
         return
     source = "gridctl import: " + ", ".join(str(layer.path) for layer in args.layer)
     with unit_of_work(sessions) as session:
-        handlers_reference.sync_reference_data(session)
-        outcome = handlers.import_grid_set(
+        sync_reference_data(session)
+        outcome = imports.import_grid_set(
             session, specs, [], source=source[:500], outbox=outbox, clock=clock
         )
-    print(demo.describe(outcome).replace("the demo data", "this data"))
+    print(describe(outcome).replace("the demo data", "this data"))
 
 
 def _validate(sessions: SessionFactory, args: argparse.Namespace) -> None:
     if args.layer:
-        grid_set, _, _ = handlers.validate_grid_set(_read(args), [])
+        grid_set, _, _ = imports.validate_grid_set(_read(args), [])
     else:
         snapshot = _snapshot(sessions)
         grid_set = snapshot.grids
@@ -187,24 +189,38 @@ def _validate(sessions: SessionFactory, args: argparse.Namespace) -> None:
 
 def _snapshot(sessions: SessionFactory) -> GridSetSnapshot:
     with unit_of_work(sessions) as session:
-        snapshot = handlers.load_current(session)
+        snapshot = load_current(session)
     if snapshot is None:
         raise FailedPrecondition(NO_GRID_SET)
     return snapshot
 
 
 def _locate(snapshot: GridSetSnapshot, lat: float, lon: float, tolerance: float) -> None:
-    located = handlers.locate(snapshot, lat=lat, lon=lon, tolerance_m=tolerance)
+    located = grids.locate(snapshot, lat=lat, lon=lon, tolerance_m=tolerance)
     snapped = f"  (snapped {located.distance_m:.1f} m)" if located.snapped else ""
     print(f"{located.grid.code}  {located.grid.name}{snapped}")
     print(f"path {' > '.join(located.path)}  (grid set version {located.version})")
 
 
 def _list(snapshot: GridSetSnapshot, query: GridQuery) -> None:
-    page = handlers.list_grids(snapshot, query, after=None, size=len(snapshot.grids))
+    page = grids.list_grids(snapshot, query, after=None, size=len(snapshot.grids))
     for spec in page.grids:
         print(f"{spec.code:<8} {spec.level}  {spec.parent_code or '-':<6} {spec.name}")
     print(f"{len(page.grids)} grids (grid set version {snapshot.version})", file=sys.stderr)
+
+
+def describe(outcome: ImportOutcome) -> str:
+    """What an import did, for the operator (load-demo, gridctl import)."""
+    if outcome.created:
+        coverage = "" if outcome.coverage is None else "\n" + "\n".join(outcome.coverage.lines())
+        return (
+            f"imported grid set version {outcome.version}: "
+            f"{outcome.grid_count} grids, {outcome.member_count} members{coverage}"
+        )
+    return (
+        f"grid set version {outcome.version} already holds the demo data "
+        f"({outcome.grid_count} grids, {outcome.member_count} members); nothing to do"
+    )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gridplus.grid_registry import handlers
 from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_organisation, demo_places
-from gridplus.grid_registry.domain.geojson_layers import load_nyc_demo
 from gridplus.grid_registry.domain.grids import GridSpec
-from gridplus.grid_registry.reference import read_taxonomy
+from gridplus.grid_registry.handlers import imports
 from gridplus.grid_registry.storage import MIGRATIONS
+from gridplus.grid_registry.storage.geojson_files import load_nyc_demo
+from gridplus.grid_registry.storage.seed_files import read_taxonomy
 from gridplus.kit.clock import ManualClock, SystemClock
 from gridplus.kit.db import (
     SessionFactory,
@@ -74,7 +74,7 @@ def registry(
     sessions = create_session_factory(engine)
     outbox = Outbox(topic=events_topic("grid"), source="/test", clock=SystemClock())
     with transaction(sessions) as session:
-        handlers.import_grid_set(
+        imports.import_grid_set(
             session,
             demo_specs,
             demo_members,

@@ -15,10 +15,11 @@ import grpc
 
 from gridplus.api.grid.v1 import grid_pb2_grpc
 from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
-from gridplus.grid_registry.current import CurrentGridSet
+from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot, grid_sets
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import SessionFactory
+from gridplus.kit.snapshot import Snapshot
 from tests.conftest import JWT_SECRET
 from tests.support.grpc import serving
 from tests.support.postgres import create_database
@@ -58,13 +59,13 @@ def database(kind: str, tmp: Path) -> tuple[str, str | None]:
 class Running:
     stub: grid_pb2_grpc.GridRegistryServiceStub
     sessions: SessionFactory
-    current: CurrentGridSet
+    current: Snapshot[GridSetSnapshot]
 
 
 @contextmanager
 def running_registry(sessions: SessionFactory, *, poll_seconds: float) -> Iterator[Running]:
     """The servicer in a real GrpcServer on a free port, with its refresh loop running."""
-    current = CurrentGridSet(sessions, poll_seconds=poll_seconds)
+    current = grid_sets(sessions, poll_seconds=poll_seconds)
     servicer = GridRegistryServicer(current, sessions)
 
     def register(server: grpc.Server) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gridplus.grid_registry import cli, handlers
+from gridplus.grid_registry import cli
+from gridplus.grid_registry.handlers import grids, snapshots
 from gridplus.grid_registry.storage import repository
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
 from tests.integration.grid_registry.conftest import NYC_DIR
@@ -47,7 +48,7 @@ def stored(url: str) -> tuple[int | None, int]:
     engine = create_database_engine(url)
     try:
         with transaction(create_session_factory(engine)) as session:
-            snapshot = handlers.load_current(session)
+            snapshot = snapshots.load_current(session)
             version = repository.current_version(session)
     finally:
         engine.dispose()
@@ -72,7 +73,7 @@ def test_nyc_three_layers_give_5_71_262_and_the_marble_hill_report(
     assert "BX08     2  2 " in listing.out  # containment put BX08 under the Bronx
     engine = create_database_engine(database)
     with transaction(create_session_factory(engine)) as session:
-        snapshot = handlers.load_current(session)
+        snapshot = snapshots.load_current(session)
     engine.dispose()
     assert snapshot is not None
     assert [len(snapshot.grids.at_level(level)) for level in (1, 2, 3)] == [5, 71, 262]
@@ -88,7 +89,7 @@ def test_311_rows_land_in_their_own_community_district(
     assert "coverage ok: 71 grids" in capsys.readouterr().out
     engine = create_database_engine(database)
     with transaction(create_session_factory(engine)) as session:
-        snapshot = handlers.load_current(session)
+        snapshot = snapshots.load_current(session)
     engine.dispose()
     assert snapshot is not None
     expected, lats, lons = [], [], []
@@ -99,7 +100,7 @@ def test_311_rows_land_in_their_own_community_district(
                 expected.append(str(BOROUGH_NUMBER[borough] * 100 + int(number)))
                 lats.append(float(row["latitude"]))
                 lons.append(float(row["longitude"]))
-    codes, _ = handlers.locate_batch(snapshot, lats, lons)
+    codes, _ = grids.locate_batch(snapshot, lats, lons)
     hits = sum(code == want for code, want in zip(codes, expected, strict=True))
     assert len(expected) > 3000
     assert hits / len(expected) >= 0.99, f"{hits}/{len(expected)}"

@@ -10,8 +10,9 @@ import grpc
 import pytest
 
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.grid_registry import cli, handlers
+from gridplus.grid_registry import cli
 from gridplus.grid_registry.domain.demo_workers import demo_places
+from gridplus.grid_registry.handlers import imports
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.outbox import Outbox
@@ -81,7 +82,7 @@ def test_a_load_from_another_process_is_served_within_two_seconds(
         # A changed grid set, imported elsewhere, replaces the one being served.
         renamed = [replace(s, name="Times Sq") if s.code == "MN0502" else s for s in demo_specs]
         with transaction(sessions) as session:
-            handlers.import_grid_set(
+            imports.import_grid_set(
                 session,
                 renamed,
                 demo_members,
@@ -113,7 +114,7 @@ def test_gridctl_locates_and_lists_from_the_database(
     assert "no grid set has been imported yet" in capsys.readouterr().err
 
     with transaction(sessions) as session:
-        handlers.import_grid_set(
+        imports.import_grid_set(
             session,
             demo_specs,
             demo_members,

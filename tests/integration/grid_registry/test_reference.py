@@ -8,8 +8,8 @@ import grpc
 import pytest
 
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.grid_registry import handlers, handlers_reference
 from gridplus.grid_registry.domain.grids import GridSpec
+from gridplus.grid_registry.handlers import imports, reference
 from gridplus.grid_registry.storage import MIGRATIONS, reference_repository
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.db import transaction
@@ -39,7 +39,7 @@ def registry(
         with migrated_store(url, MIGRATIONS) as store:
             outbox = Outbox(topic=events_topic("grid"), source="/test", clock=SystemClock())
             with transaction(store.sessions) as session:
-                handlers.import_grid_set(
+                imports.import_grid_set(
                     session, demo_specs, [], source="test", outbox=outbox, clock=SystemClock()
                 )
             with running_registry(store.sessions, poll_seconds=0.2) as running:
@@ -109,5 +109,5 @@ def test_resolve_refuses_unknown_codes(registry: Running) -> None:
 def test_sync_is_a_no_op_when_the_seed_is_unchanged(registry: Running) -> None:
     with transaction(registry.sessions) as session:
         before = reference_repository.reference_version(session)
-        outcome = handlers_reference.sync_reference_data(session)
+        outcome = reference.sync_reference_data(session)
     assert not outcome.changed and before is not None and outcome.version == before[0]

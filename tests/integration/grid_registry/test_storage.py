@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.grid_registry import handlers
 from gridplus.grid_registry.domain.demo_workers import DemoMember, demo_places
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.members import MemberRole
+from gridplus.grid_registry.handlers import directory, grids, imports, snapshots
 from gridplus.grid_registry.storage import repository
 from gridplus.grid_registry.storage.models import GridSetRow
 from gridplus.kit.auth import Principal, Role
@@ -34,9 +34,9 @@ def _import(
     members: list[DemoMember],
     outbox: Outbox,
     clock: ManualClock,
-) -> handlers.ImportOutcome:
+) -> imports.ImportOutcome:
     with transaction(sessions) as session:
-        return handlers.import_grid_set(
+        return imports.import_grid_set(
             session,
             specs,
             members,
@@ -72,15 +72,15 @@ def test_demo_city_import_is_version_1_with_its_event(
     assert (event.grid_set_version, event.grid_count) == (1, 338)
     assert event.imported_at.ToDatetime().replace(tzinfo=IMPORTED_AT.tzinfo) == IMPORTED_AT
     with transaction(sessions) as session:
-        snapshot = handlers.load_current(session)
-        workers = handlers.members(
+        snapshot = snapshots.load_current(session)
+        workers = directory.members(
             session, snapshot, grid_code="MN0101", role=MemberRole.GRID_WORKER, viewer=SERVICE
         )
-        everyone = handlers.members(session, snapshot, grid_code="MN0101", viewer=SERVICE)
+        everyone = directory.members(session, snapshot, grid_code="MN0101", viewer=SERVICE)
     assert snapshot is not None and snapshot.version == 1
     assert [len(snapshot.grids.at_level(level)) for level in (1, 2, 3)] == [5, 71, 262]
     assert snapshot.grids.get("4").name == "Queens"
-    assert handlers.locate(snapshot, lat=40.758, lon=-73.9855).grid.code == "MN0502"
+    assert grids.locate(snapshot, lat=40.758, lon=-73.9855).grid.code == "MN0502"
     assert [m.person_id for m in workers] == ["w-MN0101-1", "w-MN0101-2"]
     assert [(m.person_id, m.role) for m in everyone] == [
         ("b-MN0101-1", MemberRole.BUILDING_CHIEF),
@@ -113,7 +113,7 @@ def test_changed_data_becomes_the_next_version(
     outcome = _import(sessions, renamed, demo_members[:10], outbox, clock)
     assert (outcome.version, outcome.created, outcome.member_count) == (2, True, 10)
     with transaction(sessions) as session:
-        current = handlers.load_current(session)
+        current = snapshots.load_current(session)
         previous = repository.get_grid_set(session, version=1)
     assert current is not None and current.grids.get("MN0502").name == "Times Square"
     assert previous.get("MN0502").name == "Midtown-Times Square"

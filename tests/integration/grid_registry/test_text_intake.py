@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from gridplus.grid_registry import handlers
 from gridplus.grid_registry.domain.demo_workers import DemoMember
 from gridplus.grid_registry.domain.grids import GridSpec
+from gridplus.grid_registry.handlers import imports, snapshots
 from gridplus.grid_registry.storage import repository
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, transaction
@@ -76,12 +76,12 @@ def test_spoofing_text_is_refused_and_the_registry_keeps_its_version(
 ) -> None:
     specs, members = small_city(demo_specs, demo_members)
     with transaction(sessions) as session:
-        handlers.import_grid_set(
+        imports.import_grid_set(
             session, specs, members, source="test", outbox=outbox, clock=clock, check=False
         )
     bad_specs, bad_members = spoil(specs, members)
     with pytest.raises(InvalidArgument) as refused, transaction(sessions) as session:
-        handlers.import_grid_set(
+        imports.import_grid_set(
             session, bad_specs, bad_members, source="test", outbox=outbox, clock=clock
         )
     [violation] = refused.value.violations
@@ -89,6 +89,6 @@ def test_spoofing_text_is_refused_and_the_registry_keeps_its_version(
     assert "control or bidi characters" in violation.description
     with transaction(sessions) as session:
         assert repository.current_version(session) == 1
-        current = handlers.load_current(session)
+        current = snapshots.load_current(session)
     assert current is not None
     assert current.grids.get("MN0101").name == "Financial District-Battery Park City"

@@ -11,19 +11,23 @@ import shapely
 from gridplus.grid_registry.domain.coverage import IssueKind, check_coverage
 from gridplus.grid_registry.domain.demo_workers import demo_organisation, demo_places
 from gridplus.grid_registry.domain.geojson_layers import (
-    NYC_NTA_FILE,
     LayerInvalid,
+    LayerSource,
     LoadedLayer,
     OnInvalid,
-    load_nyc_demo,
-    load_nyc_demo_layers,
     parse_layer,
-    read_layer,
+    parse_layers,
 )
 from gridplus.grid_registry.domain.grids import GridSet, GridSetInvalid, GridSpec, UnknownGrid
 from gridplus.grid_registry.domain.locator import InvalidCoordinates, LocateResult, Locator
 from gridplus.grid_registry.domain.places import Place, PlaceInvalid, PlaceKind, check_places
 from gridplus.grid_registry.domain.taxonomy import Department
+from gridplus.grid_registry.storage.geojson_files import (
+    NYC_NTA_FILE,
+    load_nyc_demo,
+    load_nyc_demo_layers,
+    read_layer,
+)
 
 NYC_DIR = Path(__file__).resolve().parents[3] / "data" / "demo" / "nyc"
 # Bounding box of the NYC NTA polygons (lon_min, lat_min, lon_max, lat_max).
@@ -344,3 +348,29 @@ def test_places_must_sit_in_smallest_grids_and_units_in_buildings(grids: GridSet
         check_places(grids, [Place("U", "Unit", PlaceKind.UNIT, "MN0101", "nope")])
     with pytest.raises(PlaceInvalid, match="different grids"):
         check_places(grids, [building, Place("U", "Unit", PlaceKind.UNIT, "MN0102", "B")])
+
+
+def _collection(*features: tuple[str, shapely.Polygon]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"properties": {"id": code, "name": code}, "geometry": shapely.geometry.mapping(shape)}
+            for code, shape in features
+        ],
+    }
+
+
+def test_layers_without_a_parent_property_find_parents_by_containment() -> None:
+    """The domain parses decoded JSON; storage/geojson_files.py reads the files."""
+    top = (LayerSource(Path("top.geojson"), 1, "id", "name"), _collection(("A", _square(0, 0))))
+    below = (
+        LayerSource(Path("below.geojson"), 2, "id", "name"),
+        _collection(("A1", shapely.box(0.1, 0.1, 0.9, 0.9)), ("B1", _square(0.5, 0))),
+    )
+    layers = parse_layers([below, top])  # any order: parsed from level 1 down
+    assert [(s.code, s.parent_code) for s in layers[1].specs] == [("A1", "A"), ("B1", "A")]
+    with pytest.raises(LayerInvalid, match="two layers for level 1"):
+        parse_layers([top, top])
+    outside = (LayerSource(Path("x"), 2, "id", "name"), _collection(("Z1", _square(5, 5))))
+    with pytest.raises(LayerInvalid, match=r"'Z1'.*no parent"):
+        parse_layers([top, outside])

@@ -11,9 +11,7 @@ import shapely
 from prometheus_client import REGISTRY
 
 from gridplus.api.grid.v1 import grid_pb2
-from gridplus.grid_registry import handlers
-from gridplus.grid_registry.api import grpc as grid_api
-from gridplus.grid_registry.api import page_tokens
+from gridplus.grid_registry.api import convert, page_tokens
 from gridplus.grid_registry.cli import build_parser
 from gridplus.grid_registry.config import GridRegistryConfig
 from gridplus.grid_registry.domain.demo_workers import DemoMember
@@ -22,9 +20,11 @@ from gridplus.grid_registry.domain.grids import GridSet, GridSpec
 from gridplus.grid_registry.domain.listing import GridQuery, page_of, select_grids
 from gridplus.grid_registry.domain.locator import Locator
 from gridplus.grid_registry.domain.members import MemberInvalid, MemberRole, check_members
-from gridplus.grid_registry.handlers import GridSetSnapshot
+from gridplus.grid_registry.handlers import grids as queries
+from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot
 from gridplus.kit.config import Env
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from gridplus.kit.page_tokens import write_page_token
 
 
 def _spec(code: str, level: int, parent: str | None, x: float, y: float, size: float) -> GridSpec:
@@ -63,7 +63,7 @@ def test_a_point_inside_a_grid_gives_it_with_its_path_and_ancestors(
     snapshot: GridSetSnapshot,
 ) -> None:
     before = _count("found")
-    located = handlers.locate(snapshot, lat=0.5, lon=0.25)
+    located = queries.locate(snapshot, lat=0.5, lon=0.25)
     assert located.grid.code == "A11"
     assert located.path == ["A", "A1", "A11"]
     assert [g.code for g in located.ancestors] == ["A", "A1"]
@@ -74,19 +74,19 @@ def test_a_point_inside_a_grid_gives_it_with_its_path_and_ancestors(
 def test_a_point_outside_every_grid_is_out_of_jurisdiction(snapshot: GridSetSnapshot) -> None:
     before = _count("out_of_jurisdiction")
     with pytest.raises(NotFound, match=r"out of jurisdiction: no grid contains \(5.0, 5.0\)"):
-        handlers.locate(snapshot, lat=5.0, lon=5.0)
+        queries.locate(snapshot, lat=5.0, lon=5.0)
     assert _count("out_of_jurisdiction") == before + 1
 
 
 def test_a_point_just_outside_snaps_within_the_tolerance(snapshot: GridSetSnapshot) -> None:
     before = _count("snapped")
     # ~55 m south of grid B12's bottom edge.
-    located = handlers.locate(snapshot, lat=-0.0005, lon=1.75, tolerance_m=100)
+    located = queries.locate(snapshot, lat=-0.0005, lon=1.75, tolerance_m=100)
     assert located.grid.code == "B12" and located.snapped
     assert 50 < located.distance_m < 60
     assert _count("snapped") == before + 1
     with pytest.raises(NotFound, match="within 10 m"):
-        handlers.locate(snapshot, lat=-0.0005, lon=1.75, tolerance_m=10)
+        queries.locate(snapshot, lat=-0.0005, lon=1.75, tolerance_m=10)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_bad_coordinates_are_refused_naming_each_field(
     snapshot: GridSetSnapshot, lat: float, lon: float, tolerance: float, fields: list[str]
 ) -> None:
     with pytest.raises(InvalidArgument) as raised:
-        handlers.locate(snapshot, lat=lat, lon=lon, tolerance_m=tolerance)
+        queries.locate(snapshot, lat=lat, lon=lon, tolerance_m=tolerance)
     assert [v.field for v in raised.value.violations] == fields
 
 
@@ -111,11 +111,11 @@ def test_bad_coordinates_are_refused_naming_each_field(
 
 
 def test_get_grid_names_an_unknown_code(snapshot: GridSetSnapshot) -> None:
-    assert handlers.get_grid(snapshot, "B1").parent_code == "B"
+    assert queries.get_grid(snapshot, "B1").parent_code == "B"
     with pytest.raises(NotFound, match="'ZZ9'"):
-        handlers.get_grid(snapshot, "ZZ9")
+        queries.get_grid(snapshot, "ZZ9")
     with pytest.raises(InvalidArgument, match="code"):
-        handlers.get_grid(snapshot, "")
+        queries.get_grid(snapshot, "")
 
 
 @pytest.mark.parametrize(
@@ -136,9 +136,9 @@ def test_listing_filters_by_parent_and_level(
 
 def test_listing_refuses_unknown_parent_and_level(snapshot: GridSetSnapshot) -> None:
     with pytest.raises(NotFound, match="'Q'"):
-        handlers.list_grids(snapshot, GridQuery(parent_code="Q"), after=None, size=10)
+        queries.list_grids(snapshot, GridQuery(parent_code="Q"), after=None, size=10)
     with pytest.raises(InvalidArgument, match="level"):
-        handlers.list_grids(snapshot, GridQuery(level=4), after=None, size=10)
+        queries.list_grids(snapshot, GridQuery(level=4), after=None, size=10)
 
 
 def test_pages_cover_the_listing_once_in_order(snapshot: GridSetSnapshot) -> None:
@@ -157,14 +157,16 @@ def test_pages_cover_the_listing_once_in_order(snapshot: GridSetSnapshot) -> Non
 
 def test_page_tokens_continue_only_their_own_listing() -> None:
     query = GridQuery(parent_code="A", level=3)
-    token = page_tokens.encode(page_tokens.PageToken(3, query, (3, "A11")))
+    token = page_tokens.next_page_token((3, "A11"), query=query, version=3)
+    assert page_tokens.next_page_token(None, query=query, version=3) == ""
     assert page_tokens.resume(token, query=query, version=3) == (3, "A11")
     assert page_tokens.resume("", query=query, version=3) is None
-    with pytest.raises(InvalidArgument, match="different filters"):
+    with pytest.raises(InvalidArgument, match="other filters"):
         page_tokens.resume(token, query=GridQuery(level=3), version=3)
     with pytest.raises(FailedPrecondition, match="from version 3 to 4"):
         page_tokens.resume(token, query=query, version=4)
-    for junk in ("not-a-token", "e30", token[:-3]):
+    made_up = write_page_token({"level": "x"}, ["ListGrids", "A", 3])
+    for junk in ("not-a-token", "e30", token[:-3], made_up):
         with pytest.raises(InvalidArgument, match="page_token"):
             page_tokens.resume(junk, query=query, version=3)
 
@@ -211,11 +213,11 @@ def test_fingerprint_ignores_order_but_sees_every_change() -> None:
 def test_every_api_member_role_maps_to_a_stored_role_and_back() -> None:
     api_roles = [v for v in grid_pb2.MemberRole.values() if v != grid_pb2.MEMBER_ROLE_UNSPECIFIED]
     for value in api_roles:
-        role = grid_api._role_from_proto(value)
-        assert role is not None and grid_api._ROLES[role] == value
-    assert grid_api._role_from_proto(grid_pb2.MEMBER_ROLE_UNSPECIFIED) is None
+        role = convert.role_from_proto(value)
+        assert role is not None and convert.ROLE_TO_PROTO[role] == value
+    assert convert.role_from_proto(grid_pb2.MEMBER_ROLE_UNSPECIFIED) is None
     with pytest.raises(InvalidArgument, match="role"):
-        grid_api._role_from_proto(99)
+        convert.role_from_proto(99)
 
 
 # --- operator surface ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from gridplus.grid_registry.domain.taxonomy import (
     Taxonomy,
     TaxonomyInvalid,
 )
-from gridplus.grid_registry.reference import read_taxonomy
+from gridplus.grid_registry.storage.seed_files import read_taxonomy
 
 TOP_LEVEL = {
     "urban_rural_construction": "城乡建设",

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from gridplus.grid_registry.domain.grids import GridSet
 from gridplus.grid_registry.domain.members import Member
-from gridplus.kit.auth import Principal, Role
+from gridplus.kit.roles import Principal, Role
 
 _SEE_ALL = frozenset({Role.ADMIN, Role.SERVICE})
 _GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})

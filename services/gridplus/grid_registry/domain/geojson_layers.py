@@ -1,14 +1,14 @@
 """Turn GeoJSON FeatureCollections of polygons into `GridSpec`s, one layer (grid level) at a time.
 
-Pure apart from reading the file paths it is given. Invalid geometry (self-intersecting rings are
-common in real city data) is either repaired with shapely's `make_valid`, keeping only the polygonal
-parts, and reported, or refused with an error naming the feature's code.
+Pure: it parses decoded JSON (storage/geojson_files.py reads the files). Invalid geometry
+(self-intersecting rings are common in real city data) is either repaired with shapely's
+`make_valid`, keeping only the polygonal parts, and reported, or refused with an error naming the
+feature's code.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -24,9 +24,6 @@ from gridplus.grid_registry.domain.grids import GridError, GridSpec
 Feature = Mapping[str, Any]
 ParentOf = Callable[[Feature], str | None]
 
-NYC_BOROUGHS_FILE = "nyc_boroughs_dcp24c.geojson"
-NYC_CDTA_FILE = "nyc_cdta2020_dcp24c.geojson"
-NYC_NTA_FILE = "nyc_nta2020_dcp24c.geojson"
 # CDTA codes start with the borough's letters; boroughs are coded 1..5 in DCP data.
 NYC_BOROUGH_BY_PREFIX = {"MN": "1", "BX": "2", "BK": "3", "QN": "4", "SI": "5"}
 
@@ -98,47 +95,38 @@ def parse_layer(
     return LoadedLayer(tuple(specs), tuple(repairs))
 
 
-def read_layer(path: str | Path, **options: Any) -> LoadedLayer:
-    """Read a GeoJSON file and parse it with `parse_layer` (same keyword options)."""
-    with open(path, encoding="utf-8") as handle:
-        collection = json.load(handle)
-    return parse_layer(collection, **options)
-
-
-def load_nyc_demo_layers(
-    directory: str | Path, on_invalid: OnInvalid = OnInvalid.REPAIR
+def parse_nyc_demo_layers(
+    boroughs: Mapping[str, Any],
+    cdtas: Mapping[str, Any],
+    ntas: Mapping[str, Any],
+    on_invalid: OnInvalid = OnInvalid.REPAIR,
 ) -> list[LoadedLayer]:
     """The NYC demo city: boroughs (level 1), CDTA2020 (level 2), NTA2020 (level 3)."""
-    base = Path(directory)
-    boroughs = read_layer(
-        base / NYC_BOROUGHS_FILE,
-        level=1,
-        code_property="BoroCode",
-        name_property="BoroName",
-        on_invalid=on_invalid,
-    )
-    cdtas = read_layer(
-        base / NYC_CDTA_FILE,
-        level=2,
-        code_property="CDTA2020",
-        name_property="CDTAName",
-        parent_of=_nyc_borough_of_cdta,
-        on_invalid=on_invalid,
-    )
-    ntas = read_layer(
-        base / NYC_NTA_FILE,
-        level=3,
-        code_property="NTA2020",
-        name_property="NTAName",
-        parent_property="CDTA2020",
-        on_invalid=on_invalid,
-    )
-    return [boroughs, cdtas, ntas]
-
-
-def load_nyc_demo(directory: str | Path) -> list[GridSpec]:
-    """All NYC demo grids (5 boroughs, 71 CDTAs, 262 NTAs), repairing invalid geometry."""
-    return [spec for layer in load_nyc_demo_layers(directory) for spec in layer.specs]
+    return [
+        parse_layer(
+            boroughs,
+            level=1,
+            code_property="BoroCode",
+            name_property="BoroName",
+            on_invalid=on_invalid,
+        ),
+        parse_layer(
+            cdtas,
+            level=2,
+            code_property="CDTA2020",
+            name_property="CDTAName",
+            parent_of=_nyc_borough_of_cdta,
+            on_invalid=on_invalid,
+        ),
+        parse_layer(
+            ntas,
+            level=3,
+            code_property="NTA2020",
+            name_property="NTAName",
+            parent_property="CDTA2020",
+            on_invalid=on_invalid,
+        ),
+    ]
 
 
 def _nyc_borough_of_cdta(feature: Feature) -> str | None:
@@ -238,17 +226,19 @@ class LayerSource:
     parent_property: str | None = None
 
 
-def read_layers(
-    sources: list[LayerSource], on_invalid: OnInvalid = OnInvalid.REPAIR
+def parse_layers(
+    layers: Sequence[tuple[LayerSource, Mapping[str, Any]]],
+    on_invalid: OnInvalid = OnInvalid.REPAIR,
 ) -> list[LoadedLayer]:
-    """Read layers from level 1 down; a layer without a parent property finds each grid's parent
-    in the layer above by containment (the parent sharing the largest area with it)."""
+    """Parse layers (each source with its decoded FeatureCollection) from level 1 down; a layer
+    without a parent property finds each grid's parent in the layer above by containment (the
+    parent sharing the largest area with it)."""
     loaded: dict[int, LoadedLayer] = {}
-    for source in sorted(sources, key=lambda s: s.level):
+    for source, collection in sorted(layers, key=lambda layer: layer[0].level):
         if source.level in loaded:
             raise LayerInvalid(None, f"two layers for level {source.level}")
-        layer = read_layer(
-            source.path,
+        layer = parse_layer(
+            collection,
             level=source.level,
             code_property=source.code_property,
             name_property=source.name_property,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from gridplus.grid_registry.reference import SEED_DIR, read_rows, seed_fingerprint
+from gridplus.grid_registry.storage.seed_files import SEED_DIR, read_rows, seed_fingerprint
 
 revision: str = "grid_registry_0002"
 down_revision: str | None = "grid_registry_0001"

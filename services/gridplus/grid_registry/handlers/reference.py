@@ -1,33 +1,29 @@
 """Use cases on the reference data: the category taxonomy, departments and responsibility.
 
-Queries work on a `ReferenceSnapshot` held in memory (the taxonomy is small and read on every
-dispatch), so they never touch the database.
+Queries work on a `ReferenceSnapshot` held in memory (handlers/snapshots.py; the taxonomy is
+small and read on every dispatch), so they never touch the database; `sync_reference_data`
+writes the seed (storage/seed_files.py) through the caller's session.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from gridplus.grid_registry.domain.grids import UnknownGrid
 from gridplus.grid_registry.domain.taxonomy import (
     Category,
     Responsibility,
-    Taxonomy,
     UnknownCategory,
 )
-from gridplus.grid_registry.handlers import GridSetSnapshot
-from gridplus.grid_registry.reference import SEED_DIR, read_taxonomy, seed_fingerprint
+from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot, ReferenceSnapshot
 from gridplus.grid_registry.storage import reference_repository
+from gridplus.grid_registry.storage.seed_files import SEED_DIR, read_taxonomy, seed_fingerprint
 from gridplus.kit.errors import InvalidArgument, NotFound
 
-
-@dataclass(frozen=True)
-class ReferenceSnapshot:
-    version: int
-    taxonomy: Taxonomy
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -46,13 +42,6 @@ def sync_reference_data(session: Session, directory: Path = SEED_DIR) -> SyncOut
         session, read_taxonomy(directory), fingerprint=fingerprint
     )
     return SyncOutcome(version, True)
-
-
-def load_reference(session: Session) -> ReferenceSnapshot | None:
-    stored = reference_repository.reference_version(session)
-    if stored is None:
-        return None
-    return ReferenceSnapshot(stored[0], reference_repository.load_taxonomy(session))
 
 
 def get_category(reference: ReferenceSnapshot, code: str) -> Category:

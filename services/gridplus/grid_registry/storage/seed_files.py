@@ -19,7 +19,8 @@ from gridplus.grid_registry.domain.taxonomy import (
     Taxonomy,
 )
 
-SEED_DIR = Path(__file__).parent / "seed"
+# The seed ships with the package: grid_registry/seed/.
+SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
 SEED_FILES = ("categories.csv", "departments.csv", "responsibility.csv")
 
 

@@ -1,0 +1,69 @@
+"""The directory: who serves a grid and the organisation chain above it, with contacts only
+where the caller may see them (domain/directory.py). Members are read from storage per call,
+for the version of the grid set the server holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gridplus.grid_registry.domain import directory
+from gridplus.grid_registry.domain.grids import GridSpec
+from gridplus.grid_registry.domain.members import Member, MemberRole
+from gridplus.grid_registry.domain.places import Place
+from gridplus.grid_registry.handlers.grids import get_grid
+from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot
+from gridplus.grid_registry.storage import repository
+from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.roles import Principal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One level of an organisation chain: a grid, its people and (for a smallest grid) its
+    buildings and units."""
+
+    grid: GridSpec
+    members: list[Member]
+    places: list[Place]
+
+
+def members(
+    session: Session,
+    snapshot: GridSetSnapshot,
+    *,
+    grid_code: str,
+    role: MemberRole | None = None,
+    viewer: Principal,
+) -> list[Member]:
+    """The people attached to a grid of the snapshot's version, optionally in one role, with
+    contacts only where `viewer` may see them (domain/directory.py)."""
+    if not grid_code:
+        raise InvalidArgument.single("grid_code", "required")
+    get_grid(snapshot, grid_code)
+    found = repository.get_members(
+        session, version=snapshot.version, grid_code=grid_code, role=role
+    )
+    return directory.as_seen_by(viewer, found, snapshot.grids)
+
+
+def chain(
+    session: Session, snapshot: GridSetSnapshot, *, grid_code: str, viewer: Principal
+) -> list[ChainStep]:
+    """The organisation chain of a grid: every level from level 1 down to it, with its people
+    (contacts as `viewer` may see them); the smallest grid also lists its buildings and units."""
+    spec = get_grid(snapshot, grid_code)
+    path = snapshot.grids.path(spec.code)
+    people = repository.get_members_of_grids(session, version=snapshot.version, grid_codes=path)
+    places = repository.get_places(session, version=snapshot.version, grid_code=spec.code)
+    return [
+        ChainStep(
+            snapshot.grids.get(code),
+            directory.as_seen_by(viewer, people[code], snapshot.grids),
+            places if code == spec.code else [],
+        )
+        for code in path
+    ]
