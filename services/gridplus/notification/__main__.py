@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 from gridplus.api.notification.v1 import notification_pb2_grpc
-from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.egress import EgressGuard
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
@@ -16,6 +15,7 @@ from gridplus.notification.channels.base import ChannelAdapter
 from gridplus.notification.channels.email import SmtpEmail
 from gridplus.notification.channels.sms import HttpSmsGateway
 from gridplus.notification.channels.webhook import SignedWebhook
+from gridplus.notification.cli import reseal_addresses
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.config import NotificationSettings, check_endpoints
 from gridplus.notification.domain.notices import Channel
@@ -28,7 +28,6 @@ from gridplus.notification.handlers.signals import Signal
 from gridplus.notification.handlers.subscriptions import Subscriptions
 from gridplus.notification.jobs.delivery_worker import DeliveryWorker, WorkerSettings
 from gridplus.notification.messaging.consumers import EVENT_TYPES, TOPICS, handlers
-from gridplus.notification.storage import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ def main() -> None:
         wake=delivery_signal,
     )
     app.add_loop("delivery-worker", worker.run)
-    app.command("reseal-addresses", lambda: _reseal(app.sessions, keys))
+    app.command("reseal-addresses", lambda: reseal_addresses(app.sessions, keys))
     app.command("serve", lambda: _serve(app, settings, egress))
     app.main()
 
@@ -101,19 +100,6 @@ def _serve(app: ServiceApp, settings: NotificationSettings, egress: EgressGuard)
     # A mail relay or SMS gateway the guard refuses would fail every delivery: say so at start.
     check_endpoints(settings, egress)
     app.serve()
-
-
-def _reseal(sessions: SessionFactory, keys: KeyRing) -> None:
-    """Operator command after a key rotation (or the upgrade to sealed addresses): seal every
-    pending delivery's address under the active key."""
-    total = 0
-    while True:
-        with transaction(sessions) as session:
-            done = deliveries.reseal(session, keys=keys)
-        total += done
-        if not done:
-            break
-    log.info("delivery addresses resealed", extra={"deliveries": total, "key_id": keys.active_id})
 
 
 def adapters(
