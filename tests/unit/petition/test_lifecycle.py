@@ -8,14 +8,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridplus.kit.auth import Role
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument
+from gridplus.kit.roles import Role
 from gridplus.petition.domain.events import (
     PetitionMerged,
     PetitionStatusChanged,
     PetitionSubmitted,
 )
-from gridplus.petition.domain.lifecycle import TRANSITIONS, Status, TransitionRefused
+from gridplus.petition.domain.lifecycle import (
+    FOLLOW_UP,
+    TRANSITIONS,
+    FollowUpOutcome,
+    Status,
+    TransitionRefused,
+)
 from gridplus.petition.domain.petition import EntryKind, Light, Petition, Step
 from gridplus.petition.domain.submission import Submission
 from gridplus.petition.domain.values import (
@@ -64,6 +70,7 @@ MOVES: dict[Status, Callable[[Petition, datetime], None]] = {
         category="streetlight",
         actor=DISPATCH,
         at=at,
+        yellow_at=at + timedelta(hours=3),  # dispatch's: the last quarter of the step
     ),
     Status.VERIFIED: lambda p, at: p.verify(actor=WORKER, at=at, deadline=at + timedelta(days=3)),
     Status.RESOLVED: lambda p, at: p.resolve(note="lamp replaced", actor=WORKER, at=at),
@@ -220,9 +227,9 @@ def test_final_states_say_they_are_final() -> None:
         petition.reopen(actor=RESIDENT, at=T0)
 
 
-def test_the_light_turns_yellow_in_the_last_quarter_and_red_past_the_deadline() -> None:
+def test_the_light_compares_dispatchs_instants_yellow_at_and_the_deadline() -> None:
     petition = petition_in(Status.ASSIGNED)  # assigned at T0+1min, verify deadline 4 h later
-    start = T0 + timedelta(minutes=1)
+    start = T0 + timedelta(minutes=1)  # dispatch's yellow_at: 3 h after the assignment
     assert petition.light(start) is Light.GREEN
     assert petition.light(start + timedelta(hours=2, minutes=59)) is Light.GREEN
     assert petition.light(start + timedelta(hours=3)) is Light.YELLOW
@@ -230,7 +237,10 @@ def test_the_light_turns_yellow_in_the_last_quarter_and_red_past_the_deadline() 
     MOVES[Status.VERIFIED](petition, start + timedelta(hours=5))
     assert petition.handling_deadline == start + timedelta(hours=5, days=3)
     assert petition.verify_deadline == start + timedelta(hours=4)  # kept for the record
+    # Staff's own deadline: green until dispatch's clock (with its yellow_at) answers, red past it.
     assert petition.light(start + timedelta(hours=6)) is Light.GREEN
+    assert petition.light(start + timedelta(hours=5, days=3) - timedelta(minutes=1)) is Light.GREEN
+    assert petition.light(start + timedelta(hours=5, days=3)) is Light.RED
     MOVES[Status.RESOLVED](petition, start + timedelta(hours=7))
     assert petition.light(start + timedelta(days=9)) is None  # no clock runs
 
@@ -367,6 +377,49 @@ def test_stale_deadline_changes_are_ignored() -> None:
     assert not _handle_deadline(petition, verified + timedelta(hours=4), reopened)
     assert _handle_deadline(petition, reopened, reopened + timedelta(hours=4))
     assert petition.handling_deadline == reopened + timedelta(hours=4)
+
+
+def test_a_petition_without_dispatchs_yellow_at_is_green_until_its_deadline() -> None:
+    petition = submitted()
+    petition.assign(
+        grid=GRID, assignee_id="w", deadline=T0 + timedelta(hours=4), category=None,
+        actor=DISPATCH, at=T0,
+    )  # fmt: skip
+    assert petition.yellow_at is None
+    assert petition.light(T0 + timedelta(hours=3, minutes=59)) is Light.GREEN
+    assert petition.light(T0 + timedelta(hours=4)) is Light.RED
+
+
+# The follow-up outcome -> what a RESOLVED petition becomes, and the note in its history.
+@pytest.mark.parametrize(
+    ("outcome", "status", "note"),
+    [
+        (FollowUpOutcome.SATISFIED, Status.CLOSED, "follow-up: satisfied"),
+        (FollowUpOutcome.NO_RESPONSE, Status.CLOSED, "no response"),
+        (FollowUpOutcome.UNSATISFIED, Status.REOPENED, "follow-up: unsatisfied"),
+    ],
+)
+def test_the_follow_up_outcome_decides_closed_or_reopened(
+    outcome: FollowUpOutcome, status: Status, note: str
+) -> None:
+    assert FOLLOW_UP[outcome] == (status, note)
+    petition = petition_in(Status.RESOLVED)
+    petition.new_history.clear()
+    petition.events.clear()
+    petition.complete_follow_up(outcome=outcome, actor=DISPATCH, at=T0 + timedelta(days=9))
+    assert petition.status is status
+    [entry] = petition.new_history
+    assert (entry.from_status, entry.to_status, entry.note) == (Status.RESOLVED, status, note)
+    [event] = petition.events
+    assert isinstance(event, PetitionStatusChanged) and event.to_status is status
+
+
+def test_a_follow_up_outcome_only_moves_a_resolved_petition() -> None:
+    petition = petition_in(Status.CLOSED)
+    with pytest.raises(TransitionRefused, match="CLOSED is final"):
+        petition.complete_follow_up(
+            outcome=FollowUpOutcome.UNSATISFIED, actor=DISPATCH, at=T0 + timedelta(days=9)
+        )
 
 
 def test_a_deadline_change_needs_aware_instants() -> None:

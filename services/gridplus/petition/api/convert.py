@@ -3,6 +3,7 @@ service publishes and those it consumes) and domain → JSON (the resident HTTP 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from gridplus.api.evaluation.v1 import evaluation_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.petition.domain.events import DomainEvent, PetitionMerged, PetitionSubmitted
-from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.domain.lifecycle import FollowUpOutcome, Status
 from gridplus.petition.domain.petition import EntryKind, HistoryEntry, Light, Petition
 from gridplus.petition.domain.photos import PhotoRef
 from gridplus.petition.domain.values import (
@@ -49,10 +50,16 @@ _ORIGIN_TO_PROTO: dict[CategorySource, petition_pb2.CategoryOrigin] = {
     s: getattr(petition_pb2, f"CATEGORY_ORIGIN_{s}") for s in CategorySource
 }
 _CATEGORY_SOURCE_FROM_EVENT: dict[int, CategorySource] = {
-    events_pb2.CATEGORY_SOURCE_GIVEN: CategorySource.GIVEN,
-    events_pb2.CATEGORY_SOURCE_CLASSIFIED: CategorySource.CLASSIFIED,
-    events_pb2.CATEGORY_SOURCE_TRIAGE: CategorySource.TRIAGE,
+    getattr(events_pb2, f"CATEGORY_SOURCE_{s}"): s for s in CategorySource
 }
+_OUTCOME_FROM_EVENT: dict[int, FollowUpOutcome] = {
+    getattr(events_pb2, f"FOLLOW_UP_OUTCOME_{o}"): o for o in FollowUpOutcome
+}
+
+
+def follow_up_outcome_from_event(value: int) -> FollowUpOutcome | None:
+    """None for UNSPECIFIED (or an outcome newer than this code knows)."""
+    return _OUTCOME_FROM_EVENT.get(value)
 
 
 def category_choice_from_event(choice: events_pb2.CategoryChoice) -> CategoryChoice | None:
@@ -120,13 +127,13 @@ def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
         reject_reason=petition.reject_reason or "",
         source=source_to_proto(petition.source),
     )
-    if petition.grid is not None:
+    if (grid := petition.grid) is not None:
         out.grid.CopyFrom(
             common_pb2.GridRef(
-                code=petition.grid.code,
-                level=petition.grid.level,
-                path=list(petition.grid.path),
-                grid_set_version=petition.grid.grid_set_version,
+                code=grid.code,
+                level=grid.level,
+                path=grid.path,
+                grid_set_version=grid.grid_set_version,
             )
         )
     if petition.deadline is not None:
@@ -277,16 +284,7 @@ def petition_json(petition: Petition) -> dict[str, Any]:
             else None
         ),
         "location": {"lat": petition.location.lat, "lon": petition.location.lon},
-        "grid": (
-            {
-                "code": grid.code,
-                "level": grid.level,
-                "path": list(grid.path),
-                "grid_set_version": grid.grid_set_version,
-            }
-            if grid
-            else None
-        ),
+        "grid": asdict(grid) if grid else None,  # code, level, path, grid_set_version
         "department_code": petition.department_code,
         "assignee_id": petition.assignee_id,
         "deadline": iso(petition.deadline),

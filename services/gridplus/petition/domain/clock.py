@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from gridplus.petition.domain.lifecycle import Status
@@ -23,13 +22,9 @@ STEP_STATUSES: dict[Step, frozenset[Status]] = {
 
 
 class Light(StrEnum):
-    """亮灯: green while on time, yellow in the last quarter of the step's time, red past it."""
+    """亮灯: green while on time, yellow near the deadline, red past it. Dispatch owns the rule (a
+    quarter of the step's time left, on the category's calendar) and sends the instants."""
 
     GREEN = "GREEN"
     YELLOW = "YELLOW"
     RED = "RED"
-
-
-def yellow_from(started: datetime, deadline: datetime) -> datetime:
-    """When the light turns yellow: a quarter of the step's time before the deadline."""
-    return deadline - (deadline - started) / 4

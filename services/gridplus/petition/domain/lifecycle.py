@@ -14,6 +14,9 @@ handler stand, resolved again directly. CLOSED, REJECTED and DUPLICATE are final
 | RESOLVED  | CLOSED, REOPENED                | follow-up satisfied or no answer / unsatisfied|
 | REOPENED  | VERIFIED, RESOLVED              | staff re-verify, or the handler resolves again|
 | CLOSED, REJECTED, DUPLICATE | (final)           |                                               |
+
+Evaluation's follow-up decides what a RESOLVED petition becomes (`FOLLOW_UP`): satisfied, or no
+answer in time, closes it; unsatisfied reopens it.
 """
 
 from __future__ import annotations
@@ -67,3 +70,19 @@ class TransitionRefused(FailedPrecondition):
 
 def may_move(current: Status, target: Status) -> bool:
     return target in TRANSITIONS[current]
+
+
+class FollowUpOutcome(StrEnum):
+    """How evaluation's follow-up (跟踪回访) of a resolved petition ended."""
+
+    SATISFIED = "SATISFIED"  # rating 4-5, or a visit that found it solved
+    UNSATISFIED = "UNSATISFIED"  # rating 1-3, or a visit that found it not solved
+    NO_RESPONSE = "NO_RESPONSE"  # no answer before the follow-up was due
+
+
+# The outcome -> the status it leads to from RESOLVED, and the note kept in the history.
+FOLLOW_UP: dict[FollowUpOutcome, tuple[Status, str]] = {
+    FollowUpOutcome.SATISFIED: (Status.CLOSED, "follow-up: satisfied"),
+    FollowUpOutcome.NO_RESPONSE: (Status.CLOSED, "no response"),
+    FollowUpOutcome.UNSATISFIED: (Status.REOPENED, "follow-up: unsatisfied"),
+}

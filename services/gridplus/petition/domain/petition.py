@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from gridplus.petition.domain.checks import (
     aware_problem,
@@ -18,14 +17,21 @@ from gridplus.petition.domain.checks import (
 from gridplus.petition.domain.clock import STEP_STATUSES
 from gridplus.petition.domain.clock import Light as Light  # re-exported: part of a petition
 from gridplus.petition.domain.clock import Step as Step
-from gridplus.petition.domain.clock import yellow_from as yellow_from
 from gridplus.petition.domain.events import (
     DomainEvent,
     PetitionMerged,
     PetitionStatusChanged,
     PetitionSubmitted,
 )
-from gridplus.petition.domain.lifecycle import Status, TransitionRefused, may_move
+from gridplus.petition.domain.history import EntryKind as EntryKind  # re-exported
+from gridplus.petition.domain.history import HistoryEntry as HistoryEntry
+from gridplus.petition.domain.lifecycle import (
+    FOLLOW_UP,
+    FollowUpOutcome,
+    Status,
+    TransitionRefused,
+    may_move,
+)
 from gridplus.petition.domain.submission import Submission
 from gridplus.petition.domain.values import (
     Actor,
@@ -35,21 +41,6 @@ from gridplus.petition.domain.values import (
     Publication,
     Source,
 )
-
-
-class EntryKind(StrEnum):
-    STATUS = "STATUS"  # a status change
-    NOTE = "NOTE"  # a note added by staff; the status stays
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    from_status: Status | None  # None for the submission itself
-    to_status: Status
-    actor: Actor
-    note: str
-    at: datetime
-    kind: EntryKind = EntryKind.STATUS
 
 
 @dataclass(eq=False)
@@ -75,9 +66,9 @@ class Petition:
     verify_deadline: datetime | None = None
     handling_deadline: datetime | None = None
     clock_started_at: datetime | None = None  # when the current step's clock started
-    # From dispatch's clock (PetitionDeadlineChanged): when the light turns yellow (None: a
-    # quarter of the step's time before the deadline), when the clock was paused (the light
-    # stays as it was then), and the last change applied (older ones are stale).
+    # From dispatch's clock: when the light turns yellow (dispatch decides; None: not told, so
+    # green until the deadline), when the clock was paused (the light stays as it was then),
+    # and the last change applied (older ones are stale).
     yellow_at: datetime | None = None
     clock_paused_at: datetime | None = None
     deadline_changed_at: datetime | None = None
@@ -147,17 +138,21 @@ class Petition:
         actor: Actor,
         at: datetime,
         note: str = "",
+        yellow_at: datetime | None = None,
     ) -> None:
-        """Routed to a level-3 grid and a worker; the verify clock runs until `deadline`."""
+        """Routed to a level-3 grid and a worker; the verify clock runs until `deadline`, its
+        light yellow from dispatch's `yellow_at`."""
         self._require(Status.ASSIGNED)
         check(
             ("grid", "code and path are required" if not (grid.code and grid.path) else None),
             ("assignee_id", "is required" if not assignee_id else None),
             ("deadline", aware_problem(deadline)),
+            ("yellow_at", aware_problem(yellow_at) if yellow_at is not None else None),
         )
         self.grid = grid
         self.assignee_id = assignee_id
         self._start_clock(deadline, at)
+        self.yellow_at = yellow_at
         self.verify_deadline = deadline
         self.category = category or self.category
         self.triage_reason = None
@@ -221,25 +216,17 @@ class Petition:
         return self.deadline is not None and self.clock_paused_at is not None
 
     def light(self, now: datetime) -> Light | None:
-        """The light of the current step; None when no clock runs. A paused clock shows the
-        light it had when it stopped."""
+        """The light of the current step, as dispatch set its instants: red from the deadline,
+        yellow from `yellow_at`; None when no clock runs. A paused clock shows the light it had
+        when it stopped."""
         if self.deadline is None:
             return None
         at = self.clock_paused_at or now
         if at >= self.deadline:
             return Light.RED
-        yellow = self.yellow_start()
-        if yellow is not None and at >= yellow:
+        if self.yellow_at is not None and at >= self.yellow_at:
             return Light.YELLOW
         return Light.GREEN
-
-    def yellow_start(self) -> datetime | None:
-        """When the current step's light turns yellow; None when no clock runs."""
-        if self.deadline is None:
-            return None
-        if self.yellow_at is not None:
-            return self.yellow_at
-        return yellow_from(self.clock_started_at or self.created_at, self.deadline)
 
     def record_deadline(
         self,
@@ -340,6 +327,15 @@ class Petition:
         self._stop_clock()
         self.resolution_note = note
         self._move(Status.RESOLVED, actor, at, note)
+
+    def complete_follow_up(self, *, outcome: FollowUpOutcome, actor: Actor, at: datetime) -> None:
+        """Evaluation's follow-up ended; the lifecycle's FOLLOW_UP says what the petition
+        becomes (closed, or reopened), with its note."""
+        target, note = FOLLOW_UP[outcome]
+        if target is Status.REOPENED:
+            self.reopen(actor=actor, at=at, note=note)
+        else:
+            self.close(actor=actor, at=at, note=note)
 
     def close(self, *, actor: Actor, at: datetime, note: str = "") -> None:
         """Follow-up satisfied, or no answer in time."""

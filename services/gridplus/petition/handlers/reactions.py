@@ -9,9 +9,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.roles import Role
-from gridplus.petition.domain.lifecycle import Status
+from gridplus.petition.domain.lifecycle import FollowUpOutcome, Status
 from gridplus.petition.domain.petition import Petition, Step
 from gridplus.petition.domain.values import Actor, CategoryChoice, GridRef
 from gridplus.petition.handlers.deps import Deps, publish
@@ -39,6 +38,7 @@ def apply_assignment(
     note: str = "",
     choice: CategoryChoice | None = None,
     department_code: str | None = None,
+    yellow_at: datetime | None = None,
 ) -> bool:
     """Dispatch routed the petition. Returns False when it was ignored because the petition has
     moved on (rejected, merged, or already assigned): a late or repeated routing decision must
@@ -54,6 +54,7 @@ def apply_assignment(
         actor=DISPATCH,
         at=at,
         note=note,
+        yellow_at=yellow_at,
     )
     petition.record_routing(choice=choice, department_code=department_code)
     repository.update(session, petition=petition)
@@ -94,10 +95,11 @@ def apply_triage(
 
 
 def apply_follow_up(
-    session: Session, deps: Deps, *, petition_id: str, target: Status, note: str, at: datetime
+    session: Session, deps: Deps, *, petition_id: str, outcome: FollowUpOutcome, at: datetime
 ) -> bool:
-    """Evaluation's follow-up outcome: CLOSED (satisfied or no response) or REOPENED. Ignored
-    (False) when the petition is not RESOLVED any more, e.g. a repeated outcome."""
+    """Evaluation's follow-up outcome; the lifecycle decides what it leads to (closed or
+    reopened). Ignored (False) when the petition is not RESOLVED any more, e.g. a repeated
+    outcome."""
     petition = repository.get(session, petition_id=petition_id, lock=True)
     if petition.status is not Status.RESOLVED:
         log.warning(
@@ -105,12 +107,7 @@ def apply_follow_up(
             extra={"petition_id": petition_id, "status": petition.status.value},
         )
         return False
-    if target is Status.CLOSED:
-        petition.close(actor=EVALUATION, at=at, note=note)
-    elif target is Status.REOPENED:
-        petition.reopen(actor=EVALUATION, at=at, note=note)
-    else:
-        raise InvalidArgument.single("outcome", f"cannot lead to {target}")
+    petition.complete_follow_up(outcome=outcome, actor=EVALUATION, at=at)
     repository.update(session, petition=petition)
     publish(session, deps.outbox, petition)
     return True

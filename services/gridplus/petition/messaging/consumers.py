@@ -21,21 +21,13 @@ from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.events import Event
 from gridplus.petition.api.convert import (
     category_choice_from_event,
+    follow_up_outcome_from_event,
     from_timestamp,
     grid_ref_from_proto,
 )
-from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import Step
 from gridplus.petition.handlers import reactions
 from gridplus.petition.handlers.deps import Deps
-
-# Follow-up outcome -> the status it leads to, and the note kept in the history.
-_OUTCOMES: dict[int, tuple[Status, str]] = {
-    events_pb2.FOLLOW_UP_OUTCOME_SATISFIED: (Status.CLOSED, "follow-up: satisfied"),
-    events_pb2.FOLLOW_UP_OUTCOME_NO_RESPONSE: (Status.CLOSED, "no response"),
-    events_pb2.FOLLOW_UP_OUTCOME_UNSATISFIED: (Status.REOPENED, "follow-up: unsatisfied"),
-}
-
 
 # Dispatch's step -> the petition's.
 _STEPS: dict[int, Step] = {
@@ -52,6 +44,8 @@ class DispatchEvents:
         payload: events_pb2.PetitionAssigned = event.payload  # type: ignore[assignment]
         if not payload.HasField("deadline"):
             raise InvalidArgument.single("deadline", "PetitionAssigned carries no deadline")
+        deadline = from_timestamp(payload.deadline)
+        at = _when(_set(payload, "assigned_at"), event)
         choice = (
             category_choice_from_event(payload.category_choice)
             if payload.HasField("category_choice")
@@ -63,12 +57,13 @@ class DispatchEvents:
             petition_id=payload.petition_id,
             grid=grid_ref_from_proto(payload.grid),
             assignee_id=payload.assignee_id,
-            deadline=from_timestamp(payload.deadline),
+            deadline=deadline,
             category=payload.category or None,
-            at=_when(_set(payload, "assigned_at"), event),
+            at=at,
             note="; ".join(payload.reasons),
             choice=choice,
             department_code=payload.department_code or None,
+            yellow_at=_verify_yellow_at(payload, at, deadline),
         )
 
     def on_routing_failed(self, session: Session, event: Event) -> None:
@@ -141,16 +136,14 @@ class EvaluationEvents:
 
     def on_follow_up_completed(self, session: Session, event: Event) -> None:
         payload: events_pb2.FollowUpCompleted = event.payload  # type: ignore[assignment]
-        outcome = _OUTCOMES.get(payload.outcome)
+        outcome = follow_up_outcome_from_event(payload.outcome)
         if outcome is None:
             raise InvalidArgument.single("outcome", f"unknown follow-up outcome {payload.outcome}")
-        target, note = outcome
         reactions.apply_follow_up(
             session,
             self._deps,
             petition_id=payload.petition_id,
-            target=target,
-            note=note,
+            outcome=outcome,
             at=_when(_set(payload, "completed_at"), event),
         )
 
@@ -173,3 +166,17 @@ def _when(stamp: Timestamp | None, event: Event) -> datetime:
 
 def _set(payload: Message, field: str) -> Timestamp | None:
     return getattr(payload, field) if payload.HasField(field) else None
+
+
+def _verify_yellow_at(
+    payload: events_pb2.PetitionAssigned, assigned_at: datetime, deadline: datetime
+) -> datetime:
+    """When dispatch's verify clock turns yellow. PetitionAssigned does not carry dispatch's
+    `yellow_at` yet (PetitionDeadlineChanged does, for the handle step); until it does, its
+    wall-clock rule for the step (a quarter of the time left) stands in, here at the edge, so
+    the domain and storage only ever compare the instants dispatch gives."""
+    if "yellow_at" in payload.DESCRIPTOR.fields_by_name:
+        stamp = _set(payload, "yellow_at")
+        if stamp is not None:
+            return from_timestamp(stamp)
+    return deadline - (deadline - assigned_at) / 4

@@ -58,7 +58,7 @@ class PetitionRow(Base):
     verify_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
     handling_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
     clock_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # deadline - a quarter of the step's time: the light turns yellow here (filterable in SQL).
+    # Dispatch's instant the light turns yellow (None: not told; green until the deadline).
     yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # From dispatch's clock: paused since (the light stays), and the last deadline change applied.
     clock_paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -240,13 +240,12 @@ def filtered(statement: S, query: PetitionQuery, now: datetime | None) -> S:
 
 
 def _light(light: Light, now: datetime) -> ColumnElement[bool]:
-    # A paused clock shows the light it had when it stopped (as Petition.light does).
+    # Dispatch's instants compared (as Petition.light does); a paused clock keeps its light.
     at = func.coalesce(PetitionRow.clock_paused_at, literal(now, UtcDateTime()))
+    yellow = and_(PetitionRow.yellow_at.is_not(None), PetitionRow.yellow_at <= at)
     if light is Light.RED:
         return PetitionRow.deadline <= at
-    if light is Light.YELLOW:
-        return and_(PetitionRow.deadline > at, PetitionRow.yellow_at <= at)
-    return and_(PetitionRow.deadline > at, PetitionRow.yellow_at > at)
+    return and_(PetitionRow.deadline > at, yellow if light is Light.YELLOW else ~yellow)
 
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
@@ -335,7 +334,7 @@ def _copy_into(row: PetitionRow, petition: Petition) -> None:
     row.verify_deadline = petition.verify_deadline
     row.handling_deadline = petition.handling_deadline
     row.clock_started_at = petition.clock_started_at
-    row.yellow_at = petition.yellow_start()
+    row.yellow_at = petition.yellow_at
     row.clock_paused_at = petition.clock_paused_at
     row.deadline_changed_at = petition.deadline_changed_at
     row.resolution_note = petition.resolution_note
