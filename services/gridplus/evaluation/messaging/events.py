@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
@@ -37,23 +36,25 @@ def publish(session: Session, outbox: Outbox, event: DomainEvent) -> str:
 def payload(event: DomainEvent) -> Message:
     """The Kafka payload for a domain event."""
     if isinstance(event, FollowUpCompleted):
-        return events_pb2.FollowUpCompleted(
+        completed = events_pb2.FollowUpCompleted(
             petition_id=event.petition_id,
             outcome=OUTCOME_TO_PROTO[event.outcome],
             rating=event.rating,
             via=event.via.value,
             actor_id=event.actor_id,
-            completed_at=_stamp(event.at),
         )
-    return events_pb2.AssessmentRecorded(
+        completed.completed_at.FromDatetime(event.at)
+        return completed
+    recorded = events_pb2.AssessmentRecorded(
         assessment_id=event.assessment_id,
         worker_id=event.worker_id,
         grid_code=event.grid_code,
         inspector_id=event.inspector_id,
         score=event.score,
         secret=event.secret,
-        recorded_at=_stamp(event.at),
     )
+    recorded.recorded_at.FromDatetime(event.at)
+    return recorded
 
 
 def follow_up_completed(p: events_pb2.FollowUpCompleted, at: datetime) -> FollowUpCompleted:
@@ -78,9 +79,3 @@ def assessment_recorded(p: events_pb2.AssessmentRecorded, at: datetime) -> Asses
         secret=p.secret,
         at=at,
     )
-
-
-def _stamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
