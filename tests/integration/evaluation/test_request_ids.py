@@ -4,6 +4,7 @@ INVALID_ARGUMENT naming request_id, and changes nothing either."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -152,3 +153,31 @@ def test_one_id_serves_two_callers_apart(evaluation: Evaluation) -> None:
             metadata=as_caller(chief, Role.GRID_CHIEF),
         )
     assert count(evaluation, TimeBankEntryRow) == 2
+
+
+def test_racing_retries_of_one_request_apply_it_once(evaluation: Evaluation) -> None:
+    """Retries that race (the client gave up waiting and sent again) get one answer and make
+    one entry; on PostgreSQL the loser's unique-key conflict is retried by run_once."""
+    request = pb.RecordServiceHoursRequest(
+        request_id="raced", person_id=VOLUNTEER, minutes=60, reason="care"
+    )
+    racers = 4
+    start = threading.Barrier(racers)
+    answers: list[pb.TimeBankEntry] = []
+    failures: list[BaseException] = []
+
+    def retry() -> None:
+        try:
+            start.wait()
+            answers.append(evaluation.api.RecordServiceHours(request, metadata=CHIEF).entry)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=retry) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert len(answers) == racers and all(a == answers[0] for a in answers)
+    assert count(evaluation, TimeBankEntryRow) == 1
