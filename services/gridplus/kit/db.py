@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -88,6 +89,13 @@ def transaction(sessions: SessionFactory) -> Iterator[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def insert_for(session: Session, table: Any) -> Any:
+    """An INSERT of `table` that can say ON CONFLICT (DO NOTHING / DO UPDATE) on PostgreSQL and
+    on SQLite alike, so a consumer applies a redelivered fact once without a read first."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:

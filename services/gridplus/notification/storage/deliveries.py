@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gridplus.kit.db import insert_for
 from gridplus.kit.pii import KeyRing, Sealed
 from gridplus.notification.domain.delivery import DeliveryRecord, DeliveryStatus
 from gridplus.notification.domain.notices import Channel
-from gridplus.notification.storage.inbox_items import upsert
 from gridplus.notification.storage.models import Delivery, WebhookSubscription
 
 
@@ -86,7 +86,7 @@ def create(session: Session, new: NewDelivery, *, now: datetime, keys: KeyRing) 
     delivery_id = uuid.uuid4()
     sealed = keys.seal(new.address, context=address_context(delivery_id))
     statement = (
-        upsert(session, Delivery)
+        insert_for(session, Delivery)
         .values(
             id=delivery_id,
             source_event_id=new.source_event_id,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gridplus.kit.db import insert_for
 from gridplus.notification.domain.inbox import Cursor, InboxEntry
 from gridplus.notification.domain.notices import Notice
 from gridplus.notification.storage.models import InboxItem
@@ -42,18 +41,12 @@ def create(
         "stored_at": stored_at or at,
     }
     statement = (
-        upsert(session, InboxItem)
+        insert_for(session, InboxItem)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "kind"])
         .returning(InboxItem.id)  # rowcount is not reliable here; a returned id is
     )
     return session.execute(statement).first() is not None
-
-
-def upsert(session: Session, table: type[Any]) -> Any:
-    """INSERT that can say ON CONFLICT DO NOTHING, on PostgreSQL and on SQLite."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(table)
 
 
 def stored_since(
