@@ -1,18 +1,29 @@
-"""Run the grid-registry service: python -m gridplus.grid_registry [serve|migrate|load-demo]."""
+"""Run the grid-registry service: python -m gridplus.grid_registry [serve|migrate|load-demo].
+
+`load-demo` is gridctl's: it reads only the database settings (no JWT secret, no ports)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
 from gridplus.api.grid.v1 import grid_pb2_grpc
+from gridplus.grid_registry import cli
 from gridplus.grid_registry.api.grpc import POLICY, SERVICE_NAME, GridRegistryServicer
-from gridplus.grid_registry.cli import describe
 from gridplus.grid_registry.config import GridRegistryConfig
-from gridplus.grid_registry.handlers.imports import load_demo as import_demo
 from gridplus.grid_registry.handlers.snapshots import grid_sets, references
 from gridplus.grid_registry.storage import MIGRATIONS
 from gridplus.kit.service import ServiceApp
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["load-demo"]:
+        # An operator command reads only the settings it uses, as gridctl does.
+        code = cli.main(args)
+        if code:
+            raise SystemExit(code)
+        return
     app = ServiceApp("grid_registry", area="grid", migrations=MIGRATIONS)
     config = GridRegistryConfig.from_env(app.env)
     current = grid_sets(app.sessions, poll_seconds=config.refresh_seconds)
@@ -26,15 +37,7 @@ def main() -> None:
     app.add_loop("grid-set-refresh", current.run)
     app.add_loop("reference-refresh", reference.run)
 
-    def load_demo() -> None:
-        app.migrate()
-        outcome = import_demo(
-            app.sessions, directory=config.demo_dir, outbox=app.outbox, clock=app.clock
-        )
-        print(describe(outcome), flush=True)
-
-    app.command("load-demo", load_demo)
-    app.main()
+    app.main(args)
 
 
 if __name__ == "__main__":
