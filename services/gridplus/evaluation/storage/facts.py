@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gridplus.evaluation.domain.assessment import AssessmentScores
@@ -24,15 +23,12 @@ from gridplus.evaluation.storage.models import (
     WhistleSummonsRow,
 )
 from gridplus.kit.clock import as_utc
-
-
-def dialect_insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+from gridplus.kit.db import insert_for
 
 
 def insert_ignoring_duplicates(session: Session, model: type[Any], **values: Any) -> bool:
     """Insert a row unless its key exists; True when inserted."""
-    statement = dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
+    statement = insert_for(session, model).values(**values).on_conflict_do_nothing()
     return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
@@ -129,7 +125,7 @@ def record_grid_path(session: Session, path: Sequence[str]) -> None:
             {"code": path[depth], "level": depth + 1, "grid_l1": l1, "grid_l2": l2, "grid_l3": l3}
         )
     if rows:
-        session.execute(dialect_insert(session)(GridPathRow).values(rows).on_conflict_do_nothing())
+        session.execute(insert_for(session, GridPathRow).values(rows).on_conflict_do_nothing())
 
 
 def record_status(

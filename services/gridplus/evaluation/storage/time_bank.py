@@ -8,12 +8,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridplus.evaluation.domain.time_bank import Audit, Entry, InsufficientBalance
-from gridplus.evaluation.storage.facts import dialect_insert
 from gridplus.evaluation.storage.models import TimeBankAccount, TimeBankEntryRow
+from gridplus.kit.db import insert_for
 
 
 def credit(session: Session, *, person_id: str, points: int, minutes: int, audit: Audit) -> Entry:
-    statement = dialect_insert(session)(TimeBankAccount).values(
+    statement = insert_for(session, TimeBankAccount).values(
         person_id=person_id, balance=points, updated_at=audit.at
     )
     session.execute(
