@@ -24,6 +24,7 @@ from tests.integration.grid_registry.registry import (
     running_registry,
     service_env,
 )
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -39,14 +40,16 @@ def locate_times_square(registry: Running) -> grid_pb2.LocateGridResponse:
 
 def wait_for_version(registry: Running, version: int, since: float) -> float:
     """Seconds from `since` until the server answers from grid set `version`."""
-    while time.monotonic() - since < 10:
+
+    def served() -> float | None:
         try:
-            if locate_times_square(registry).grid.grid_set_version == version:
-                return time.monotonic() - since
+            answered = locate_times_square(registry).grid.grid_set_version
         except grpc.RpcError as error:
             assert error.code() is grpc.StatusCode.UNAVAILABLE, error.details()
-        time.sleep(0.05)
-    raise AssertionError(f"grid set version {version} not served after 10 s")
+            return None
+        return time.monotonic() - since if answered == version else None
+
+    return eventually(served, f"grid set version {version} served", timeout=10)
 
 
 def test_a_load_from_another_process_is_served_within_two_seconds(

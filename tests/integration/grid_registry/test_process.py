@@ -26,6 +26,7 @@ from tests.integration.grid_registry.registry import (
     service_env,
 )
 from tests.support.broker import Broker
+from tests.support.eventually import eventually
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -34,16 +35,16 @@ pytestmark = pytest.mark.integration
 def wait_serving(port: int, timeout: float = 20.0) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         health = health_pb2_grpc.HealthStub(channel)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.02)
-    raise AssertionError(f"grid-registry not SERVING on {port} after {timeout} s")
+        eventually(
+            lambda: (
+                health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                == health_pb2.HealthCheckResponse.SERVING
+            ),
+            f"grid-registry SERVING on {port}",
+            timeout=timeout,
+            interval=0.02,
+            ignore=(grpc.RpcError,),
+        )
 
 
 def grid_events(broker: Broker) -> list[events_pb2.GridSetImported]:
