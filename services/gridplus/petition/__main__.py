@@ -1,19 +1,19 @@
-"""Run the petition service: python -m gridplus.petition [serve|migrate|reseal-contacts]."""
+"""Run the petition service: python -m gridplus.petition [serve|migrate|reseal-contacts]
+(the operator commands are in cli.py)."""
 
 from __future__ import annotations
 
-import logging
+import sys
 import threading
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 from prometheus_client import REGISTRY
 
 from gridplus.api.petition.v1 import petition_pb2_grpc
-from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
+from gridplus.petition import cli
 from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
@@ -23,18 +23,18 @@ from gridplus.petition.config import PetitionSettings
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
 from gridplus.petition.metrics import PetitionsByStatus
-from gridplus.petition.storage import contacts
 from gridplus.petition.storage.blobs import LocalBlobStore
 
-log = logging.getLogger(__name__)
 
-
-def main() -> None:
-    app = ServiceApp(
-        "petition",
-        area="petition",
-        migrations=Path(__file__).parent / "storage" / "alembic",
-    )
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in cli.COMMANDS:
+        # Operator commands read only the settings they use (no JWT secret, no ports).
+        code = cli.main(args)
+        if code:
+            raise SystemExit(code)
+        return
+    app = ServiceApp("petition", area="petition", migrations=cli.MIGRATIONS)
     settings = PetitionSettings.from_env(app.env, app.settings.var_dir)
     deps = Deps(
         outbox=app.outbox,
@@ -81,20 +81,7 @@ def main() -> None:
     app.add_loop("http", http_loop(web, port=settings.http_port, grace_seconds=grace))
     app.add_loop("watch-streams", _ending(stopping))
     REGISTRY.register(PetitionsByStatus(app.sessions))
-    app.command("reseal-contacts", lambda: _reseal(app.sessions, deps.keys))
-    app.main()
-
-
-def _reseal(sessions: SessionFactory, keys: KeyRing) -> None:
-    """Operator command after a key rotation: re-encrypt every contact under the active key."""
-    total = 0
-    while True:
-        with transaction(sessions) as session:
-            done = contacts.reseal(session, keys=keys)
-        total += done
-        if not done:
-            break
-    log.info("contacts resealed", extra={"contacts": total, "key_id": keys.active_id})
+    app.main(args)
 
 
 def _ending(stopping: threading.Event) -> Callable[[threading.Event], None]:

@@ -21,6 +21,7 @@ from gridplus.kit.kafka import create_producer, ensure_topics
 from gridplus.kit.outbox import OutboxRelay
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.topology import events_topic
+from gridplus.petition.__main__ import main as petition_main
 from gridplus.petition.domain.masking import mask_phone
 from gridplus.petition.storage import contacts
 from gridplus.petition.storage.models import ContactRow
@@ -104,6 +105,31 @@ def test_a_new_key_encrypts_while_the_old_one_still_reads(
         again = contacts.get(session, petition_id=old, keys=only_new)
         row = session.get(ContactRow, old)
     assert again == found and row is not None and row.key_id == "k2"
+
+
+def test_reseal_contacts_is_an_operator_command_that_needs_no_jwt_secret(
+    client: FlaskClient,
+    store: Store,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old = submit(client)
+    monkeypatch.delenv("GRIDPLUS_JWT_SECRET", raising=False)
+    monkeypatch.setenv("GRIDPLUS_PETITION_DATABASE_URL", database_url)
+    monkeypatch.setenv("GRIDPLUS_PII_KEYS", f"k2:{NEW_KEY},k1:{OLD_KEY}")
+
+    petition_main(["reseal-contacts"])
+
+    assert "resealed 1 contact(s) under key k2" in capsys.readouterr().out
+    only_new = KeyRing([("k2", bytes(range(1, 33)))])
+    with transaction(store.sessions) as session:
+        found = contacts.get(session, petition_id=old, keys=only_new)
+    assert found is not None and found.phone == PHONE
+    monkeypatch.setenv("GRIDPLUS_PII_KEYS", "k3:not-base64")
+    with pytest.raises(SystemExit) as failed:
+        petition_main(["reseal-contacts"])
+    assert failed.value.code == 1 and "GRIDPLUS_PII_KEYS" in capsys.readouterr().err
 
 
 def test_answers_are_masked_unless_the_role_may_see_the_contact(

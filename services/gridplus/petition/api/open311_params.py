@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from werkzeug.datastructures import MultiDict
 
+from gridplus.kit.clock import as_utc
 from gridplus.petition.domain.lifecycle import Status
 
 MAX_RANGE = timedelta(days=90)
@@ -142,7 +143,7 @@ def w3c_parse(name: str, raw: str | None) -> datetime | None:
         raise Open311Error(
             400, [f"{name}: must be a W3C datetime, e.g. 2026-11-27T09:00:00Z"]
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return as_utc(value)  # a value without an offset is taken as UTC
 
 
 def paging(page_raw: str | None, size_raw: str | None) -> tuple[int, int]:
