@@ -74,6 +74,33 @@ def test_get_category(registry: Running) -> None:
     assert error.value.code() is grpc.StatusCode.NOT_FOUND
 
 
+@pytest.mark.parametrize(
+    ("code", "priority", "verify", "handle", "business_calendar"),
+    [
+        # The two copies of the taxonomy disagreed here (issue 12): the seed is the one answer.
+        ("discipline_inspection", grid_pb2.CATEGORY_PRIORITY_LOW, 960, 7200, True),
+        ("nyc.heating", grid_pb2.CATEGORY_PRIORITY_URGENT, 30, 240, False),
+    ],
+)
+def test_time_limits_and_priorities_are_the_seeds(
+    registry: Running,
+    code: str,
+    priority: int,
+    verify: int,
+    handle: int,
+    business_calendar: bool,
+) -> None:
+    got = registry.stub.GetCategory(
+        grid_pb2.GetCategoryRequest(code=code), metadata=SERVICE, timeout=5
+    ).category
+    assert (got.priority, got.verify_sla_minutes, got.handle_sla_minutes) == (
+        priority,
+        verify,
+        handle,
+    )
+    assert got.business_calendar is business_calendar
+
+
 def test_departments(registry: Running) -> None:
     departments = registry.stub.ListDepartments(
         grid_pb2.ListDepartmentsRequest(), metadata=RESIDENT, timeout=5
