@@ -21,19 +21,17 @@ from gridplus.petition.api.http_server import http_loop
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.storage.blobs import MemoryBlobStore
 from tests.integration.petition.conftest import JWT, KEYS, MIGRATIONS, T0, Store, bearer
+from tests.support.eventually import eventually
 from tests.support.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 
 
-def refuses_connections(port: int, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        except ConnectionRefusedError:
-            return True
-        time.sleep(0.05)
+def refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except ConnectionRefusedError:
+        return True
     return False
 
 
@@ -79,7 +77,9 @@ def test_stop_drains_the_request_in_flight(tmp_path: Path) -> None:
 
         stop.set()
 
-        assert refuses_connections(port), "the listener closes as soon as stop is set"
+        eventually(
+            lambda: refuses_connections(port), "the listener closes once stop is set", timeout=3
+        )
         time.sleep(1.5)  # longer than waitress waits for its worker threads on its own
         assert loop.is_alive(), "the loop waits for the request in flight"
         release.set()
