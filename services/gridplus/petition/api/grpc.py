@@ -22,6 +22,7 @@ from gridplus.petition.api.convert import (
     view_to_proto,
 )
 from gridplus.petition.api.requests import list_query, page_size, require_id, require_request_id
+from gridplus.petition.domain import commands
 from gridplus.petition.domain.access import HANDLERS, Viewer
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.photos import CleanPhoto, check_count
@@ -175,45 +176,45 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         self, request: petition_pb2.VerifyPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.VerifyPetitionResponse:
         deadline = from_timestamp(request.deadline) if request.HasField("deadline") else None
-        command = staff.Verify(request.category or None, deadline, request.note)
+        command = commands.Verify(request.category or None, deadline, request.note)
         shown = self._mutate(request.request_id, request.id, command)
         return petition_pb2.VerifyPetitionResponse(petition=shown)
 
     def RejectPetition(
         self, request: petition_pb2.RejectPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.RejectPetitionResponse:
-        shown = self._mutate(request.request_id, request.id, staff.Reject(request.reason))
+        shown = self._mutate(request.request_id, request.id, commands.Reject(request.reason))
         return petition_pb2.RejectPetitionResponse(petition=shown)
 
     def MergePetition(
         self, request: petition_pb2.MergePetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.MergePetitionResponse:
-        shown = self._mutate(request.request_id, request.id, staff.Merge(request.survivor_id))
+        shown = self._mutate(request.request_id, request.id, commands.Merge(request.survivor_id))
         return petition_pb2.MergePetitionResponse(petition=shown)
 
     def ResolvePetition(
         self, request: petition_pb2.ResolvePetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.ResolvePetitionResponse:
-        command = staff.Resolve(request.note, self._photos(request.photos))
+        command = commands.Resolve(request.note, self._photos(request.photos))
         shown = self._mutate(request.request_id, request.id, command)
         return petition_pb2.ResolvePetitionResponse(petition=shown)
 
     def ReopenPetition(
         self, request: petition_pb2.ReopenPetitionRequest, context: grpc.ServicerContext
     ) -> petition_pb2.ReopenPetitionResponse:
-        shown = self._mutate(request.request_id, request.id, staff.Reopen(request.note))
+        shown = self._mutate(request.request_id, request.id, commands.Reopen(request.note))
         return petition_pb2.ReopenPetitionResponse(petition=shown)
 
     def AddPetitionNote(
         self, request: petition_pb2.AddPetitionNoteRequest, context: grpc.ServicerContext
     ) -> petition_pb2.AddPetitionNoteResponse:
-        shown = self._mutate(request.request_id, request.id, staff.AddNote(request.note))
+        shown = self._mutate(request.request_id, request.id, commands.AddNote(request.note))
         return petition_pb2.AddPetitionNoteResponse(petition=shown)
 
     def SetPetitionPublication(
         self, request: petition_pb2.SetPetitionPublicationRequest, context: grpc.ServicerContext
     ) -> petition_pb2.SetPetitionPublicationResponse:
-        command = staff.SetPublication(request.publish, request.note)
+        command = commands.SetPublication(request.publish, request.note)
         shown = self._mutate(request.request_id, request.id, command)
         return petition_pb2.SetPetitionPublicationResponse(petition=shown)
 
@@ -281,7 +282,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         return petition_pb2.AnonymiseResidentResponse(contacts_erased=erased)
 
     def _mutate(
-        self, request_id: str, petition_id: str, command: staff.Command
+        self, request_id: str, petition_id: str, command: commands.Command
     ) -> petition_pb2.Petition:
         require_request_id(request_id)
         require_id(petition_id)

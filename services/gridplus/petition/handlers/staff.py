@@ -4,17 +4,24 @@ changes nothing; the same id with another command is refused naming `request_id`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gridplus.kit import idempotency
 from gridplus.kit.db import SessionFactory
 from gridplus.kit.errors import FailedPrecondition, PermissionDenied
 from gridplus.petition.domain.access import Viewer, may_handle
+from gridplus.petition.domain.commands import (
+    Command,
+    Merge,
+    Reject,
+    Reopen,
+    Resolve,
+    SetPublication,
+    Verify,
+)
 from gridplus.petition.domain.lifecycle import FINAL
 from gridplus.petition.domain.petition import Petition
-from gridplus.petition.domain.photos import RESOLUTION, CleanPhoto
+from gridplus.petition.domain.photos import RESOLUTION
 from gridplus.petition.handlers.deps import Deps, key_scope, publish
 from gridplus.petition.handlers.intake import store_photos
 from gridplus.petition.handlers.queries import get_petition
@@ -22,48 +29,6 @@ from gridplus.petition.storage import repository
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-
-@dataclass(frozen=True)
-class Verify:
-    category: str | None = None
-    deadline: datetime | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Reject:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Merge:
-    survivor_id: str
-
-
-@dataclass(frozen=True)
-class Resolve:
-    note: str
-    photos: list[CleanPhoto] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Reopen:
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class AddNote:
-    note: str
-
-
-@dataclass(frozen=True)
-class SetPublication:
-    publish: bool
-    note: str = ""
-
-
-Command = Verify | Reject | Merge | Resolve | Reopen | AddNote | SetPublication
 
 
 def apply_once(
