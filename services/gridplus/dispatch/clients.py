@@ -1,9 +1,11 @@
 """The grid registry over gRPC (gridplus.grid.v1.GridRegistryService).
 
-Categories and departments change rarely: they are cached for `cache_seconds`, so the consumer's
-prepare step and the scanner ask grid-registry once per code, not once per petition. While
-grid-registry does not serve the taxonomy (UNIMPLEMENTED) or does not know a code, the built-in
-taxonomy answers and no department is resolved.
+The taxonomy is grid-registry's alone (dispatch keeps no copy): one ListCategories, cached for
+`cache_seconds` (on an outage the last taxonomy held answers), serves every code's names,
+priority, step limits and business calendar. Departments are cached the same way, so the
+consumer's prepare step and the scanner ask once per code, not once per petition. A
+responsibility rule or chain grid-registry does not serve (UNIMPLEMENTED) resolves no department
+and no chain.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import grpc
 
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.dispatch.api.convert import ROLES_FROM_PROTO, category_from_proto, grid_place
-from gridplus.dispatch.domain import categories
 from gridplus.dispatch.domain.categories import Category
 from gridplus.dispatch.domain.places import GridPlace, Member
 from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
@@ -36,7 +37,9 @@ class GrpcGridDirectory(GridDirectory):
     ) -> None:
         self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
         self._timeout = timeout
-        self._categories: TtlCache[Category | None] = TtlCache(cache_seconds)
+        self._categories: TtlCache[dict[str, Category]] = TtlCache(
+            cache_seconds, stale_on=(grpc.RpcError,)
+        )
         self._responsible: TtlCache[Department | None] = TtlCache(cache_seconds)
         self._department_heads: TtlCache[dict[str, str] | None] = TtlCache(cache_seconds)
 
@@ -63,18 +66,23 @@ class GrpcGridDirectory(GridDirectory):
         ]
 
     def category(self, code: str) -> Category | None:
-        return self._categories.get(code, lambda: self._load_category(code))
+        return self._taxonomy().get(code)
 
-    def _load_category(self, code: str) -> Category | None:
-        try:
-            response = self._stub.GetCategory(
-                grid_pb2.GetCategoryRequest(code=code), timeout=self._timeout
-            )
-        except grpc.RpcError as error:
-            if _absent(error):
-                return categories.built_in(code)
-            raise
-        return category_from_proto(response.category)
+    def top_level_named(self, name_zh: str) -> Category | None:
+        return next(
+            (c for c in self._taxonomy().values() if c.top_level and c.name_zh == name_zh), None
+        )
+
+    def _taxonomy(self) -> dict[str, Category]:
+        """The whole taxonomy by code (one ListCategories, cached; on an outage the last one
+        held answers)."""
+        return self._categories.get("taxonomy", self._load_taxonomy)
+
+    def _load_taxonomy(self) -> dict[str, Category]:
+        response = self._stub.ListCategories(
+            grid_pb2.ListCategoriesRequest(), timeout=self._timeout
+        )
+        return {c.code: category_from_proto(c) for c in response.categories}
 
     def department(self, category_code: str, grid_code: str) -> Department | None:
         key = (category_code, grid_code)

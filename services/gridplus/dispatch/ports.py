@@ -3,8 +3,8 @@ grid, the taxonomy, which department is responsible and the organisation chain a
 
 Handlers and jobs depend on this interface only; `clients.GrpcGridDirectory` is the real
 adapter, and tests use a fake subclass. The taxonomy, responsibility and chain methods have
-defaults (built-in taxonomy, no department, no chain) so a directory that does not know them
-still routes.
+defaults (no category, no department, no chain): a petition whose category nobody knows waits in
+triage for a person.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from gridplus.dispatch.domain import categories
 from gridplus.dispatch.domain.categories import Category
 from gridplus.dispatch.domain.places import AssigneeRole, GridPlace, Member
 
@@ -45,8 +44,13 @@ class GridDirectory(ABC):
         """The grid's grid workers and grid chiefs (other roles cannot take petitions)."""
 
     def category(self, code: str) -> Category | None:
-        """The category with this code, None when nobody knows it."""
-        return categories.built_in(code)
+        """The category with this code as grid-registry states it (names, priority, step limits,
+        business calendar); None when it knows none. Dispatch keeps no copy of the taxonomy."""
+        return None
+
+    def top_level_named(self, name_zh: str) -> Category | None:
+        """The top-level class with this Chinese name (how the classifier's data labels them)."""
+        return None
 
     def department(self, category_code: str, grid_code: str) -> Department | None:
         """The department responsible for a category in a grid (rules on ancestors apply)."""

@@ -4,13 +4,17 @@ same squares as a fake GridDirectory for tests that need no network."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import grpc
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
-from gridplus.dispatch.api.convert import ROLES_FROM_PROTO
+from gridplus.dispatch.api.convert import ROLES_FROM_PROTO, category_from_proto
+from gridplus.dispatch.domain.categories import Category
 from gridplus.dispatch.domain.places import GridPlace, Member
 from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
 from gridplus.kit.auth import Role
@@ -21,6 +25,39 @@ from gridplus.kit.interceptors import service_policy
 from tests.support.grpc import start_server
 
 GRID_SET_VERSION = 1
+# Grid-registry's own taxonomy (dispatch keeps none): the stub serves its seed as it is.
+SEED = Path(__file__).resolve().parents[3] / "services/gridplus/grid_registry/seed/categories.csv"
+PRIORITIES = {
+    "low": grid_pb2.CATEGORY_PRIORITY_LOW,
+    "normal": grid_pb2.CATEGORY_PRIORITY_NORMAL,
+    "high": grid_pb2.CATEGORY_PRIORITY_HIGH,
+    "urgent": grid_pb2.CATEGORY_PRIORITY_URGENT,
+}
+
+
+@cache
+def seed_categories() -> tuple[grid_pb2.Category, ...]:
+    with SEED.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return tuple(
+            grid_pb2.Category(
+                code=row["code"],
+                name_zh=row["name_zh"],
+                name_en=row["name_en"],
+                top_level_code=row["top_level_code"],
+                parent_code=row["parent_code"],
+                priority=PRIORITIES[row["priority"]],
+                verify_sla_minutes=int(row["verify_sla_minutes"]),
+                handle_sla_minutes=int(row["handle_sla_minutes"]),
+                business_calendar=row["business_calendar"] == "true",
+            )
+            for row in rows
+        )
+
+
+def seed_category(code: str) -> Category | None:
+    found = [c for c in seed_categories() if c.code == code]
+    return category_from_proto(found[0]) if found else None
 
 
 @dataclass(frozen=True)
@@ -124,6 +161,12 @@ class SquareGridsServicer(grid_pb2_grpc.GridRegistryServiceServicer):
             ]
         )
 
+    def ListCategories(
+        self, request: grid_pb2.ListCategoriesRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ListCategoriesResponse:
+        self.calls.append("ListCategories")
+        return grid_pb2.ListCategoriesResponse(categories=seed_categories())
+
     def GetChain(
         self, request: grid_pb2.GetChainRequest, context: grpc.ServicerContext
     ) -> grid_pb2.GetChainResponse:
@@ -186,9 +229,9 @@ class StubGridRegistry:
                         # Served when `servicer.serves_chain`, else UNIMPLEMENTED.
                         "ListDepartments",
                         "GetChain",
-                        # Not implemented by this stub (UNIMPLEMENTED): dispatch falls back on
-                        # its built-in taxonomy and no department, as while issue 3 is pending.
-                        "GetCategory",
+                        # The seed's taxonomy, as grid-registry serves it.
+                        "ListCategories",
+                        # Not implemented by this stub (UNIMPLEMENTED): no department.
                         "ResolveResponsibility",
                     )
                 },
@@ -219,6 +262,15 @@ class FakeGridDirectory(GridDirectory):
             for pid, role in members_of(grid_code)
             if role in ROLES_FROM_PROTO
         ]
+
+    def category(self, code: str) -> Category | None:
+        return seed_category(code)
+
+    def top_level_named(self, name_zh: str) -> Category | None:
+        found = [
+            c for c in seed_categories() if c.code == c.top_level_code and c.name_zh == name_zh
+        ]
+        return category_from_proto(found[0]) if found else None
 
     def department(self, category_code: str, grid_code: str) -> Department | None:
         return DEPARTMENT if grid_code.startswith("MN") else None

@@ -34,23 +34,23 @@ def api(database_url: str) -> Iterator[Api]:
 
 
 def test_get_assignment_shows_grid_assignee_deadline_and_reasons(api: Api) -> None:
-    api.route("p-1", "MN0502", "nyc.water_system")
+    api.route("p-1", "MN0502", "nyc.street_condition")  # grid-registry: high, 2 h
     got = api.stub.GetAssignment(
         dispatch_pb2.GetAssignmentRequest(petition_id="p-1"), metadata=ADMIN, timeout=5
     ).assignment
     assert list(got.grid.path) == ["1", "MN05", "MN0502"]
-    assert (got.assignee_id, got.category) == ("w-MN0502-1", "nyc.water_system")
-    assert (got.category_name_en, got.category_source) == ("Water system", "given")
+    assert (got.assignee_id, got.category) == ("w-MN0502-1", "nyc.street_condition")
+    assert (got.category_name_en, got.category_source) == ("Street Condition", "given")
     assert got.step == dispatch_pb2.ASSIGNMENT_STEP_VERIFY
-    assert got.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=4)
-    assert got.yellow_at.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=3)
+    assert got.deadline.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=2)
+    assert got.yellow_at.ToDatetime(tzinfo=UTC) == T0 + timedelta(hours=1, minutes=30)
     assert got.light == dispatch_pb2.LIGHT_GREEN
     assert got.assigned_at.ToDatetime(tzinfo=UTC) == T0
     assert got.reasons[-1] == (
-        "verify step deadline 2026-11-27T13:00:00+00:00: 4 h of wall-clock time "
-        "for category nyc.water_system (priority high)"
+        "verify step deadline 2026-11-27T11:00:00+00:00: 2 h of wall-clock time "
+        "for category nyc.street_condition (priority high)"
     )
-    api.clock.advance(timedelta(hours=4))
+    api.clock.advance(timedelta(hours=2))
     again = api.stub.GetAssignment(
         dispatch_pb2.GetAssignmentRequest(petition_id="p-1"), metadata=ADMIN, timeout=5
     ).assignment
@@ -253,10 +253,11 @@ def test_an_unsure_petition_waits_in_triage_until_a_chief_chooses_its_category(a
 
 
 def test_list_overdue_filters_by_grid_subtree_and_department(api: Api) -> None:
-    api.route("p-signal", "MN0502", "nyc.traffic_signal_condition")  # 1 h
-    api.route("p-water", "MN0503", "nyc.water_system")  # 4 h
-    api.route("p-noise", "MN0502")  # 24 h
-    api.clock.advance(timedelta(hours=5))
+    # Verify limits as grid-registry's seed states them.
+    api.route("p-signal", "MN0502", "nyc.traffic_signal_condition")  # urgent: 30 min
+    api.route("p-water", "MN0503", "nyc.water_system")  # urgent: 30 min
+    api.route("p-noise", "MN0502")  # high: 2 h
+    api.clock.advance(timedelta(hours=1))
 
     def overdue(**filters: str) -> list[str]:
         request = dispatch_pb2.ListOverdueRequest(**filters)
@@ -264,14 +265,14 @@ def test_list_overdue_filters_by_grid_subtree_and_department(api: Api) -> None:
         assert all(a.light == dispatch_pb2.LIGHT_RED for a in page.assignments)
         return [a.petition_id for a in page.assignments]
 
-    assert overdue() == ["p-signal", "p-water"]  # most overdue first
+    assert overdue() == ["p-signal", "p-water"]  # most overdue first (a tie: by petition id)
     assert overdue(grid_code="MN0503") == ["p-water"]
     assert overdue(grid_code="MN05", department_code="dep-env") == ["p-signal", "p-water"]
     assert overdue(department_code="dep-other") == []
 
 
 def test_a_paused_clock_keeps_its_time_left(api: Api) -> None:
-    api.route("p-1", "MN0502", "nyc.water_system")  # 4 h
+    api.route("p-1", "MN0502", "nyc.street_condition")  # 2 h
     worker = auth(Role.GRID_WORKER, "w-MN0502-1", grids=("MN0502",))
     api.clock.advance(timedelta(hours=1))
     paused = api.stub.PauseClock(
@@ -285,7 +286,7 @@ def test_a_paused_clock_keeps_its_time_left(api: Api) -> None:
         dispatch_pb2.ResumeClockRequest(petition_id="p-1"), metadata=worker, timeout=5
     ).assignment
     assert not resumed.paused
-    assert resumed.deadline.ToDatetime(tzinfo=UTC) == api.clock.now() + timedelta(hours=3)
+    assert resumed.deadline.ToDatetime(tzinfo=UTC) == api.clock.now() + timedelta(hours=1)
     with pytest.raises(grpc.RpcError) as twice:
         api.stub.ResumeClock(
             dispatch_pb2.ResumeClockRequest(petition_id="p-1"), metadata=worker, timeout=5
@@ -294,8 +295,8 @@ def test_a_paused_clock_keeps_its_time_left(api: Api) -> None:
 
 
 def test_transfer_and_refusal_change_the_handler_never_the_clock(api: Api) -> None:
-    api.route("p-1", "MN0502", "nyc.water_system")  # w-MN0502-1, dep-env, 4 h
-    deadline = T0 + timedelta(hours=4)
+    api.route("p-1", "MN0502", "nyc.street_condition")  # w-MN0502-1, dep-env, 2 h
+    deadline = T0 + timedelta(hours=2)
     worker = auth(Role.GRID_WORKER, "w-MN0502-1", grids=("MN0502",))
     accepted = api.stub.AcceptAssignment(
         dispatch_pb2.AcceptAssignmentRequest(petition_id="p-1"), metadata=worker, timeout=5

@@ -17,7 +17,7 @@ from gridplus.dispatch.domain.access import (
     visibility_for,
 )
 from gridplus.dispatch.domain.assignment import AssigneeRole, Assignment, GridPlace, Member
-from gridplus.dispatch.domain.categories import BUILT_IN, given
+from gridplus.dispatch.domain.categories import Category, given
 from gridplus.dispatch.domain.time_limits import Step, StepClock
 from gridplus.dispatch.ports import GridDirectory
 from gridplus.kit.auth import Principal, Role
@@ -31,7 +31,7 @@ ASSIGNMENT = Assignment(
     grid=MN0502,
     assignee_id="w-MN0502-1",
     assignee_role=AssigneeRole.GRID_WORKER,
-    choice=given(BUILT_IN["other"]),
+    choice=given(Category("other", "其他", "Other", "other")),
     clock=StepClock(Step.VERIFY, NOW, 0, False, NOW, NOW),
     assigned_at=NOW,
     reasons=(),

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gridplus.dispatch.domain.calendar import BusinessCalendar
-from gridplus.dispatch.domain.categories import BUILT_IN, CategoryChoice, CategorySource, given
+from gridplus.dispatch.domain.categories import (
+    Category,
+    CategoryChoice,
+    CategorySource,
+    Priority,
+    given,
+)
 from gridplus.dispatch.domain.places import AssigneeRole, GridPlace, Member
 from gridplus.dispatch.domain.routing import NoAssignee, choose_assignee, decide
 from gridplus.dispatch.domain.time_limits import Step, TimePolicy
@@ -15,7 +21,17 @@ from gridplus.dispatch.domain.time_limits import Step, TimePolicy
 GRID = GridPlace(code="MN0502", level=3, path=("1", "MN05", "MN0502"), grid_set_version=1)
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 POLICY = TimePolicy(BusinessCalendar(), {})
-NOISE = BUILT_IN["urban_rural_construction"]
+# As grid-registry would state a top-level class (its own limits, working time).
+NOISE = Category(
+    "urban_rural_construction",
+    "城乡建设",
+    "Urban and rural construction",
+    "urban_rural_construction",
+    Priority.NORMAL,
+    verify_minutes=24 * 60,
+    handle_minutes=5 * 24 * 60,
+    business_calendar=True,
+)
 
 
 def worker(person_id: str) -> Member:

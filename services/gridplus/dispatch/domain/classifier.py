@@ -1,10 +1,12 @@
-"""The text classifier: a petition's title and description -> a category code and a confidence.
+"""The text classifier: a petition's title and description -> a class and a confidence.
 
 Two linear models (scikit-learn), trained when dispatch starts from the rows of the files in
 `training/` (read by `storage/training.py`; this module only learns from them):
 - Chinese: character 1-3-grams (Chinese has no spaces, so characters carry the words) over the
   labelled petitions' title (weighted x4) and text, plus the taxonomy's second- and third-level
-  names as short extra examples of their class -> the seven top-level classes in the data.
+  names as short extra examples of their class -> the seven top-level classes in the data, by
+  their Chinese names as the data labels them (grid-registry's taxonomy gives their codes: the
+  router asks it, `ports.GridDirectory.top_level_named`; dispatch keeps no list of codes).
 - English: word 1-2-grams and character 2-4-grams over NYC 311 complaint types and descriptors ->
   `nyc.<slug>` codes.
 Text with Chinese characters goes to the first, other text to the second. The confidence is the
@@ -24,7 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
-from gridplus.dispatch.domain.categories import TOP_LEVEL_BY_NAME_ZH, nyc_code
+from gridplus.dispatch.domain.categories import nyc_code
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOT_CJK = re.compile(r"[\sA-Za-z0-9]+")
@@ -37,7 +39,7 @@ _TEMPERATURE = {"zh": 4.0, "en": 10.0}
 
 @dataclass(frozen=True)
 class Prediction:
-    code: str
+    label: str  # "en": an `nyc.<slug>` category code; "zh": a top-level class's Chinese name
     confidence: float  # 0..1
     language: str  # "zh" or "en"
 
@@ -78,18 +80,17 @@ def chinese_petitions(rows: Rows) -> Examples:
     """The labelled petitions only (what cross-validation scores)."""
     return Examples(
         texts=[chinese_text(row["title"], row["text"]) for row in rows],
-        labels=[TOP_LEVEL_BY_NAME_ZH[row["top_level"]] for row in rows],
+        labels=[row["top_level"] for row in rows],
         weights=[1.0] * len(rows),
     )
 
 
 def chinese_taxonomy(all_rows: Rows, labels: set[str]) -> Examples:
     """Second/third-level names of the classes in `labels`, as extra short examples."""
-    rows = [r for r in all_rows if r["top_level"] in TOP_LEVEL_BY_NAME_ZH]
-    rows = [r for r in rows if TOP_LEVEL_BY_NAME_ZH[r["top_level"]] in labels] * _TAXONOMY_REPEATS
+    rows = [r for r in all_rows if r["top_level"] in labels] * _TAXONOMY_REPEATS
     return Examples(
         texts=[_NOT_CJK.sub(" ", f"{row['level2']} {row['level3']}") for row in rows],
-        labels=[TOP_LEVEL_BY_NAME_ZH[row["top_level"]] for row in rows],
+        labels=[row["top_level"] for row in rows],
         weights=[1.0] * len(rows),
     )
 

@@ -49,12 +49,15 @@ class ClockKeeper:
         return self._policy
 
     def category(self, code: str) -> Category:
-        """Asked before the transaction (grid-registry may be remote)."""
-        return (
-            self._directory.category(code)
-            or categories.built_in(code)
-            or replace(categories.BUILT_IN[categories.OTHER], code=code)
-        )
+        """Grid-registry's category, asked before the transaction (it may be remote); one it no
+        longer knows runs on the limits of `other` under its own code."""
+        found = self._directory.category(code)
+        if found is not None:
+            return found
+        other = self._directory.category(categories.OTHER)
+        if other is None:
+            raise LookupError(f"grid-registry knows neither category {code} nor {categories.OTHER}")
+        return replace(other, code=code)
 
     def routed(self, session: Session, *, petition_id: str) -> Assignment | None:
         return assignments.get(session, petition_id=petition_id)

@@ -12,7 +12,7 @@ from gridplus.dispatch import metrics
 from gridplus.dispatch.domain import categories, routing
 from gridplus.dispatch.domain.access import Visibility
 from gridplus.dispatch.domain.assignment import Assignment
-from gridplus.dispatch.domain.categories import CategoryChoice, CategorySource
+from gridplus.dispatch.domain.categories import Category, CategoryChoice, CategorySource
 from gridplus.dispatch.domain.classifier import Prediction
 from gridplus.dispatch.domain.events import PetitionRoutingFailed, PetitionSentToTriage
 from gridplus.dispatch.domain.places import GridPlace, Member
@@ -61,6 +61,7 @@ class Placement:
     choice: CategoryChoice | None = None  # None: the petition goes to triage
     best_guess: Prediction | None = None
     department: Department | None = None
+    guessed: Category | None = None  # the registry's category for the best guess
 
 
 class PetitionRouter:
@@ -95,36 +96,43 @@ class PetitionRouter:
         parent_chiefs: tuple[Member, ...] = ()
         if not members and grid.parent_code:
             parent_chiefs = tuple(self._directory.members(grid.parent_code))
-        choice, guess = self._choose(petition, triaged_by)
+        choice, guess, guessed = self._choose(petition, triaged_by)
         department = None if choice is None else self._directory.department(choice.code, grid.code)
-        return Placement(grid, members, parent_chiefs, choice, guess, department)
+        return Placement(grid, members, parent_chiefs, choice, guess, department, guessed)
 
     def _choose(
         self, petition: PetitionToRoute, triaged_by: str
-    ) -> tuple[CategoryChoice | None, Prediction | None]:
+    ) -> tuple[CategoryChoice | None, Prediction | None, Category | None]:
+        """The category (grid-registry's; None: triage), the classifier's guess and the
+        registry's category for it."""
         code = petition.category.strip()
         known = self._directory.category(code) if code else None
         if known is not None:
             chosen = (
                 categories.triaged(known, triaged_by) if triaged_by else categories.given(known)
             )
-            return chosen, None
+            return chosen, None, None
         if self._classifier is None:
-            other = self._directory.category(categories.OTHER) or categories.BUILT_IN["other"]
+            other = self._directory.category(categories.OTHER)
+            if other is None:
+                return None, None, None
             why = f"category {other.code}: no category given and no classifier"
-            return CategoryChoice(other, CategorySource.GIVEN, 0.0, why), None
+            return CategoryChoice(other, CategorySource.GIVEN, 0.0, why), None, None
         guess = self._classifier.predict(petition.title, petition.description)
+        category = (
+            self._directory.top_level_named(guess.label)
+            if guess.language == "zh"
+            else self._directory.category(guess.label)
+        )
+        if guess.confidence < self._threshold or category is None:
+            return None, guess, category
         unknown = f"given category {code} is unknown; " if code else ""
-        if guess.confidence < self._threshold:
-            return None, guess
-        category = self._directory.category(guess.code) or categories.built_in(guess.code)
-        if category is None:
-            return None, guess
         why = (
             f"{unknown}category {category.code} classified from the {guess.language} text "
             f"(confidence {guess.confidence:.2f} >= threshold {self._threshold:.2f})"
         )
-        return CategoryChoice(category, CategorySource.CLASSIFIED, guess.confidence, why), guess
+        choice = CategoryChoice(category, CategorySource.CLASSIFIED, guess.confidence, why)
+        return choice, guess, category
 
     # -- in the transaction ----------------------------------------------------------------
 
@@ -153,7 +161,7 @@ class PetitionRouter:
             why = f"out of jurisdiction: point ({lat:.6f}, {lon:.6f}) lies outside every grid"
             return self._fail(session, petition, OUT_OF_JURISDICTION, why)
         if placement.choice is None:
-            return self._send_to_triage(session, petition, grid, placement.best_guess)
+            return self._send_to_triage(session, petition, grid, placement)
         return self._assign(session, petition, placement, placement.choice)
 
     def _assign(
@@ -201,11 +209,12 @@ class PetitionRouter:
         session: Session,
         petition: PetitionToRoute,
         grid: GridPlace,
-        guess: Prediction | None,
+        placement: Placement,
     ) -> str:
         assert petition.location is not None
         now = self._clock.now()
-        best = guess.code if guess else ""
+        guess, category = placement.best_guess, placement.guessed
+        best = category.code if category else guess.label if guess else ""
         confidence = guess.confidence if guess else 0.0
         reason = (
             f"classifier confidence {confidence:.2f} for {best} is below the threshold "
@@ -222,7 +231,6 @@ class PetitionRouter:
             sent_at=now,
         )
         triage.add(session, item)
-        category = categories.built_in(best) if best and guess else None
         sent = PetitionSentToTriage(petition.petition_id, grid, category, confidence, reason, now)
         publish(session, self._outbox, [sent])
         after_commit(session, lambda: metrics.CATEGORY_CHOICES.labels("triage_queue").inc())
