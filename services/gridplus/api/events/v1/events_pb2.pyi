@@ -57,7 +57,7 @@ class PetitionSubmitted(_message.Message):
     def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reporter_id: _Optional[str] = ..., source: _Optional[_Union[_petition_pb2.PetitionSource, str]] = ...) -> None: ...
 
 class PetitionAssigned(_message.Message):
-    __slots__ = ("petition_id", "grid", "assignee_id", "assignee_role", "category", "deadline", "assigned_at", "reasons", "category_choice", "department_code")
+    __slots__ = ("petition_id", "grid", "assignee_id", "assignee_role", "category", "deadline", "assigned_at", "reasons", "category_choice", "department_code", "yellow_at")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,7 @@ class PetitionAssigned(_message.Message):
     REASONS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_CHOICE_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    YELLOW_AT_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     grid: _common_pb2.GridRef
     assignee_id: str
@@ -78,7 +79,8 @@ class PetitionAssigned(_message.Message):
     reasons: _containers.RepeatedScalarFieldContainer[str]
     category_choice: CategoryChoice
     department_code: str
-    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., assignee_role: _Optional[_Union[_grid_pb2.MemberRole, str]] = ..., category: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reasons: _Optional[_Iterable[str]] = ..., category_choice: _Optional[_Union[CategoryChoice, _Mapping]] = ..., department_code: _Optional[str] = ...) -> None: ...
+    yellow_at: _timestamp_pb2.Timestamp
+    def __init__(self, petition_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., assignee_role: _Optional[_Union[_grid_pb2.MemberRole, str]] = ..., category: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reasons: _Optional[_Iterable[str]] = ..., category_choice: _Optional[_Union[CategoryChoice, _Mapping]] = ..., department_code: _Optional[str] = ..., yellow_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PetitionRoutingFailed(_message.Message):
     __slots__ = ("petition_id", "reason_code", "reason", "failed_at")
