@@ -213,6 +213,8 @@ def test_a_petition_is_assigned_to_the_least_loaded_worker_of_its_grid(stack: St
     # Grid-registry's limit for transport: 8 working hours from Friday 17:00 Beijing (half an
     # hour on Friday, seven on Monday): Tuesday 09:30 Beijing.
     assert assigned.deadline.ToDatetime(tzinfo=UTC) == datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
+    # Yellow with a quarter (2 working hours) left: Monday 16:00 Beijing, as dispatch computed it.
+    assert assigned.yellow_at.ToDatetime(tzinfo=UTC) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     reasons = list(assigned.reasons)
     assert reasons[0] == "located in MN0502 (grid set v1)"
     assert reasons[1].startswith("category transport classified from the zh text (confidence")

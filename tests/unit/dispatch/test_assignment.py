@@ -53,6 +53,7 @@ def test_a_new_assignment_records_petition_assigned() -> None:
     [event] = assignment.events
     assert isinstance(event, PetitionAssigned)
     assert (event.assignee_id, event.deadline) == ("w-1", T0 + timedelta(hours=2))
+    assert event.yellow_at == T0 + timedelta(hours=1, minutes=30)  # a quarter of the time left
 
 
 def test_transfer_and_refusal_change_the_handler_never_the_clock() -> None:

@@ -115,6 +115,7 @@ def _(event: events.PetitionAssigned) -> Message:
         department_code=event.department_code,
     )
     message.deadline.FromDatetime(event.deadline)
+    message.yellow_at.FromDatetime(event.yellow_at)
     message.assigned_at.FromDatetime(event.assigned_at)
     return message
 

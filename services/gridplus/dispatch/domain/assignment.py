@@ -82,6 +82,7 @@ class Assignment:
                 assignee_role=assignee_role,
                 choice=choice,
                 deadline=clock.deadline,
+                yellow_at=clock.yellow_at,
                 assigned_at=assigned_at,
                 reasons=reasons,
                 department_code=department_code,

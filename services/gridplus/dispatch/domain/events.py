@@ -20,6 +20,7 @@ class PetitionAssigned:
     assignee_role: AssigneeRole
     choice: CategoryChoice
     deadline: datetime
+    yellow_at: datetime  # the verify step's light turns yellow (a quarter of its time left)
     assigned_at: datetime
     reasons: tuple[str, ...]
     department_code: str
