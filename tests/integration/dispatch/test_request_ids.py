@@ -6,6 +6,7 @@ and another body is refused with INVALID_ARGUMENT naming `request_id`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import grpc
@@ -213,3 +214,17 @@ def test_a_request_id_that_is_not_one_line_is_refused(api: Api) -> None:
     request = pb.AcceptAssignmentRequest(petition_id="p-1", request_id="a\nb")
     fields = refused_fields(lambda: api.stub.AcceptAssignment(request, metadata=WORKER, timeout=5))
     assert fields == ["request_id"]
+
+
+def test_retries_racing_each_other_blow_one_whistle(api: Api) -> None:
+    """Two copies of one BlowWhistle at once (a client retrying before the first answer came
+    back): one whistle, and both get its answer."""
+    request = pb.BlowWhistleRequest(
+        petition_id="p-1", department_codes=["dep-police"], reason="blocked", request_id="race"
+    )
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(lambda _: api.stub.BlowWhistle(request, metadata=CHIEF, timeout=10), range(4))
+        )
+    assert len({answer.whistle.whistle_id for answer in answers}) == 1
+    assert count(api, events_pb2.WhistleBlown) == 1
