@@ -1,73 +1,364 @@
-"""The boundaries DESIGN.md draws, checked on the source: no service reaches into another's code
-or storage, domain code does no I/O, and the kit knows no service."""
+"""The boundaries DESIGN.md draws, checked on the source, each rule shown failing on a planted
+violation so that a rule that checks nothing is noticed:
+
+- no service reaches into another's code; the kit knows no service;
+- domain code reaches no I/O library, directly or through anything it imports (the kit included),
+  and opens no file or socket;
+- handlers do no SQL: they call storage, which owns every query;
+- every service has the same anatomy (the modules allowed at its top level), and no module grows
+  past 400 lines (generated code aside).
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "services" / "gridplus"
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 SERVICES = ["grid_registry", "petition", "dispatch", "notification", "evaluation"]
-IO_MODULES = ("sqlalchemy", "grpc", "kafka", "flask", "requests", "psycopg", "socket", "waitress")
+IO_LIBRARIES = frozenset(
+    {
+        "sqlalchemy", "alembic", "grpc", "grpc_health", "grpc_reflection", "grpc_status",
+        "kafka", "flask", "werkzeug", "waitress", "requests", "urllib", "http", "psycopg",
+        "socket", "ssl", "smtplib", "subprocess", "shutil", "tempfile", "google.protobuf",
+        "gridplus.api", "prometheus_client", "opentelemetry",
+    }
+)  # fmt: skip
+FILE_CALLS = frozenset(
+    {"open", "read_text", "read_bytes", "write_text", "write_bytes", "iterdir", "glob", "rglob"}
+)
+SESSION_CALLS = frozenset(
+    {"execute", "scalars", "scalar", "add", "add_all", "get", "query", "delete", "merge", "flush"}
+)
+# The anatomy every service shares; data folders (`seed/`, `training/`) and notification's
+# outgoing-channel adapters (`channels/`) where a service has them.
+ALLOWED_TOP_LEVEL = frozenset(
+    {
+        "__init__.py", "__main__.py", "config.py", "metrics.py", "domain", "handlers", "ports.py",
+        "clients.py", "storage", "api", "messaging", "jobs", "cli.py", "seed", "training",
+        "README.md", "__pycache__",
+    }
+)  # fmt: skip
+EXTRA_TOP_LEVEL = {"notification": frozenset({"channels"})}
+REQUIRED = ("__main__.py", "config.py", "domain", "handlers/__init__.py", "storage/models.py")
+MAX_MODULE_LINES = 400
+GENERATED = ("gridplus/api/",)
 
 
-def imports_of(path: Path) -> set[str]:
+# ---- reading the code ---------------------------------------------------------------------------
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(root: Path, path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Modules `path` imports, relative imports resolved. `runtime_only` leaves out imports
+    under `if TYPE_CHECKING:` (types, not behaviour)."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    package = module_name(root, path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    skipped: set[int] = set()
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                skipped |= {id(n) for n in ast.walk(node)}
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            # `from package import module` imports the module too.
+            found |= {f"{base}.{alias.name}" for alias in node.names}
     return found
 
 
-def sources(directory: Path) -> list[Path]:
-    return sorted(directory.rglob("*.py"))
+def module_files(root: Path) -> dict[str, Path]:
+    return {
+        module_name(root, path): path
+        for path in sorted(root.rglob("*.py"))
+        if not any(part in str(path) for part in GENERATED)
+    }
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_a_service_imports_no_other_service(service: str) -> None:
-    others = [f"gridplus.{other}" for other in SERVICES if other != service]
-    offenders = [
-        f"{path.relative_to(PACKAGE)} imports {name}"
-        for path in sources(PACKAGE / service)
-        for name in imports_of(path)
-        if any(name == other or name.startswith(other + ".") for other in others)
+def import_graph(root: Path) -> dict[str, set[str]]:
+    files = module_files(root)
+    return {
+        name: {imported for imported in imports_of(root, path, runtime_only=True)}
+        for name, path in files.items()
+    }
+
+
+def reaches(graph: dict[str, set[str]], start: str) -> dict[str, list[str]]:
+    """Every module `start` reaches (runtime imports, transitively) with one path to it."""
+    paths: dict[str, list[str]] = {start: [start]}
+    todo = [start]
+    while todo:
+        current = todo.pop(0)  # breadth first: the path shown is a shortest one
+        for imported in sorted(graph.get(current, ())):
+            if imported in paths:
+                continue
+            paths[imported] = [*paths[current], imported]
+            if imported in graph:
+                todo.append(imported)
+    return paths
+
+
+def outermost(names: Iterable[str]) -> list[str]:
+    """`names` without those inside another one listed (`a.b` goes when `a` is there)."""
+    kept = sorted(set(names))
+    return [n for n in kept if not any(n.startswith(other + ".") for other in kept)]
+
+
+def is_io(name: str) -> bool:
+    return any(name == lib or name.startswith(lib + ".") for lib in IO_LIBRARIES)
+
+
+# ---- the rules, as functions over a source root, so planted trees can be checked too ------------
+
+
+def cross_service_imports(root: Path, services: Iterable[str]) -> list[str]:
+    services = list(services)
+    found = []
+    for service in services:
+        others = [f"gridplus.{other}" for other in services if other != service]
+        for path in sorted((root / "gridplus" / service).rglob("*.py")):
+            names = [
+                name
+                for name in imports_of(root, path)
+                if any(name == other or name.startswith(other + ".") for other in others)
+            ]
+            found += [f"{path.relative_to(root)} imports {name}" for name in outermost(names)]
+    return found
+
+
+def kit_imports_of_services(root: Path, services: Iterable[str]) -> list[str]:
+    return [
+        f"{path.relative_to(root)} imports {name}"
+        for path in sorted((root / "gridplus" / "kit").rglob("*.py"))
+        for name in outermost(imports_of(root, path))
+        if any(name.startswith(f"gridplus.{service}") for service in services)
     ]
-    assert offenders == []
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_domain_code_does_no_io(service: str) -> None:
-    offenders = [
-        f"{path.relative_to(PACKAGE)} imports {name}"
-        for path in sources(PACKAGE / service / "domain")
-        for name in imports_of(path)
-        if name.split(".")[0] in IO_MODULES
+def domain_io(root: Path, service: str) -> list[str]:
+    graph = import_graph(root)
+    prefix = f"gridplus.{service}.domain"
+    found = []
+    for module in sorted(m for m in graph if m == prefix or m.startswith(prefix + ".")):
+        for name, path in reaches(graph, module).items():
+            if is_io(name):
+                found.append(" -> ".join(path))
+                break
+    return found
+
+
+def domain_file_access(root: Path, service: str) -> list[str]:
+    found = []
+    for path in sorted((root / "gridplus" / service / "domain").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in FILE_CALLS:
+                found.append(f"{path.relative_to(root)}:{node.lineno} calls {name}()")
+    return sorted(found)
+
+
+def handler_sql(root: Path, service: str) -> list[str]:
+    found = []
+    handlers = root / "gridplus" / service / "handlers"
+    for path in sorted(handlers.rglob("*.py")):
+        for name in outermost(imports_of(root, path, runtime_only=True)):
+            if name == "sqlalchemy" or name.startswith("sqlalchemy."):
+                found.append(f"{path.relative_to(root)} imports {name}")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in SESSION_CALLS
+                and "session" in ast.unparse(node.func.value).lower()
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(node.func)}()")
+    return found
+
+
+def anatomy(root: Path, service: str) -> list[str]:
+    home = root / "gridplus" / service
+    allowed = ALLOWED_TOP_LEVEL | EXTRA_TOP_LEVEL.get(service, frozenset())
+    found = [
+        f"{service}/{entry.name} is not part of the anatomy" for entry in sorted(home.iterdir())
     ]
-    assert offenders == []
+    found = [
+        f
+        for f, entry in zip(found, sorted(home.iterdir()), strict=True)
+        if entry.name not in allowed
+    ]
+    found += [f"{service} lacks {part}" for part in REQUIRED if not (home / part).exists()]
+    return found
+
+
+def oversized(root: Path) -> list[str]:
+    return [
+        f"{path.relative_to(root)}: {lines} lines"
+        for path in sorted((root / "gridplus").rglob("*.py"))
+        if not any(part in str(path) for part in GENERATED)
+        and (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+
+
+# ---- on the code ---------------------------------------------------------------------------------
+
+
+def test_a_service_imports_no_other_service() -> None:
+    assert cross_service_imports(SERVICES_DIR, SERVICES) == []
 
 
 def test_the_kit_knows_no_service() -> None:
-    offenders = [
-        f"{path.relative_to(PACKAGE)} imports {name}"
-        for path in sources(PACKAGE / "kit")
-        for name in imports_of(path)
-        if any(name.startswith(f"gridplus.{service}") for service in SERVICES)
-    ]
-    assert offenders == []
+    assert kit_imports_of_services(SERVICES_DIR, SERVICES) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_domain_code_reaches_no_io_library(service: str) -> None:
+    assert domain_io(SERVICES_DIR, service) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_domain_code_opens_no_file(service: str) -> None:
+    assert domain_file_access(SERVICES_DIR, service) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_handlers_do_no_sql(service: str) -> None:
+    assert handler_sql(SERVICES_DIR, service) == []
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_service_has_the_same_anatomy(service: str) -> None:
-    root = PACKAGE / service
-    for part in ("__main__.py", "domain", "storage/models.py", "api/grpc.py"):
-        assert (root / part).exists(), f"{service} lacks {part}"
-    # Use cases live in `handlers`: one module, or a package once a service has many of them.
-    assert (root / "handlers.py").exists() or (root / "handlers" / "__init__.py").exists(), (
-        f"{service} lacks handlers"
+    assert anatomy(SERVICES_DIR, service) == []
+    assert list(
+        (SERVICES_DIR / "gridplus" / service / "storage/alembic/versions").glob("0001_*.py")
     )
-    assert list((root / "storage" / "alembic" / "versions").glob("0001_*.py"))
+
+
+def test_no_module_is_longer_than_400_lines() -> None:
+    assert oversized(SERVICES_DIR) == []
+
+
+# ---- each rule fails on a planted violation ------------------------------------------------------
+
+
+def plant(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for directory in [root / "gridplus", *(root / "gridplus").rglob("*")]:
+        if directory.is_dir() and not (directory / "__init__.py").exists():
+            (directory / "__init__.py").write_text("")
+    return root
+
+
+def test_planted_cross_service_import_is_caught(tmp_path: Path) -> None:
+    root = plant(tmp_path, {"gridplus/a/x.py": "from gridplus.b import y\n", "gridplus/b/y.py": ""})
+    assert cross_service_imports(root, ["a", "b"]) == ["gridplus/a/x.py imports gridplus.b"]
+
+
+def test_planted_kit_import_of_a_service_is_caught(tmp_path: Path) -> None:
+    root = plant(tmp_path, {"gridplus/kit/k.py": "import gridplus.a.z\n", "gridplus/a/z.py": ""})
+    assert kit_imports_of_services(root, ["a"]) == ["gridplus/kit/k.py imports gridplus.a.z"]
+
+
+def test_planted_io_reached_through_the_kit_is_caught(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "gridplus/a/domain/model.py": "from ...kit.errors import Oops\n",
+            "gridplus/kit/errors.py": "import grpc\n\nclass Oops(Exception): ...\n",
+        },
+    )
+    assert domain_io(root, "a") == [
+        "gridplus.a.domain.model -> gridplus.kit.errors -> grpc",
+    ]
+
+
+def test_planted_protobuf_types_in_domain_are_caught(tmp_path: Path) -> None:
+    root = plant(tmp_path, {"gridplus/a/domain/rules.py": "from gridplus.api.events.v1 import e\n"})
+    assert domain_io(root, "a") == ["gridplus.a.domain.rules -> gridplus.api.events.v1"]
+
+
+def test_an_import_only_for_types_is_not_io(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "gridplus/a/domain/model.py": (
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import sqlalchemy\n"
+            )
+        },
+    )
+    assert domain_io(root, "a") == []
+
+
+def test_planted_file_access_in_domain_is_caught(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {"gridplus/a/domain/layers.py": "def load(p):\n    return open(p).read() + p.read_text()"},
+    )
+    assert domain_file_access(root, "a") == [
+        "gridplus/a/domain/layers.py:2 calls open()",
+        "gridplus/a/domain/layers.py:2 calls read_text()",
+    ]
+
+
+def test_planted_sql_in_handlers_is_caught(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "gridplus/a/handlers/whistles.py": (
+                "from sqlalchemy import select\n\ndef blow(session):\n    session.add(1)\n"
+            )
+        },
+    )
+    assert handler_sql(root, "a") == [
+        "gridplus/a/handlers/whistles.py imports sqlalchemy",
+        "gridplus/a/handlers/whistles.py:4 session.add()",
+    ]
+
+
+def test_planted_extra_top_level_module_and_missing_part_are_caught(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "gridplus/a/__main__.py": "",
+            "gridplus/a/config.py": "",
+            "gridplus/a/domain/m.py": "",
+            "gridplus/a/storage/models.py": "",
+            "gridplus/a/work.py": "",
+        },
+    )
+    assert anatomy(root, "a") == [
+        "a/work.py is not part of the anatomy",
+        "a lacks handlers/__init__.py",
+    ]
+
+
+def test_planted_long_module_is_caught(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path, {"gridplus/a/long.py": "x = 1\n" * 401, "gridplus/api/gen.py": "y\n" * 999}
+    )
+    assert oversized(root) == ["gridplus/a/long.py: 401 lines"]

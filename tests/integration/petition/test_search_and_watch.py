@@ -45,6 +45,8 @@ def submit(client: FlaskClient, title: str, category: str | None = None) -> str:
 def route(store: Store, petition_id: str, *, hours: int, department: str, path: list[str]) -> None:
     event = assigned(petition_id, store.clock.now() + timedelta(hours=hours))
     event.assigned_at.CopyFrom(timestamp(store.clock.now()))
+    # Dispatch's verify clock turns yellow with a quarter of the step left.
+    event.yellow_at.CopyFrom(timestamp(store.clock.now() + timedelta(hours=hours) * 0.75))
     event.grid.code = path[-1]
     del event.grid.path[:]
     event.grid.path.extend(path)

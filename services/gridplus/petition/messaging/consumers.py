@@ -63,7 +63,7 @@ class DispatchEvents:
             note="; ".join(payload.reasons),
             choice=choice,
             department_code=payload.department_code or None,
-            yellow_at=_verify_yellow_at(payload, at, deadline),
+            yellow_at=_verify_yellow_at(payload, deadline),
         )
 
     def on_routing_failed(self, session: Session, event: Event) -> None:
@@ -168,15 +168,9 @@ def _set(payload: Message, field: str) -> Timestamp | None:
     return getattr(payload, field) if payload.HasField(field) else None
 
 
-def _verify_yellow_at(
-    payload: events_pb2.PetitionAssigned, assigned_at: datetime, deadline: datetime
-) -> datetime:
-    """When dispatch's verify clock turns yellow. PetitionAssigned does not carry dispatch's
-    `yellow_at` yet (PetitionDeadlineChanged does, for the handle step); until it does, its
-    wall-clock rule for the step (a quarter of the time left) stands in, here at the edge, so
-    the domain and storage only ever compare the instants dispatch gives."""
-    if "yellow_at" in payload.DESCRIPTOR.fields_by_name:
-        stamp = _set(payload, "yellow_at")
-        if stamp is not None:
-            return from_timestamp(stamp)
-    return deadline - (deadline - assigned_at) / 4
+def _verify_yellow_at(payload: events_pb2.PetitionAssigned, deadline: datetime) -> datetime:
+    """When dispatch's verify clock turns yellow, as dispatch computed it. An event from a
+    dispatch that predates the field carries none: the light then stays green until the
+    deadline (petition never recomputes dispatch's rule)."""
+    stamp = _set(payload, "yellow_at")
+    return from_timestamp(stamp) if stamp is not None else deadline
