@@ -19,9 +19,9 @@ from gridplus.kit.auth import Role
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
+from gridplus.notification.api.convert import received
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.handlers.notices import Notifier
-from gridplus.notification.messaging.events import received
 from tests.integration.notification.conftest import (
     Store,
     Stub,

@@ -20,10 +20,10 @@ from gridplus.kit.consumer import is_transient
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.kit.grpc_client import service_channel
+from gridplus.notification.api.convert import received
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.notices import Notifier
-from gridplus.notification.messaging.events import received
 from tests.integration.notification.conftest import JWT, KEYS, Store, Stub, as_caller
 from tests.integration.notification.servers import (
     GRID_POLICY,

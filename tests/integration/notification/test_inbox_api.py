@@ -20,9 +20,9 @@ from gridplus.kit.auth import Role
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
+from gridplus.notification.api.convert import received
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.notices import Notifier
-from gridplus.notification.messaging.events import received
 from gridplus.notification.storage.models import InboxItem
 from tests.integration.notification.conftest import KEYS, Store, as_caller
 from tests.unit.notification.fakes import FakeDirectory

@@ -14,10 +14,10 @@ from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.kit.pii import KeyRing
+from gridplus.notification.api.convert import received
 from gridplus.notification.cli import reseal_addresses
 from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.jobs.delivery_worker import DeliveryWorker
-from gridplus.notification.messaging.events import received
 from gridplus.notification.storage import deliveries
 from tests.integration.notification.conftest import KEYS, Store, WorkerFactory
 from tests.integration.notification.servers import SmsGateway, SmtpSink

@@ -1,5 +1,5 @@
 """Consumed protobuf events read into the plain facts the rules take, and into the webhook
-document (messaging/events.py: the one place notification reads the event wire format)."""
+document (api/convert.py: the one place notification reads the event wire format)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.events import Event
+from gridplus.notification.api.convert import FACT_TYPES, received
 from gridplus.notification.domain import events, rules
 from gridplus.notification.domain.notices import Recipient
 from gridplus.notification.messaging.consumers import EVENT_TYPES
-from gridplus.notification.messaging.events import FACT_TYPES, received
 
 T = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 GRID = common_pb2.GridRef(code="G-01-02-07", level=3, path=["G-01", "G-01-02"])

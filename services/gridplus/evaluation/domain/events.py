@@ -1,6 +1,6 @@
 """Facts evaluation records as it works (cosmic style: the aggregate collects them in `events`;
 the handler writes them to the outbox in the same transaction, converted to protobuf once in
-messaging/events.py). They carry ids and numbers, never a comment or a note."""
+api/convert.py). They carry ids and numbers, never a comment or a note."""
 
 from __future__ import annotations
 

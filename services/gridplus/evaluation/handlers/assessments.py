@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from gridplus.evaluation.domain.assessment import Assessment, AssessmentScores, AssessmentWeights
-from gridplus.evaluation.messaging.events import publish
+from gridplus.evaluation.handlers.publishing import publish
 from gridplus.evaluation.storage import facts
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory

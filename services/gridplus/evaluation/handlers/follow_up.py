@@ -18,7 +18,7 @@ from gridplus.evaluation.domain.follow_up import (
     rating_resident,
 )
 from gridplus.evaluation.domain.scorecard import FollowUpOutcome
-from gridplus.evaluation.messaging.events import publish
+from gridplus.evaluation.handlers.publishing import publish
 from gridplus.evaluation.storage import follow_ups as store
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, after_commit

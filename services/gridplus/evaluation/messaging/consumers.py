@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
-from gridplus.evaluation.messaging.events import assessment_recorded, follow_up_completed
+from gridplus.evaluation.api.convert import assessment_recorded, follow_up_completed
 from gridplus.evaluation.storage import facts
 from gridplus.kit.clock import as_utc
 from gridplus.kit.consumer import EventHandler, handler_table

@@ -1,6 +1,6 @@
 """The facts notification reacts to, as plain values: what the rules read of each event.
 
-Other services publish protobuf events; messaging/events.py converts each one it has a rule for
+Other services publish protobuf events; api/convert.py converts each one it has a rule for
 into one of these (instants as aware UTC datetimes, absent ones as None), so the rules never
 touch a wire format.
 """

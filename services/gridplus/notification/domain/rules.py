@@ -4,7 +4,7 @@ RULES maps a fact (domain/events.py: the plain value messaging/ makes of an even
 function of the fact that returns intents — a notice kind, the audiences to tell, and the
 template values. Rules are pure: people are looked up afterwards (handlers/recipients.py) and
 the text is rendered per recipient language (`notices`). To notify on another event, add its
-fact, its conversion in messaging/events.py, its rule, and one line to RULES.
+fact, its conversion in api/convert.py, its rule, and one line to RULES.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Events notification consumes, turned into inbox items and pending deliveries.
 
 Every event type of the consumed topics goes through the same two-step handler: the event is
-read into a plain fact (messaging/events.py), the rules decide who is told (domain/rules.py),
+read into a plain fact (api/convert.py), the rules decide who is told (domain/rules.py),
 webhook subscribers get any event type they asked for.
 """
 
@@ -13,8 +13,8 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, Prepared
 from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
+from gridplus.notification.api.convert import received
 from gridplus.notification.handlers.notices import Notifier, Plan
-from gridplus.notification.messaging.events import received
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -27,9 +27,7 @@ from gridplus.petition.domain.values import (
     Publication,
     Source,
 )
-
-if TYPE_CHECKING:
-    from gridplus.petition.handlers.queries import PetitionView
+from gridplus.petition.domain.views import PetitionView
 
 # Each domain enum's value names its proto value (PETITION_STATUS_VERIFIED, LIGHT_RED, ...).
 _STATUS_TO_PROTO: dict[Status, petition_pb2.PetitionStatus] = {

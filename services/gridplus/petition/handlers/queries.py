@@ -13,27 +13,16 @@ from gridplus.petition.domain import duplicates
 from gridplus.petition.domain.access import SEE_ALL, Viewer, may_see_contact, may_view
 from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.masking import mask_address, mask_email, mask_name, mask_phone
-from gridplus.petition.domain.petition import HistoryEntry, Light, Petition
+from gridplus.petition.domain.petition import HistoryEntry, Petition
 from gridplus.petition.domain.photos import PhotoRef
 from gridplus.petition.domain.values import Contact
+from gridplus.petition.domain.views import PetitionView
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.storage import contacts, photos, repository
 from gridplus.petition.storage.repository import PageKey, PetitionQuery, Scope
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-
-@dataclass(frozen=True)
-class PetitionView:
-    """A petition as one caller may see it."""
-
-    petition: Petition
-    contact: Contact | None  # masked unless the caller may see it whole
-    contact_masked: bool
-    photos: list[PhotoRef]
-    possible_duplicates: list[str]  # staff only
-    light: Light | None
 
 
 @dataclass(frozen=True)
