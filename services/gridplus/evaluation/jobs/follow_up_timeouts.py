@@ -1,4 +1,9 @@
-"""The follow-up timeout loop: closes unanswered follow-ups as NO_RESPONSE once due."""
+"""The follow-up timeout loop: closes unanswered follow-ups as NO_RESPONSE once due.
+
+Every replica runs it; each batch is one transaction over rows it locks (rows another replica
+holds are skipped). A database error (a failover, a dropped
+connection) is logged and the next round retries: it never stops the pod.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +48,16 @@ class FollowUpTimeouts:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.wait(self._interval):
+            self.tick()
+
+    def tick(self) -> int:
+        """One round of the loop: expire what is due; a failure is logged, not raised (the next
+        round retries). Returns how many were closed."""
+        try:
             expired = self.run_once()
-            if expired:
-                log.info("follow-ups closed without response", extra={"count": expired})
+        except Exception:  # a database hiccup must not end the loop (nor stop the pod)
+            log.warning("follow-up timeouts not processed; retrying next round", exc_info=True)
+            return 0
+        if expired:
+            log.info("follow-ups closed without response", extra={"count": expired})
+        return expired
