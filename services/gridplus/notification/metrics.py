@@ -47,6 +47,12 @@ CIRCUITS_OPENED = Counter(
     "Times an endpoint's circuit breaker opened, by channel.",
     ["channel"],
 )
+LEASES_LOST = Counter(
+    "gridplus_notification_delivery_leases_lost_total",
+    "Attempts whose outcome was dropped: the lease ran out and another replica took the "
+    "delivery (a send slower than the lease), by channel.",
+    ["channel"],
+)
 BACKLOG = Gauge(
     "gridplus_notification_deliveries_pending",
     "Deliveries waiting for a first attempt or a retry, by channel (sampled by the worker).",

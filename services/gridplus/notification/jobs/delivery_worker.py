@@ -195,7 +195,10 @@ class DeliveryWorker:
         with self._lock:
             self._breaker.succeeded(endpoint)
         with transaction(self._sessions) as session:
-            deliveries.mark_sent(session, delivery.id, attempts=delivery.attempts + 1, at=now)
+            held = deliveries.mark_sent(session, delivery, attempts=delivery.attempts + 1, at=now)
+        if not held:
+            self._lease_lost(delivery, "sent")
+            return
         channel = delivery.channel.value
         metrics.DELIVERIES.labels(channel, "sent").inc()
         latency = max(0.0, (now - delivery.created_at).total_seconds())
@@ -227,9 +230,12 @@ class DeliveryWorker:
             self._fail(delivery, attempts, outcome.reason, reason)
             return
         with transaction(self._sessions) as session:
-            deliveries.mark_retry(
-                session, delivery.id, attempts=attempts, due=outcome.at, reason=outcome.reason
+            held = deliveries.mark_retry(
+                session, delivery, attempts=attempts, due=outcome.at, reason=outcome.reason
             )
+        if not held:
+            self._lease_lost(delivery, "retry")
+            return
         metrics.RETRIES.labels(channel).inc()
         log.warning(
             "delivery attempt failed; retry scheduled",
@@ -244,7 +250,10 @@ class DeliveryWorker:
 
     def _fail(self, delivery: Claimed, attempts: int, why: str, reason: str) -> None:
         with transaction(self._sessions) as session:
-            deliveries.mark_failed(session, delivery.id, attempts=attempts, reason=why)
+            held = deliveries.mark_failed(session, delivery, attempts=attempts, reason=why)
+        if not held:
+            self._lease_lost(delivery, "failed")
+            return
         channel = delivery.channel.value
         metrics.DELIVERIES.labels(channel, "failed").inc()
         metrics.FAILURES.labels(channel, reason).inc()
@@ -255,8 +264,22 @@ class DeliveryWorker:
 
     def _postpone(self, delivery: Claimed, until: datetime, cause: str) -> None:
         with transaction(self._sessions) as session:
-            deliveries.postpone(session, [delivery.id], until=until)
+            held = deliveries.postpone(session, delivery, until=until)
+        if not held:
+            self._lease_lost(delivery, "postponed")
+            return
         metrics.POSTPONED.labels(delivery.channel.value, cause).inc()
+
+    @staticmethod
+    def _lease_lost(delivery: Claimed, outcome: str) -> None:
+        """The lease ran out and another replica has the delivery now (or settled it): its
+        result stands, this attempt's is dropped (the receiver may see it twice; webhooks carry
+        the same delivery id, the SMS gateway the same Idempotency-Key)."""
+        metrics.LEASES_LOST.labels(delivery.channel.value).inc()
+        log.warning(
+            "delivery lease lost; outcome not recorded",
+            extra={"delivery_id": str(delivery.id), "outcome": outcome},
+        )
 
     def _outgoing(self, delivery: Claimed) -> Outgoing | None:
         """The message with its address opened, or None (and FAILED) when no key opens it."""

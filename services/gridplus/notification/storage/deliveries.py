@@ -3,6 +3,11 @@
 A pending delivery's address (email address, phone number, webhook URL) is stored sealed with the
 personal-data key ring (kit.pii), bound to the delivery's id; the worker opens it right before
 sending, and it is cleared once the delivery is final.
+
+A claim leases a delivery by pushing its due time out to the lease's end, and that time is the
+lease: every status change afterwards (sent, retry, failed, postponed) applies only while the row
+is still PENDING and due exactly then. A worker whose lease ran out and whose delivery another
+replica has claimed since (a later lease end) changes nothing; it is told so (False).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.db import insert_for
@@ -53,6 +58,7 @@ class Claimed:
     created_at: datetime
     secret: str  # webhooks only
     subscription_gone: bool  # a webhook whose subscription was removed
+    lease_until: datetime  # the lease: status changes apply only while it is still this one
 
     def __repr__(self) -> str:
         return f"Claimed({self.id!r}, {self.channel!r})"
@@ -153,6 +159,7 @@ def claim_due(
             secret=secrets.get(row.recipient_id, ""),
             subscription_gone=row.channel == Channel.WEBHOOK.value
             and row.recipient_id not in secrets,
+            lease_until=lease_until,
         )
         for row in rows
     ]
@@ -184,50 +191,54 @@ _CLEARED_ADDRESS: dict[str, object] = {
 }
 
 
-def mark_sent(session: Session, delivery_id: uuid.UUID, *, attempts: int, at: datetime) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            status=DeliveryStatus.SENT.value,
-            attempts=attempts,
-            sent_at=at,
-            **_CLEARED_ADDRESS,
-        )
+def _leased(delivery: Claimed) -> tuple[ColumnElement[bool], ...]:
+    """The row as this worker leased it: still pending, still due at the end of its lease."""
+    return (
+        Delivery.id == delivery.id,
+        Delivery.status == DeliveryStatus.PENDING.value,
+        Delivery.next_attempt_at == delivery.lease_until,
+    )
+
+
+def _change(session: Session, delivery: Claimed, **values: object) -> bool:
+    """Apply `values` if the lease still holds; whether it did."""
+    found = session.execute(
+        update(Delivery).where(*_leased(delivery)).values(**values).returning(Delivery.id)
+    ).first()
+    return found is not None
+
+
+def mark_sent(session: Session, delivery: Claimed, *, attempts: int, at: datetime) -> bool:
+    return _change(
+        session,
+        delivery,
+        status=DeliveryStatus.SENT.value,
+        attempts=attempts,
+        sent_at=at,
+        **_CLEARED_ADDRESS,
     )
 
 
 def mark_retry(
-    session: Session, delivery_id: uuid.UUID, *, attempts: int, due: datetime, reason: str
-) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(attempts=attempts, next_attempt_at=due, last_error=reason)
+    session: Session, delivery: Claimed, *, attempts: int, due: datetime, reason: str
+) -> bool:
+    return _change(session, delivery, attempts=attempts, next_attempt_at=due, last_error=reason)
+
+
+def mark_failed(session: Session, delivery: Claimed, *, attempts: int, reason: str) -> bool:
+    return _change(
+        session,
+        delivery,
+        status=DeliveryStatus.FAILED.value,
+        attempts=attempts,
+        last_error=reason,
+        **_CLEARED_ADDRESS,
     )
 
 
-def mark_failed(session: Session, delivery_id: uuid.UUID, *, attempts: int, reason: str) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            status=DeliveryStatus.FAILED.value,
-            attempts=attempts,
-            last_error=reason,
-            **_CLEARED_ADDRESS,
-        )
-    )
-
-
-def postpone(session: Session, delivery_ids: Sequence[uuid.UUID], *, until: datetime) -> None:
-    """Give leased deliveries back, due at `until`, without counting an attempt."""
-    if delivery_ids:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(list(delivery_ids)))
-            .values(next_attempt_at=until)
-        )
+def postpone(session: Session, delivery: Claimed, *, until: datetime) -> bool:
+    """Give a leased delivery back, due at `until`, without counting an attempt."""
+    return _change(session, delivery, next_attempt_at=until)
 
 
 def reseal(session: Session, *, keys: KeyRing, limit: int = 500) -> int:
