@@ -23,7 +23,6 @@ from gridplus.petition.config import PetitionSettings
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
 from gridplus.petition.metrics import PetitionsByStatus
-from gridplus.petition.storage.blobs import LocalBlobStore
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -40,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         outbox=app.outbox,
         clock=app.clock,
         keys=KeyRing.from_env(app.env, app.settings.var_dir),
-        blobs=LocalBlobStore(settings.photo_dir),
+        blobs=settings.blob_store(),
         photo_limits=settings.photo_limits,
         duplicate_rule=settings.duplicate_rule,
     )

@@ -11,12 +11,14 @@ from gridplus.kit.topology import PETITION_HTTP_PORT
 from gridplus.petition.domain.duplicates import DuplicateRule
 from gridplus.petition.domain.photos import PhotoLimits
 from gridplus.petition.domain.publication import PublishLevel
+from gridplus.petition.storage.blobs import BlobStore, LocalBlobStore, S3BlobStore, S3Location
 
 
 @dataclass(frozen=True)
 class PetitionSettings:
     http_port: int
     photo_dir: Path  # the local blob store's directory
+    photo_s3: S3Location | None  # set: photos live in this bucket (every replica shares it)
     photo_limits: PhotoLimits
     duplicate_rule: DuplicateRule
     open311_api_keys: frozenset[str]  # empty: Open311 POST is closed
@@ -31,6 +33,7 @@ class PetitionSettings:
         return cls(
             http_port=env.port("GRIDPLUS_PETITION_HTTP_PORT", PETITION_HTTP_PORT),
             photo_dir=Path(env.text("GRIDPLUS_PETITION_PHOTO_DIR", str(var_dir / "photos"))),
+            photo_s3=_s3_location(env),
             photo_limits=PhotoLimits(
                 max_count=env.integer("GRIDPLUS_PETITION_PHOTO_MAX_COUNT", 9, minimum=0),
                 max_bytes=env.integer(
@@ -57,3 +60,26 @@ class PetitionSettings:
             ),
             max_watches=env.integer("GRIDPLUS_PETITION_MAX_WATCHES", 8, minimum=1, maximum=24),
         )
+
+    def blob_store(self) -> BlobStore:
+        """The photo store the settings name: the bucket if one is set, else the directory."""
+        if self.photo_s3 is not None:
+            return S3BlobStore(self.photo_s3)
+        return LocalBlobStore(self.photo_dir)
+
+
+def _s3_location(env: Env) -> S3Location | None:
+    store = env.choice("GRIDPLUS_PETITION_PHOTO_STORE", "local", ("local", "s3"))
+    if store == "local":
+        return None
+    prefix = env.text("GRIDPLUS_PETITION_S3_PREFIX", "photos/")
+    return S3Location(
+        bucket=env.text("GRIDPLUS_PETITION_S3_BUCKET"),  # required with the s3 store
+        endpoint_url=env.optional("GRIDPLUS_PETITION_S3_ENDPOINT_URL"),
+        region=env.optional("GRIDPLUS_PETITION_S3_REGION"),
+        prefix=prefix if prefix.endswith("/") else prefix + "/",
+        addressing_style=env.choice(
+            "GRIDPLUS_PETITION_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")
+        ),
+        timeout_seconds=env.number("GRIDPLUS_PETITION_S3_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+    )

@@ -1,0 +1,254 @@
+"""Photos in an S3-compatible bucket (moto's real S3 server on loopback), shared by every
+replica: a photo uploaded through replica A is served by replica B after A is gone; an object
+missing from the bucket is a 404; a bucket that cannot be reached is a 503 (UNAVAILABLE over
+gRPC) and the petition is not stored half: no row, no event, no used Idempotency-Key."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import grpc
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+from PIL import Image
+from sqlalchemy import func, select
+
+from gridplus.api.petition.v1 import petition_pb2 as S
+from gridplus.api.petition.v1 import petition_pb2_grpc
+from gridplus.kit.auth import Role
+from gridplus.kit.clock import ManualClock
+from gridplus.kit.db import create_database_engine, create_session_factory, transaction
+from gridplus.kit.migrations import migrate
+from gridplus.kit.outbox import Outbox
+from gridplus.kit.tables import outbox_messages
+from gridplus.kit.topology import events_topic
+from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
+from gridplus.petition.api.http import create_app
+from gridplus.petition.api.http_server import http_loop
+from gridplus.petition.handlers.deps import Deps
+from gridplus.petition.storage.blobs import S3BlobStore, S3Location
+from gridplus.petition.storage.models import PetitionRow
+from tests.integration.petition.conftest import JWT, KEYS, MIGRATIONS, T0, as_caller, bearer
+from tests.support.grpc import serving
+from tests.support.ports import free_port, wait_for_port
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "gridplus-photos"
+REGION = "us-east-1"
+
+
+class S3Server:
+    """moto's S3 server on a loopback port that can be stopped and started again (same port,
+    same objects: moto keeps them in this process)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._server: ThreadedMotoServer | None = None
+
+    def start(self) -> None:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self) -> Any:
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION)
+
+    def keys(self) -> list[str]:
+        listed = self.client().list_objects_v2(Bucket=BUCKET)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Server]:
+    # boto3 reads the standard variables, as in a pod whose Secret sets them.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "gridplus-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "gridplus-test-secret")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    server = S3Server()
+    server.start()
+    server.client().create_bucket(Bucket=BUCKET)
+    yield server
+    server.stop()
+
+
+def location(s3: S3Server) -> S3Location:
+    return S3Location(
+        bucket=BUCKET,
+        endpoint_url=s3.endpoint,
+        region=REGION,
+        addressing_style="path",
+        timeout_seconds=2.0,
+        max_attempts=1,
+    )
+
+
+@dataclass
+class Replica:
+    """One petition process: its own engine, blob store client and HTTP server."""
+
+    url: str
+    deps: Deps
+    sessions: Any
+
+    def post_photo(self, photo: bytes, key: str | None = None) -> requests.Response:
+        headers = bearer("resident-a")
+        if key:
+            headers["Idempotency-Key"] = key
+        return requests.post(
+            f"{self.url}/api/v1/petitions",
+            data={"title": "乱堆垃圾", "lat": "39.9", "lon": "116.4"},
+            files=[("photos", ("IMG_0001.png", photo, "image/png"))],
+            headers=headers,
+            timeout=30,
+        )
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(f"{self.url}{path}", headers=bearer("resident-a"), timeout=30)
+
+    def counts(self) -> tuple[int, int]:
+        """(petitions, outbox messages) in the shared database."""
+        with transaction(self.sessions) as session:
+            petitions = session.execute(select(func.count()).select_from(PetitionRow))
+            events = session.execute(select(func.count()).select_from(outbox_messages))
+            return int(petitions.scalar_one()), int(events.scalar_one())
+
+
+@contextmanager
+def replica(database_url: str, s3: S3Server) -> Iterator[Replica]:
+    engine = create_database_engine(database_url)
+    migrate(engine, MIGRATIONS)
+    clock = ManualClock(T0)
+    outbox = Outbox(topic=events_topic("petition"), source="/gridplus/petition", clock=clock)
+    deps = Deps(outbox=outbox, clock=clock, keys=KEYS, blobs=S3BlobStore(location(s3)))
+    sessions = create_session_factory(engine)
+    web = create_app(sessions=sessions, deps=deps, jwt=JWT)
+    port, stop = free_port(), threading.Event()
+    loop = threading.Thread(
+        target=http_loop(web, port=port, host="127.0.0.1", grace_seconds=5), args=(stop,)
+    )
+    loop.start()
+    try:
+        wait_for_port(port)
+        yield Replica(f"http://127.0.0.1:{port}", deps, sessions)
+    finally:
+        stop.set()
+        loop.join(10)
+        engine.dispose()
+
+
+def png(colour: tuple[int, int, int] = (10, 120, 200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (24, 16), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_photo_uploaded_through_replica_a_is_served_by_replica_b_after_a_is_gone(
+    database_url: str, s3: S3Server
+) -> None:
+    with replica(database_url, s3) as a:
+        created = a.post_photo(png())
+        assert created.status_code == 201, created.text
+        shown = a.get(created.headers["Location"]).json()
+        photo_url = shown["photos"][0]["url"]
+        from_a = a.get(photo_url).content
+    # Replica A is stopped (its server, engine and S3 client gone); B never saw the upload.
+    with replica(database_url, s3) as b:
+        served = b.get(photo_url)
+        assert served.status_code == 200, served.text
+        assert served.headers["Content-Type"] == "image/png"
+        assert served.content == from_a
+        digest = hashlib.sha256(served.content).hexdigest()
+        assert served.headers["ETag"] == f'"{digest}"'
+    # Content-addressed keys, as the local store lays out its files.
+    assert s3.keys() == [f"photos/{digest[:2]}/{digest[2:4]}/{digest}"]
+    assert s3.client().get_object(Bucket=BUCKET, Key=s3.keys()[0])["Body"].read() == from_a
+
+
+def test_the_same_photo_twice_is_one_object(database_url: str, s3: S3Server) -> None:
+    with replica(database_url, s3) as a, replica(database_url, s3) as b:
+        assert a.post_photo(png()).status_code == 201
+        assert b.post_photo(png()).status_code == 201
+        assert a.counts()[0] == 2
+    assert len(s3.keys()) == 1
+
+
+def test_an_object_missing_from_the_bucket_is_a_404(database_url: str, s3: S3Server) -> None:
+    with replica(database_url, s3) as a:
+        created = a.post_photo(png())
+        assert created.status_code == 201, created.text
+        photo_url = a.get(created.headers["Location"]).json()["photos"][0]["url"]
+        [key] = s3.keys()
+        s3.client().delete_object(Bucket=BUCKET, Key=key)
+
+        gone = a.get(photo_url)
+
+    assert gone.status_code == 404
+    assert gone.headers["Content-Type"].startswith("application/problem+json")
+    assert "is gone" in gone.json()["detail"]
+
+
+def test_a_bucket_out_of_reach_is_a_503_and_stores_nothing(database_url: str, s3: S3Server) -> None:
+    key = str(uuid.uuid4())
+    with replica(database_url, s3) as a:
+        stored = a.post_photo(png((1, 2, 3)))
+        assert stored.status_code == 201, stored.text
+        photo_url = a.get(stored.headers["Location"]).json()["photos"][0]["url"]
+        before = a.counts()
+        s3.stop()
+
+        refused = a.post_photo(png(), key=key)
+        read = a.get(photo_url)
+
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        assert "photo store" in refused.json()["detail"]
+        assert a.counts() == before  # no petition, no event
+        assert read.status_code == 503, read.text
+
+        # The store is back: the same Idempotency-Key now submits (it was not used up).
+        s3.start()
+        retried = a.post_photo(png(), key=key)
+        assert retried.status_code == 201, retried.text
+        assert a.counts()[0] == before[0] + 1
+        assert a.get(photo_url).status_code == 200
+    assert len(s3.keys()) == 2
+
+
+def test_grpc_photo_reads_say_unavailable_while_the_bucket_is_out_of_reach(
+    database_url: str, s3: S3Server
+) -> None:
+    with replica(database_url, s3) as a:
+        created = a.post_photo(png())
+        assert created.status_code == 201, created.text
+        petition_id = created.json()["id"]
+        servicer = PetitionServicer(a.sessions, a.deps, wake=lambda: None)
+
+        def register(server: grpc.Server) -> None:
+            petition_pb2_grpc.add_PetitionServiceServicer_to_server(servicer, server)
+
+        with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
+            stub = petition_pb2_grpc.PetitionServiceStub(channel)
+            request = S.GetPetitionPhotoRequest(id=petition_id, seq=1)
+            admin = as_caller("admin-1", Role.ADMIN)
+            assert stub.GetPetitionPhoto(request, metadata=admin).content
+            s3.stop()
+            with pytest.raises(grpc.RpcError) as down:
+                stub.GetPetitionPhoto(request, metadata=admin)
+    assert down.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "photo store" in (down.value.details() or "")
