@@ -6,6 +6,7 @@ message naming the variable, instead of failing later in the middle of a request
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -177,10 +178,29 @@ class ServiceSettings:
 
 
 def service_address(package: str, env: Env | None = None) -> str:
-    """host:port where another service's gRPC API is reached (GRIDPLUS_<SVC>_ADDR)."""
+    """Where another service's gRPC API is reached (GRIDPLUS_<SVC>_ADDR): `host:port` (every
+    address of the name, e.g. `dns:///<headless Service>:port`), a comma-separated list of
+    `ip:port` (replicas on loopback), or a gRPC target with its scheme (kit/grpc_client.py)."""
     env = env or Env()
     spec = SERVICES[package]
-    address = env.text(f"{spec.env_prefix}_ADDR", f"127.0.0.1:{spec.grpc_port}")
-    if ":" not in address:
-        raise ConfigError(f"{spec.env_prefix}_ADDR must be host:port, got {address!r}")
+    address = env.text(f"{spec.env_prefix}_ADDR", f"127.0.0.1:{spec.grpc_port}").strip()
+    if address.startswith(("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:")):
+        return address
+    parts = [part.strip() for part in address.split(",")]
+    for part in parts:
+        host, _, port = part.rpartition(":")
+        if not host or not port.isdigit() or (len(parts) > 1 and not _is_ip(host)):
+            raise ConfigError(
+                f"{spec.env_prefix}_ADDR must be host:port or ip:port,ip:port,...; got {address!r}"
+            )
     return address
+
+
+def _is_ip(host: str) -> bool:
+    """An IPv4 literal or a bracketed IPv6 one ([::1])."""
+    bracketed = host.startswith("[") and host.endswith("]")
+    try:
+        ip = ipaddress.ip_address(host[1:-1] if bracketed else host)
+    except ValueError:
+        return False
+    return ip.version == 4 or bracketed

@@ -1,10 +1,23 @@
-"""Channels to other Grid+ services: the service's own token, tracing, retries on UNAVAILABLE.
+"""Channels to other Grid+ services: the service's own token, tracing, retries on UNAVAILABLE,
+and calls spread over every replica.
 
 Every call still passes its own deadline (`timeout=`); DEFAULT_DEADLINE_SECONDS is the usual one.
+
+An address (GRIDPLUS_<SVC>_ADDR) is one of
+- `host:port`: resolved through DNS (`dns:///host:port`), every address the name has is used; in
+  Kubernetes that is a headless Service, whose name resolves to one address per ready pod;
+- `host1:port1,host2:port2,...` of IP literals (the local stack's replicas on loopback):
+  `ipv4:...` (or `ipv6:[...]:port,...`), a fixed list;
+- a gRPC target with its scheme (`dns:`, `ipv4:`, `ipv6:`, `unix:`), used as given.
+The channel balances round robin over what the target resolves to (not gRPC's default pick-first,
+which sends everything to the first address), so each call may go to any replica. DNS is
+re-resolved when a connection closes (servers end connections after a maximum age, see
+kit/grpc_server.py) and at most every DNS_MIN_RESOLUTION_MS, so added replicas get traffic.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -15,9 +28,16 @@ from opentelemetry.instrumentation.grpc.grpcext import intercept_channel as trac
 from gridplus.kit.auth import ServiceToken
 
 DEFAULT_DEADLINE_SECONDS = 5.0
+DNS_MIN_RESOLUTION_MS = 5_000
+# Pings on idle connections find a replica whose node vanished without closing its connections
+# (the server allows this rate, kit/grpc_server.py); round robin then skips it.
+KEEPALIVE_MS = 30_000
+KEEPALIVE_TIMEOUT_MS = 10_000
+_SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:")
 
-_RETRY_CONFIG = json.dumps(
+_SERVICE_CONFIG = json.dumps(
     {
+        "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
             {
                 "name": [{}],
@@ -29,7 +49,7 @@ _RETRY_CONFIG = json.dumps(
                     "retryableStatusCodes": ["UNAVAILABLE"],
                 },
             }
-        ]
+        ],
     }
 )
 
@@ -52,11 +72,55 @@ class _BearerInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClien
         return continuation(self._with_token(details), request)
 
 
+def _ip_endpoint(part: str) -> tuple[str, str]:
+    """'127.0.0.1:50051' -> ('ipv4', part); '[::1]:50051' -> ('ipv6', part)."""
+    host, sep, port = part.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ValueError(f"{part!r} is not host:port")
+    try:
+        ip = ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        raise ValueError(
+            f"{part!r}: a list of addresses takes IP literals; give a name alone (DNS)"
+        ) from None
+    if ip.version == 6 and not host.startswith("["):
+        raise ValueError(f"{part!r}: write an IPv6 address as [addr]:port")
+    return f"ipv{ip.version}", part
+
+
+def grpc_target(address: str) -> str:
+    """The gRPC target for an address (see the module docstring); ValueError when malformed."""
+    address = address.strip()
+    if address.startswith(_SCHEMES):
+        return address
+    parts = [part.strip() for part in address.split(",")]
+    if len(parts) == 1:
+        host, sep, port = address.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"{address!r} is not host:port")
+        return f"dns:///{address}"
+    endpoints = [_ip_endpoint(part) for part in parts]
+    schemes = {scheme for scheme, _ in endpoints}
+    if len(schemes) != 1:
+        raise ValueError(f"{address!r} mixes IPv4 and IPv6 addresses")
+    return f"{schemes.pop()}:{','.join(part for _, part in endpoints)}"
+
+
+def channel_options() -> list[tuple[str, Any]]:
+    return [
+        ("grpc.service_config", _SERVICE_CONFIG),
+        # Only this service config: none looked up in DNS TXT records.
+        ("grpc.service_config_disable_resolution", 1),
+        ("grpc.enable_retries", 1),
+        ("grpc.dns_min_time_between_resolutions_ms", DNS_MIN_RESOLUTION_MS),
+        ("grpc.keepalive_time_ms", KEEPALIVE_MS),
+        ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+    ]
+
+
 def service_channel(address: str, token: ServiceToken) -> grpc.Channel:
-    channel = grpc.insecure_channel(
-        address,
-        options=[("grpc.service_config", _RETRY_CONFIG), ("grpc.enable_retries", 1)],
-    )
+    """A channel to all replicas at `address`, balanced round robin."""
+    channel = grpc.insecure_channel(grpc_target(address), options=channel_options())
     # OpenTelemetry's client interceptor is its own kind (grpcext): grpc.intercept_channel refuses
     # it, so it wraps the channel through its own helper, outermost.
     authorized = grpc.intercept_channel(channel, _BearerInterceptor(token))

@@ -1,5 +1,11 @@
 """gRPC server bootstrap: health, reflection, tracing, metrics, auth and error mapping, the same
-for all five services."""
+for all five services.
+
+Connections end after a maximum age (MAX_CONNECTION_AGE_SECONDS, with some jitter gRPC adds): the
+client then reconnects and re-resolves the replicas (kit/grpc_client.py), so a long-lived channel
+reaches replicas added since it opened. Calls running on an old connection finish on it (no
+grace limit: a watch stream is not cut). Clients may ping idle connections every
+MIN_CLIENT_PING_SECONDS to find dead peers."""
 
 from __future__ import annotations
 
@@ -18,6 +24,9 @@ from gridplus.kit.interceptors import AuthPolicy, KitServerInterceptor
 
 Registration = Callable[[grpc.Server], None]
 
+MAX_CONNECTION_AGE_SECONDS = 300.0
+MIN_CLIENT_PING_SECONDS = 10.0
+
 
 class GrpcServer:
     def __init__(
@@ -30,11 +39,20 @@ class GrpcServer:
         service_names: Sequence[str],
         max_workers: int = 32,
         host: str = "0.0.0.0",
+        max_connection_age_seconds: float = MAX_CONNECTION_AGE_SECONDS,
     ) -> None:
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
             interceptors=[server_interceptor(), KitServerInterceptor(TokenVerifier(jwt), policy)],
-            options=[("grpc.so_reuseport", 0)],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_connection_age_ms", int(max_connection_age_seconds * 1000)),
+                ("grpc.keepalive_permit_without_calls", 1),
+                (
+                    "grpc.http2.min_ping_interval_without_data_ms",
+                    int(MIN_CLIENT_PING_SECONDS * 1000),
+                ),
+            ],
         )
         for register in registrations:
             register(self._server)
