@@ -1,6 +1,13 @@
 """WatchAssignments: committed changes of assignments, in change-log order, within the caller's
 scope. Department staff and heads watch their own department only (empty filter: theirs); a
-department token without the claim streams nothing."""
+department token without the claim streams nothing.
+
+Change ids are given at insert, but on PostgreSQL a transaction holding a lower id may commit
+after one holding a higher id (two replicas, or two threads of one). The watch therefore never
+moves past a missing id until it appears, or until it has been missing longer than GAP_GRACE
+(a rolled-back transaction leaves a hole for good): a change is never skipped, and a watcher
+resuming after the last change id it was given (`after_change_id`) neither misses nor repeats one.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,9 @@ WATCH_ROLES = frozenset(
     {Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD, Role.GRID_CHIEF, Role.ADMIN, Role.SERVICE}
 )
 POLL_SECONDS = 0.5
+GAP_GRACE_SECONDS = 10.0  # far longer than any assignment transaction
+BATCH = 200
+_WIDEST_GAP = 10_000  # ids watched one by one in a hole; a wider one is timed as a whole
 
 Change = tuple[int, Assignment, bool]  # change id, the assignment now, whether it closed
 
@@ -30,6 +40,8 @@ class AssignmentWatch:
         request: dispatch_pb2.WatchAssignmentsRequest,
         principal: Principal,
         visibility: Visibility,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if request.after_change_id < 0:
             raise InvalidArgument.single("after_change_id", "must not be negative")
@@ -44,30 +56,55 @@ class AssignmentWatch:
         self._grid_code = request.grid_code
         self._visibility = visibility
         self._cursor = request.after_change_id
+        self._monotonic = monotonic
+        self._missing_since: dict[int, float] = {}  # missing id -> when first noticed
+
+    @property
+    def cursor(self) -> int:
+        """Every change up to this id has been delivered (or was not the caller's)."""
+        return self._cursor
 
     def follow(self, active: Callable[[], bool]) -> Iterator[Change]:
         if self._cursor == 0:
             with transaction(self._sessions) as session:
                 self._cursor = changes.latest(session)
         while active():
-            found, batch = self._next_batch()
+            moved, batch = self.next_batch()
             yield from batch
-            if not found:
+            if not moved:
                 time.sleep(POLL_SECONDS)
 
-    def _next_batch(self) -> tuple[bool, list[Change]]:
+    def next_batch(self) -> tuple[bool, list[Change]]:
+        """The caller's changes after the cursor, up to the first missing id still in its grace;
+        whether the cursor moved."""
         if not self._visibility.sees_anything:
             return False, []  # nothing to read: no need to walk the change log
+        start = self._cursor
         batch: list[Change] = []
         with transaction(self._sessions) as session:
-            found = changes.after(session, change_id=self._cursor, department_code=self._department)
-            for change_id, petition_id in found:
+            for change_id, petition_id, department in changes.after(
+                session, change_id=self._cursor, limit=BATCH
+            ):
+                if change_id > self._cursor + 1 and not self._hole_given_up(change_id):
+                    break  # a lower id may still commit: hold back what follows it
                 self._cursor = change_id
+                if self._department and department != self._department:
+                    continue
                 assignment = assignments.get(session, petition_id=petition_id)
                 if assignment is None or not self._shows(assignment):
                     continue
                 batch.append((change_id, assignment, assignment.closed))
-        return bool(found), batch
+        for gone in [i for i in self._missing_since if i <= self._cursor]:
+            del self._missing_since[gone]
+        return self._cursor != start, batch
+
+    def _hole_given_up(self, next_id: int) -> bool:
+        """Whether every id between the cursor and `next_id` has been missing for the grace."""
+        now = self._monotonic()
+        first = self._cursor + 1
+        ids = range(first, min(next_id, first + _WIDEST_GAP))
+        seen = [self._missing_since.setdefault(i, now) for i in ids]
+        return all(now - since >= GAP_GRACE_SECONDS for since in seen)
 
     def _shows(self, assignment: Assignment) -> bool:
         if not self._visibility.allows(assignment):

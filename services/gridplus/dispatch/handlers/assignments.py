@@ -47,10 +47,13 @@ class Caller:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def get_assignment(session: Session, *, petition_id: str, visibility: Visibility) -> Assignment:
+def get_assignment(
+    session: Session, *, petition_id: str, visibility: Visibility, lock: bool = False
+) -> Assignment:
     """The assignment, or NOT_FOUND alike when there is none and when it lies outside the
-    caller's scope (DESIGN: no answer reveals what the caller may not see)."""
-    assignment = assignments.get(session, petition_id=petition_id)
+    caller's scope (DESIGN: no answer reveals what the caller may not see). `lock`: its row is
+    held until the transaction ends (it will be written back)."""
+    assignment = assignments.get(session, petition_id=petition_id, lock=lock)
     if assignment is None or not visibility.allows(assignment):
         raise access.not_found(petition_id)
     return assignment
@@ -98,10 +101,14 @@ def list_overdue(
 
 
 def open_assignment(session: Session, *, petition_id: str, caller: Caller) -> Assignment:
-    """The caller's open assignment: NOT_FOUND outside their scope, FAILED_PRECONDITION closed."""
+    """The caller's open assignment: NOT_FOUND outside their scope, FAILED_PRECONDITION closed.
+    Its row is locked until the transaction ends: what is read here is written back (accept,
+    transfer, refuse), and two refusals at once must count two on every replica."""
     if not petition_id:
         raise InvalidArgument.single("petition_id", "required")
-    assignment = get_assignment(session, petition_id=petition_id, visibility=caller.visibility)
+    assignment = get_assignment(
+        session, petition_id=petition_id, visibility=caller.visibility, lock=True
+    )
     assignment.require_open()
     return assignment
 

@@ -89,7 +89,7 @@ class ClockKeeper:
         a new department: that is published as a transfer (by `actor_id`), the clock is the
         new category's, unless staff chose the `deadline` themselves at verification: then the
         clock runs until that instant (never earlier than now; no business calendar)."""
-        assignment = assignments.get(session, petition_id=petition_id)
+        assignment = assignments.get(session, petition_id=petition_id, lock=True)
         if assignment is None:
             return False
         if assignment.closed:
@@ -132,7 +132,7 @@ class ClockKeeper:
         return clock, reason
 
     def close(self, session: Session, *, petition_id: str) -> bool:
-        assignment = assignments.get(session, petition_id=petition_id)
+        assignment = assignments.get(session, petition_id=petition_id, lock=True)
         if assignment is None or not assignment.close():
             return False
         assignments.save(session, assignment)
@@ -158,7 +158,7 @@ class ClockKeeper:
 def _visible(session: Session, petition_id: str, visibility: Visibility) -> Assignment:
     """The assignment, or NOT_FOUND alike when there is none and when it lies outside the
     caller's scope."""
-    assignment = assignments.get(session, petition_id=petition_id)
+    assignment = assignments.get(session, petition_id=petition_id, lock=True)
     if assignment is None or not visibility.allows(assignment):
         raise access.not_found(petition_id)
     return assignment

@@ -76,7 +76,7 @@ def report_to_whistle(
         raise PermissionDenied("department staff report to a whistle for their department")
     # A department reports only for itself, and only to a whistle that summoned it: any other
     # whistle (or none, or a token without a department) answers alike.
-    whistle = whistles.get(session, whistle_id=whistle_id)
+    whistle = whistles.get(session, whistle_id=whistle_id, lock=True)
     if whistle is None:
         raise NotFound(
             f"no whistle {whistle_id} summons department {caller.department or '(none)'}"

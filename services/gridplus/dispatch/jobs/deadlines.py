@@ -122,12 +122,15 @@ class DeadlineScanner:
     def _report_late_whistles(self, now: datetime) -> int:
         with transaction(self._sessions) as session:
             late = whistles.newly_late_reports(session, now=now, limit=BATCH)
+            departments = []
             for whistle_id, petition_id, report in late:
-                # With the outbox event: reported late once, ever.
+                # With the outbox event, by the transaction that marked it: late once, ever,
+                # however many scanners run.
                 overdue = report_overdue(whistle_id, petition_id, report, now)
-                whistles.save_report(session, whistle_id, report)
+                if not whistles.mark_late(session, whistle_id, report):
+                    continue  # another scanner reported it, or the department just did
                 publish(session, self._outbox, [overdue])
-            departments = [report.department_code for _, _, report in late]
+                departments.append(report.department_code)
         for department in departments:
             metrics.WHISTLE_REPORTS_LATE.labels(department).inc()
         return len(departments)
@@ -148,9 +151,10 @@ class DeadlineScanner:
                     session,
                     petition_id=item.petition_id,
                     rung=item.rung,
+                    deadline=item.deadline,
                     next_escalation_at=following,
                 ):
-                    continue  # another scanner climbed it first
+                    continue  # another scanner climbed it first, or the clock moved
                 escalated = PetitionEscalated(
                     item.petition_id, item.grid, item.rung, tuple(persons), now
                 )

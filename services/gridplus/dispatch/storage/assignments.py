@@ -41,8 +41,11 @@ def exists(session: Session, *, petition_id: str) -> bool:
     return found is not None
 
 
-def get(session: Session, *, petition_id: str) -> Assignment | None:
-    row = session.get(AssignmentRow, petition_id)
+def get(session: Session, *, petition_id: str, lock: bool = False) -> Assignment | None:
+    """The assignment; `lock` (every read that is written back) holds its row FOR UPDATE until
+    the transaction ends, so another replica's change in between waits instead of being
+    overwritten (a refusal count, a new clock the scanner would mark breached)."""
+    row = session.get(AssignmentRow, petition_id, with_for_update=lock or None)
     return None if row is None else to_domain(row)
 
 

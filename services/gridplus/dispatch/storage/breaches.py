@@ -15,7 +15,11 @@ from gridplus.dispatch.storage.models import OPEN, AssignmentRow, BreachRow
 
 
 def newly_overdue(session: Session, *, now: datetime, limit: int) -> list[Assignment]:
-    """Open, running assignments past their deadline and not yet reported (the scan index)."""
+    """Open, running assignments past their deadline and not yet reported (the scan index),
+    locked FOR UPDATE SKIP LOCKED on PostgreSQL: two scanners take disjoint rows, and a row a
+    VERIFIED holds is left for the next tick (a row changed and committed in between is read
+    again and re-checked, so a new deadline is never marked breached). SQLite's one writer at a
+    time does the same."""
     query = (
         select(AssignmentRow)
         .where(
@@ -26,6 +30,7 @@ def newly_overdue(session: Session, *, now: datetime, limit: int) -> list[Assign
         )
         .order_by(AssignmentRow.deadline)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return [to_domain(row) for row in session.scalars(query)]
 
@@ -65,15 +70,23 @@ def escalations_due(session: Session, *, now: datetime, limit: int) -> list[Assi
 
 
 def climb(
-    session: Session, *, petition_id: str, rung: int, next_escalation_at: datetime | None
+    session: Session,
+    *,
+    petition_id: str,
+    rung: int,
+    deadline: datetime,
+    next_escalation_at: datetime | None,
 ) -> bool:
-    """Mark rung `rung` climbed, unless another scanner got there first."""
+    """Mark rung `rung` of the breach of `deadline` climbed, unless another scanner got there
+    first or the clock moved meanwhile (a new deadline starts the ladder over)."""
     result = session.execute(
         update(AssignmentRow)
         .where(
             AssignmentRow.petition_id == petition_id,
             AssignmentRow.status == OPEN,
             AssignmentRow.escalation_rung == rung - 1,
+            AssignmentRow.deadline == deadline,
+            AssignmentRow.breached.is_(True),
         )
         .values(escalation_rung=rung, next_escalation_at=next_escalation_at)
     )

@@ -1,6 +1,7 @@
 """The assignment change log: every ORM insert or update of an assignment appends a row in the
-same transaction, so a watcher never sees a change that was rolled back, nor misses one that was
-committed (ids are read in order; a watcher resumes after the last id it saw)."""
+same transaction, so a watcher never sees a change that was rolled back. Ids are given at insert,
+not at commit: on PostgreSQL a lower id may commit after a higher one, so a watcher reads every id
+in order and holds back at a missing one (api/watch.py), instead of trusting "after the last id"."""
 
 from __future__ import annotations
 
@@ -26,14 +27,17 @@ def latest(session: Session) -> int:
     return int(session.scalar(select(func.max(AssignmentChangeRow.id))) or 0)
 
 
-def after(
-    session: Session, *, change_id: int, department_code: str, limit: int = 100
-) -> list[tuple[int, str]]:
-    """(change id, petition id) after `change_id`, oldest first."""
-    query = select(AssignmentChangeRow.id, AssignmentChangeRow.petition_id).where(
-        AssignmentChangeRow.id > change_id
+def after(session: Session, *, change_id: int, limit: int = 200) -> list[tuple[int, str, str]]:
+    """(change id, petition id, department code) after `change_id`, oldest first, of every
+    department: the watcher needs every id to see a gap, and filters by department itself."""
+    query = (
+        select(
+            AssignmentChangeRow.id,
+            AssignmentChangeRow.petition_id,
+            AssignmentChangeRow.department_code,
+        )
+        .where(AssignmentChangeRow.id > change_id)
+        .order_by(AssignmentChangeRow.id)
+        .limit(limit)
     )
-    if department_code:
-        query = query.where(AssignmentChangeRow.department_code == department_code)
-    query = query.order_by(AssignmentChangeRow.id).limit(limit)
-    return [(int(i), str(p)) for i, p in session.execute(query).all()]
+    return [(int(i), str(p), str(d)) for i, p, d in session.execute(query).all()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.whistles import Whistle, WhistleReport
@@ -50,15 +50,20 @@ def add(session: Session, whistle: Whistle) -> None:
     session.flush()
 
 
-def get(session: Session, *, whistle_id: str) -> Whistle | None:
+def get(session: Session, *, whistle_id: str, lock: bool = False) -> Whistle | None:
+    """The whistle with its reports; `lock` (a report about to be made) holds the report rows
+    FOR UPDATE until the transaction ends, so the scanner's late mark waits or is seen."""
     row = session.get(WhistleRow, whistle_id)
     if row is None:
         return None
-    reports = session.scalars(
+    query = (
         select(WhistleReportRow)
         .where(WhistleReportRow.whistle_id == whistle_id)
         .order_by(WhistleReportRow.department_code)
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    reports = session.scalars(query)
     return Whistle(
         whistle_id=row.whistle_id,
         petition_id=row.petition_id,
@@ -86,11 +91,28 @@ def save_report(session: Session, whistle_id: str, report: WhistleReport) -> Non
     row.breached = report.breached
 
 
+def mark_late(session: Session, whistle_id: str, report: WhistleReport) -> bool:
+    """Mark the report late, only if it is still unmade and not yet marked: False when another
+    scanner (or the department's report) got there first, and then nothing may be published."""
+    result = session.execute(
+        update(WhistleReportRow)
+        .where(
+            WhistleReportRow.whistle_id == whistle_id,
+            WhistleReportRow.department_code == report.department_code,
+            WhistleReportRow.reported_at.is_(None),
+            WhistleReportRow.breached.is_(False),
+        )
+        .values(breached=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def newly_late_reports(
     session: Session, *, now: datetime, limit: int
 ) -> list[tuple[str, str, WhistleReport]]:
     """(whistle id, petition id, report) of reports past their deadline, not made and not yet
-    reported late."""
+    reported late; rows another scanner holds are skipped (FOR UPDATE SKIP LOCKED on
+    PostgreSQL), and `mark_late` decides who reports each."""
     query = (
         select(WhistleReportRow, WhistleRow.petition_id)
         .join(WhistleRow, WhistleRow.whistle_id == WhistleReportRow.whistle_id)
@@ -101,6 +123,7 @@ def newly_late_reports(
         )
         .order_by(WhistleReportRow.deadline)
         .limit(limit)
+        .with_for_update(of=WhistleReportRow, skip_locked=True)
     )
     return [
         (report.whistle_id, petition_id, _report(report))
