@@ -3,12 +3,14 @@
 The light board (open petitions by light x level-1 grid x level-2 grid x department) is a
 snapshot the deadline scanner refreshes from one GROUP BY query; it is served by a collector so a
 label set that empties (the last red petition of a grid resolved) disappears instead of lingering.
+Its counts are database-wide: with several replicas only the one holding the light-board lease
+exports them (`gate`), so `sum` over the service's pods counts each petition once.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client import REGISTRY, Counter, Histogram
@@ -104,6 +106,17 @@ class LightBoard(Collector):
         self._counts: list[tuple[str, str, str, str, int]] = []
         self._whistles: list[tuple[str, str, int]] = []
         self._ready = False
+        self._gate: Callable[[], bool] = lambda: True
+
+    def gate(self, exporting: Callable[[], bool]) -> None:
+        """Export the snapshot only while `exporting()` (this replica holds the lease): checked
+        at every scrape, so a replica that stalled stops exporting when its lease runs out."""
+        self._gate = exporting
+
+    def clear(self) -> None:
+        """Drop the snapshot (another replica exports the counts)."""
+        with self._lock:
+            self._counts, self._whistles, self._ready = [], [], False
 
     def update_whistles(self, counts: Iterable[WhistleCount]) -> None:
         snapshot = [(c.light, c.department_code, c.count) for c in counts]
@@ -124,6 +137,8 @@ class LightBoard(Collector):
             counts: Sequence[tuple[str, str, str, str, int]] = list(self._counts)
             owed = list(self._whistles)
             ready = self._ready
+        if not self._gate():
+            counts, owed, ready = [], [], False
         open_petitions = GaugeMetricFamily(
             "gridplus_dispatch_open_petitions",
             "Open petitions by light (green, yellow, red), level-1 grid, level-2 grid and "

@@ -1,6 +1,11 @@
 """The deadline scanner: finds newly overdue assignments from the scan index, reports each breach
 once (PetitionOverdue, recorded in the same transaction, so a restart never repeats it), climbs
 the escalation ladder, and refreshes the light counts the metrics show.
+
+Every replica runs the scanner: the rows it works on are locked and skipped by the others (FOR
+UPDATE SKIP LOCKED), every report is a conditional update, so each breach, rung and late report is
+published once. The light board is database-wide: only the replica holding `lights_lease`
+exports it. A failed round (database down) is logged and retried next round.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from gridplus.dispatch import metrics
 from gridplus.dispatch.domain.assignment import Assignment
@@ -28,6 +34,15 @@ from gridplus.kit.outbox import Outbox
 log = logging.getLogger(__name__)
 
 BATCH = 500  # breaches per transaction: a backlog after an outage drains in bounded steps
+
+
+class Leadership(Protocol):
+    """ "Only one replica does this" (the kit's Lease is one)."""
+
+    @property
+    def held(self) -> bool: ...
+
+    def keep(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,8 @@ class DeadlineScanner:
         ladder: Ladder,
         interval_seconds: float = 5.0,
         lights_interval_seconds: float = 15.0,
+        lights_lease: Leadership | None = None,
+        board: metrics.LightBoard = metrics.LIGHTS,
     ) -> None:
         self._sessions = sessions
         self._outbox = outbox
@@ -69,6 +86,10 @@ class DeadlineScanner:
         self._ladder = ladder
         self._interval = interval_seconds
         self._lights_interval = lights_interval_seconds
+        self._lights_lease = lights_lease  # None: the only replica
+        self._board = board
+        if lights_lease is not None:
+            board.gate(lambda: lights_lease.held)
 
     def run(self, stop: threading.Event) -> None:
         """The scan loop: newly overdue, escalations, late whistle reports."""
@@ -197,13 +218,18 @@ class DeadlineScanner:
                 levels.append(ChainLevel(code, level, chiefs))
         return levels
 
-    def refresh_lights(self) -> None:
+    def refresh_lights(self) -> bool:
+        """Recount the light board if this replica exports it; whether it did."""
+        if self._lights_lease is not None and not self._lights_lease.keep():
+            self._board.clear()  # another replica exports the database-wide counts
+            return False
         with transaction(self._sessions) as session:
             now = self._clock.now()
             counts = lights.light_counts(session, now=now)
             owed = lights.whistle_counts(session, now=now)
-        metrics.LIGHTS.update(counts)
-        metrics.LIGHTS.update_whistles(owed)
+        self._board.update(counts)
+        self._board.update_whistles(owed)
+        return True
 
 
 def _needs_chain(targets: tuple[Target, ...]) -> bool:
