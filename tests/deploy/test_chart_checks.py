@@ -697,3 +697,57 @@ def test_a_stale_kustomize_base_is_noticed(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(SystemExit) as stale:
         gen_kustomize.main()
     assert "base/gridplus.yaml" in str(stale.value)
+
+
+@pytest.mark.parametrize("values_file", CI_VALUES, ids=values_id)
+def test_grpc_clients_resolve_every_replica_through_headless_services(values_file: Path) -> None:
+    """Each gRPC service has a headless Service (one DNS address per ready pod, gRPC port only,
+    so the ServiceMonitor does not scrape a pod twice), and every client is pointed at it with a
+    `dns:///` target the kit balances round robin; the ClusterIP Service would pin a channel to
+    one pod (kube-proxy balances connections, not calls)."""
+    from gridplus.kit.config import Env, service_address
+    from gridplus.kit.grpc_client import grpc_target
+    from gridplus.kit.topology import SERVICES as TOPOLOGY
+
+    docs = docs_of(rendered(values_file))
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert deployments
+    for name, deployment in deployments.items():
+        headless = services[f"{name}-headless"]["spec"]
+        pod = deployment["spec"]["template"]
+        [container] = pod["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert headless["clusterIP"] == "None", name
+        assert "type" not in headless and not headless.get("publishNotReadyAddresses"), name
+        assert headless["selector"].items() <= pod["metadata"]["labels"].items(), name
+        assert headless["selector"] == services[name]["spec"]["selector"], name
+        assert [(p["name"], p["port"], p["targetPort"]) for p in headless["ports"]] == [
+            ("grpc", ports["grpc"], "grpc")
+        ], name
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        for package, spec in TOPOLOGY.items():
+            component = f"{RELEASE}-{package.replace('_', '-')}"
+            address = env[f"{spec.env_prefix}_ADDR"]
+            host = f"{component}-headless.{NAMESPACE}.svc.cluster.local"
+            if component in deployments:
+                grpc_port = {
+                    p["name"]: p["containerPort"]
+                    for p in deployments[component]["spec"]["template"]["spec"]["containers"][0][
+                        "ports"
+                    ]
+                }["grpc"]
+                assert address == f"dns:///{host}:{grpc_port}", (name, package)
+            parsed = service_address(package, Env({f"{spec.env_prefix}_ADDR": address}))
+            assert grpc_target(parsed) == address, (name, package)
+
+
+def test_headless_service_names_stay_valid_with_a_long_release_name() -> None:
+    docs = docs_of(
+        rendered(CHART / "ci" / "default-values.yaml", "--set", f"fullnameOverride={'g' * 60}")
+    )
+    names = [d["metadata"]["name"] for d in docs if d["kind"] == "Service"]
+    headless = [n for n in names if n.endswith("-headless")]
+    assert len(headless) == 5
+    assert all(len(n) <= 63 and re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", n) for n in names)
+    assert len(set(names)) == len(names)

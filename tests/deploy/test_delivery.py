@@ -113,7 +113,8 @@ def test_each_enabled_service_gets_a_deployment_and_a_service(values_file: Path)
     docs = render("-f", str(values_file))
     expected = {f"{RELEASE}-{name}" for name in enabled_services(values_file)}
     assert set(of_kind(docs, "Deployment")) == expected
-    assert set(of_kind(docs, "Service")) - IN_RELEASE_DEPENDENCIES == expected
+    headless = {f"{name}-headless" for name in expected}  # gRPC clients resolve every pod
+    assert set(of_kind(docs, "Service")) - IN_RELEASE_DEPENDENCIES == expected | headless
     assert set(of_kind(docs, "ServiceAccount")) == {RELEASE}
 
 
@@ -140,9 +141,9 @@ def test_ports_probes_and_addresses_follow_the_conventions(values_file: Path) ->
         for port, number in expected.items():
             assert env[f"{prefix}_{port.upper()}_PORT"]["value"] == str(number)
         for other, (other_package, other_grpc, _) in SERVICES.items():
-            host = f"{RELEASE}-{other}.{NAMESPACE}.svc.cluster.local"
+            host = f"{RELEASE}-{other}-headless.{NAMESPACE}.svc.cluster.local"
             addr = env[f"GRIDPLUS_{other_package.upper()}_ADDR"]["value"]
-            assert addr == f"{host}:{other_grpc}"
+            assert addr == f"dns:///{host}:{other_grpc}"
         assert "GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS" in env
 
 

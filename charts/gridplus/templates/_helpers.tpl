@@ -27,6 +27,12 @@
 {{- printf "%s-%s" (include "gridplus.fullname" .root) .name | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* Name of one service's headless Service (gRPC clients resolve every pod). Args: dict root, name. */}}
+{{- define "gridplus.headlessName" -}}
+{{- $keep := sub 53 (len .name) | int }}
+{{- printf "%s-%s-headless" (include "gridplus.fullname" .root | trunc $keep | trimSuffix "-") .name }}
+{{- end }}
+
 {{/* Python package of a service: grid-registry -> grid_registry. */}}
 {{- define "gridplus.package" -}}
 {{- . | replace "-" "_" }}
@@ -115,8 +121,8 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- $_ := set $env (printf "%s_%s_PORT" $prefix (upper $port)) $number }}
 {{- end }}
 {{- range $other, $otherSvc := $values.services }}
-{{- $host := printf "%s.%s.svc.%s" (include "gridplus.componentName" (dict "root" $root "name" $other)) $root.Release.Namespace $values.clusterDomain }}
-{{- $_ := set $env (printf "%s_ADDR" (include "gridplus.envPrefix" $other)) (printf "%s:%v" $host $otherSvc.ports.grpc) }}
+{{- $host := printf "%s.%s.svc.%s" (include "gridplus.headlessName" (dict "root" $root "name" $other)) $root.Release.Namespace $values.clusterDomain }}
+{{- $_ := set $env (printf "%s_ADDR" (include "gridplus.envPrefix" $other)) (printf "dns:///%s:%v" $host $otherSvc.ports.grpc) }}
 {{- end }}
 {{- $kafka := $values.kafka }}
 {{- $_ := set $env "GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS" (include "gridplus.kafkaBootstrap" $root) }}

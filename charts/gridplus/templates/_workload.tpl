@@ -103,6 +103,26 @@ spec:
       protocol: TCP
       appProtocol: {{ ternary "grpc" "http" (eq $port "grpc") }}
     {{- end }}
+---
+{{- /* Headless: the name resolves to every ready pod, so the other services' gRPC clients
+balance their calls round robin over all replicas (GRIDPLUS_<SVC>_ADDR points here). */}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "gridplus.headlessName" . }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "gridplus.labels" $labels | nindent 4 }}
+spec:
+  clusterIP: None
+  selector:
+    {{- include "gridplus.selectorLabels" $labels | nindent 4 }}
+  ports:
+    - name: grpc
+      port: {{ $cfg.ports.grpc }}
+      targetPort: grpc
+      protocol: TCP
+      appProtocol: grpc
 {{- if $cfg.podDisruptionBudget.enabled }}
 ---
 apiVersion: policy/v1
