@@ -102,6 +102,7 @@ def test_watch_inbox_streams_items_as_they_arrive(
 ) -> None:
     me = as_caller("worker-7")
     stream = api.WatchInbox(pb.WatchInboxRequest(recipient_id="worker-7"), metadata=me, timeout=20)
+    assert dict(stream.initial_metadata())["gridplus-watch-cursor"]  # established
     first: list[pb.WatchInboxResponse] = []
     reader = threading.Thread(target=lambda: first.append(next(stream)), daemon=True)
     reader.start()

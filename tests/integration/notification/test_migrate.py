@@ -43,7 +43,7 @@ def test_the_migrate_command_creates_the_inbox_as_modelled(
     try:
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "notification_0003"
+            assert version == "notification_0004"
             context = MigrationContext.configure(
                 connection, opts={"include_name": _service_tables_only}
             )

@@ -103,6 +103,23 @@ def cursor_of(token: str, filters: Sequence[Any]) -> Cursor | None:
     return Cursor(created_at, item_id)
 
 
+def watch_cursor(recipient_id: str, number: int) -> str:
+    """A WatchInbox cursor: a place in the item numbering, for this recipient's inbox only."""
+    return write_page_token({"n": number}, ["watch", recipient_id])
+
+
+def watch_after(cursor: str, recipient_id: str) -> int | None:
+    """The item number a WatchInbox cursor holds (None when empty: from now on);
+    INVALID_ARGUMENT on cursor when it is not one this API returned for this inbox."""
+    if not cursor:
+        return None
+    position = read_page_token(cursor, ["watch", recipient_id], field="cursor")
+    number = position.get("n")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise InvalidArgument.single("cursor", "not a cursor this API returned")
+    return number
+
+
 # -- events on the broker ----------------------------------------------------------------------
 
 _STATUS_PREFIX = "PETITION_STATUS_"

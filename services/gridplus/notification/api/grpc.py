@@ -6,7 +6,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 
 import grpc
 
@@ -48,11 +48,15 @@ POLICY: AuthPolicy = service_policy(
 )
 
 WATCH_BATCH = 100
+# Initial metadata of a WatchInbox stream: the cursor it starts after (the stream is established).
+WATCH_CURSOR_HEADER = "gridplus-watch-cursor"
 
 
 @dataclass(frozen=True)
 class WatchSettings:
     poll_seconds: float = 2.0  # items stored by another replica arrive within this
+    # How long a missing item number holds a stream back before it counts as rolled back.
+    gap_grace: timedelta = timedelta(seconds=10)
     # Each open stream holds one of the server's worker threads: keep most for unary calls.
     max_streams: int = 16
 
@@ -128,30 +132,30 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         if not self._streams.acquire(blocking=False):
             raise ResourceExhausted("too many open inbox streams; poll CountUnread instead")
         try:
-            yield from self._watch_inbox(recipient_id, context)
+            yield from self._watch_inbox(recipient_id, request.cursor, context)
         finally:
             self._streams.release()
 
     def _watch_inbox(
-        self, recipient_id: str, context: grpc.ServicerContext
+        self, recipient_id: str, cursor: str, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchInboxResponse]:
-        since = self._clock.now()
-        sent: dict[uuid.UUID, datetime] = {}
         version = self._inbox_signal.version
+        feed = self._inbox.feed(
+            recipient_id=recipient_id,
+            after=convert.watch_after(cursor, recipient_id),
+            batch=WATCH_BATCH,
+            gap_grace=self._watch.gap_grace,
+        )
+        context.send_initial_metadata(
+            ((WATCH_CURSOR_HEADER, convert.watch_cursor(recipient_id, feed.position)),)
+        )
         while context.is_active():
-            entries = self._inbox.stored_since(
-                recipient_id=recipient_id, since=since, limit=WATCH_BATCH
-            )
+            entries = feed.read()
             for entry in entries:
-                if entry.id in sent:
-                    continue
-                sent[entry.id] = entry.stored_at or since
-                response = pb.WatchInboxResponse()
+                number = entry.seq if entry.seq is not None else feed.position
+                response = pb.WatchInboxResponse(cursor=convert.watch_cursor(recipient_id, number))
                 convert.fill_item(response.item, entry)
                 yield response
-            if entries and entries[-1].stored_at is not None:
-                since = entries[-1].stored_at
-                sent = {key: at for key, at in sent.items() if at >= since}
             if len(entries) < WATCH_BATCH:
                 version = self._inbox_signal.wait(version, self._watch.poll_seconds)
 

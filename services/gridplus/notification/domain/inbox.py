@@ -23,7 +23,8 @@ class InboxEntry:
     body: str
     created_at: datetime
     read_at: datetime | None
-    stored_at: datetime | None = None  # when this service stored it (WatchInbox follows it)
+    stored_at: datetime | None = None  # when this service stored it
+    seq: int | None = None  # its place in the order WatchInbox streams in
 
     @property
     def read(self) -> bool:

@@ -1,9 +1,10 @@
-"""Reading and marking a person's inbox."""
+"""Reading, watching and marking a person's inbox."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gridplus.kit.clock import Clock
@@ -14,9 +15,10 @@ from gridplus.notification.handlers import request_key
 from gridplus.notification.storage import inbox_items
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlalchemy.orm import Session
+
+# How far past the position one read looks (so a watch resumed far back stays cheap per query).
+SPAN = 1000
 
 
 class Inbox:
@@ -45,12 +47,18 @@ class Inbox:
         with transaction(self._sessions) as session:
             return inbox_items.count_unread(session, recipient_id=recipient_id)
 
-    def stored_since(self, *, recipient_id: str, since: datetime, limit: int) -> list[InboxEntry]:
-        """Items stored at or after `since`, oldest first (WatchInbox)."""
-        with transaction(self._sessions) as session:
-            return inbox_items.stored_since(
-                session, recipient_id=recipient_id, since=since, limit=limit
-            )
+    def feed(
+        self, *, recipient_id: str, after: int | None, batch: int, gap_grace: timedelta
+    ) -> InboxFeed:
+        """A watcher's feed: after item number `after`, or (None) from the newest item on."""
+        return InboxFeed(
+            self._sessions,
+            self._clock,
+            recipient_id=recipient_id,
+            after=after,
+            batch=batch,
+            gap_grace=gap_grace,
+        )
 
     def mark_read(
         self,
@@ -77,3 +85,76 @@ class Inbox:
             action=mark,
         )
         return int(answer["unread_count"])
+
+
+class InboxFeed:
+    """One WatchInbox stream's position in the item numbering (storage/inbox_items.py).
+
+    Numbers are taken at insert but become visible at commit, in any order on PostgreSQL. The
+    feed never moves past a missing number until it appears, or until it has been missing for
+    longer than `gap_grace` on the injected clock (a rolled-back transaction): so an item
+    committed late is still streamed, in number order, and a watch resumed from the number of
+    the last item seen — on any replica — neither misses nor repeats one.
+    """
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        *,
+        recipient_id: str,
+        after: int | None,
+        batch: int,
+        gap_grace: timedelta,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._recipient_id = recipient_id
+        self._batch = batch
+        self._grace = gap_grace
+        if after is None:
+            with transaction(sessions) as session:
+                after = inbox_items.last_seq(session)
+        self._after = after
+        self._gap_seen: dict[int, datetime] = {}  # missing number -> when first noticed
+
+    @property
+    def position(self) -> int:
+        """The number everything up to which has been read."""
+        return self._after
+
+    def read(self) -> list[InboxEntry]:
+        """The recipient's next items (up to `batch`), stopping before the first young gap."""
+        while True:
+            with transaction(self._sessions) as session:
+                last = inbox_items.last_seq(session)
+                top = min(last, self._after + SPAN)
+                horizon = self._horizon(session, top)
+                if horizon <= self._after:
+                    return []
+                found = inbox_items.numbered_after(
+                    session,
+                    recipient_id=self._recipient_id,
+                    after=self._after,
+                    up_to=horizon,
+                    limit=self._batch,
+                )
+            if len(found) == self._batch and found[-1].seq is not None:
+                self._after = found[-1].seq
+            else:
+                self._after = horizon
+            self._gap_seen = {n: at for n, at in self._gap_seen.items() if n > self._after}
+            if found or horizon < top or top == last:
+                return found
+
+    def _horizon(self, session: Session, top: int) -> int:
+        after = self._after
+        now = self._clock.now()
+        while True:
+            gap = inbox_items.first_gap(session, after=after, up_to=top)
+            if gap is None:
+                return top
+            seen = self._gap_seen.setdefault(gap, now)
+            if now - seen < self._grace:
+                return gap - 1
+            after = gap  # missing for long: a rolled-back transaction; pass it

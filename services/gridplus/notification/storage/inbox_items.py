@@ -1,4 +1,11 @@
-"""Reads and writes of inbox items (times read back aware UTC: the columns are kit UtcDateTime)."""
+"""Reads and writes of inbox items (times read back aware UTC: the columns are kit UtcDateTime).
+
+Every item takes the next number of one sequence when it is inserted (`seq`): WatchInbox streams
+in that order. PostgreSQL hands the numbers out from `inbox_item_seq`, so a transaction holding a
+lower number may commit after one holding a higher number, and a number is lost when its
+transaction rolls back; `first_gap` lets a watcher wait for the former and pass the latter.
+SQLite serialises writers (BEGIN IMMEDIATE), so the highest number + 1 is the next one there.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.db import insert_for
@@ -28,6 +35,16 @@ def create(
 
     Returns whether a new item was stored.
     """
+    # Checked first so that a repeated event takes no number (a gap watchers would wait on).
+    exists = session.execute(
+        select(InboxItem.id).where(
+            InboxItem.source_event_id == source_event_id,
+            InboxItem.recipient_id == notice.recipient_id,
+            InboxItem.kind == notice.kind.value,
+        )
+    ).first()
+    if exists is not None:
+        return False
     values = {
         "id": uuid.uuid4(),
         "recipient_id": notice.recipient_id,
@@ -39,6 +56,7 @@ def create(
         "created_at": at,
         "source_event_id": source_event_id,
         "stored_at": stored_at or at,
+        "seq": _next_seq(session),
     }
     statement = (
         insert_for(session, InboxItem)
@@ -49,14 +67,43 @@ def create(
     return session.execute(statement).first() is not None
 
 
-def stored_since(
-    session: Session, *, recipient_id: str, since: datetime, limit: int
+def _next_seq(session: Session) -> ColumnElement[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.nextval("inbox_item_seq")
+    return select(func.coalesce(func.max(InboxItem.seq), 0) + 1).scalar_subquery()
+
+
+def last_seq(session: Session) -> int:
+    """The highest number visible now (0 with no items)."""
+    return int(session.execute(select(func.max(InboxItem.seq))).scalar_one() or 0)
+
+
+def first_gap(session: Session, *, after: int, up_to: int) -> int | None:
+    """The lowest number in (after, up_to] not visible (its transaction still open, or rolled
+    back), or None when every number in the range is there."""
+    numbers = session.scalars(
+        select(InboxItem.seq).where(InboxItem.seq > after, InboxItem.seq <= up_to)
+    ).all()
+    expected = after + 1
+    for number in sorted(n for n in numbers if n is not None):
+        if number != expected:
+            return expected
+        expected += 1
+    return None if expected > up_to else expected
+
+
+def numbered_after(
+    session: Session, *, recipient_id: str, after: int, up_to: int, limit: int
 ) -> list[InboxEntry]:
-    """Items stored at or after `since`, oldest first (WatchInbox)."""
+    """The recipient's items numbered in (after, up_to], in number order (WatchInbox)."""
     query = (
         select(InboxItem)
-        .where(InboxItem.recipient_id == recipient_id, InboxItem.stored_at >= since)
-        .order_by(InboxItem.stored_at, InboxItem.id)
+        .where(
+            InboxItem.recipient_id == recipient_id,
+            InboxItem.seq > after,
+            InboxItem.seq <= up_to,
+        )
+        .order_by(InboxItem.seq)
         .limit(limit)
     )
     return [_entry(row) for row in session.scalars(query)]
@@ -124,4 +171,5 @@ def _entry(row: InboxItem) -> InboxEntry:
         created_at=row.created_at,
         read_at=row.read_at,
         stored_at=row.stored_at,
+        seq=row.seq,
     )

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Index,
     Integer,
     LargeBinary,
@@ -35,6 +36,7 @@ class InboxItem(Base):
         ),
         Index("ix_inbox_items_recipient_created", "recipient_id", "created_at", "id"),
         Index("ix_inbox_items_recipient_read", "recipient_id", "read_at"),
+        Index("ix_inbox_items_seq", "seq", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -49,6 +51,8 @@ class InboxItem(Base):
     source_event_id: Mapped[str] = mapped_column(String(64), nullable=False)
     # When this service stored it (created_at is the event's time): WatchInbox follows this.
     stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The order WatchInbox streams in (taken at insert; see storage/inbox_items.py).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Delivery(Base):

@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+gridplus/notification/v1/notification.proto\x12\x18gridplus.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x01\n\tInboxItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x13\n\x0bpetition_id\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04read\x18\x08 \x01(\x08\"d\n\x10ListInboxRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x13\n\x0bunread_only\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"v\n\x11ListInboxResponse\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32#.gridplus.notification.v1.InboxItem\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x14\n\x0cunread_count\x18\x03 \x01(\x05\"M\n\x0fMarkReadRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x10\n\x08item_ids\x18\x02 \x03(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"(\n\x10MarkReadResponse\x12\x14\n\x0cunread_count\x18\x01 \x01(\x05\"*\n\x12\x43ountUnreadRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"+\n\x13\x43ountUnreadResponse\x12\x14\n\x0cunread_count\x18\x01 \x01(\x05\")\n\x11WatchInboxRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"G\n\x12WatchInboxResponse\x12\x31\n\x04item\x18\x01 \x01(\x0b\x32#.gridplus.notification.v1.InboxItem\"\x85\x01\n\x13WebhookSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12\x10\n\x08owner_id\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n CreateWebhookSubscriptionRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"x\n!CreateWebhookSubscriptionResponse\x12\x43\n\x0csubscription\x18\x01 \x01(\x0b\x32-.gridplus.notification.v1.WebhookSubscription\x12\x0e\n\x06secret\x18\x02 \x01(\t\"!\n\x1fListWebhookSubscriptionsRequest\"h\n ListWebhookSubscriptionsResponse\x12\x44\n\rsubscriptions\x18\x01 \x03(\x0b\x32-.gridplus.notification.v1.WebhookSubscription\"B\n DeleteWebhookSubscriptionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"#\n!DeleteWebhookSubscriptionResponse\"\x8d\x03\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x14\n\x0crecipient_id\x18\x04 \x01(\t\x12\x32\n\x07\x63hannel\x18\x05 \x01(\x0e\x32!.gridplus.notification.v1.Channel\x12\x38\n\x06status\x18\x06 \x01(\x0e\x32(.gridplus.notification.v1.DeliveryStatus\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07sent_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bpetition_id\x18\x0c \x01(\t\"\xa1\x01\n\x15ListDeliveriesRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x13\n\x0bpetition_id\x18\x03 \x01(\t\x12\x38\n\x06status\x18\x04 \x01(\x0e\x32(.gridplus.notification.v1.DeliveryStatus\x12\x11\n\tpage_size\x18\x05 \x01(\x05\"P\n\x16ListDeliveriesResponse\x12\x36\n\ndeliveries\x18\x01 \x03(\x0b\x32\".gridplus.notification.v1.Delivery\"\x82\x01\n\x13SendBulletinRequest\x12\x11\n\tgrid_code\x18\x01 \x01(\t\x12\x10\n\x08title_zh\x18\x02 \x01(\t\x12\x0f\n\x07\x62ody_zh\x18\x03 \x01(\t\x12\x10\n\x08title_en\x18\x04 \x01(\t\x12\x0f\n\x07\x62ody_en\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"\\\n\x14SendBulletinResponse\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x17\n\x0frecipient_count\x18\x02 \x01(\x05\x12\x16\n\x0e\x64\x65livery_count\x18\x03 \x01(\x05\"1\n\x1aGetBulletinProgressRequest\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\"\x9c\x01\n\x1bGetBulletinProgressResponse\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\x12\x17\n\x0frecipient_count\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\x12\x0c\n\x04sent\x18\x05 \x01(\x05\x12\x0f\n\x07pending\x18\x06 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x07 \x01(\x05*n\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_INBOX\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x13\n\x0f\x43HANNEL_WEBHOOK\x10\x03\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x04*\x84\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45LIVERY_STATUS_PENDING\x10\x01\x12\x18\n\x14\x44\x45LIVERY_STATUS_SENT\x10\x02\x12\x1a\n\x16\x44\x45LIVERY_STATUS_FAILED\x10\x03\x32\xe0\t\n\x13NotificationService\x12\x64\n\tListInbox\x12*.gridplus.notification.v1.ListInboxRequest\x1a+.gridplus.notification.v1.ListInboxResponse\x12\x61\n\x08MarkRead\x12).gridplus.notification.v1.MarkReadRequest\x1a*.gridplus.notification.v1.MarkReadResponse\x12j\n\x0b\x43ountUnread\x12,.gridplus.notification.v1.CountUnreadRequest\x1a-.gridplus.notification.v1.CountUnreadResponse\x12i\n\nWatchInbox\x12+.gridplus.notification.v1.WatchInboxRequest\x1a,.gridplus.notification.v1.WatchInboxResponse0\x01\x12\x94\x01\n\x19\x43reateWebhookSubscription\x12:.gridplus.notification.v1.CreateWebhookSubscriptionRequest\x1a;.gridplus.notification.v1.CreateWebhookSubscriptionResponse\x12\x91\x01\n\x18ListWebhookSubscriptions\x12\x39.gridplus.notification.v1.ListWebhookSubscriptionsRequest\x1a:.gridplus.notification.v1.ListWebhookSubscriptionsResponse\x12\x94\x01\n\x19\x44\x65leteWebhookSubscription\x12:.gridplus.notification.v1.DeleteWebhookSubscriptionRequest\x1a;.gridplus.notification.v1.DeleteWebhookSubscriptionResponse\x12s\n\x0eListDeliveries\x12/.gridplus.notification.v1.ListDeliveriesRequest\x1a\x30.gridplus.notification.v1.ListDeliveriesResponse\x12m\n\x0cSendBulletin\x12-.gridplus.notification.v1.SendBulletinRequest\x1a..gridplus.notification.v1.SendBulletinResponse\x12\x82\x01\n\x13GetBulletinProgress\x12\x34.gridplus.notification.v1.GetBulletinProgressRequest\x1a\x35.gridplus.notification.v1.GetBulletinProgressResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+gridplus/notification/v1/notification.proto\x12\x18gridplus.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x01\n\tInboxItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x13\n\x0bpetition_id\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04read\x18\x08 \x01(\x08\"d\n\x10ListInboxRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x13\n\x0bunread_only\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"v\n\x11ListInboxResponse\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32#.gridplus.notification.v1.InboxItem\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x14\n\x0cunread_count\x18\x03 \x01(\x05\"M\n\x0fMarkReadRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x10\n\x08item_ids\x18\x02 \x03(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"(\n\x10MarkReadResponse\x12\x14\n\x0cunread_count\x18\x01 \x01(\x05\"*\n\x12\x43ountUnreadRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"+\n\x13\x43ountUnreadResponse\x12\x14\n\x0cunread_count\x18\x01 \x01(\x05\"9\n\x11WatchInboxRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"W\n\x12WatchInboxResponse\x12\x31\n\x04item\x18\x01 \x01(\x0b\x32#.gridplus.notification.v1.InboxItem\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\x85\x01\n\x13WebhookSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12\x10\n\x08owner_id\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n CreateWebhookSubscriptionRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"x\n!CreateWebhookSubscriptionResponse\x12\x43\n\x0csubscription\x18\x01 \x01(\x0b\x32-.gridplus.notification.v1.WebhookSubscription\x12\x0e\n\x06secret\x18\x02 \x01(\t\"!\n\x1fListWebhookSubscriptionsRequest\"h\n ListWebhookSubscriptionsResponse\x12\x44\n\rsubscriptions\x18\x01 \x03(\x0b\x32-.gridplus.notification.v1.WebhookSubscription\"B\n DeleteWebhookSubscriptionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"#\n!DeleteWebhookSubscriptionResponse\"\x8d\x03\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x14\n\x0crecipient_id\x18\x04 \x01(\t\x12\x32\n\x07\x63hannel\x18\x05 \x01(\x0e\x32!.gridplus.notification.v1.Channel\x12\x38\n\x06status\x18\x06 \x01(\x0e\x32(.gridplus.notification.v1.DeliveryStatus\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07sent_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bpetition_id\x18\x0c \x01(\t\"\xa1\x01\n\x15ListDeliveriesRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x13\n\x0bpetition_id\x18\x03 \x01(\t\x12\x38\n\x06status\x18\x04 \x01(\x0e\x32(.gridplus.notification.v1.DeliveryStatus\x12\x11\n\tpage_size\x18\x05 \x01(\x05\"P\n\x16ListDeliveriesResponse\x12\x36\n\ndeliveries\x18\x01 \x03(\x0b\x32\".gridplus.notification.v1.Delivery\"\x82\x01\n\x13SendBulletinRequest\x12\x11\n\tgrid_code\x18\x01 \x01(\t\x12\x10\n\x08title_zh\x18\x02 \x01(\t\x12\x0f\n\x07\x62ody_zh\x18\x03 \x01(\t\x12\x10\n\x08title_en\x18\x04 \x01(\t\x12\x0f\n\x07\x62ody_en\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"\\\n\x14SendBulletinResponse\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x17\n\x0frecipient_count\x18\x02 \x01(\x05\x12\x16\n\x0e\x64\x65livery_count\x18\x03 \x01(\x05\"1\n\x1aGetBulletinProgressRequest\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\"\x9c\x01\n\x1bGetBulletinProgressResponse\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x11\n\tgrid_code\x18\x02 \x01(\t\x12\x17\n\x0frecipient_count\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\x12\x0c\n\x04sent\x18\x05 \x01(\x05\x12\x0f\n\x07pending\x18\x06 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x07 \x01(\x05*n\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_INBOX\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x13\n\x0f\x43HANNEL_WEBHOOK\x10\x03\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x04*\x84\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45LIVERY_STATUS_PENDING\x10\x01\x12\x18\n\x14\x44\x45LIVERY_STATUS_SENT\x10\x02\x12\x1a\n\x16\x44\x45LIVERY_STATUS_FAILED\x10\x03\x32\xe0\t\n\x13NotificationService\x12\x64\n\tListInbox\x12*.gridplus.notification.v1.ListInboxRequest\x1a+.gridplus.notification.v1.ListInboxResponse\x12\x61\n\x08MarkRead\x12).gridplus.notification.v1.MarkReadRequest\x1a*.gridplus.notification.v1.MarkReadResponse\x12j\n\x0b\x43ountUnread\x12,.gridplus.notification.v1.CountUnreadRequest\x1a-.gridplus.notification.v1.CountUnreadResponse\x12i\n\nWatchInbox\x12+.gridplus.notification.v1.WatchInboxRequest\x1a,.gridplus.notification.v1.WatchInboxResponse0\x01\x12\x94\x01\n\x19\x43reateWebhookSubscription\x12:.gridplus.notification.v1.CreateWebhookSubscriptionRequest\x1a;.gridplus.notification.v1.CreateWebhookSubscriptionResponse\x12\x91\x01\n\x18ListWebhookSubscriptions\x12\x39.gridplus.notification.v1.ListWebhookSubscriptionsRequest\x1a:.gridplus.notification.v1.ListWebhookSubscriptionsResponse\x12\x94\x01\n\x19\x44\x65leteWebhookSubscription\x12:.gridplus.notification.v1.DeleteWebhookSubscriptionRequest\x1a;.gridplus.notification.v1.DeleteWebhookSubscriptionResponse\x12s\n\x0eListDeliveries\x12/.gridplus.notification.v1.ListDeliveriesRequest\x1a\x30.gridplus.notification.v1.ListDeliveriesResponse\x12m\n\x0cSendBulletin\x12-.gridplus.notification.v1.SendBulletinRequest\x1a..gridplus.notification.v1.SendBulletinResponse\x12\x82\x01\n\x13GetBulletinProgress\x12\x34.gridplus.notification.v1.GetBulletinProgressRequest\x1a\x35.gridplus.notification.v1.GetBulletinProgressResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridplus.api.notification.v1.notification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANNEL']._serialized_start=2511
-  _globals['_CHANNEL']._serialized_end=2621
-  _globals['_DELIVERYSTATUS']._serialized_start=2624
-  _globals['_DELIVERYSTATUS']._serialized_end=2756
+  _globals['_CHANNEL']._serialized_start=2543
+  _globals['_CHANNEL']._serialized_end=2653
+  _globals['_DELIVERYSTATUS']._serialized_start=2656
+  _globals['_DELIVERYSTATUS']._serialized_end=2788
   _globals['_INBOXITEM']._serialized_start=107
   _globals['_INBOXITEM']._serialized_end=284
   _globals['_LISTINBOXREQUEST']._serialized_start=286
@@ -51,37 +51,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COUNTUNREADRESPONSE']._serialized_start=673
   _globals['_COUNTUNREADRESPONSE']._serialized_end=716
   _globals['_WATCHINBOXREQUEST']._serialized_start=718
-  _globals['_WATCHINBOXREQUEST']._serialized_end=759
-  _globals['_WATCHINBOXRESPONSE']._serialized_start=761
-  _globals['_WATCHINBOXRESPONSE']._serialized_end=832
-  _globals['_WEBHOOKSUBSCRIPTION']._serialized_start=835
-  _globals['_WEBHOOKSUBSCRIPTION']._serialized_end=968
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=970
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1058
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1060
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1180
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_start=1182
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_end=1215
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_start=1217
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_end=1321
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1323
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1389
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1391
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1426
-  _globals['_DELIVERY']._serialized_start=1429
-  _globals['_DELIVERY']._serialized_end=1826
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1829
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=1990
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1992
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=2072
-  _globals['_SENDBULLETINREQUEST']._serialized_start=2075
-  _globals['_SENDBULLETINREQUEST']._serialized_end=2205
-  _globals['_SENDBULLETINRESPONSE']._serialized_start=2207
-  _globals['_SENDBULLETINRESPONSE']._serialized_end=2299
-  _globals['_GETBULLETINPROGRESSREQUEST']._serialized_start=2301
-  _globals['_GETBULLETINPROGRESSREQUEST']._serialized_end=2350
-  _globals['_GETBULLETINPROGRESSRESPONSE']._serialized_start=2353
-  _globals['_GETBULLETINPROGRESSRESPONSE']._serialized_end=2509
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=2759
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=4007
+  _globals['_WATCHINBOXREQUEST']._serialized_end=775
+  _globals['_WATCHINBOXRESPONSE']._serialized_start=777
+  _globals['_WATCHINBOXRESPONSE']._serialized_end=864
+  _globals['_WEBHOOKSUBSCRIPTION']._serialized_start=867
+  _globals['_WEBHOOKSUBSCRIPTION']._serialized_end=1000
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1002
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1090
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1092
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1212
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_start=1214
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_end=1247
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_start=1249
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_end=1353
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1355
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1421
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1423
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1458
+  _globals['_DELIVERY']._serialized_start=1461
+  _globals['_DELIVERY']._serialized_end=1858
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1861
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=2022
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=2024
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=2104
+  _globals['_SENDBULLETINREQUEST']._serialized_start=2107
+  _globals['_SENDBULLETINREQUEST']._serialized_end=2237
+  _globals['_SENDBULLETINRESPONSE']._serialized_start=2239
+  _globals['_SENDBULLETINRESPONSE']._serialized_end=2331
+  _globals['_GETBULLETINPROGRESSREQUEST']._serialized_start=2333
+  _globals['_GETBULLETINPROGRESSREQUEST']._serialized_end=2382
+  _globals['_GETBULLETINPROGRESSRESPONSE']._serialized_start=2385
+  _globals['_GETBULLETINPROGRESSRESPONSE']._serialized_end=2541
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=2791
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=4039
 # @@protoc_insertion_point(module_scope)

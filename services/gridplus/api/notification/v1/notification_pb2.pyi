@@ -105,16 +105,20 @@ class CountUnreadResponse(_message.Message):
     def __init__(self, unread_count: _Optional[int] = ...) -> None: ...
 
 class WatchInboxRequest(_message.Message):
-    __slots__ = ("recipient_id",)
+    __slots__ = ("recipient_id", "cursor")
     RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     recipient_id: str
-    def __init__(self, recipient_id: _Optional[str] = ...) -> None: ...
+    cursor: str
+    def __init__(self, recipient_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class WatchInboxResponse(_message.Message):
-    __slots__ = ("item",)
+    __slots__ = ("item", "cursor")
     ITEM_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     item: InboxItem
-    def __init__(self, item: _Optional[_Union[InboxItem, _Mapping]] = ...) -> None: ...
+    cursor: str
+    def __init__(self, item: _Optional[_Union[InboxItem, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class WebhookSubscription(_message.Message):
     __slots__ = ("id", "url", "event_types", "owner_id", "created_at")

@@ -113,7 +113,9 @@ class NotificationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchInbox(self, request, context):
-        """Streams inbox items as they arrive (only items stored after the call began).
+        """Streams inbox items as they arrive: from the call's start, or after a cursor. Every replica
+        streams in the same order, so resuming with the last cursor seen (on any replica) continues
+        without gaps or repeats.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
