@@ -17,6 +17,7 @@ from typing import Any, cast
 import psycopg
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gridplus.api.dispatch.v1 import dispatch_pb2
@@ -24,19 +25,20 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.dispatch.api.watch import GAP_GRACE_SECONDS, AssignmentWatch
 from gridplus.dispatch.domain.access import Visibility
+from gridplus.dispatch.domain.classifier import Prediction
 from gridplus.dispatch.handlers import assignments as handling
 from gridplus.dispatch.handlers.assignments import Caller
 from gridplus.dispatch.handlers.clocks import ClockKeeper
-from gridplus.dispatch.handlers.routing import PetitionRouter
+from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute
 from gridplus.dispatch.handlers.whistles import blow_whistle
 from gridplus.dispatch.jobs.deadlines import DeadlineScanner
 from gridplus.dispatch.storage import assignments, changes
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import NotFound
+from gridplus.kit.errors import FailedPrecondition, NotFound
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.roles import Principal, Role
-from tests.integration.dispatch.grid_registry_stub import FakeGridDirectory
+from tests.integration.dispatch.grid_registry_stub import FakeGridDirectory, square
 from tests.integration.dispatch.test_deadlines import LADDER, MIGRATIONS, POLICY, T0, Desk
 from tests.support.eventually import eventually
 from tests.support.postgres import create_database, drop_database
@@ -382,3 +384,83 @@ def test_a_lower_change_id_committed_after_a_higher_one_is_still_watched(desk: D
     resumed_ticks.now += GAP_GRACE_SECONDS
     assert _delivered(resumed) == [(start + 4, "p-4")]
     assert _delivered(resumed) == []
+
+
+# -- triage: two people choosing at once ---------------------------------------------------
+
+
+class Unsure:
+    def predict(self, title: str, description: str) -> Prediction:
+        return Prediction("nyc.noise_residential", 0.1, "en")
+
+
+def test_two_people_taking_a_petition_out_of_triage_at_once_assign_it_once(
+    desk: Desk, postgres_url: str
+) -> None:
+    router = PetitionRouter(
+        directory=desk.directory,
+        outbox=desk.outbox,
+        clock=desk.clock,
+        policy=POLICY,
+        classifier=Unsure(),
+        threshold=0.35,
+    )
+    petition = PetitionToRoute("p-1", "hello", "", "", square("MN0502").centre())
+    with transaction(desk.sessions) as session:
+        router.route(session, petition)
+    with transaction(desk.sessions) as session:
+        item = router.waiting(session, petition_id="p-1", visibility=Visibility(everything=True))
+
+    def choose(sessions: SessionFactory, person: str) -> object:
+        placement = router.prepare_triage(item, "nyc.noise_residential", person)
+        with transaction(sessions) as session:
+            assigned = router.route_triaged(session, petition_id="p-1", placement=placement)
+            return None if assigned is None else assigned.petition_id
+
+    first, second = race(
+        desk,
+        postgres_url,
+        lambda held: choose(held, "c-1"),
+        lambda: choose(desk.sessions, "c-2"),
+    )
+
+    assert first == "p-1"
+    assert isinstance(second, FailedPrecondition), second  # not a duplicate-key error
+    assert [e.petition_id for e in desk.published(events_pb2.PetitionAssigned)] == ["p-1"]
+
+
+# -- the loops survive a database error ----------------------------------------------------
+
+
+def test_the_scan_loop_logs_a_database_error_and_carries_on(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    desk.route("p-1")
+    desk.clock.advance(timedelta(minutes=10))
+    calls = 0
+
+    def flaky() -> Session:
+        nonlocal calls
+        calls += 1
+        if calls <= 2:  # the database is unreachable for the first rounds
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database down"))
+        return desk.sessions()
+
+    looping = DeadlineScanner(
+        sessions=cast(SessionFactory, flaky),
+        outbox=desk.outbox,
+        clock=desk.clock,
+        directory=desk.directory,
+        ladder=LADDER,
+        interval_seconds=0.01,
+    )
+    stop = threading.Event()
+    loop = threading.Thread(target=looping.run, args=(stop,), daemon=True)
+    loop.start()
+    try:
+        eventually(lambda: desk.published(events_pb2.PetitionOverdue), "the breach reported")
+    finally:
+        stop.set()
+        loop.join(10)
+    assert "deadline scan failed" in caplog.text
+    assert [e.petition_id for e in desk.published(events_pb2.PetitionOverdue)] == ["p-1"]

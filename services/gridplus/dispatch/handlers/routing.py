@@ -276,7 +276,8 @@ class PetitionRouter:
     ) -> Assignment | None:
         """Out of triage into an assignment (None: routing failed, and that was published). The
         caller's scope was checked when the placement was prepared."""
-        item = triage.get(session, petition_id=petition_id, visibility=_EVERYTHING)
+        # Locked: two people choosing at once assign once; the second finds it gone from triage.
+        item = triage.get(session, petition_id=petition_id, visibility=_EVERYTHING, lock=True)
         if item is None or not item.open:
             raise FailedPrecondition(f"petition {petition_id} is not waiting in triage")
         assert placement.choice is not None

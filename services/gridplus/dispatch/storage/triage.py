@@ -60,9 +60,12 @@ def save(session: Session, item: TriageItem) -> None:
     session.flush()
 
 
-def get(session: Session, *, petition_id: str, visibility: Visibility) -> TriageItem | None:
-    """The petition in triage, None when there is none or it lies outside `visibility`."""
-    row = session.get(TriageRow, petition_id)
+def get(
+    session: Session, *, petition_id: str, visibility: Visibility, lock: bool = False
+) -> TriageItem | None:
+    """The petition in triage, None when there is none or it lies outside `visibility`; `lock`
+    holds its row until the transaction ends (it is about to leave triage)."""
+    row = session.get(TriageRow, petition_id, with_for_update=lock or None)
     if row is None or not visibility.covers([*row.grid_path, row.grid_code]):
         return None
     return _to_domain(row)
