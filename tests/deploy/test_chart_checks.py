@@ -666,8 +666,14 @@ def test_network_policies_allow_only_the_designed_flows() -> None:
 
 def test_pdbs_always_and_hpa_replaces_fixed_replicas() -> None:
     docs = docs_of(
-        rendered(CHART / "ci" / "default-values.yaml", "--set", "default.autoscaling.enabled=true")
-    )
+        rendered(
+            CHART / "ci" / "default-values.yaml",
+            "--set", "default.autoscaling.enabled=true",
+            # Several petition pods need a photo store they share (test_chart_photos.py).
+            "--set", "services.petition.settings.photoStore=s3",
+            "--set", "services.petition.settings.s3Bucket=city-photos",
+        )
+    )  # fmt: skip
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     pdbs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PodDisruptionBudget"}
     hpas = {d["metadata"]["name"]: d for d in docs if d["kind"] == "HorizontalPodAutoscaler"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from gridplus.kit.config import Env
+from gridplus.kit.config import ConfigError, Env
 from gridplus.kit.topology import PETITION_HTTP_PORT
 from gridplus.petition.domain.duplicates import DuplicateRule
 from gridplus.petition.domain.photos import PhotoLimits
@@ -73,6 +73,13 @@ def _s3_location(env: Env) -> S3Location | None:
     if store == "local":
         return None
     prefix = env.text("GRIDPLUS_PETITION_S3_PREFIX", "photos/")
+    key_id = env.optional("GRIDPLUS_PETITION_S3_ACCESS_KEY_ID")
+    secret = env.optional("GRIDPLUS_PETITION_S3_SECRET_ACCESS_KEY")
+    if (key_id is None) != (secret is None):
+        raise ConfigError(
+            "GRIDPLUS_PETITION_S3_ACCESS_KEY_ID and GRIDPLUS_PETITION_S3_SECRET_ACCESS_KEY "
+            "go together (neither: boto3's own chain, e.g. AWS_ACCESS_KEY_ID or a pod identity)"
+        )
     return S3Location(
         bucket=env.text("GRIDPLUS_PETITION_S3_BUCKET"),  # required with the s3 store
         endpoint_url=env.optional("GRIDPLUS_PETITION_S3_ENDPOINT_URL"),
@@ -82,4 +89,6 @@ def _s3_location(env: Env) -> S3Location | None:
             "GRIDPLUS_PETITION_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")
         ),
         timeout_seconds=env.number("GRIDPLUS_PETITION_S3_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        access_key_id=key_id,
+        secret_access_key=secret,
     )

@@ -60,6 +60,14 @@ def test_the_s3_store_reads_bucket_endpoint_region_and_style(
             },
             "GRIDPLUS_PETITION_S3_ADDRESSING_STYLE",
         ),
+        (
+            {
+                "GRIDPLUS_PETITION_PHOTO_STORE": "s3",
+                "GRIDPLUS_PETITION_S3_BUCKET": "b",
+                "GRIDPLUS_PETITION_S3_ACCESS_KEY_ID": "only-half",
+            },
+            "GRIDPLUS_PETITION_S3_SECRET_ACCESS_KEY",
+        ),
     ],
 )
 def test_a_wrong_store_setting_stops_the_start_naming_it(
@@ -67,3 +75,19 @@ def test_a_wrong_store_setting_stops_the_start_naming_it(
 ) -> None:
     with pytest.raises(ConfigError, match=named):
         settings(tmp_path, **environ)
+
+
+def test_a_key_pair_from_the_settings_wins_and_is_never_shown(tmp_path: Path) -> None:
+    chosen = settings(
+        tmp_path,
+        GRIDPLUS_PETITION_PHOTO_STORE="s3",
+        GRIDPLUS_PETITION_S3_BUCKET="city-photos",
+        GRIDPLUS_PETITION_S3_ACCESS_KEY_ID="AKIDEXAMPLE",
+        GRIDPLUS_PETITION_S3_SECRET_ACCESS_KEY="wJalrXUtnFEMI-secret",
+    )
+    assert chosen.photo_s3 is not None
+    assert chosen.photo_s3.access_key_id == "AKIDEXAMPLE"
+    assert chosen.photo_s3.secret_access_key == "wJalrXUtnFEMI-secret"
+    assert "secret" not in repr(chosen) and "AKIDEXAMPLE" not in repr(chosen)
+    credentials = chosen.blob_store()._client._request_signer._credentials  # type: ignore[attr-defined]
+    assert credentials.access_key == "AKIDEXAMPLE"

@@ -9,7 +9,7 @@ import os
 import re
 import tempfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +103,8 @@ class MemoryBlobStore(BlobStore):
 
 @dataclass(frozen=True)
 class S3Location:
-    """Where the S3 store writes. Credentials are not here: boto3 reads the standard
-    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or a web identity, an instance role)."""
+    """Where the S3 store writes, and with which key pair. Without one, boto3's own chain
+    applies: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a web identity, an instance role."""
 
     bucket: str
     endpoint_url: str | None = None  # None: AWS itself; MinIO, Ceph: their URL
@@ -113,6 +113,8 @@ class S3Location:
     addressing_style: str = "auto"  # "path" for most MinIO and Ceph installs
     timeout_seconds: float = 5.0
     max_attempts: int = 3
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
 
 
 class S3BlobStore(BlobStore):
@@ -182,7 +184,12 @@ def s3_client(location: S3Location) -> Any:
         response_checksum_validation="when_required",
     )
     return boto3.session.Session().client(
-        "s3", endpoint_url=location.endpoint_url, region_name=location.region, config=config
+        "s3",
+        endpoint_url=location.endpoint_url,
+        region_name=location.region,
+        aws_access_key_id=location.access_key_id,
+        aws_secret_access_key=location.secret_access_key,
+        config=config,
     )
 
 
