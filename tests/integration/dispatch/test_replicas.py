@@ -32,6 +32,7 @@ from gridplus.dispatch.handlers.clocks import ClockKeeper
 from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute
 from gridplus.dispatch.handlers.whistles import blow_whistle
 from gridplus.dispatch.jobs.deadlines import DeadlineScanner
+from gridplus.dispatch.ports import ChainLevel
 from gridplus.dispatch.storage import assignments, changes
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, transaction
@@ -464,3 +465,42 @@ def test_the_scan_loop_logs_a_database_error_and_carries_on(
         loop.join(10)
     assert "deadline scan failed" in caplog.text
     assert [e.petition_id for e in desk.published(events_pb2.PetitionOverdue)] == ["p-1"]
+
+
+# -- escalation and a clock that moves while the chiefs are looked up -----------------------
+
+
+class VerifiedDuringLookup(FakeGridDirectory):
+    """Grid-registry is asked for the chiefs between the scanner's two transactions: the
+    petition is VERIFIED (on another replica) right then."""
+
+    def __init__(self, on_lookup: Callable[[], None]) -> None:
+        self.on_lookup = on_lookup
+
+    def chain(self, grid_code: str) -> list[ChainLevel]:
+        self.on_lookup()
+        self.on_lookup = lambda: None
+        return super().chain(grid_code)
+
+
+def test_a_rung_is_not_climbed_for_a_deadline_that_moved_meanwhile(desk: Desk) -> None:
+    desk.route("p-1")
+    desk.clock.advance(timedelta(minutes=10))  # the verify breach; its rung 1 is due at once
+
+    looking_up = DeadlineScanner(
+        sessions=desk.sessions,
+        outbox=desk.outbox,
+        clock=desk.clock,
+        directory=VerifiedDuringLookup(lambda: _verified(desk)),
+        ladder=LADDER,
+    )
+    result = looking_up.tick()
+    assert (result.overdue, result.escalated) == (1, 0)  # the breach it was climbing is gone
+
+    with transaction(desk.sessions) as session:
+        assignment = assignments.get(session, petition_id="p-1")
+    assert assignment is not None
+    assert (assignment.escalation_rung, assignment.next_escalation_at) == (0, None)
+    assert assignment.deadline == T0 + timedelta(minutes=70)  # the new handle clock
+    assert desk.published(events_pb2.PetitionEscalated) == []
+    _handle_deadline_is_kept_and_later_reported(desk)
