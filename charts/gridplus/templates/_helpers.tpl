@@ -161,6 +161,10 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- $_ := set $env "OTEL_SERVICE_NAME" .name }}
 {{- $_ := set $env "GRIDPLUS_VAR_DIR" "/app/var" }}
 {{- $_ := set $env "GRIDPLUS_SHUTDOWN_GRACE_SECONDS" $cfg.shutdownGraceSeconds }}
+{{- if eq .name "notification" }}
+{{- /* Outgoing rate limits are service-wide, divided among the most replicas that can run. */}}
+{{- $_ := set $env "GRIDPLUS_NOTIFICATION_REPLICAS" (ternary $cfg.autoscaling.maxReplicas $cfg.replicas $cfg.autoscaling.enabled) }}
+{{- end }}
 {{- /* Migrations run before the pods start: a hook Job (PostgreSQL) or an init container (SQLite). */}}
 {{- $_ := set $env "GRIDPLUS_MIGRATE_ON_START" "false" }}
 {{- /* Typed per-service settings: refreshSeconds -> GRIDPLUS_GRID_REGISTRY_REFRESH_SECONDS. */}}

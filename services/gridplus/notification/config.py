@@ -42,7 +42,10 @@ class NotificationSettings:
     retry: RetryPolicy
     breaker_threshold: int
     breaker_rest: timedelta
+    # Per replica: the service-wide rates (*_RATE_PER_SECOND) divided by REPLICAS, the most
+    # replicas that run (the chart passes replicas, or the HPA's maxReplicas).
     rate_per_second: dict[Channel, float]
+    replicas: int
     http_timeout_seconds: float
     concurrency: int
     poll_seconds: float
@@ -50,6 +53,7 @@ class NotificationSettings:
     @classmethod
     def from_env(cls, env: Env | None = None) -> NotificationSettings:
         env = env or Env()
+        replicas = env.integer(PREFIX + "REPLICAS", 1, minimum=1, maximum=1000)
         return cls(
             smtp=_smtp(env),
             sms=_sms(env),
@@ -66,10 +70,14 @@ class NotificationSettings:
                 seconds=env.number(PREFIX + "BREAKER_REST_SECONDS", 30.0, minimum=0.0)
             ),
             rate_per_second={
-                Channel.EMAIL: env.number(PREFIX + "EMAIL_RATE_PER_SECOND", 20.0, minimum=0.01),
-                Channel.WEBHOOK: env.number(PREFIX + "WEBHOOK_RATE_PER_SECOND", 50.0, minimum=0.01),
-                Channel.SMS: env.number(PREFIX + "SMS_RATE_PER_SECOND", 5.0, minimum=0.01),
+                Channel.EMAIL: env.number(PREFIX + "EMAIL_RATE_PER_SECOND", 20.0, minimum=0.01)
+                / replicas,
+                Channel.WEBHOOK: env.number(PREFIX + "WEBHOOK_RATE_PER_SECOND", 50.0, minimum=0.01)
+                / replicas,
+                Channel.SMS: env.number(PREFIX + "SMS_RATE_PER_SECOND", 5.0, minimum=0.01)
+                / replicas,
             },
+            replicas=replicas,
             http_timeout_seconds=env.number(PREFIX + "HTTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
             concurrency=env.integer(PREFIX + "WORKER_CONCURRENCY", 8, minimum=1, maximum=64),
             poll_seconds=env.number(PREFIX + "WORKER_POLL_SECONDS", 1.0, minimum=0.05),

@@ -1,8 +1,18 @@
-"""Notification's own metrics (the kit's gRPC, consumer and outbox metrics come on top)."""
+"""Notification's own metrics (the kit's gRPC, consumer and outbox metrics come on top).
+
+The pending-deliveries gauge counts the whole database: with several replicas only the one
+holding the backlog lease exports it (`Backlog.gate`, checked at every scrape), so `sum` over the
+service's pods counts each delivery once.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import threading
+from collections.abc import Callable, Iterator, Mapping
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 NOTICES_CREATED = Counter(
     "gridplus_notification_notices_created_total",
@@ -53,8 +63,43 @@ LEASES_LOST = Counter(
     "delivery (a send slower than the lease), by channel.",
     ["channel"],
 )
-BACKLOG = Gauge(
-    "gridplus_notification_deliveries_pending",
-    "Deliveries waiting for a first attempt or a retry, by channel (sampled by the worker).",
-    ["channel"],
-)
+
+
+class Backlog(Collector):
+    """gridplus_notification_deliveries_pending{channel}: the worker's last sample, exported only
+    while `exporting()` (this replica holds the backlog lease) and once a sample was taken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] | None = None
+        self._gate: Callable[[], bool] = lambda: True
+
+    def gate(self, exporting: Callable[[], bool]) -> None:
+        self._gate = exporting
+
+    def update(self, counts: Mapping[str, int]) -> None:
+        with self._lock:
+            self._counts = dict(counts)
+
+    def clear(self) -> None:
+        """Drop the sample (another replica exports the backlog)."""
+        with self._lock:
+            self._counts = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self._lock:
+            counts = None if self._counts is None else dict(self._counts)
+        family = GaugeMetricFamily(
+            "gridplus_notification_deliveries_pending",
+            "Deliveries waiting for a first attempt or a retry, by channel (sampled by the "
+            "worker; exported by one replica).",
+            labels=["channel"],
+        )
+        if counts is not None and self._gate():
+            for channel, count in sorted(counts.items()):
+                family.add_metric([channel], count)
+        yield family
+
+
+BACKLOG = Backlog()
+REGISTRY.register(BACKLOG)

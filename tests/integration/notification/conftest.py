@@ -251,6 +251,8 @@ def make_worker(
             "rate_per_second": {Channel.EMAIL: 100.0, Channel.WEBHOOK: 100.0, Channel.SMS: 100.0},
             "concurrency": 4,
         }
+        # The worker's own arguments (one replica's backlog lease and gauge), the rest settings.
+        extra = {k: overrides.pop(k) for k in ("backlog_lease", "backlog") if k in overrides}
         fields.update(overrides)
         worker = DeliveryWorker(
             store.sessions,
@@ -259,6 +261,7 @@ def make_worker(
             WorkerSettings(**fields),  # type: ignore[arg-type]
             keys=keys,
             jitter=lambda: 0.5,
+            **extra,  # type: ignore[arg-type]
         )
         made.append(worker)
         return worker

@@ -43,9 +43,23 @@ def test_channels_are_configured_from_the_environment() -> None:
     assert settings.retry.max_attempts == 3
 
 
+def test_the_service_wide_rates_are_divided_among_the_replicas() -> None:
+    settings = NotificationSettings.from_env(
+        Env(
+            {
+                "GRIDPLUS_NOTIFICATION_REPLICAS": "4",
+                "GRIDPLUS_NOTIFICATION_SMS_RATE_PER_SECOND": "10",
+            }
+        )
+    )
+    assert settings.replicas == 4
+    assert settings.rate_per_second == {Channel.EMAIL: 5.0, Channel.WEBHOOK: 12.5, Channel.SMS: 2.5}
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
+        ("GRIDPLUS_NOTIFICATION_REPLICAS", "0"),
         ("GRIDPLUS_NOTIFICATION_SMS_KINDS", "nonsense"),
         ("GRIDPLUS_NOTIFICATION_RETRY_JITTER", "2"),
         ("GRIDPLUS_NOTIFICATION_SMTP_SECURITY", "tls"),

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
@@ -39,6 +40,17 @@ from gridplus.notification.storage import deliveries
 from gridplus.notification.storage.deliveries import Claimed
 
 log = logging.getLogger(__name__)
+
+
+class Leadership(Protocol):
+    """ "Only one replica does this" (the kit's Lease is one)."""
+
+    @property
+    def held(self) -> bool: ...
+
+    def keep(self) -> bool: ...
+
+    def release(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class DeliveryWorker:
         keys: KeyRing,
         wake: Signal | None = None,
         jitter: Callable[[], float] = random.random,
+        backlog_lease: Leadership | None = None,
+        backlog: metrics.Backlog = metrics.BACKLOG,
     ) -> None:
         self._sessions = sessions
         self._adapters = dict(adapters)
@@ -74,6 +88,12 @@ class DeliveryWorker:
         self._settings = settings or WorkerSettings()
         self._wake = wake or Signal()
         self._jitter = jitter
+        # The backlog counts the whole database: only the lease's holder exports it (None: the
+        # only replica).
+        self._backlog_lease = backlog_lease
+        self._backlog = backlog
+        if backlog_lease is not None:
+            backlog.gate(lambda: backlog_lease.held)
         self._breaker = CircuitBreaker(
             self._settings.breaker_threshold, self._settings.breaker_rest
         )
@@ -95,25 +115,51 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_sample:
-                    self.sample_backlog()
+                    try:
+                        self.sample_backlog()
+                    except Exception:  # a database hiccup must not end the loop
+                        log.warning("backlog not sampled", exc_info=True)
                     next_sample = time.monotonic() + self._settings.backlog_every.total_seconds()
                 seen = self._wake.version
-                started = self.dispatch(wait_for_sends=False)
+                try:
+                    started = self.dispatch(wait_for_sends=False)
+                except Exception:  # the database is away: keep the loop, try again shortly
+                    log.warning("due deliveries not claimed; retrying", exc_info=True)
+                    started = 0
                 if started == 0:
                     self._wake.wait(seen, self._settings.poll_seconds)
         finally:
             self.close()
+            self._release_backlog()
+
+    def _release_backlog(self) -> None:
+        """Hand the backlog gauge over at once (a rollout), not after the lease's ttl."""
+        if self._backlog_lease is None:
+            return
+        self._backlog.clear()
+        try:
+            self._backlog_lease.release()
+        except Exception:  # the database is away: the lease expires by itself
+            log.warning("backlog lease not released", exc_info=True)
 
     def close(self) -> None:
         """Let running sends finish and record their outcome, then release the threads."""
         self._pool.shutdown(wait=True)
 
-    def sample_backlog(self) -> dict[str, int]:
-        """Set the pending-deliveries gauge (for the backlog alert); returns the counts."""
+    def sample_backlog(self) -> dict[str, int] | None:
+        """Set the pending-deliveries gauge if this replica exports it; returns the counts (None
+        when another replica holds the backlog lease)."""
+        if self._backlog_lease is not None and not self._backlog_lease.keep():
+            self._backlog.clear()
+            return None
         with transaction(self._sessions) as session:
             pending = deliveries.count_pending(session)
-        for channel in (Channel.EMAIL, Channel.WEBHOOK, Channel.SMS):
-            metrics.BACKLOG.labels(channel.value).set(pending.get(channel.value, 0))
+        self._backlog.update(
+            {
+                c.value: pending.get(c.value, 0)
+                for c in (Channel.EMAIL, Channel.WEBHOOK, Channel.SMS)
+            }
+        )
         return pending
 
     def run_once(self) -> int:
