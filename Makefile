@@ -8,12 +8,13 @@ CHECKOV := .tools/checkov/bin/checkov
 export PYTHONPATH := services
 
 .PHONY: help install run test test-all test-unit test-deploy test-integration test-e2e lint protos protos-check \
-        bench chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules
+        bench chaos chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules
 
 help:
 	@echo "make run      start the broker, all five services and the demo city on http://127.0.0.1:8080"
 	@echo "make test     lint, then unit, integration (real broker, SQLite, PostgreSQL) and e2e tests"
 	@echo "make bench    throughput, latency and memory figures of the whole path"
+	@echo "make chaos    10,000 petitions on 2 replicas of everything (PostgreSQL) while replicas are killed"
 	@echo "make protos   regenerate the gRPC/protobuf code from protos/"
 	@echo "make lint     ruff, mypy, buf lint, generated code freshness"
 	@echo "make chart-lint  helm lint and template of charts/gridplus"
@@ -27,8 +28,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
+# REPLICAS=2 DB=postgresql: every service twice on one PostgreSQL database per service (var/stack.json).
+REPLICAS ?= 1
+DB ?= sqlite
+
 run: install
-	$(PY) -m tools.stack run
+	$(PY) -m tools.stack run --replicas $(REPLICAS) --db $(DB)
 
 # Test files run in parallel (pytest-xdist): a file stays on one worker, the e2e files that share
 # one started platform stay together (pytest_xdist_make_scheduler in tests/conftest.py). TEST_WORKERS=0 runs them in one process.
@@ -77,6 +82,12 @@ protos: install
 
 bench: install
 	$(PY) -m bench
+
+# The long chaos run (not in make test; tests/e2e/test_chaos.py is its bounded version).
+CHAOS_PETITIONS ?= 10000
+
+chaos: install postgres
+	$(PY) -m bench.chaos --petitions $(CHAOS_PETITIONS)
 
 $(HELM):
 	tools/install-helm.sh

@@ -2,6 +2,9 @@
 
 `make run` runs `python -m tools.stack run`; the end-to-end tests and `make bench` use LocalStack
 directly (on free ports, in a temporary directory) to drive the same real processes.
+
+`make run REPLICAS=2 DB=postgresql` runs ScaledStack (tools/scaled_stack.py): every service
+several times, on one PostgreSQL database per service, restarted when a process dies.
 """
 
 from __future__ import annotations
@@ -247,8 +250,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.stack")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--var-dir", type=Path, default=ROOT / "var")
+    parser.add_argument("--replicas", type=int, default=1, help="processes per service")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
-    run(args.var_dir)
+    if args.replicas == 1 and args.db == "sqlite":
+        run(args.var_dir)
+        return
+    from tools.scaled_stack import run_scaled
+
+    run_scaled(args.var_dir, replicas=args.replicas, database=args.db)
 
 
 if __name__ == "__main__":
