@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridplus.api.petition.v1 import petition_pb2 as S
 from gridplus.api.petition.v1 import petition_pb2_grpc
@@ -35,15 +36,24 @@ from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
 from gridplus.petition.handlers.deps import Deps
-from gridplus.petition.storage.blobs import S3BlobStore, S3Location
+from gridplus.petition.storage.blobs import BlobStore, S3BlobStore, S3Location
 from gridplus.petition.storage.models import PetitionRow
-from tests.integration.petition.conftest import JWT, KEYS, MIGRATIONS, T0, as_caller, bearer
+from tests.integration.petition.conftest import (
+    JWT,
+    KEYS,
+    MIGRATIONS,
+    T0,
+    Store,
+    as_caller,
+    assigned,
+    bearer,
+    deliver,
+)
 from tests.support.grpc import serving
 from tests.support.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 
-BUCKET = "gridplus-photos"
 REGION = "us-east-1"
 
 
@@ -52,6 +62,8 @@ class S3Server:
     same objects: moto keeps them in this process)."""
 
     def __init__(self) -> None:
+        # moto keeps its buckets per process, across servers: a bucket of this test's own.
+        self.bucket = f"gridplus-photos-{uuid.uuid4().hex[:12]}"
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._server: ThreadedMotoServer | None = None
@@ -70,7 +82,7 @@ class S3Server:
         return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION)
 
     def keys(self) -> list[str]:
-        listed = self.client().list_objects_v2(Bucket=BUCKET)
+        listed = self.client().list_objects_v2(Bucket=self.bucket)
         return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
@@ -82,14 +94,14 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Server]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     server = S3Server()
     server.start()
-    server.client().create_bucket(Bucket=BUCKET)
+    server.client().create_bucket(Bucket=server.bucket)
     yield server
     server.stop()
 
 
 def location(s3: S3Server) -> S3Location:
     return S3Location(
-        bucket=BUCKET,
+        bucket=s3.bucket,
         endpoint_url=s3.endpoint,
         region=REGION,
         addressing_style="path",
@@ -130,12 +142,13 @@ class Replica:
 
 
 @contextmanager
-def replica(database_url: str, s3: S3Server) -> Iterator[Replica]:
+def replica(database_url: str, s3: S3Server, blobs: BlobStore | None = None) -> Iterator[Replica]:
     engine = create_database_engine(database_url)
     migrate(engine, MIGRATIONS)
     clock = ManualClock(T0)
     outbox = Outbox(topic=events_topic("petition"), source="/gridplus/petition", clock=clock)
-    deps = Deps(outbox=outbox, clock=clock, keys=KEYS, blobs=S3BlobStore(location(s3)))
+    blobs = blobs or S3BlobStore(location(s3))
+    deps = Deps(outbox=outbox, clock=clock, keys=KEYS, blobs=blobs)
     sessions = create_session_factory(engine)
     web = create_app(sessions=sessions, deps=deps, jwt=JWT)
     port, stop = free_port(), threading.Event()
@@ -177,7 +190,7 @@ def test_a_photo_uploaded_through_replica_a_is_served_by_replica_b_after_a_is_go
         assert served.headers["ETag"] == f'"{digest}"'
     # Content-addressed keys, as the local store lays out its files.
     assert s3.keys() == [f"photos/{digest[:2]}/{digest[2:4]}/{digest}"]
-    assert s3.client().get_object(Bucket=BUCKET, Key=s3.keys()[0])["Body"].read() == from_a
+    assert s3.client().get_object(Bucket=s3.bucket, Key=s3.keys()[0])["Body"].read() == from_a
 
 
 def test_the_same_photo_twice_is_one_object(database_url: str, s3: S3Server) -> None:
@@ -194,7 +207,7 @@ def test_an_object_missing_from_the_bucket_is_a_404(database_url: str, s3: S3Ser
         assert created.status_code == 201, created.text
         photo_url = a.get(created.headers["Location"]).json()["photos"][0]["url"]
         [key] = s3.keys()
-        s3.client().delete_object(Bucket=BUCKET, Key=key)
+        s3.client().delete_object(Bucket=s3.bucket, Key=key)
 
         gone = a.get(photo_url)
 
@@ -252,3 +265,77 @@ def test_grpc_photo_reads_say_unavailable_while_the_bucket_is_out_of_reach(
                 stub.GetPetitionPhoto(request, metadata=admin)
     assert down.value.code() == grpc.StatusCode.UNAVAILABLE
     assert "photo store" in (down.value.details() or "")
+
+
+class WatchingStore(BlobStore):
+    """The real S3 store, noting at every PUT how many transactions the petition service holds
+    open on its PostgreSQL database (a connection `idle in transaction` waits for the store)."""
+
+    def __init__(self, inner: BlobStore, database_url: str) -> None:
+        self._inner = inner
+        self._engine = create_database_engine(database_url)
+        self.open_transactions: list[int] = []
+
+    def put(self, digest: str, data: bytes) -> None:
+        with self._engine.connect() as connection:
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                )
+            ).scalar_one()
+        self.open_transactions.append(int(waiting))
+        self._inner.put(digest, data)
+
+    def get(self, digest: str) -> bytes:
+        return self._inner.get(digest)
+
+    def exists(self, digest: str) -> bool:
+        return self._inner.exists(digest)
+
+
+def test_photos_go_to_the_bucket_before_any_transaction_or_row_lock_is_taken(
+    database_url: str, s3: S3Server
+) -> None:
+    """A slow bucket must not hold a database transaction (or the petition's row lock, which
+    every event about the petition waits for): intake and ResolvePetition upload first."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_stat_activity shows the open transactions; SQLite has no such view")
+    watching = WatchingStore(S3BlobStore(location(s3)), database_url)
+    with replica(database_url, s3, blobs=watching) as a:
+        created = a.post_photo(png())
+        assert created.status_code == 201, created.text
+        petition_id = created.json()["id"]
+        store = Store(a.sessions, a.deps.outbox, ManualClock(T0), [], a.deps)
+        deliver(store, assigned(petition_id, T0 + timedelta(hours=4)), petition_id)
+        servicer = PetitionServicer(a.sessions, a.deps, wake=lambda: None)
+
+        def register(server: grpc.Server) -> None:
+            petition_pb2_grpc.add_PetitionServiceServicer_to_server(servicer, server)
+
+        admin = as_caller("admin-1", Role.ADMIN)
+        with serving(register, SERVICE_NAME, POLICY, jwt=JWT) as channel:
+            stub = petition_pb2_grpc.PetitionServiceStub(channel)
+            stub.VerifyPetition(
+                S.VerifyPetitionRequest(request_id="v", id=petition_id), metadata=admin
+            )
+            resolved = stub.ResolvePetition(
+                S.ResolvePetitionRequest(
+                    request_id="r", id=petition_id, note="cleared", photos=[png((0, 200, 0))]
+                ),
+                metadata=admin,
+            ).petition
+            outsider = as_caller("w", Role.GRID_WORKER, grids=("G9",))
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.ResolvePetition(
+                    S.ResolvePetitionRequest(
+                        request_id="r2", id=petition_id, note="x", photos=[png((9, 9, 9))]
+                    ),
+                    metadata=outsider,
+                )
+    assert [(p.seq, p.stage) for p in resolved.photos] == [(1, "REPORT"), (2, "RESOLUTION")]
+    assert watching.open_transactions == [0, 0]  # the report's photo, the resolution's
+    # Someone who may not change the petition puts nothing in the bucket.
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    assert len(s3.keys()) == 2
+    watching._engine.dispose()

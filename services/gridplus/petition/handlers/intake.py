@@ -92,10 +92,10 @@ def store_photos(
     by: Viewer,
 ) -> list[PhotoRef]:
     # The limit holds per stage: the reporter's photos, and the handlers' photos of the result.
+    """Record photos already in the blob store (`upload_photos`, before this transaction)."""
     stored = photos.count(session, petition_id=petition_id, stage=stage)
     check_count(stored + len(photos_), deps.photo_limits)
-    for photo in photos_:
-        deps.blobs.put(photo.digest, photo.data)  # content-addressed: a retry rewrites nothing
+    for _ in photos_:
         metrics.PHOTOS_STORED.labels(stage).inc()
     return photos.add(
         session,
@@ -105,6 +105,16 @@ def store_photos(
         uploaded_by=by.id,
         at=deps.clock.now(),
     )
+
+
+def upload_photos(deps: Deps, photos_: list[CleanPhoto]) -> None:
+    """Put the bytes in the blob store before the transaction that records them opens: a slow
+    or unreachable store (an S3 bucket across the network) then holds no database transaction
+    or row lock, and no committed row names a blob that is not there. Content-addressed, so a
+    retry (or a request refused later) writes nothing twice and leaves at most an unreferenced
+    object; BlobStoreUnavailable stops the request before anything is recorded."""
+    for photo in photos_:
+        deps.blobs.put(photo.digest, photo.data)
 
 
 def submit_petition_once(
@@ -118,6 +128,10 @@ def submit_petition_once(
 ) -> Submitted:
     """Submit in its own transaction; with a key, a retry of the same request is answered with
     the first result and stores nothing (`key_field` names the key in errors)."""
+    if not may_submit(reporter):
+        raise PermissionDenied(f"role {reporter.role.value} may not submit petitions")
+    check_count(len(new.photos), deps.photo_limits)
+    upload_photos(deps, new.photos)
 
     def submit(session: Session) -> dict[str, Any]:
         return {"id": submit_petition(session, deps, new=new, reporter=reporter).id}

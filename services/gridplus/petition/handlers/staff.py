@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gridplus.kit import idempotency
-from gridplus.kit.db import SessionFactory
+from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import FailedPrecondition, PermissionDenied
 from gridplus.petition.domain.access import Viewer, may_handle
 from gridplus.petition.domain.commands import (
@@ -23,7 +23,7 @@ from gridplus.petition.domain.lifecycle import FINAL
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.photos import RESOLUTION
 from gridplus.petition.handlers.deps import Deps, key_scope, publish
-from gridplus.petition.handlers.intake import store_photos
+from gridplus.petition.handlers.intake import store_photos, upload_photos
 from gridplus.petition.handlers.queries import get_petition
 from gridplus.petition.storage import repository
 
@@ -43,6 +43,12 @@ def apply_once(
     """Apply a staff command in its own transaction, once per request id. Returns True when
     this call was a replay of an earlier one."""
     request = {"petition": petition_id, "command": type(command).__name__, "args": _args(command)}
+    if isinstance(command, Resolve) and command.photos:
+        # Only someone who may change the petition puts bytes in the store, and before the
+        # transaction that locks the petition's row (intake.upload_photos).
+        with transaction(sessions) as session:
+            _handled(session, petition_id, caller, lock=False)
+        upload_photos(deps, command.photos)
 
     def action(session: Session) -> dict[str, Any]:
         apply(session, deps, petition_id=petition_id, command=command, caller=caller)
