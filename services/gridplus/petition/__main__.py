@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -23,6 +24,9 @@ from gridplus.petition.config import PetitionSettings
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
 from gridplus.petition.metrics import PetitionsByStatus
+from gridplus.petition.storage.blobs import BlobStore, S3BlobStore
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -39,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         outbox=app.outbox,
         clock=app.clock,
         keys=KeyRing.from_env(app.env, app.settings.var_dir),
-        blobs=settings.blob_store(),
+        blobs=_photo_store(settings),
         photo_limits=settings.photo_limits,
         duplicate_rule=settings.duplicate_rule,
     )
@@ -81,6 +85,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     app.add_loop("watch-streams", _ending(stopping))
     REGISTRY.register(PetitionsByStatus(app.sessions))
     app.main(args)
+
+
+def _photo_store(settings: PetitionSettings) -> BlobStore:
+    """The configured photo store; a bucket that cannot be used now is a warning, not a failed
+    start (petitions without photos still work, and uploads answer 503 until it is back)."""
+    store = settings.blob_store()
+    if isinstance(store, S3BlobStore) and (problem := store.problem()):
+        log.warning("photo store not usable at start: %s", problem)
+    return store
 
 
 def _ending(stopping: threading.Event) -> Callable[[threading.Event], None]:

@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -339,3 +339,12 @@ def test_photos_go_to_the_bucket_before_any_transaction_or_row_lock_is_taken(
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND
     assert len(s3.keys()) == 2
     watching._engine.dispose()
+
+
+def test_the_store_names_what_keeps_its_bucket_from_use(s3: S3Server) -> None:
+    """For the warning at start: None while the bucket serves, else what is wrong."""
+    assert S3BlobStore(location(s3)).problem() is None
+    missing = S3BlobStore(replace(location(s3), bucket="no-such-bucket-here"))
+    assert "'no-such-bucket-here'" in (missing.problem() or "")
+    s3.stop()
+    assert "unreachable" in (S3BlobStore(location(s3)).problem() or "")

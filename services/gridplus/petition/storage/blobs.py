@@ -152,6 +152,18 @@ class S3BlobStore(BlobStore):
             return False
         return True
 
+    def problem(self) -> str | None:
+        """What keeps the bucket from being used (missing, refused, unreachable), or None. For
+        a warning at start: the store may come back later, and petitions without photos work."""
+        try:
+            self._client.head_bucket(Bucket=self._location.bucket)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            return f"bucket {self._location.bucket!r}: {code or 'refused'}"
+        except _TRANSPORT_ERRORS as error:
+            return f"bucket {self._location.bucket!r} unreachable: {error}"
+        return None
+
     def _key(self, digest: str) -> str:
         if not _DIGEST.match(digest):
             raise BlobNotFound(digest)  # never a key outside the store's layout
