@@ -44,6 +44,8 @@ class Leadership(Protocol):
 
     def keep(self) -> bool: ...
 
+    def release(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class TickResult:
@@ -99,6 +101,11 @@ class DeadlineScanner:
         """The light board loop, apart: a recount over every open assignment takes seconds at
         a million, and must not delay the scan."""
         self._loop(stop, self.refresh_lights, self._lights_interval, "light recount failed")
+        if self._lights_lease is not None:  # hand the board over at once (a rollout)
+            try:
+                self._lights_lease.release()
+            except Exception:  # the database is away: the lease expires by itself
+                log.warning("light-board lease not released", exc_info=True)
 
     @staticmethod
     def _loop(stop: threading.Event, step: Callable[[], object], every: float, oops: str) -> None:
