@@ -28,6 +28,7 @@ import psycopg
 import requests
 from kafka import KafkaConsumer
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 
 from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
@@ -79,6 +80,8 @@ class Figures:
     scorecards_equal_rebuild: bool = False
     photos: int = 0
     photo_reads_failed: int = 0
+    # gRPC calls each grid-registry replica served (health checks aside): clients spread them
+    grid_registry_calls: list[int] = field(default_factory=list)
     kills: list[str] = field(default_factory=list)
     restarts: int = 0
     broker_restarts: int = 0
@@ -104,6 +107,8 @@ class Figures:
             found.append(f"{self.notifications_doubled} (event, recipient, channel) sent twice")
         if not self.scorecards_equal_rebuild:
             found.append("scorecards differ from a fresh rebuild")
+        if not self.grid_registry_calls or min(self.grid_registry_calls) == 0:
+            found.append(f"a grid-registry replica served no calls: {self.grid_registry_calls}")
         if self.photo_reads_failed:
             found.append(f"{self.photo_reads_failed} photo read(s) failed")
         return found
@@ -233,6 +238,9 @@ class Chaos:
             1 for i in ids if i in assigned and history.get(i) == 1 and len(events.get(i, ())) == 1
         )
         self._check_notifications({e for found in events.values() for e in found})
+        figures.grid_registry_calls = [
+            self._served_calls(r.metrics) for r in self.stack.replicas_of("grid_registry")
+        ]
         figures.photos = len(self.photos)
         figures.photo_reads_failed = self._read_photos()
         figures.scorecards_equal_rebuild = self._scorecards_equal_rebuild()
@@ -300,6 +308,18 @@ class Chaos:
         finally:
             consumer.close()
         return seen
+
+    def _served_calls(self, metrics_port: int) -> int:
+        text = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        return int(
+            sum(
+                sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "gridplus_grpc_server_handled_total"
+                and not sample.labels.get("grpc_service", "").startswith("grpc.health")
+            )
+        )
 
     def _read_photos(self) -> int:
         failed = 0

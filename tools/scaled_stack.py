@@ -78,9 +78,8 @@ def default_replicas(count: int) -> list[Replica]:
 
 def client_address(ports: list[int]) -> str:
     """What GRIDPLUS_<SVC>_ADDR holds for a service with these gRPC ports: every replica,
-    `127.0.0.1:p1,127.0.0.1:p2`; gRPC's `ipv4:` scheme takes such a list as it is, so a plain
-    client channel reaches the others when one replica is gone."""
-    return "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
+    `127.0.0.1:p1,127.0.0.1:p2` (kit/grpc_client.py balances round robin over the list)."""
+    return ",".join(f"127.0.0.1:{port}" for port in ports)
 
 
 def ensure_database(name: str) -> str:
