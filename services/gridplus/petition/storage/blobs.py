@@ -20,6 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from gridplus.kit.errors import TransientError
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+# What an S3 call raises when the store cannot be reached or the connection breaks.
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, OSError)
 
 
 class BlobNotFound(Exception):
@@ -191,6 +193,8 @@ def s3_client(location: S3Location) -> Any:
         connect_timeout=location.timeout_seconds,
         read_timeout=location.timeout_seconds,
         retries={"mode": "standard", "max_attempts": location.max_attempts},
+        # One client serves every HTTP and gRPC worker thread of the process.
+        max_pool_connections=32,
         s3={"addressing_style": location.addressing_style},
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
@@ -203,6 +207,3 @@ def s3_client(location: S3Location) -> Any:
         aws_secret_access_key=location.secret_access_key,
         config=config,
     )
-
-
-_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, OSError)
