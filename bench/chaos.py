@@ -50,6 +50,16 @@ from tools.stack import ROUTE_EVERYTHING, START_ORDER
 
 TIMES_SQUARE = {"lat": 40.758, "lon": -73.9855}
 PHOTO_EVERY = 25  # one petition in this many carries a photo
+# One petition in this many is of a category whose verify step lasts seconds (the stack runs with
+# CHAOS_ENV): it goes overdue during the run and must be reported overdue exactly once, however
+# many dispatch scanners see it late.
+OVERDUE_EVERY = 10
+OVERDUE_CATEGORY = "nyc.noise_residential"
+CHAOS_ENV = {
+    **ROUTE_EVERYTHING,
+    "GRIDPLUS_DISPATCH_SLA_OVERRIDE": f"{OVERDUE_CATEGORY}=3:86400",
+    "GRIDPLUS_DISPATCH_SCAN_SECONDS": "0.5",
+}
 SUBJECTS = [
     (SubjectKind.WORKER, 0),
     (SubjectKind.GRID, 1),
@@ -74,6 +84,8 @@ class Figures:
     doubled: int = 0
     assigned_history_not_one: int = 0
     assigned_event_ids_not_one: int = 0
+    overdue_expected: int = 0
+    overdue_not_once: int = 0  # petitions with no PetitionOverdue, or more than one event id
     notifications: int = 0
     notifications_doubled: int = 0
     assignments_not_notified: int = 0
@@ -103,6 +115,11 @@ class Figures:
             )
         if self.assignments_not_notified:
             found.append(f"{self.assignments_not_notified} assignment(s) notified nobody")
+        if self.overdue_not_once:
+            found.append(
+                f"{self.overdue_not_once} of {self.overdue_expected} late petition(s) "
+                "not reported overdue exactly once"
+            )
         if self.notifications_doubled:
             found.append(f"{self.notifications_doubled} (event, recipient, channel) sent twice")
         if not self.scorecards_equal_rebuild:
@@ -121,6 +138,7 @@ class Chaos:
         self.workers = workers
         self.ids: dict[str, str] = {}  # idempotency key -> petition id
         self.photos: dict[str, bytes] = {}  # petition id -> the photo sent with it
+        self.late: set[str] = set()  # petitions of OVERDUE_CATEGORY
         self.figures = Figures()
         self._lock = threading.Lock()
         self._turn = count()
@@ -137,6 +155,8 @@ class Chaos:
             **TIMES_SQUARE,
         }
         photo = photo_bytes(n) if n % PHOTO_EVERY == 0 else None
+        if n % OVERDUE_EVERY == 1:
+            fields["category"] = OVERDUE_CATEGORY
         urls = self.stack.http_urls()
         deadline = time.monotonic() + 120
         while True:
@@ -164,6 +184,8 @@ class Chaos:
         petition_id = str(response.json()["id"])
         with self._lock:
             self.ids[key] = petition_id
+            if "category" in fields:
+                self.late.add(petition_id)
             if photo is not None:
                 self.photos[petition_id] = photo
 
@@ -232,7 +254,8 @@ class Chaos:
             )
         figures.lost = len(ids - assigned)
         figures.assigned_history_not_one = sum(1 for i in ids if history.get(i, 0) != 1)
-        events = self._assignment_event_ids(ids)
+        events = self._event_ids(ids, "PetitionAssigned")
+        self._check_overdue()
         figures.assigned_event_ids_not_one = sum(1 for i in ids if len(events.get(i, ())) != 1)
         figures.assigned_once = sum(
             1 for i in ids if i in assigned and history.get(i) == 1 and len(events.get(i, ())) == 1
@@ -291,7 +314,21 @@ class Chaos:
                 return assigned & ids
             time.sleep(0.5)
 
-    def _assignment_event_ids(self, ids: set[str]) -> dict[str, set[str]]:
+    def _check_overdue(self, timeout: float = 60.0) -> None:
+        """Every late petition reported overdue (its verify step) by one event, not one per
+        dispatch replica that saw it late."""
+        figures = self.figures
+        figures.overdue_expected = len(self.late)
+        deadline = time.monotonic() + timeout
+        while True:
+            overdue = self._event_ids(self.late, "PetitionOverdue")
+            if set(overdue) >= self.late or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        figures.overdue_not_once = sum(1 for i in self.late if len(overdue.get(i, ())) != 1)
+
+    def _event_ids(self, ids: set[str], event_type: str) -> dict[str, set[str]]:
+        """Distinct event ids of `event_type` per petition on dispatch's topic."""
         consumer = KafkaConsumer(
             events_topic("dispatch"),
             bootstrap_servers=f"127.0.0.1:{self.stack.ports.broker}",
@@ -303,7 +340,7 @@ class Chaos:
             for record in consumer:
                 headers = dict(record.headers)
                 key = record.key.decode() if record.key else ""
-                if key in ids and headers["ce_type"].endswith(b"PetitionAssigned"):
+                if key in ids and headers["ce_type"].decode().endswith(event_type):
                     seen.setdefault(key, set()).add(headers["ce_id"].decode())
         finally:
             consumer.close()
@@ -388,7 +425,7 @@ def main() -> None:
         broker_port=free_port(),
         webhook_receiver=free_port(),
         database_prefix=f"gridplus_chaos_{uuid.uuid4().hex[:8]}",
-        extra_env=ROUTE_EVERYTHING,
+        extra_env=CHAOS_ENV,
     )
     print(f"chaos: {args.petitions} petitions, {args.replicas} replicas; logs in {var_dir}/logs")
     try:

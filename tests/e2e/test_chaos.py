@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.chaos import Chaos, report, scattered_replicas
+from bench.chaos import CHAOS_ENV, Chaos, report, scattered_replicas
 from tests.support.eventually import eventually
 from tests.support.ports import free_port
 from tools.scaled_stack import ScaledStack
-from tools.stack import ROUTE_EVERYTHING
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +28,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
         broker_port=free_port(),
         webhook_receiver=free_port(),
         database_prefix=f"gridplus_e2e_{uuid.uuid4().hex[:8]}",
-        extra_env=ROUTE_EVERYTHING,
+        extra_env=CHAOS_ENV,
     )
     try:
         running.start(timeout=120)
