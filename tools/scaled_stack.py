@@ -288,7 +288,10 @@ class ScaledStack(LocalStack):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self._restart_the_dead()
+                try:
+                    self._restart_the_dead()
+                except (OSError, subprocess.CalledProcessError) as exc:
+                    self._log(f"restart failed ({exc}); trying again")
 
     def _restart_the_dead(self) -> None:
         changed = False
@@ -303,6 +306,8 @@ class ScaledStack(LocalStack):
         pid = self.broker_pid()
         if pid is None or not _alive(pid):
             self._log(f"broker pid {pid} is gone; restarting")
+            # An unreaped (zombie) broker still answers kill -0: broker.sh would think it runs.
+            (self.var_dir / "broker" / "broker.pid").unlink(missing_ok=True)
             self.broker("start")
             changed = True
         if changed:
