@@ -49,3 +49,15 @@ AUTH_REFUSED = Counter(
 def serve_metrics(port: int) -> None:
     """Serve /metrics from a daemon thread."""
     start_http_server(port, addr="0.0.0.0")
+
+
+OUTBOX_RELAY_LEADER = Gauge(
+    "gridplus_outbox_relay_leader",
+    "1 on the replica whose outbox relay holds the publishing lease, else 0 (sums to 1 per "
+    "service while events flow; the backlog gauge is reported by that replica only).",
+)
+LOOP_RESTARTS = Counter(
+    "gridplus_loop_restarts_total",
+    "Background loops restarted after a database error, by loop.",
+    ["loop"],
+)

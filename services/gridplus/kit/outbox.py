@@ -10,17 +10,19 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.protobuf.message import Message
 from kafka import KafkaProducer
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit import metrics
 from gridplus.kit.clock import Clock
-from gridplus.kit.db import SessionFactory, is_sqlite, transaction
+from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.events import encode_headers
+from gridplus.kit.lease import Lease, LeaseLost, new_holder_id
 from gridplus.kit.tables import outbox_messages
 from gridplus.kit.tracing import current_traceparent
 
@@ -55,40 +57,17 @@ class Outbox:
         return event_id
 
 
-class _Lease:
-    """Only one relay per database publishes at a time, so per-key order survives replicas.
-
-    PostgreSQL: a session advisory lock on a dedicated connection. SQLite is one process.
-    """
-
-    _KEY = 0x6772_6964_706C  # "gridpl"
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Any = None
-
-    def hold(self) -> bool:
-        if is_sqlite(self._engine):
-            return True
-        if self._connection is not None:
-            return True
-        connection = self._engine.connect()
-        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._KEY})
-        if got.scalar():
-            connection.commit()
-            self._connection = connection
-            return True
-        connection.close()
-        return False
-
-    def release(self) -> None:
-        if self._connection is not None:
-            self._connection.close()  # closing the session frees the advisory lock
-            self._connection = None
-
-
 class OutboxRelay:
-    """Publishes unsent outbox rows in id order and marks them sent after the broker acks."""
+    """Publishes unsent outbox rows in id order and marks them sent after the broker acks.
+
+    Only the replica holding the relay's lease (`kit.lease`, named per service) publishes, so
+    per-key order survives replicas. The lease is renewed before every batch and checked in the
+    transaction that marks the batch sent (fencing): a relay that lost it publishes nothing
+    more and records nothing. A flush is bounded by half the ttl, so a batch sent under a
+    renewed lease is finished before anyone else can take it. A holder that cannot reach the
+    broker for `give_up_seconds` releases the lease and stands by for one ttl, so a healthy
+    replica takes over; a holder that dies or loses its database is replaced within one ttl.
+    """
 
     def __init__(
         self,
@@ -97,6 +76,10 @@ class OutboxRelay:
         producer_factory: Callable[[], KafkaProducer],
         clock: Clock,
         *,
+        name: str = "outbox-relay",
+        holder: str | None = None,
+        lease_seconds: float = 10.0,
+        give_up_seconds: float = 30.0,
         batch_size: int = 500,
         poll_seconds: float = 0.5,
         max_backoff_seconds: float = 5.0,
@@ -105,7 +88,13 @@ class OutboxRelay:
         self._producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
         self._clock = clock
-        self._lease = _Lease(engine)
+        self.lease = Lease(
+            sessions, name, holder or new_holder_id(name), timedelta(seconds=lease_seconds), clock
+        )
+        self._flush_seconds = min(15.0, lease_seconds / 2)
+        self._give_up = timedelta(seconds=give_up_seconds)
+        self._failing_since: datetime | None = None
+        self._standby_until: datetime | None = None
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_backoff = max_backoff_seconds
@@ -118,23 +107,36 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         backoff = 0.0
         while not stop.is_set():
-            try:
-                published = self.publish_pending() if self._lease.hold() else 0
-                backoff = 0.0
-            except Exception as exc:  # broker or database away: keep the rows, retry later
-                metrics.OUTBOX_PUBLISH_FAILURES.inc()
-                log.warning("outbox publish failed, will retry", extra={"error": repr(exc)})
-                self._drop_producer()
+            published = self.tick()
+            if published is None:  # broker or database away: keep the rows, retry later
                 backoff = min(self._max_backoff, max(0.1, backoff * 2))
                 stop.wait(backoff)
                 continue
+            backoff = 0.0
             if published < self._batch_size:
                 self._wake.wait(self._poll_seconds)
                 self._wake.clear()
         self._shutdown()
 
+    def tick(self) -> int | None:
+        """One step of the loop: publish a batch if this replica holds the lease. Returns how
+        many events were published, or None after a failure (the caller backs off)."""
+        try:
+            published = self.publish_pending()
+        except Exception as exc:
+            metrics.OUTBOX_PUBLISH_FAILURES.inc()
+            log.warning("outbox publish failed, will retry", extra={"error": repr(exc)})
+            self._drop_producer()
+            self._after_failure()
+            return None
+        self._failing_since = None
+        return published
+
     def publish_pending(self) -> int:
-        """Publish one batch; returns how many events the broker acknowledged."""
+        """Publish one batch if this replica holds the lease; returns how many events the
+        broker acknowledged (0 when another replica publishes)."""
+        if not self._keep_lease():
+            return 0
         with transaction(self._sessions) as session:
             rows = session.execute(
                 select(outbox_messages)
@@ -161,10 +163,16 @@ class OutboxRelay:
             )
             for row in rows
         ]
-        producer.flush(timeout=15)
+        producer.flush(timeout=self._flush_seconds)
         acked = self._acknowledged_prefix(futures)
         if acked:
-            self._mark_sent([row.id for row in rows[:acked]])
+            try:
+                self._mark_sent([row.id for row in rows[:acked]])
+            except LeaseLost:
+                # Another replica took over while this batch was out: it publishes (and marks)
+                # these rows itself; consumers drop the copies by event id.
+                metrics.OUTBOX_RELAY_LEADER.set(0)
+                return 0
             for row in rows[:acked]:
                 metrics.OUTBOX_PUBLISHED.labels(row.topic).inc()
         if acked < len(rows):
@@ -189,8 +197,45 @@ class OutboxRelay:
         ).scalar_one()
         return int(count)
 
+    def _keep_lease(self) -> bool:
+        if self._standby_until is not None and self._clock.now() < self._standby_until:
+            return False
+        self._standby_until = None
+        try:
+            held = self.lease.keep()
+        except Exception:
+            self.lease.forget()  # database away: the lease expires; do not publish blind
+            metrics.OUTBOX_RELAY_LEADER.set(0)
+            raise
+        metrics.OUTBOX_RELAY_LEADER.set(1 if held else 0)
+        if not held:
+            metrics.OUTBOX_BACKLOG.set(0)  # the holder reports it, once for the service
+            self._drop_producer()
+        return held
+
+    def _after_failure(self) -> None:
+        """Count how long publishing has failed; past `give_up_seconds`, hand the lease over."""
+        if self.lease.token is None:
+            return
+        now = self._clock.now()
+        if self._failing_since is None:
+            self._failing_since = now
+            return
+        if now - self._failing_since < self._give_up:
+            return
+        log.warning("broker unreachable too long; giving the outbox lease up")
+        try:
+            self.lease.release()
+        except Exception:
+            self.lease.forget()
+        metrics.OUTBOX_RELAY_LEADER.set(0)
+        metrics.OUTBOX_BACKLOG.set(0)
+        self._failing_since = None
+        self._standby_until = now + self.lease.ttl
+
     def _mark_sent(self, ids: list[int]) -> None:
         with transaction(self._sessions) as session:
+            self.lease.fence(session)
             session.execute(
                 update(outbox_messages)
                 .where(outbox_messages.c.id.in_(ids))
@@ -221,10 +266,13 @@ class OutboxRelay:
     def _shutdown(self) -> None:
         """On SIGTERM: one last attempt to publish what is pending, then close."""
         try:
-            if self._lease.hold():
-                self.publish_pending()
+            self.publish_pending()
         except Exception:
             log.warning("outbox not fully published at shutdown; it is kept for next start")
         finally:
             self._drop_producer()
-            self._lease.release()
+            try:
+                self.lease.release()  # the next replica takes over now, not after the ttl
+            except Exception:
+                log.warning("outbox lease not released; it expires after its ttl")
+            metrics.OUTBOX_RELAY_LEADER.set(0)

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from gridplus.kit import metrics
 from gridplus.kit.grpc_server import GrpcServer
 
 log = logging.getLogger(__name__)
@@ -24,10 +27,24 @@ class _Part:
     thread: threading.Thread
 
 
+def is_database_outage(exc: BaseException) -> bool:
+    """A lost or refused database connection (failover, restart, network), not a bug."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 class ServiceRunner:
-    def __init__(self, name: str, grace_seconds: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        grace_seconds: float,
+        *,
+        restart_backoff: tuple[float, float] = (1.0, 30.0),
+    ) -> None:
         self.name = name
         self._grace = grace_seconds
+        self._restart_backoff = restart_backoff
         self.stopping = threading.Event()
         self._loops: list[tuple[str, Loop]] = []
         self._parts: list[_Part] = []
@@ -46,7 +63,7 @@ class ServiceRunner:
         signal.signal(signal.SIGINT, self._signal)
         server.start()
         for name, loop in self._loops:
-            thread = threading.Thread(target=self._guard(name, loop), name=name, daemon=True)
+            thread = threading.Thread(target=self.supervise(name, loop), name=name, daemon=True)
             thread.start()
             self._parts.append(_Part(name, thread))
         server.set_serving(True)
@@ -61,15 +78,37 @@ class ServiceRunner:
         log.info("stop requested", extra={"signal": signal.Signals(signum).name})
         self.stopping.set()
 
-    def _guard(self, name: str, loop: Loop) -> Callable[[], None]:
+    def supervise(self, name: str, loop: Loop) -> Callable[[], None]:
+        """The body of a loop's thread: a loop that fails on a database outage is restarted
+        after a growing pause (the database comes back; the pod need not restart); any other
+        failure stops the service."""
+
         def run() -> None:
-            try:
-                loop(self.stopping)
-            except Exception:
-                # A loop that dies leaves the service half-working; stopping lets the
-                # orchestrator restart it whole rather than hiding the failure.
-                log.exception("background loop crashed; stopping the service", extra={"loop": name})
-                self.stopping.set()
+            first, longest = self._restart_backoff
+            pause = first
+            while not self.stopping.is_set():
+                started = time.monotonic()
+                try:
+                    loop(self.stopping)
+                    return
+                except Exception as exc:
+                    if not is_database_outage(exc):
+                        # A loop that dies leaves the service half-working; stopping lets the
+                        # orchestrator restart it whole rather than hiding the failure.
+                        log.exception(
+                            "background loop crashed; stopping the service", extra={"loop": name}
+                        )
+                        self.stopping.set()
+                        return
+                    if time.monotonic() - started > longest:
+                        pause = first  # it ran well for a while: start the backoff afresh
+                    log.warning(
+                        "background loop lost the database; restarting it",
+                        extra={"loop": name, "error": repr(exc), "pause_seconds": pause},
+                    )
+                    metrics.LOOP_RESTARTS.labels(name).inc()
+                    self.stopping.wait(pause)
+                    pause = min(longest, pause * 2)
 
         return run
 

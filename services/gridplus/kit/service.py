@@ -56,7 +56,15 @@ class ServiceApp:
         self.sessions = create_session_factory(self.engine)
         self.topic = events_topic(area)
         self.outbox = Outbox(topic=self.topic, source=f"/gridplus/{name}", clock=self.clock)
-        self.relay = OutboxRelay(self.engine, self.sessions, self._producer, self.clock)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.sessions,
+            self._producer,
+            self.clock,
+            name=f"outbox-relay:{name}",
+            lease_seconds=self.env.number("GRIDPLUS_RELAY_LEASE_SECONDS", 10.0, minimum=1.0),
+            give_up_seconds=self.env.number("GRIDPLUS_RELAY_GIVE_UP_SECONDS", 30.0, minimum=1.0),
+        )
         self.token = ServiceToken(self.settings.jwt, name)
         self.runner = ServiceRunner(name, self.settings.shutdown_grace_seconds)
         self._migrations = migrations
