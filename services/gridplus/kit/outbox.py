@@ -64,7 +64,9 @@ class OutboxRelay:
     per-key order survives replicas. The lease is renewed before every batch and checked in the
     transaction that marks the batch sent (fencing): a relay that lost it publishes nothing
     more and records nothing. A flush is bounded by half the ttl, so a batch sent under a
-    renewed lease is finished before anyone else can take it. A holder that cannot reach the
+    renewed lease is finished before anyone else can take it (Kafka itself cannot fence a plain
+    producer: a send that outlives the lease at worst repeats events, which consumers drop by
+    event id; the "sent" marks are what the fence guards). A holder that cannot reach the
     broker for `give_up_seconds` releases the lease and stands by for one ttl, so a healthy
     replica takes over; a holder that dies or loses its database is replaced within one ttl.
     """
@@ -147,7 +149,10 @@ class OutboxRelay:
             metrics.OUTBOX_BACKLOG.set(self._backlog(session, len(rows)))
         if not rows:
             return 0
-        producer = self._ensure_producer()
+        producer = self._ensure_producer()  # connecting may take seconds: renew after it
+        if not self.lease.renew():
+            metrics.OUTBOX_RELAY_LEADER.set(0)
+            return 0
         futures = [
             producer.send(
                 row.topic,
