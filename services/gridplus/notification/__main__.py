@@ -4,10 +4,12 @@ python -m gridplus.notification [serve|migrate|reseal-addresses]."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.egress import EgressGuard
+from gridplus.kit.lease import Lease, new_holder_id
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, NotificationServicer
@@ -75,20 +77,30 @@ def main() -> None:
         POLICY,
     )
     app.consume(TOPICS, handlers(notifier))
+    worker_settings = WorkerSettings(
+        retry=settings.retry,
+        breaker_threshold=settings.breaker_threshold,
+        breaker_rest=settings.breaker_rest,
+        rate_per_second=settings.rate_per_second,
+        concurrency=settings.concurrency,
+        poll_seconds=settings.poll_seconds,
+    )
+    # The pending-deliveries gauge counts the whole database: one replica exports it.
+    backlog_lease = Lease(
+        app.sessions,
+        "notification-backlog",
+        new_holder_id("notification"),
+        max(timedelta(seconds=30), 3 * worker_settings.backlog_every),
+        app.clock,
+    )
     worker = DeliveryWorker(
         app.sessions,
         adapters(settings, app, egress),
         app.clock,
-        WorkerSettings(
-            retry=settings.retry,
-            breaker_threshold=settings.breaker_threshold,
-            breaker_rest=settings.breaker_rest,
-            rate_per_second=settings.rate_per_second,
-            concurrency=settings.concurrency,
-            poll_seconds=settings.poll_seconds,
-        ),
+        worker_settings,
         keys=keys,
         wake=delivery_signal,
+        backlog_lease=backlog_lease,
     )
     app.add_loop("delivery-worker", worker.run)
     app.command("reseal-addresses", lambda: reseal_addresses(app.sessions, keys))

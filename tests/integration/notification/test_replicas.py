@@ -21,11 +21,13 @@ from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
+from gridplus.kit.lease import Lease, new_holder_id
 from gridplus.notification.api.convert import received
 from gridplus.notification.api.grpc import POLICY, SERVICE_NAME, WATCH_CURSOR_HEADER
 from gridplus.notification.handlers.inbox import Inbox
 from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.metrics import Backlog
 from tests.integration.notification.conftest import (
     JWT,
     Store,
@@ -258,3 +260,53 @@ def test_a_number_rolled_back_holds_a_stream_only_for_the_grace(
         assert next_petitions(got, 1) == ["p-kept"]
     finally:
         stream.cancel()
+
+
+# -- the pending-deliveries gauge: exported once however many replicas run --------------------
+
+
+def exported(backlog: Backlog) -> dict[str, float]:
+    (family,) = backlog.collect()
+    return {sample.labels["channel"]: sample.value for sample in family.samples}
+
+
+def test_only_the_backlog_lease_holder_exports_the_pending_gauge(
+    store: Store, notifier: Notifier, clock: ManualClock, make_worker: WorkerFactory
+) -> None:
+    ttl = timedelta(seconds=45)
+    boards = [Backlog(), Backlog()]
+    leases = [
+        Lease(store.sessions, "notification-backlog", new_holder_id(name), ttl, clock)
+        for name in ("a", "b")
+    ]
+    a, b = (
+        make_worker(backlog_lease=lease, backlog=board)
+        for lease, board in zip(leases, boards, strict=True)
+    )
+    apply(store, notifier, assigned_event(clock, "p-1"))  # email and SMS to worker-7, pending
+
+    assert a.sample_backlog() is not None
+    assert b.sample_backlog() is None  # A holds the lease
+    pending = exported(boards[0])
+    assert pending["email"] >= 1
+    assert exported(boards[1]) == {}
+    # What a dashboard sums over the service's pods: each delivery once.
+    summed = {c: exported(boards[0]).get(c, 0) + exported(boards[1]).get(c, 0) for c in pending}
+    assert summed == pending
+
+    # A stops renewing (its node died): B takes over once the lease has run out, and A, not
+    # renewed, stops exporting at the next scrape without sampling again.
+    clock.advance(ttl + timedelta(seconds=1))
+    assert exported(boards[0]) == {}
+    assert b.sample_backlog() is not None
+    assert exported(boards[1]) == pending
+    assert a.sample_backlog() is None
+    assert exported(boards[0]) == {}
+
+    # B stops (a rollout): it hands the lease over at once.
+    stop = threading.Event()
+    stop.set()
+    b.run(stop)
+    assert exported(boards[1]) == {}
+    assert a.sample_backlog() is not None
+    assert exported(boards[0]) == pending
