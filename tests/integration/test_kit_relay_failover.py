@@ -6,13 +6,18 @@ holder that cannot reach the broker gives the lease up."""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,6 +234,58 @@ def test_the_other_relay_takes_over_within_seconds_when_the_holder_loses_its_dat
         stop_a.set()
         thread_a.join(15)
         if "stop_b" in locals():
+            stop_b.set()
+            thread_b.join(15)
+        watcher.dispose()
+
+
+RELAY_PROCESS = """
+import sys, threading
+from gridplus.kit.clock import SystemClock
+from gridplus.kit.config import KafkaSettings
+from gridplus.kit.db import create_database_engine, create_session_factory
+from gridplus.kit.kafka import create_producer
+from gridplus.kit.outbox import OutboxRelay
+
+url, bootstrap = sys.argv[1], sys.argv[2]
+settings = KafkaSettings(bootstrap, "PLAINTEXT", None, None, None, None, 2, 1)
+engine = create_database_engine(url)
+relay = OutboxRelay(
+    engine, create_session_factory(engine), lambda: create_producer(settings, "relay-dead"),
+    SystemClock(), name="outbox-relay:test", holder="relay-dead", lease_seconds=2.0,
+)
+relay.run(threading.Event())
+"""
+
+
+def test_the_other_relay_takes_over_within_seconds_when_the_holder_is_killed(
+    broker: Broker, database: str, topic: str
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", RELAY_PROCESS, database, broker.bootstrap],
+        env={**os.environ, "PYTHONPATH": str(root / "services")},
+    )
+    watcher = create_database_engine(database)
+    b = relay_on(database, broker, SystemClock(), "relay-b", lease_seconds=2.0)
+    stop_b: threading.Event | None = None
+    try:
+        add_events(database, topic, 10)
+        eventually(lambda: unsent(watcher) == 0, "the relay process publishes", timeout=30)
+        assert holder_of(watcher) == "relay-dead"
+        stop_b, thread_b = run(b)
+        os.kill(holder.pid, signal.SIGKILL)  # no release, no goodbye
+        holder.wait(10)
+        killed_at = time.monotonic()
+        add_events(database, topic, 10)
+        eventually(lambda: unsent(watcher) == 0, "relay b takes over and publishes", timeout=15)
+        assert holder_of(watcher) == "relay-b"
+        assert time.monotonic() - killed_at < 8  # one 2 s ttl plus polling
+        assert len(event_ids_on(broker, topic)) == 20
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        if stop_b is not None:
             stop_b.set()
             thread_b.join(15)
         watcher.dispose()
