@@ -76,6 +76,19 @@ def test_release_hands_the_lease_over_at_once(store, clock: ManualClock) -> None
     assert other.keep()  # leases of different names do not block each other
 
 
+def test_a_holder_that_forgot_its_lease_in_an_outage_takes_it_back_with_a_new_token(
+    store, clock: ManualClock
+) -> None:
+    _engine, sessions = store
+    a = Lease(sessions, "job", "a", TTL, clock)
+    assert a.keep()
+    first = a.token
+    a.forget()  # a database error: a no longer knows whether it holds the lease
+    assert a.keep()  # no waiting out its own ttl
+    assert a.token is not None and first is not None and a.token > first
+    assert not Lease(sessions, "job", "b", TTL, clock).keep()
+
+
 def test_a_fence_waits_for_a_concurrent_takeover_and_then_refuses(clock: ManualClock) -> None:
     """PostgreSQL: a takeover holds the lease row locked; the old holder's fence (inside the
     transaction that records its work) waits for it and then finds the token changed."""

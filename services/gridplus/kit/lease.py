@@ -100,7 +100,10 @@ class Lease:
                 .with_for_update()
             ).one()
             ours = row.holder == self.holder and row.token == self._token
-            if not ours and row.holder is not None and as_utc(row.expires_at) > now:
+            # Another holder's unexpired lease is refused. Our own row under a token we no
+            # longer know (we forgot it in a database outage) is taken back at once, with a new
+            # token that fences whatever that earlier turn left in flight.
+            if row.holder not in (None, self.holder) and as_utc(row.expires_at) > now:
                 self._lost()
                 return False
             token = row.token if ours else row.token + 1
