@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
@@ -15,6 +16,7 @@ from gridplus.dispatch.handlers.routing import PetitionRouter
 from gridplus.dispatch.jobs.deadlines import DeadlineScanner
 from gridplus.dispatch.messaging.consumers import handlers
 from gridplus.dispatch.storage.training import trained_classifier
+from gridplus.kit.lease import Lease, new_holder_id
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
 
@@ -60,6 +62,14 @@ def main() -> None:
         POLICY,
     )
     app.consume([events_topic("petition")], handlers(router, keeper, app.sessions))
+    # The light board counts the whole database: one replica exports it (see metrics.LightBoard).
+    lights_lease = Lease(
+        app.sessions,
+        "dispatch-light-board",
+        new_holder_id("dispatch"),
+        timedelta(seconds=max(30.0, 3 * settings.lights_seconds)),
+        app.clock,
+    )
     scanner = DeadlineScanner(
         sessions=app.sessions,
         outbox=app.outbox,
@@ -68,6 +78,7 @@ def main() -> None:
         ladder=settings.ladder,
         interval_seconds=settings.scan_seconds,
         lights_interval_seconds=settings.lights_seconds,
+        lights_lease=lights_lease,
     )
     app.add_loop("deadline-scanner", scanner.run)
     app.add_loop("light-board", scanner.run_lights)
