@@ -18,15 +18,19 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psycopg
 import requests
 from kafka import KafkaConsumer
+from moto.server import ThreadedMotoServer
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -38,7 +42,7 @@ from gridplus.kit.auth import Role
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
 from gridplus.kit.topology import events_topic
-from tests.support.ports import free_port
+from tests.support.ports import free_port, wait_for_port
 from tools.scaled_stack import (
     Replica,
     ScaledStack,
@@ -408,6 +412,35 @@ class Chaos:
             engine.dispose()
 
 
+@contextmanager
+def s3_photo_store() -> Iterator[dict[str, str]]:
+    """moto's S3 server on a loopback port with a bucket of its own: the environment that puts
+    petition's photos there (every replica reads the one bucket, as in a multi-replica install)."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        wait_for_port(port)
+        env = {
+            "GRIDPLUS_PETITION_PHOTO_STORE": "s3",
+            "GRIDPLUS_PETITION_S3_BUCKET": f"gridplus-chaos-{uuid.uuid4().hex[:8]}",
+            "GRIDPLUS_PETITION_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "GRIDPLUS_PETITION_S3_REGION": "us-east-1",
+            "GRIDPLUS_PETITION_S3_ACCESS_KEY_ID": "gridplus-chaos",
+            "GRIDPLUS_PETITION_S3_SECRET_ACCESS_KEY": "gridplus-chaos-secret",
+        }
+        boto3.client(
+            "s3",
+            endpoint_url=env["GRIDPLUS_PETITION_S3_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="gridplus-chaos",
+            aws_secret_access_key="gridplus-chaos-secret",
+        ).create_bucket(Bucket=env["GRIDPLUS_PETITION_S3_BUCKET"])
+        yield env
+    finally:
+        server.stop()
+
+
 def report(figures: Figures) -> str:
     return json.dumps(figures.__dict__, indent=2, ensure_ascii=False)
 
@@ -417,23 +450,30 @@ def main() -> None:
     parser.add_argument("--petitions", type=int, default=10_000)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--workers", type=int, default=6)
+    parser.add_argument(
+        "--photos", choices=["s3", "local"], default="s3", help="moto's S3 server or var/photos"
+    )
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="gridplus-chaos-"))
-    stack = ScaledStack(
-        var_dir,
-        scattered_replicas(args.replicas),
-        broker_port=free_port(),
-        webhook_receiver=free_port(),
-        database_prefix=f"gridplus_chaos_{uuid.uuid4().hex[:8]}",
-        extra_env=CHAOS_ENV,
-    )
-    print(f"chaos: {args.petitions} petitions, {args.replicas} replicas; logs in {var_dir}/logs")
-    try:
+    with ExitStack() as cleanup:
+        photo_env = cleanup.enter_context(s3_photo_store()) if args.photos == "s3" else {}
+        stack = ScaledStack(
+            var_dir,
+            scattered_replicas(args.replicas),
+            broker_port=free_port(),
+            webhook_receiver=free_port(),
+            database_prefix=f"gridplus_chaos_{uuid.uuid4().hex[:8]}",
+            extra_env={**CHAOS_ENV, **photo_env},
+        )
+        print(
+            f"chaos: {args.petitions} petitions, {args.replicas} replicas, photos in "
+            f"{args.photos}; logs in {var_dir}/logs",
+            flush=True,
+        )
+        cleanup.callback(stack.drop_databases)
+        cleanup.callback(stack.stop)
         stack.start()
         figures = Chaos(stack, args.petitions, workers=args.workers).run()
-    finally:
-        stack.stop()
-        stack.drop_databases()
     print(report(figures))
     problems = figures.problems()
     for problem in problems:
