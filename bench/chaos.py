@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import tempfile
 import threading
 import time
@@ -424,6 +425,7 @@ def s3_photo_store() -> Iterator[dict[str, str]]:
     """moto's S3 server on a loopback port with a bucket of its own: the environment that puts
     petition's photos there (every replica reads the one bucket, as in a multi-replica install)."""
     port = free_port()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per S3 request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
