@@ -85,7 +85,8 @@ def photo_bytes(n: int) -> bytes:
 class Figures:
     submitted: int = 0
     assigned_once: int = 0
-    lost: int = 0
+    lost: int = 0  # submitted (201) but never ASSIGNED
+    lost_sample: list[str] = field(default_factory=list)
     doubled: int = 0
     assigned_history_not_one: int = 0
     assigned_event_ids_not_one: int = 0
@@ -258,6 +259,7 @@ class Chaos:
                 )
             )
         figures.lost = len(ids - assigned)
+        figures.lost_sample = sorted(ids - assigned)[:5]  # to look up in the databases and topics
         figures.assigned_history_not_one = sum(1 for i in ids if history.get(i, 0) != 1)
         events = self._event_ids(ids, "PetitionAssigned")
         self._check_overdue()
