@@ -38,13 +38,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 import psycopg
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gridplus.kit.topology import PETITION_HTTP_PORT, SERVICES
 from tools.broker_proxy import BrokerProxy
-from tools.stack import ROOT, START_ORDER, LocalStack, Ports
+from tools.stack import ROOT, START_ORDER, LocalStack, Ports, wait_serving
 
 ADMIN_URL = os.environ.get(
     "GRIDPLUS_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -233,25 +231,13 @@ class ScaledStack(LocalStack):
                 self._wait_replica(replica, deadline)
 
     def _wait_replica(self, replica: Replica, deadline: float) -> None:
-        address = f"127.0.0.1:{replica.grpc}"
-        with grpc.insecure_channel(address) as channel:
-            stub = health_pb2_grpc.HealthStub(channel)
-            while True:
-                process = self.processes.get(replica.key)
-                if process is not None and process.poll() is not None:
-                    raise RuntimeError(
-                        f"{replica.name} exited with {process.returncode}; "
-                        f"see {self.var_dir}/logs/{replica.package}-{replica.index}.log"
-                    )
-                try:
-                    reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                        return
-                except grpc.RpcError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{replica.name} is not SERVING on {address}")
-                time.sleep(0.1)
+        wait_serving(
+            f"127.0.0.1:{replica.grpc}",
+            replica.name,
+            lambda: self.processes.get(replica.key),
+            self.var_dir / "logs" / f"{replica.package}-{replica.index}.log",
+            deadline,
+        )
 
     def pid(self, replica: Replica) -> int:
         return self.processes[replica.key].pid

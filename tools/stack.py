@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,25 +171,13 @@ class LocalStack:
             self._wait_serving(package, deadline)
 
     def _wait_serving(self, package: str, deadline: float) -> None:
-        address = f"127.0.0.1:{self.ports.grpc[package]}"
-        with grpc.insecure_channel(address) as channel:
-            stub = health_pb2_grpc.HealthStub(channel)
-            while True:
-                process = self.processes.get(package)
-                if process is not None and process.poll() is not None:
-                    raise RuntimeError(
-                        f"{package} exited with {process.returncode}; "
-                        f"see {self.var_dir}/logs/{package}.log"
-                    )
-                try:
-                    reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                        return
-                except grpc.RpcError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{package} is not SERVING on {address}")
-                time.sleep(0.1)
+        wait_serving(
+            f"127.0.0.1:{self.ports.grpc[package]}",
+            package,
+            lambda: self.processes.get(package),
+            self.var_dir / "logs" / f"{package}.log",
+            deadline,
+        )
 
     def kill(self, package: str) -> None:
         """kill -9, as a crash would."""
@@ -263,3 +251,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def wait_serving(
+    address: str,
+    name: str,
+    process: Callable[[], subprocess.Popen[bytes] | None],
+    log: Path,
+    deadline: float,
+) -> None:
+    """Until the gRPC health service at `address` answers SERVING; fail at once if the process
+    exited (pointing at its log) or once `deadline` (time.monotonic) passes."""
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            running = process()
+            if running is not None and running.poll() is not None:
+                raise RuntimeError(f"{name} exited with {running.returncode}; see {log}")
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} is not SERVING on {address}")
+            time.sleep(0.1)
