@@ -8,7 +8,8 @@ CHECKOV := .tools/checkov/bin/checkov
 export PYTHONPATH := services
 
 .PHONY: help install run test test-all test-unit test-deploy test-integration test-e2e lint protos protos-check \
-        bench chaos chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules
+        bench chaos chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules \
+        web-vendor browser
 
 help:
 	@echo "make run      start the broker, all five services and the demo city on http://127.0.0.1:8080"
@@ -21,7 +22,11 @@ help:
 	@echo "make chart-sync  copy deploy/'s alert rules and dashboards into the chart (files/)"
 	@echo "make kustomize   regenerate deploy/kustomize from the chart"
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web-vendor
+
+# Browser libraries (Leaflet, ECharts, axe-core) from the npm registry, checked against pinned hashes.
+web-vendor: $(VENV)/.installed
+	@$(PY) -m tools.web_vendor
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +49,7 @@ test:
 	  echo "make test: $$(( $$(date +%s) - start )) s in all (lint, chart and rule checks, tests)"; \
 	  exit $$status
 
-test-all: lint postgres $(HELM) $(CHECKOV) alert-rules
+test-all: lint postgres $(HELM) $(CHECKOV) alert-rules browser
 	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests
 
 test-unit: install
@@ -56,11 +61,15 @@ test-deploy: install $(HELM) $(CHECKOV) prometheus-tools
 test-integration: install postgres
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: install postgres prometheus-tools
+test-e2e: install postgres prometheus-tools browser
 	$(PY) -m pytest -q tests/e2e
 
 postgres:
 	@tools/ensure-postgres.sh
+
+# Debian's chromium and CJK fonts, for the browser tests (Playwright drives that binary).
+browser:
+	@tools/install-chromium.sh
 
 prometheus-tools:
 	@tools/install-prometheus.sh
