@@ -1,0 +1,176 @@
+"""A real OpenID Connect provider on loopback for the login tests: `oidc-provider-mock` 0.3.4.
+
+The provider runs as its own process (`oidc-provider-mock -H 127.0.0.1 -p PORT`, uvicorn),
+started by `start_oidc_provider` or the session fixture `oidc_provider`. What it serves, under
+`issuer` = "http://127.0.0.1:PORT" (always reach it by that host: the mock derives `iss` from the
+Host header, so "localhost:PORT" would be another issuer):
+
+- `/.well-known/openid-configuration` (discovery), `/jwks` (one RS256 key per process),
+- `/oauth2/authorize`: GET shows a form; POST (form field `sub`, optional `action=deny`) answers
+  302 to `redirect_uri?code=...&state=...`. The browser login fills in `sub` and submits.
+- `/oauth2/token`: authorization_code and refresh_token grants. Returns an OPAQUE `access_token`
+  (a random string, not a JWT, valid 1 h), an RS256 `id_token` (when the scope has `openid`)
+  carrying the user's claims, and a `refresh_token`.
+- `/userinfo`: GET/POST with `Authorization: Bearer <access token>` answers the user's claims
+  (`sub` plus every custom claim such as `gridplus_role`; standard claims like `email` only for
+  the matching scope). There is NO introspection endpoint. An unknown or expired access token
+  gets 400 {"error": "access_denied"} (not 401).
+- `PUT /users/<sub>` with a JSON object sets that user's claims (used by `access_token`).
+- `/oauth2/end_session`: RP-initiated logout (a confirm form, then a redirect).
+
+Clients and redirect URIs (the rules for the browser logins, console and resident page):
+- No registration is needed: ANY `client_id` is accepted with ANY `redirect_uri` (checked only
+  for being the same on authorize and token).
+- The token request MUST carry a client secret, but ANY value passes: send `client_id` and
+  `client_secret` (e.g. "any-secret") in the form body (client_secret_post) or as HTTP Basic.
+  A request with no secret at all (a pure public client, auth method "none") is refused with
+  401 invalid_client: authlib's code grant of the mock allows only client_secret_basic/post.
+  Make the client secret an optional setting of the page/server and set it in tests.
+- The token endpoint sends NO CORS headers (no Access-Control-Allow-Origin), so a page on
+  another origin cannot fetch() it: exchange the code on the server that serves the page
+  (a callback route), or serve the page from the provider's origin. Userinfo: same.
+- Use e.g. client_id "gridplus-console" / "gridplus-resident"; the ID token's `aud` is the
+  client_id (a list), its `iss` the issuer URL, lifetime 1 h.
+- Scope: ask for "openid" (plus "profile"/"email" if wanted); unknown scopes are dropped.
+- PKCE: the mock accepts `code_challenge`/`code_challenge_method=S256` on authorize and
+  `code_verifier` on token, but does NOT check them (no PKCE extension registered). A page must
+  still send them: a real city's provider checks them.
+- `nonce` is optional and echoed into the ID token; `state` is passed back unchanged.
+- A user unknown to the provider who signs in gets claims {"email": sub} only (so: a resident).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+
+from tests.support.ports import free_port
+
+CLIENT_ID = "gridplus-tests"
+REDIRECT_URI = "http://127.0.0.1/callback"
+CLIENT_SECRET = "any-secret"
+
+
+class OidcProvider:
+    """A running oidc-provider-mock process; `issuer` is the URL services are configured with."""
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+        self._process = process
+        self.port = port
+        self.issuer = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=5)
+
+    def set_claims(self, sub: str, claims: dict[str, object]) -> None:
+        """Give the provider's user `sub` these claims (replacing earlier ones)."""
+        response = requests.put(f"{self.issuer}/users/{sub}", json=claims, timeout=5)
+        response.raise_for_status()
+
+    def tokens(self, sub: str, claims: dict[str, object]) -> dict[str, str]:
+        """The token endpoint's whole answer (access_token, id_token, refresh_token, ...)."""
+        self.set_claims(sub, claims)
+        state = secrets.token_urlsafe(8)
+        authorize = requests.post(
+            f"{self.issuer}/oauth2/authorize",
+            params={
+                "client_id": CLIENT_ID,
+                "redirect_uri": REDIRECT_URI,
+                "response_type": "code",
+                "scope": "openid",
+                "state": state,
+            },
+            data={"sub": sub},
+            allow_redirects=False,
+            timeout=5,
+        )
+        if authorize.status_code != 302:
+            raise RuntimeError(f"authorize answered {authorize.status_code}: {authorize.text}")
+        query = parse_qs(urlparse(authorize.headers["Location"]).query)
+        if query.get("state") != [state]:
+            raise RuntimeError(f"authorize lost the state: {authorize.headers['Location']}")
+        token = requests.post(
+            f"{self.issuer}/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": REDIRECT_URI,
+                "client_id": CLIENT_ID,
+                # Any secret passes; the mock has no public clients (see the docstring).
+                "client_secret": CLIENT_SECRET,
+            },
+            timeout=5,
+        )
+        token.raise_for_status()
+        answer: dict[str, str] = token.json()
+        return answer
+
+    def access_token(self, sub: str, claims: dict[str, object]) -> str:
+        """Drive authorize+token like a client would (no browser) and return an access token for
+        that user. The token is opaque; `claims` (without "sub") are what userinfo answers."""
+        return self.tokens(sub, claims)["access_token"]
+
+
+def _executable() -> str:
+    beside = Path(sys.executable).parent / "oidc-provider-mock"
+    found = str(beside) if beside.exists() else shutil.which("oidc-provider-mock")
+    if not found:
+        raise RuntimeError("oidc-provider-mock is not installed (make install, dev extras)")
+    return found
+
+
+def start_oidc_provider(tmp_dir: Path) -> OidcProvider:
+    """Start the provider on a free loopback port; its log goes to tmp_dir/oidc-provider.log."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = tmp_dir / "oidc-provider.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [_executable(), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    provider = OidcProvider(process, port, log_path)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oidc-provider-mock exited: {log_path.read_text()}")
+        try:
+            discovery = requests.get(
+                f"{provider.issuer}/.well-known/openid-configuration", timeout=1
+            )
+            if discovery.ok and json.loads(discovery.text)["issuer"] == provider.issuer:
+                return provider
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    provider.stop()
+    raise TimeoutError(f"oidc-provider-mock not serving after 20 s: {log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
+    provider = start_oidc_provider(tmp_path_factory.mktemp("oidc"))
+    try:
+        yield provider
+    finally:
+        provider.stop()
