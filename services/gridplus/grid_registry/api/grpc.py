@@ -47,6 +47,8 @@ POLICY: AuthPolicy = service_policy(
         "GetChain": STAFF_ROLES,
         # Bulk location is for services and staff tools, not residents.
         "LocateGrids": STAFF_ROLES,
+        # Grid outlines are drawn on public maps (the resident page shows where the city is).
+        "ListGridBoundaries": ALL_ROLES,
     },
 )
 
@@ -190,6 +192,20 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
             yield grid_pb2.LocateGridsResponse(
                 grid_codes=codes, snapped=snapped, grid_set_version=snapshot.version
             )
+
+    def ListGridBoundaries(
+        self, request: grid_pb2.ListGridBoundariesRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.ListGridBoundariesResponse:
+        snapshot = self._current.get()
+        query = GridQuery(request.parent_code or None, request.level or None)
+        found = grids.boundaries(snapshot, query, simplify_m=request.simplify_meters)
+        return grid_pb2.ListGridBoundariesResponse(
+            boundaries=[
+                grid_pb2.GridBoundary(grid=_grid_of(spec, snapshot), geojson=outline)
+                for spec, outline in found
+            ],
+            grid_set_version=snapshot.version,
+        )
 
 
 def _grid_of(spec: GridSpec, snapshot: GridSetSnapshot) -> grid_pb2.Grid:

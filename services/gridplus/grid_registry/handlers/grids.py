@@ -3,12 +3,15 @@ listings. They work in memory, so locating a point never touches the database.""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from gridplus.grid_registry import metrics
 from gridplus.grid_registry.domain.grids import MAX_LEVEL, MIN_LEVEL, GridSpec, UnknownGrid
@@ -21,6 +24,9 @@ from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
 MAX_BATCH_POINTS = 100_000
 # Snapping is for GPS noise at a coastline or river, not for claiming far-away points.
 MAX_TOLERANCE_METERS = 1000.0
+# Map outlines: beyond a kilometre a level-3 grid would lose its shape.
+MAX_SIMPLIFY_METERS = 1000.0
+_METERS_PER_DEGREE = 111_320.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,26 @@ def list_grids(
     if query.parent_code is not None:
         get_grid(snapshot, query.parent_code)
     return page_of(select_grids(snapshot.grids, query), after=after, size=size)
+
+
+def boundaries(
+    snapshot: GridSetSnapshot, query: GridQuery, *, simplify_m: float
+) -> list[tuple[GridSpec, str]]:
+    """The matching grids with their outlines as GeoJSON text, simplified to within about
+    `simplify_m` metres (0 = as stored). Degrees per metre are taken at the equator's
+    111,320 m per degree, so the outline is never simplified more than asked."""
+    if not (math.isfinite(simplify_m) and 0.0 <= simplify_m <= MAX_SIMPLIFY_METERS):
+        raise InvalidArgument.single(
+            "simplify_meters", f"must be from 0 to {MAX_SIMPLIFY_METERS:g} metres"
+        )
+    found = list_grids(snapshot, query, after=None, size=len(snapshot.grids) + 1).grids
+    tolerance = simplify_m / _METERS_PER_DEGREE
+    return [(spec, _geojson(spec.geometry, tolerance)) for spec in found]
+
+
+def _geojson(geometry: BaseGeometry, tolerance: float) -> str:
+    shape = geometry.simplify(tolerance, preserve_topology=True) if tolerance > 0 else geometry
+    return json.dumps(mapping(shape), separators=(",", ":"))
 
 
 def _check_point(lat: float, lon: float, tolerance_m: float) -> None:

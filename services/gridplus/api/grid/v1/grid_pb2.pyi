@@ -300,3 +300,29 @@ class GetChainResponse(_message.Message):
     LEVELS_FIELD_NUMBER: _ClassVar[int]
     levels: _containers.RepeatedCompositeFieldContainer[ChainLevel]
     def __init__(self, levels: _Optional[_Iterable[_Union[ChainLevel, _Mapping]]] = ...) -> None: ...
+
+class ListGridBoundariesRequest(_message.Message):
+    __slots__ = ("parent_code", "level", "simplify_meters")
+    PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    SIMPLIFY_METERS_FIELD_NUMBER: _ClassVar[int]
+    parent_code: str
+    level: int
+    simplify_meters: float
+    def __init__(self, parent_code: _Optional[str] = ..., level: _Optional[int] = ..., simplify_meters: _Optional[float] = ...) -> None: ...
+
+class GridBoundary(_message.Message):
+    __slots__ = ("grid", "geojson")
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    grid: Grid
+    geojson: str
+    def __init__(self, grid: _Optional[_Union[Grid, _Mapping]] = ..., geojson: _Optional[str] = ...) -> None: ...
+
+class ListGridBoundariesResponse(_message.Message):
+    __slots__ = ("boundaries", "grid_set_version")
+    BOUNDARIES_FIELD_NUMBER: _ClassVar[int]
+    GRID_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    boundaries: _containers.RepeatedCompositeFieldContainer[GridBoundary]
+    grid_set_version: int
+    def __init__(self, boundaries: _Optional[_Iterable[_Union[GridBoundary, _Mapping]]] = ..., grid_set_version: _Optional[int] = ...) -> None: ...

@@ -85,6 +85,11 @@ class GridRegistryServiceStub:
                 request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsResponse.FromString,
                 _registered_method=True)
+        self.ListGridBoundaries = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/ListGridBoundaries',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesResponse.FromString,
+                _registered_method=True)
 
 
 class GridRegistryServiceServicer:
@@ -162,6 +167,15 @@ class GridRegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListGridBoundaries(self, request, context):
+        """The outlines of grids as GeoJSON, optionally simplified: the map layers of the resident page
+        and the staff console. Filters as in ListGrids; not paged (callers pick a level or subtree
+        and a simplification that keep the answer small).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GridRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -214,6 +228,11 @@ def add_GridRegistryServiceServicer_to_server(servicer, server):
                     servicer.LocateGrids,
                     request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsRequest.FromString,
                     response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsResponse.SerializeToString,
+            ),
+            'ListGridBoundaries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGridBoundaries,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -487,6 +506,33 @@ class GridRegistryService:
             '/gridplus.grid.v1.GridRegistryService/LocateGrids',
             gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsRequest.SerializeToString,
             gridplus_dot_grid_dot_v1_dot_grid__pb2.LocateGridsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGridBoundaries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/ListGridBoundaries',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesResponse.FromString,
             options,
             channel_credentials,
             insecure,
