@@ -35,6 +35,7 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench import consumer_audit
 from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
@@ -95,6 +96,8 @@ class Figures:
     notifications: int = 0
     notifications_doubled: int = 0
     assignments_not_notified: int = 0
+    not_notified_why: dict[str, int] = field(default_factory=dict)
+    not_notified_sample: list[str] = field(default_factory=list)
     scorecards_equal_rebuild: bool = False
     photos: int = 0
     photo_reads_failed: int = 0
@@ -275,34 +278,72 @@ class Chaos:
         figures.photo_reads_failed = self._read_photos()
         figures.scorecards_equal_rebuild = self._scorecards_equal_rebuild()
 
-    def _check_notifications(self, assignments: set[str], timeout: float = 60.0) -> None:
+    def _check_notifications(self, assignments: set[str], timeout: float = 300.0) -> None:
         """Each PetitionAssigned notifies (the reporter's inbox at least), and no (event,
-        recipient, channel) is notified twice: inbox items per kind, deliveries per channel."""
+        recipient, channel) is notified twice: inbox items per kind, deliveries per channel.
+
+        Waits until every assignment notified someone, or notification's group has caught up
+        with dispatch's topic (lag 0), or `timeout`; then says why any are missing."""
         figures = self.figures
         deadline = time.monotonic() + timeout
         while True:
-            with self._db("notification") as db:
-                notified = {
-                    row[0]
-                    for row in db.execute(
-                        "SELECT DISTINCT source_event_id FROM inbox_items"
-                        " UNION SELECT DISTINCT source_event_id FROM deliveries"
-                    ).fetchall()
-                }
-                if assignments <= notified or time.monotonic() > deadline:
-                    items = db.execute("SELECT count(*) FROM inbox_items").fetchone()
-                    sent = db.execute("SELECT count(*) FROM deliveries").fetchone()
-                    twice = db.execute(
-                        "SELECT count(*) FROM (SELECT 1 FROM inbox_items"
-                        " GROUP BY source_event_id, recipient_id, kind HAVING count(*) > 1"
-                        " UNION ALL SELECT 1 FROM deliveries"
-                        " GROUP BY source_event_id, recipient_id, channel HAVING count(*) > 1) t"
-                    ).fetchone()
-                    break
-            time.sleep(0.5)
+            notified = self._notified()
+            caught_up = self._notification_lag() == 0
+            if assignments <= notified or caught_up or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
+        if caught_up:  # one more read: rows committed just before the offsets were
+            notified = self._notified()
+        with self._db("notification") as db:
+            items = db.execute("SELECT count(*) FROM inbox_items").fetchone()
+            sent = db.execute("SELECT count(*) FROM deliveries").fetchone()
+            twice = db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM inbox_items"
+                " GROUP BY source_event_id, recipient_id, kind HAVING count(*) > 1"
+                " UNION ALL SELECT 1 FROM deliveries"
+                " GROUP BY source_event_id, recipient_id, channel HAVING count(*) > 1) t"
+            ).fetchone()
         figures.notifications = int(items[0] if items else 0) + int(sent[0] if sent else 0)
         figures.notifications_doubled = int(twice[0] if twice else 0)
-        figures.assignments_not_notified = len(assignments - notified)
+        missing = assignments - notified
+        figures.assignments_not_notified = len(missing)
+        if missing:
+            figures.not_notified_why = dict(self._why_not_notified(missing))
+            figures.not_notified_sample = sorted(missing)[:5]
+
+    def _notified(self) -> set[str]:
+        with self._db("notification") as db:
+            return {
+                row[0]
+                for row in db.execute(
+                    "SELECT DISTINCT source_event_id FROM inbox_items"
+                    " UNION SELECT DISTINCT source_event_id FROM deliveries"
+                ).fetchall()
+            }
+
+    def _notification_lag(self) -> int:
+        return consumer_audit.lag(self._bootstrap, "notification", events_topic("dispatch"))
+
+    def _why_not_notified(self, missing: set[str]) -> Counter[str]:
+        topic = events_topic("dispatch")
+        with self._db("notification") as db:
+            applied = {
+                row[0]
+                for row in db.execute(
+                    "SELECT event_id FROM kit_processed_events WHERE consumer = 'notification'"
+                ).fetchall()
+            }
+        return consumer_audit.why_missing(
+            missing,
+            applied=applied & missing,
+            dead=consumer_audit.dead_lettered(self._bootstrap, topic, missing),
+            positions=consumer_audit.event_positions(self._bootstrap, topic, missing),
+            committed=consumer_audit.committed_offsets(self._bootstrap, "notification", topic),
+        )
+
+    @property
+    def _bootstrap(self) -> str:
+        return f"127.0.0.1:{self.stack.ports.broker}"
 
     def _db(self, package: str) -> psycopg.Connection:
         return psycopg.connect(self.stack.database_url(package), autocommit=True)
