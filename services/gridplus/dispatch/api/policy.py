@@ -37,5 +37,7 @@ POLICY: AuthPolicy = service_policy(
         "BlowWhistle": WHISTLE_ROLES,
         "ReportToWhistle": DEPARTMENT_ROLES,
         "WatchAssignments": watch.WATCH_ROLES,
+        # The map board: counts within the caller's scope, as ListOverdue lists them.
+        "CountLights": STAFF_ROLES,
     },
 )

@@ -104,6 +104,30 @@ class Reads:
             )
         return response
 
+    def CountLights(
+        self, request: dispatch_pb2.CountLightsRequest, context: grpc.ServicerContext
+    ) -> dispatch_pb2.CountLightsResponse:
+        now = self._clock.now()
+        with transaction(self._sessions) as session:
+            counted = assignments.count_lights(
+                session,
+                now=now,
+                level=request.level,
+                grid_code=request.grid_code,
+                department_code=request.department_code,
+                visibility=caller_visibility(),
+            )
+        response = dispatch_pb2.CountLightsResponse(
+            grids=[
+                dispatch_pb2.GridLightCount(
+                    grid_code=grid.grid_code, red=grid.red, yellow=grid.yellow, green=grid.green
+                )
+                for grid in counted
+            ]
+        )
+        response.counted_at.FromDatetime(now)
+        return response
+
     def WatchAssignments(
         self, request: dispatch_pb2.WatchAssignmentsRequest, context: grpc.ServicerContext
     ) -> Iterator[dispatch_pb2.WatchAssignmentsResponse]:

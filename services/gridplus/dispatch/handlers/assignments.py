@@ -19,7 +19,7 @@ from gridplus.dispatch.domain.assignment import Assignment
 from gridplus.dispatch.domain.places import AssigneeRole
 from gridplus.dispatch.handlers import publish
 from gridplus.dispatch.ports import GridDirectory
-from gridplus.dispatch.storage import assignments
+from gridplus.dispatch.storage import assignments, lights
 from gridplus.dispatch.storage.assignments import Cursor
 from gridplus.kit.db import after_commit
 from gridplus.kit.errors import InvalidArgument, PermissionDenied
@@ -97,6 +97,28 @@ def list_overdue(
         visibility=visibility,
         after=after,
         limit=limit,
+    )
+
+
+def count_lights(
+    session: Session,
+    *,
+    now: datetime,
+    level: int,
+    grid_code: str,
+    department_code: str,
+    visibility: Visibility,
+) -> list[lights.GridLights]:
+    """The map board: open assignments by light per grid of `level`, within the caller's scope."""
+    if level not in (1, 2, 3):
+        raise InvalidArgument.single("level", f"must be 1, 2 or 3, got {level}")
+    return lights.grid_lights(
+        session,
+        now=now,
+        level=level,
+        grid_code=grid_code,
+        department_code=department_code,
+        visibility=visibility,
     )
 
 

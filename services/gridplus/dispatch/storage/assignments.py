@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -225,11 +226,21 @@ def list_overdue(
     return _soonest_deadline_page(session, query, after, limit)
 
 
+def in_grids(codes: Sequence[str]) -> Select[str]:
+    """Ids of the petitions whose assignment lies in one of these grids or their subtrees."""
+    return _in_grids(codes)
+
+
+def visible(query: Select[Any], visibility: Visibility) -> Select[Any]:
+    """`query` (over AssignmentRow's columns) narrowed to what `visibility` allows."""
+    return _visible(query, visibility)
+
+
 def _in_grids(codes: Sequence[str]) -> Select[str]:
     return select(AssignmentGridRow.petition_id).where(AssignmentGridRow.grid_code.in_(codes))
 
 
-def _visible(query: Select[AssignmentRow], visibility: Visibility) -> Select[AssignmentRow]:
+def _visible(query: Select[Any], visibility: Visibility) -> Select[Any]:
     """`query` narrowed to what `visibility` allows (the same rule as `Visibility.allows`)."""
     if visibility.everything:
         return query

@@ -343,3 +343,33 @@ class WatchAssignmentsResponse(_message.Message):
     assignment: Assignment
     closed: bool
     def __init__(self, change_id: _Optional[int] = ..., assignment: _Optional[_Union[Assignment, _Mapping]] = ..., closed: _Optional[bool] = ...) -> None: ...
+
+class CountLightsRequest(_message.Message):
+    __slots__ = ("level", "grid_code", "department_code")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    level: int
+    grid_code: str
+    department_code: str
+    def __init__(self, level: _Optional[int] = ..., grid_code: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
+
+class GridLightCount(_message.Message):
+    __slots__ = ("grid_code", "red", "yellow", "green")
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    RED_FIELD_NUMBER: _ClassVar[int]
+    YELLOW_FIELD_NUMBER: _ClassVar[int]
+    GREEN_FIELD_NUMBER: _ClassVar[int]
+    grid_code: str
+    red: int
+    yellow: int
+    green: int
+    def __init__(self, grid_code: _Optional[str] = ..., red: _Optional[int] = ..., yellow: _Optional[int] = ..., green: _Optional[int] = ...) -> None: ...
+
+class CountLightsResponse(_message.Message):
+    __slots__ = ("grids", "counted_at")
+    GRIDS_FIELD_NUMBER: _ClassVar[int]
+    COUNTED_AT_FIELD_NUMBER: _ClassVar[int]
+    grids: _containers.RepeatedCompositeFieldContainer[GridLightCount]
+    counted_at: _timestamp_pb2.Timestamp
+    def __init__(self, grids: _Optional[_Iterable[_Union[GridLightCount, _Mapping]]] = ..., counted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -100,6 +100,11 @@ class DispatchServiceStub:
                 request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsResponse.FromString,
                 _registered_method=True)
+        self.CountLights = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/CountLights',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -197,6 +202,14 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountLights(self, request, context):
+        """Counts open assignments by light for each grid of one level, within the caller's scope:
+        the red-light board (亮灯) of a map.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -264,6 +277,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.WatchAssignments,
                     request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsRequest.FromString,
                     response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsResponse.SerializeToString,
+            ),
+            'CountLights': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountLights,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -618,6 +636,33 @@ class DispatchService:
             '/gridplus.dispatch.v1.DispatchService/WatchAssignments',
             gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsRequest.SerializeToString,
             gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.WatchAssignmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountLights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/CountLights',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsResponse.FromString,
             options,
             channel_credentials,
             insecure,
