@@ -27,7 +27,7 @@ from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, Tra
 from gridplus.kit.roles import Principal, Role
 from gridplus.kit.text import clean_text
 from gridplus.petition import metrics
-from gridplus.petition.api import open311, paging, resident_page
+from gridplus.petition.api import open311, openapi, paging, resident_page
 from gridplus.petition.api.convert import (
     answer_json,
     follow_up_json,
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a petition's text fits many times over; photos come as multipart
 IDEMPOTENCY_KEY_MAX = 200
-PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz", *resident_page.PAGE_ENDPOINTS})
+PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz", openapi.ENDPOINT, *resident_page.PAGE_ENDPOINTS})
 _CONTACT_FIELDS = ("name", "phone", "email", "address", "language")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _INT32_MAX = 2**31 - 1
@@ -72,7 +72,8 @@ def create_app(
     """The Flask app; `wake` is called after a commit that wrote events (the outbox relay's).
     Open311 is served when a category source is given; rating and follow-up when evaluation's
     client is."""
-    app = Flask("gridplus.petition")
+    # No static folder: the page serves its own files (resident_page.py), nothing else is served.
+    app = Flask("gridplus.petition", static_folder=None)
     limits = deps.photo_limits
     # Multipart submissions carry photos; JSON bodies are held to MAX_BODY_BYTES separately.
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + limits.max_count * limits.max_bytes
@@ -81,6 +82,7 @@ def create_app(
     routes = _Routes(sessions, deps, wake)
     app.add_url_rule("/healthz", "healthz", _healthz)
     resident_page.register(app)
+    openapi.register(app)
     app.add_url_rule("/readyz", "readyz", routes.readyz)
     app.add_url_rule("/api/v1/petitions", "submit", routes.submit, methods=["POST"])
     app.add_url_rule("/api/v1/petitions", "list", routes.list_own, methods=["GET"])
