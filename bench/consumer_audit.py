@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from gridplus.kit.topology import dlq_topic
@@ -46,13 +46,19 @@ def dead_lettered(bootstrap: str, topic: str, event_ids: set[str]) -> set[str]:
 
 
 def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    """The group's committed offset per partition of `topic` (absent: nothing committed)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    """The group's committed offset per partition of `topic` (absent: nothing committed).
+
+    A consumer with the group's id that never subscribes reads the commits without joining."""
+    probe = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     try:
-        offsets = admin.list_consumer_group_offsets(group)
+        found: dict[int, int] = {}
+        for partition in probe.partitions_for_topic(topic) or ():
+            offset = probe.committed(TopicPartition(topic, partition))
+            if offset is not None:
+                found[partition] = offset
+        return found
     finally:
-        admin.close()
-    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
+        probe.close()
 
 
 def lag(bootstrap: str, group: str, topic: str) -> int:
