@@ -9,7 +9,7 @@ export PYTHONPATH := services
 
 .PHONY: help install run test test-all test-unit test-deploy test-integration test-e2e lint protos protos-check \
         bench chaos chart-lint chart-sync kustomize images lock clean prometheus-tools alert-rules \
-        web-vendor browser
+        web-vendor browser docs release-protos examples-node
 
 help:
 	@echo "make run      start the broker, all five services and the demo city on http://127.0.0.1:8080"
@@ -17,7 +17,9 @@ help:
 	@echo "make bench    throughput, latency and memory figures of the whole path"
 	@echo "make chaos    10,000 petitions on 2 replicas of everything (PostgreSQL) while replicas are killed"
 	@echo "make protos   regenerate the gRPC/protobuf code from protos/"
-	@echo "make lint     ruff, mypy, buf lint, generated code freshness"
+	@echo "make lint     ruff, mypy, buf lint and breaking, generated code and API reference freshness"
+	@echo "make docs     regenerate the gRPC API reference (docs/api/) from protos/"
+	@echo "make release-protos  record protos/ as released (buf breaking checks against it)"
 	@echo "make chart-lint  helm lint and template of charts/gridplus"
 	@echo "make chart-sync  copy deploy/'s alert rules and dashboards into the chart (files/)"
 	@echo "make kustomize   regenerate deploy/kustomize from the chart"
@@ -49,7 +51,7 @@ test:
 	  echo "make test: $$(( $$(date +%s) - start )) s in all (lint, chart and rule checks, tests)"; \
 	  exit $$status
 
-test-all: lint postgres $(HELM) $(CHECKOV) alert-rules browser
+test-all: lint postgres $(HELM) $(CHECKOV) alert-rules browser examples-node
 	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests
 
 test-unit: install
@@ -61,7 +63,7 @@ test-deploy: install $(HELM) $(CHECKOV) prometheus-tools
 test-integration: install postgres
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: install postgres prometheus-tools browser
+test-e2e: install postgres prometheus-tools browser examples-node
 	$(PY) -m pytest -q tests/e2e
 
 postgres:
@@ -84,10 +86,31 @@ lint: install
 	$(VENV)/bin/ruff format --check services tests tools
 	$(VENV)/bin/mypy
 	cd protos && ../$(VENV)/bin/buf lint
+	cd protos && for image in releases/*.binpb; do ../$(VENV)/bin/buf breaking --against $$image || exit 1; done
 	$(PY) tools/gen_protos.py --check
+	$(PY) tools/gen_api_docs.py --check
 
 protos: install
 	$(PY) tools/gen_protos.py
+	$(PY) tools/gen_api_docs.py
+
+# The gRPC API reference, docs/api/, from the comments in protos/.
+docs: install
+	$(PY) tools/gen_api_docs.py
+
+# Record the committed protos/ (git HEAD) as a release: every later change must stay
+# compatible with it (buf breaking in make lint). PROTO_RELEASE names it; default: today.
+PROTO_RELEASE ?= $(shell date -u +%Y-%m-%d)
+
+release-protos: install
+	test ! -e protos/releases/$(PROTO_RELEASE).binpb
+	$(VENV)/bin/buf build '.git#ref=HEAD,subdir=protos' --exclude-source-info -o protos/releases/$(PROTO_RELEASE).binpb
+
+# The Node example client's packages (pinned in examples/node/package-lock.json), from npm.
+examples-node: examples/node/node_modules/.package-lock.json
+
+examples/node/node_modules/.package-lock.json: examples/node/package-lock.json
+	npm ci --prefix examples/node --no-audit --no-fund
 
 bench: install
 	$(PY) -m bench
