@@ -281,6 +281,23 @@ class DispatchServicer(Reads, dispatch_pb2_grpc.DispatchServiceServicer):
 
         return self._run("ReportToWhistle", request, dispatch_pb2.ReportToWhistleResponse, prepare)
 
+    def ListWhistles(
+        self, request: dispatch_pb2.ListWhistlesRequest, context: grpc.ServicerContext
+    ) -> dispatch_pb2.ListWhistlesResponse:
+        petition_id = intake.code(request.petition_id, field="petition_id")
+        now = self._clock.now()
+        with transaction(self._sessions) as session:
+            found = whistles.list_whistles(
+                session,
+                visibility=caller_visibility(),
+                petition_id=petition_id,
+                open_only=request.open_only,
+                page_size=request.page_size,
+            )
+        return dispatch_pb2.ListWhistlesResponse(
+            whistles=[convert.whistle_message(whistle, now) for whistle in found]
+        )
+
     # -- plumbing --------------------------------------------------------------------------
 
     def _run(

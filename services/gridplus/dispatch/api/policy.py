@@ -39,5 +39,7 @@ POLICY: AuthPolicy = service_policy(
         "WatchAssignments": watch.WATCH_ROLES,
         # The map board: counts within the caller's scope, as ListOverdue lists them.
         "CountLights": STAFF_ROLES,
+        # Scoped as the assignments are: a department sees the whistles summoning it.
+        "ListWhistles": STAFF_ROLES,
     },
 )

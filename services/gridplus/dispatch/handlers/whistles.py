@@ -90,3 +90,23 @@ def report_to_whistle(
     department = caller.department
     after_commit(session, lambda: metrics.WHISTLE_REPORT_SECONDS.labels(department).observe(waited))
     return whistle, on_time
+
+
+MAX_WHISTLES = 100
+
+
+def list_whistles(
+    session: Session,
+    *,
+    visibility: access.Visibility,
+    petition_id: str,
+    open_only: bool,
+    page_size: int,
+) -> list[Whistle]:
+    """The newest whistles in the caller's scope (department: those summoning it)."""
+    if page_size < 0:
+        raise InvalidArgument.single("page_size", "must not be negative")
+    limit = min(page_size or 50, MAX_WHISTLES)
+    return whistles.list_visible(
+        session, visibility=visibility, petition_id=petition_id, open_only=open_only, limit=limit
+    )

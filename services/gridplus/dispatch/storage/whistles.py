@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import false, or_, select, update
 from sqlalchemy.orm import Session
 
+from gridplus.dispatch.domain.access import Visibility
 from gridplus.dispatch.domain.whistles import Whistle, WhistleReport
+from gridplus.dispatch.storage.assignments import in_grids
 from gridplus.dispatch.storage.models import WhistleReportRow, WhistleRow
 
 
@@ -129,3 +131,32 @@ def newly_late_reports(
         (report.whistle_id, petition_id, _report(report))
         for report, petition_id in session.execute(query).all()
     ]
+
+
+def list_visible(
+    session: Session, *, visibility: Visibility, petition_id: str, open_only: bool, limit: int
+) -> list[Whistle]:
+    """The newest whistles `visibility` allows: a department those summoning it; grid roles
+    those of petitions in their grids and those they blew; everything for the see-all roles."""
+    query = select(WhistleRow.whistle_id)
+    if petition_id:
+        query = query.where(WhistleRow.petition_id == petition_id)
+    if open_only:
+        owed = select(WhistleReportRow.whistle_id).where(WhistleReportRow.reported_at.is_(None))
+        query = query.where(WhistleRow.whistle_id.in_(owed))
+    if not visibility.everything:
+        if visibility.department:
+            summoned = select(WhistleReportRow.whistle_id).where(
+                WhistleReportRow.department_code == visibility.department
+            )
+            query = query.where(WhistleRow.whistle_id.in_(summoned))
+        else:
+            conditions = []
+            if visibility.person_id:
+                conditions.append(WhistleRow.blown_by == visibility.person_id)
+            if visibility.grid_codes:
+                conditions.append(WhistleRow.petition_id.in_(in_grids(visibility.grid_codes)))
+            query = query.where(or_(*conditions) if conditions else false())
+    query = query.order_by(WhistleRow.blown_at.desc(), WhistleRow.whistle_id).limit(limit)
+    found = [get(session, whistle_id=whistle_id) for whistle_id in session.scalars(query)]
+    return [whistle for whistle in found if whistle is not None]

@@ -373,3 +373,19 @@ class CountLightsResponse(_message.Message):
     grids: _containers.RepeatedCompositeFieldContainer[GridLightCount]
     counted_at: _timestamp_pb2.Timestamp
     def __init__(self, grids: _Optional[_Iterable[_Union[GridLightCount, _Mapping]]] = ..., counted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListWhistlesRequest(_message.Message):
+    __slots__ = ("petition_id", "open_only", "page_size")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    open_only: bool
+    page_size: int
+    def __init__(self, petition_id: _Optional[str] = ..., open_only: _Optional[bool] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListWhistlesResponse(_message.Message):
+    __slots__ = ("whistles",)
+    WHISTLES_FIELD_NUMBER: _ClassVar[int]
+    whistles: _containers.RepeatedCompositeFieldContainer[Whistle]
+    def __init__(self, whistles: _Optional[_Iterable[_Union[Whistle, _Mapping]]] = ...) -> None: ...

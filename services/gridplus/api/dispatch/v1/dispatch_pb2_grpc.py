@@ -105,6 +105,11 @@ class DispatchServiceStub:
                 request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsResponse.FromString,
                 _registered_method=True)
+        self.ListWhistles = channel.unary_unary(
+                '/gridplus.dispatch.v1.DispatchService/ListWhistles',
+                request_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListWhistlesRequest.SerializeToString,
+                response_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListWhistlesResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -210,6 +215,14 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListWhistles(self, request, context):
+        """Lists whistles within the caller's scope, newest first: departments the whistles that
+        summoned them, grid roles those of petitions in their grids.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -282,6 +295,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.CountLights,
                     request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsRequest.FromString,
                     response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsResponse.SerializeToString,
+            ),
+            'ListWhistles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWhistles,
+                    request_deserializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListWhistlesRequest.FromString,
+                    response_serializer=gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListWhistlesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -663,6 +681,33 @@ class DispatchService:
             '/gridplus.dispatch.v1.DispatchService/CountLights',
             gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsRequest.SerializeToString,
             gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.CountLightsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWhistles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.dispatch.v1.DispatchService/ListWhistles',
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListWhistlesRequest.SerializeToString,
+            gridplus_dot_dispatch_dot_v1_dot_dispatch__pb2.ListWhistlesResponse.FromString,
             options,
             channel_credentials,
             insecure,
