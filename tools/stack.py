@@ -98,6 +98,8 @@ class LocalStack:
             # Open311 POST's development api key (in dev-credentials.json beside the tokens).
             "GRIDPLUS_PETITION_OPEN311_API_KEYS": self.credentials["open311_api_key"],
             "GRIDPLUS_EGRESS_ALLOW": f"127.0.0.1:{self.ports.webhook_receiver}",
+            # The resident page's token paste (development only; a city signs in with OIDC).
+            "GRIDPLUS_PETITION_DEV_TOKEN_PASTE": "1",
         }
         for package, spec in SERVICES.items():
             env[f"{spec.env_prefix}_GRPC_PORT"] = str(self.ports.grpc[package])

@@ -15,11 +15,13 @@ from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
 from gridplus.petition import cli
+from gridplus.petition.api import resident_page
 from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
 from gridplus.petition.api.open311 import Open311Settings
-from gridplus.petition.clients import FollowUpClient, RegistryCategories
+from gridplus.petition.api.resident_signin import SignInSettings
+from gridplus.petition.clients import FollowUpClient, RegistryCategories, RegistryGridMap
 from gridplus.petition.config import PetitionSettings
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.consumers import dispatch_handlers, evaluation_handlers
@@ -64,20 +66,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         [events_topic("dispatch"), events_topic("evaluation")],
         {**dispatch_handlers(deps), **evaluation_handlers(deps)},
     )
+    categories = RegistryCategories(
+        app.channel("grid_registry"), ttl_seconds=settings.categories_cache_seconds
+    )
     web = create_app(
         sessions=app.sessions,
         deps=deps,
         jwt=app.settings.jwt,
         wake=app.relay.wake,
-        categories=RegistryCategories(
-            app.channel("grid_registry"), ttl_seconds=settings.categories_cache_seconds
-        ),
+        categories=categories,
         open311_settings=Open311Settings(
             api_keys=settings.open311_api_keys,
             jurisdiction_id=settings.open311_jurisdiction,
             publish=settings.open311_publish,
         ),
         follow_ups=FollowUpClient(app.channel("evaluation")),
+    )
+    resident_page.configure(
+        web,
+        resident_page.ResidentPage(
+            sign_in=SignInSettings.from_env(app.env),
+            photo_limits=settings.photo_limits,
+            grid_map=RegistryGridMap(
+                app.channel("grid_registry"), ttl_seconds=settings.categories_cache_seconds
+            ),
+            categories=categories,
+        ),
     )
     # Half the grace period: the runner waits for all loops within the whole of it.
     grace = app.settings.shutdown_grace_seconds / 2

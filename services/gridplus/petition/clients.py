@@ -32,11 +32,20 @@ from gridplus.kit.errors import (
 )
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 from gridplus.kit.idempotency import IdempotencyKeyReused
-from gridplus.petition.ports import Category, CategorySource
+from gridplus.petition.ports import (
+    Category,
+    CategorySource,
+    GridMap,
+    GridOutline,
+    GridOutlines,
+    PlaceFound,
+)
 
 log = logging.getLogger(__name__)
 
 CATEGORIES_TIMEOUT_SECONDS = 3.0
+# Outlines of a whole level are the largest answer grid-registry gives.
+BOUNDARIES_TIMEOUT_SECONDS = 10.0
 
 # Evaluation's field names -> how the HTTP caller spells them.
 _HTTP_FIELDS = {"request_id": "idempotency_key"}
@@ -82,6 +91,48 @@ def _category(message: grid_pb2.Category) -> Category:
         top_level_code=message.top_level_code or message.code,
         parent_code=message.parent_code,
     )
+
+
+class RegistryGridMap(GridMap):
+    """grid-registry's ListGridBoundaries (cached per level and tolerance for `ttl_seconds`; the
+    last good copy is served while grid-registry is away) and LocateGrid."""
+
+    def __init__(self, channel: grpc.Channel, *, ttl_seconds: float = 300.0) -> None:
+        self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
+        self._cache: TtlCache[GridOutlines] = TtlCache(ttl_seconds, stale_on=(TransientError,))
+
+    def outlines(self, *, level: int, simplify_m: float) -> GridOutlines:
+        return self._cache.get((level, simplify_m), lambda: self._load(level, simplify_m))
+
+    def _load(self, level: int, simplify_m: float) -> GridOutlines:
+        request = grid_pb2.ListGridBoundariesRequest(level=level, simplify_meters=simplify_m)
+        try:
+            answer = self._stub.ListGridBoundaries(request, timeout=BOUNDARIES_TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise _registry_away("ListGridBoundaries", exc) from None
+        return GridOutlines(
+            version=answer.grid_set_version,
+            outlines=[
+                GridOutline(b.grid.code, b.grid.name, b.grid.level, b.geojson)
+                for b in answer.boundaries
+            ],
+        )
+
+    def locate(self, *, lat: float, lon: float) -> PlaceFound | None:
+        request = grid_pb2.LocateGridRequest(lat=lat, lon=lon)
+        try:
+            answer = self._stub.LocateGrid(request, timeout=CATEGORIES_TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            if isinstance(exc, grpc.Call) and exc.code() is grpc.StatusCode.NOT_FOUND:
+                return None
+            raise _registry_away("LocateGrid", exc) from None
+        names = [grid.name for grid in answer.ancestors]
+        return PlaceFound(code=answer.grid.code, names=[*names, answer.grid.code])
+
+
+def _registry_away(method: str, error: grpc.RpcError) -> TransientError:
+    code = error.code() if isinstance(error, grpc.Call) else None
+    return TransientError(f"grid-registry did not answer {method} ({code}); try again later")
 
 
 class FollowUpClient:  # implements ports.FollowUps

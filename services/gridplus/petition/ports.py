@@ -1,6 +1,7 @@
 """What petition asks of other services, as typed ports (their gRPC adapters are in clients.py):
-grid-registry's category taxonomy (Open311 lists it as `services`) and evaluation's follow-up
-(the resident API rates and reads it)."""
+grid-registry's category taxonomy (Open311 lists it as `services`) and map (grid outlines and
+locating a point, for the resident page), and evaluation's follow-up (the resident API rates and
+reads it)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,39 @@ class FollowUps(Protocol):
     ) -> pb.FollowUpAnswer: ...
 
     def get(self, *, petition_id: str) -> pb.GetFollowUpResponse: ...
+
+
+@dataclass(frozen=True)
+class GridOutline:
+    """One grid's outline for a map: `geojson` is a GeoJSON geometry as JSON text."""
+
+    code: str
+    name: str
+    level: int
+    geojson: str
+
+
+@dataclass(frozen=True)
+class GridOutlines:
+    version: int  # of the grid set: outlines are good until it changes
+    outlines: list[GridOutline]
+
+
+@dataclass(frozen=True)
+class PlaceFound:
+    """The smallest grid containing a point, with the names of its grids from level 1 down."""
+
+    code: str
+    names: list[str]
+
+
+class GridMap(ABC):
+    """grid-registry's grids as a map: TransientError while it cannot be reached."""
+
+    @abstractmethod
+    def outlines(self, *, level: int, simplify_m: float) -> GridOutlines:
+        """Every grid of one level, simplified to within about `simplify_m` metres."""
+
+    @abstractmethod
+    def locate(self, *, lat: float, lon: float) -> PlaceFound | None:
+        """The grid containing the point; None when it is outside the city."""
