@@ -6,7 +6,10 @@ violation so that a rule that checks nothing is noticed:
   and opens no file or socket;
 - handlers do no SQL: they call storage, which owns every query;
 - every service has the same anatomy (the modules allowed at its top level), and no module grows
-  past 400 lines (generated code aside).
+  past 400 lines (generated code aside);
+- the staff console is a web workload, not a sixth service: it owns no data, so it has no
+  storage/ or messaging/, imports no service's code and no database or broker library; it reaches
+  the services through their generated stubs only.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ import pytest
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 SERVICES = ["grid_registry", "petition", "dispatch", "notification", "evaluation"]
+WEB_WORKLOADS = ["console"]
+# What a stateless web workload must not reach: the services' own code, a database, the broker.
+DATA_LIBRARIES = ("sqlalchemy", "alembic", "psycopg", "kafka", "gridplus.kit.db",
+                  "gridplus.kit.outbox", "gridplus.kit.consumer", "gridplus.kit.kafka")  # fmt: skip
 IO_LIBRARIES = frozenset(
     {
         "sqlalchemy", "alembic", "grpc", "grpc_health", "grpc_reflection", "grpc_status",
@@ -222,6 +229,26 @@ def oversized(root: Path) -> list[str]:
     ]
 
 
+def web_workload_violations(root: Path, workload: str, services: Iterable[str]) -> list[str]:
+    """A web workload owns no data: no storage/ or messaging/, no import of a service's code or
+    of a database or broker library (it calls the services over gRPC)."""
+    home = root / "gridplus" / workload
+    found = [
+        f"{workload}/{part} is not part of a web workload"
+        for part in ("storage", "messaging")
+        if (home / part).exists()
+    ]
+    forbidden = [f"gridplus.{service}" for service in services] + list(DATA_LIBRARIES)
+    for path in sorted(home.rglob("*.py")):
+        names = [
+            name
+            for name in imports_of(root, path)
+            if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
+        ]
+        found += [f"{path.relative_to(root)} imports {name}" for name in outermost(names)]
+    return found
+
+
 # ---- on the code ---------------------------------------------------------------------------------
 
 
@@ -254,6 +281,16 @@ def test_every_service_has_the_same_anatomy(service: str) -> None:
     assert list(
         (SERVICES_DIR / "gridplus" / service / "storage/alembic/versions").glob("0001_*.py")
     )
+
+
+@pytest.mark.parametrize("workload", WEB_WORKLOADS)
+def test_a_web_workload_owns_no_data_and_reaches_services_over_grpc(workload: str) -> None:
+    assert (SERVICES_DIR / "gridplus" / workload / "__main__.py").exists()
+    assert web_workload_violations(SERVICES_DIR, workload, SERVICES) == []
+
+
+def test_the_kit_knows_no_web_workload() -> None:
+    assert kit_imports_of_services(SERVICES_DIR, WEB_WORKLOADS) == []
 
 
 def test_no_module_is_longer_than_400_lines() -> None:
@@ -354,6 +391,22 @@ def test_planted_extra_top_level_module_and_missing_part_are_caught(tmp_path: Pa
     assert anatomy(root, "a") == [
         "a/work.py is not part of the anatomy",
         "a lacks handlers/__init__.py",
+    ]
+
+
+def test_planted_data_in_a_web_workload_is_caught(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "gridplus/web1/pages.py": "from gridplus.a.storage import rows\nimport sqlalchemy\n",
+            "gridplus/web1/storage/models.py": "",
+            "gridplus/a/storage/rows.py": "",
+        },
+    )
+    assert web_workload_violations(root, "web1", ["a"]) == [
+        "web1/storage is not part of a web workload",
+        "gridplus/web1/pages.py imports gridplus.a.storage",
+        "gridplus/web1/pages.py imports sqlalchemy",
     ]
 
 

@@ -1,0 +1,18 @@
+"""Every area of the console, one line each: a factory returning the area's blueprint
+(an AreaBlueprint, nav.py, when it has header links)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint
+
+from gridplus.console.auth import blueprint as auth
+from gridplus.console.triage import blueprint as triage
+from gridplus.console.work import blueprint as work
+
+AREAS: list[Callable[[], Blueprint]] = [
+    auth,
+    work,
+    triage,
+]
