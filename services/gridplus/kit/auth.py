@@ -1,30 +1,40 @@
-"""Bearer JWTs: roles from DESIGN.md, verification, minting (dev credentials, service calls)."""
+"""Bearer tokens: roles from DESIGN.md, verification, minting (dev credentials, service calls).
+
+Two kinds of token reach the services:
+- the deployment's own HS256 JWTs (GRIDPLUS_JWT_SECRET, issuer GRIDPLUS_JWT_ISSUER): what
+  services mint for each other (ServiceToken, role `service`) and `make run`'s dev tokens;
+- with GRIDPLUS_OIDC_ISSUER set, the access tokens of the city's identity provider (kit/oidc.py).
+  Then an HS256 token is accepted only for role `service` (the deployment's secret never leaves
+  its workloads, and people sign in at the provider); every other role must come from there.
+"""
 
 from __future__ import annotations
 
 import contextvars
-import logging
-import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Mapping
+from typing import Any
 
 import jwt
 
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.errors import PermissionDenied, Unauthenticated
+from gridplus.kit.oidc import OidcTokens, jwt_header, jwt_refusal
 
-# Re-exported: most callers import roles with the verifier; pure code imports kit.roles.
+# Re-exported: callers import refusals and roles with the verifier; pure code imports kit.roles.
+from gridplus.kit.refusals import Refusal as Refusal
+from gridplus.kit.refusals import RefusalCounter as RefusalCounter
+from gridplus.kit.refusals import RequestOrigin as RequestOrigin
+from gridplus.kit.refusals import TokenRefused as TokenRefused
+from gridplus.kit.refusals import count_refusals_with as count_refusals_with
+from gridplus.kit.refusals import record_refusal as record_refusal
 from gridplus.kit.roles import ALL_ROLES as ALL_ROLES
 from gridplus.kit.roles import STAFF_ROLES as STAFF_ROLES
 from gridplus.kit.roles import Principal as Principal
 from gridplus.kit.roles import Role as Role
 
 ALGORITHM = "HS256"
-
-log = logging.getLogger(__name__)
 
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
@@ -47,115 +57,53 @@ def reset_principal(token: contextvars.Token[Principal | None]) -> None:
     _current.reset(token)
 
 
-class Refusal(StrEnum):
-    """Why a caller was turned away: a small fixed set, so logs and metrics can count them."""
-
-    MISSING = "missing"
-    MALFORMED_HEADER = "malformed_header"
-    MALFORMED_TOKEN = "malformed_token"
-    BAD_SIGNATURE = "bad_signature"
-    WRONG_ISSUER = "wrong_issuer"
-    MISSING_CLAIM = "missing_claim"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not_yet_valid"
-    LIFETIME_TOO_LONG = "lifetime_too_long"
-    UNKNOWN_ROLE = "unknown_role"
-    INVALID = "invalid"
-    ROLE_NOT_ALLOWED = "role_not_allowed"  # authenticated, but the role may not call this
-
-
-class TokenRefused(Unauthenticated):
-    """UNAUTHENTICATED with the reason, and the subject when the signature proved it."""
-
-    def __init__(self, reason: Refusal, message: str, subject: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.subject = subject
-
-
-@dataclass(frozen=True)
-class RequestOrigin:
-    """Where a call came from, for the refusal log: "grpc" or "http", the method or route, the
-    peer address. Never the token or anything a caller wrote."""
-
-    channel: str
-    target: str
-    peer: str
-
-
-# (channel, reason) -> None. The metrics side registers one (kit.interceptors); this module stays
-# free of exporters, since every domain module that imports Principal would reach them.
-RefusalCounter = Callable[[str, Refusal], None]
-_counters: list[RefusalCounter] = []
-
-
-def count_refusals_with(counter: RefusalCounter) -> None:
-    if counter not in _counters:
-        _counters.append(counter)
-
-
-def record_refusal(
-    reason: Refusal, origin: RequestOrigin | None, subject: str | None = None
-) -> None:
-    """One WARNING line and a counter per refused call, so an operator sees probing.
-
-    The subject is logged only when the token's signature was valid (an expired or over-long
-    token of a real account): it is an id, not personal data. A forged token's claims are the
-    prober's own words and are not repeated.
-    """
-    where = origin or _http_origin() or RequestOrigin("unknown", "", "")
-    for counter in _counters:
-        counter(where.channel, reason)
-    fields: dict[str, object] = {
-        "reason": reason.value,
-        "channel": where.channel,
-        "target": where.target,
-        "peer": where.peer,
-    }
-    if subject is not None:
-        fields["subject"] = subject
-    log.warning("call refused", extra=fields)
-
-
-def _http_origin() -> RequestOrigin | None:
-    """The Flask request being handled, if any: the HTTP app calls verify_authorization without
-    saying where from. Flask is looked up, not imported: importing the kit (as every domain
-    module does for Principal) must not load an HTTP framework; only a process that already
-    serves Flask has a request to describe."""
-    flask = sys.modules.get("flask")
-    if flask is None or not flask.has_request_context():
-        return None
-    request = flask.request
-    route = request.url_rule.rule if request.url_rule is not None else request.path
-    return RequestOrigin("http", f"{request.method} {route}", str(request.remote_addr or ""))
-
-
-_JWT_REFUSALS: tuple[tuple[type[jwt.InvalidTokenError], Refusal], ...] = (
-    (jwt.ExpiredSignatureError, Refusal.EXPIRED),
-    (jwt.ImmatureSignatureError, Refusal.NOT_YET_VALID),
-    (jwt.InvalidSignatureError, Refusal.BAD_SIGNATURE),
-    (jwt.InvalidIssuerError, Refusal.WRONG_ISSUER),
-    (jwt.MissingRequiredClaimError, Refusal.MISSING_CLAIM),
-    (jwt.DecodeError, Refusal.MALFORMED_TOKEN),
-)
-
-
 class TokenVerifier:
-    """Verifies HS256 tokens of this deployment; every refusal is logged (see record_refusal).
+    """Verifies the tokens a service accepts; every refusal is logged (see record_refusal).
 
-    A token may be valid for at most `max_ttl_seconds` (exp - iat, or exp - now without iat).
-    Tokens of an external identity provider (OIDC) will follow that provider's own rule.
+    Without `settings.oidc`: the deployment's HS256 tokens, of any role (`make run`, tests).
+    With it: the provider's access tokens (kit/oidc.py), and HS256 tokens of role `service`.
+
+    An HS256 token may be valid for at most `max_ttl_seconds` (exp - iat, or exp - now without
+    iat). The provider's tokens follow the provider's own rule.
     """
 
-    def __init__(self, settings: JwtSettings) -> None:
+    def __init__(self, settings: JwtSettings, *, oidc: OidcTokens | None = None) -> None:
         self._settings = settings
+        self._oidc = oidc or (OidcTokens(settings.oidc) if settings.oidc is not None else None)
 
     def verify(self, token: str, *, origin: RequestOrigin | None = None) -> Principal:
         try:
-            return self._principal(self._claims(token))
+            return self._authenticate(token)
         except TokenRefused as refused:
             record_refusal(refused.reason, origin, refused.subject)
             raise
+
+    def _authenticate(self, token: str) -> Principal:
+        if self._oidc is None:
+            return self._principal(self._claims(token))
+        header = jwt_header(token)
+        if header is not None and self._is_deployment_token(token, header):
+            principal = self._principal(self._claims(token))
+            if principal.role is not Role.SERVICE:
+                raise TokenRefused(
+                    Refusal.DEV_TOKEN,
+                    "this deployment signs in with the city's identity provider: dev tokens "
+                    "(GRIDPLUS_JWT_SECRET) are accepted for Grid+'s own services only",
+                    principal.subject,
+                )
+            return principal
+        return self._oidc.principal(token, header)
+
+    def _is_deployment_token(self, token: str, header: Mapping[str, Any]) -> bool:
+        """HS256 and naming this deployment's issuer: checked with the deployment's secret.
+        Anything else is the provider's to check (where HS256 is refused)."""
+        if header.get("alg") != ALGORITHM:
+            return False
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            return False
+        return isinstance(unverified, dict) and unverified.get("iss") == self._settings.issuer
 
     def verify_authorization(
         self, header: str | None, *, origin: RequestOrigin | None = None
@@ -182,8 +130,7 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError:
             raise TokenRefused(Refusal.EXPIRED, "token has expired") from None
         except jwt.InvalidTokenError as exc:
-            reason = next((r for kind, r in _JWT_REFUSALS if isinstance(exc, kind)), None)
-            raise TokenRefused(reason or Refusal.INVALID, f"invalid token: {exc}") from None
+            raise TokenRefused(jwt_refusal(exc), f"invalid token: {exc}") from None
         self._check_lifetime(claims)
         return claims
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gridplus.kit.topology import SERVICES, ServiceSpec
 
@@ -123,12 +124,85 @@ class KafkaSettings:
         )
 
 
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """A city's OpenID Connect provider whose access tokens the services accept (kit/oidc.py).
+
+    Set GRIDPLUS_OIDC_ISSUER to turn it on; everything else then has a default except the
+    audience. The claim names say where the provider puts the Grid+ role, grid codes and
+    department (README: "Sign-in with a city's identity provider").
+    """
+
+    issuer: str
+    audience: str
+    client_id: str | None = None
+    # With a client secret (and an introspection endpoint in the discovery document) opaque
+    # tokens are introspected, which also tells their audience; without, userinfo answers.
+    client_secret: str | None = None
+    role_claim: str = "gridplus_role"
+    grids_claim: str = "gridplus_grids"
+    department_claim: str = "gridplus_department"
+    # Clocks of the provider and the services differ a little: exp/nbf/iat get this much slack.
+    leeway_seconds: int = 30
+    # How long a userinfo/introspection answer is reused: a revoked opaque token keeps working
+    # this long, and the provider sees one request per token per period instead of per call.
+    cache_seconds: int = 60
+    # An unknown key id refetches the JWKS at most this often, so forged kids cannot make every
+    # call hit the provider.
+    jwks_refetch_seconds: int = 30
+    # The JWKS is refetched after this long anyway, so a key the provider dropped stops working.
+    jwks_max_age_seconds: int = 3600
+
+    @classmethod
+    def from_env(cls, env: Env) -> OidcSettings | None:
+        issuer = env.optional("GRIDPLUS_OIDC_ISSUER")
+        if issuer is None:
+            return None
+        parts = urlsplit(issuer)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ConfigError(f"GRIDPLUS_OIDC_ISSUER must be an https:// URL, got {issuer!r}")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+            # Keys fetched over plain HTTP could be swapped on the way: only loopback (tests,
+            # make run) may use it.
+            raise ConfigError(
+                f"GRIDPLUS_OIDC_ISSUER must use https (http only on loopback), got {issuer!r}"
+            )
+        audience = env.optional("GRIDPLUS_OIDC_AUDIENCE")
+        if audience is None:
+            raise ConfigError(
+                "GRIDPLUS_OIDC_AUDIENCE is required when GRIDPLUS_OIDC_ISSUER is set: tokens "
+                "the provider issued for other applications must not be accepted"
+            )
+        return cls(
+            issuer=issuer.rstrip("/"),
+            audience=audience,
+            client_id=env.optional("GRIDPLUS_OIDC_CLIENT_ID"),
+            client_secret=env.optional("GRIDPLUS_OIDC_CLIENT_SECRET"),
+            role_claim=env.text("GRIDPLUS_OIDC_ROLE_CLAIM", "gridplus_role"),
+            grids_claim=env.text("GRIDPLUS_OIDC_GRIDS_CLAIM", "gridplus_grids"),
+            department_claim=env.text("GRIDPLUS_OIDC_DEPARTMENT_CLAIM", "gridplus_department"),
+            leeway_seconds=env.integer("GRIDPLUS_OIDC_LEEWAY_SECONDS", 30, minimum=0, maximum=300),
+            cache_seconds=env.integer("GRIDPLUS_OIDC_CACHE_SECONDS", 60, minimum=0, maximum=600),
+            jwks_refetch_seconds=env.integer(
+                "GRIDPLUS_OIDC_JWKS_REFETCH_SECONDS", 30, minimum=0, maximum=3600
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class JwtSettings:
+    """The deployment's own HS256 tokens (service-to-service, and `make run`'s dev tokens) and,
+    when set, the city's OIDC provider: with `oidc`, HS256 tokens are accepted for role
+    `service` only (kit/oidc.py)."""
+
     secret: str
     issuer: str
     # The longest a token may be valid (exp - iat): a leaked token stops working within a day.
     max_ttl_seconds: int = 86400
+    oidc: OidcSettings | None = None
 
     @classmethod
     def from_env(cls, env: Env) -> JwtSettings:
@@ -139,6 +213,7 @@ class JwtSettings:
             secret=secret,
             issuer=env.text("GRIDPLUS_JWT_ISSUER", "gridplus"),
             max_ttl_seconds=env.integer("GRIDPLUS_JWT_MAX_TTL_SECONDS", 86400, minimum=60),
+            oidc=OidcSettings.from_env(env),
         )
 
 
