@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             publish=settings.open311_publish,
         ),
         follow_ups=FollowUpClient(app.channel("evaluation")),
+        intake_limits=settings.intake_limits,
     )
     resident_page.configure(
         web,

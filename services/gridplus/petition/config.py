@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gridplus.kit.config import ConfigError, Env
 from gridplus.kit.topology import PETITION_HTTP_PORT
+from gridplus.petition.api.intake_limits import IntakeLimits
 from gridplus.petition.domain.duplicates import DuplicateRule
 from gridplus.petition.domain.photos import PhotoLimits
 from gridplus.petition.domain.publication import PublishLevel
@@ -26,6 +27,9 @@ class PetitionSettings:
     open311_publish: PublishLevel  # what Open311 GET shows the public
     categories_cache_seconds: float
     max_watches: int  # concurrent WatchPetitions streams per replica
+    # Submissions a minute per resident and per Open311 api key, service-wide (0: no limit);
+    # each replica admits its share (REPLICAS: the most that run, as the chart passes it).
+    intake_limits: IntakeLimits
 
     @classmethod
     def from_env(cls, env: Env, var_dir: Path) -> PetitionSettings:
@@ -59,6 +63,15 @@ class PetitionSettings:
                 "GRIDPLUS_PETITION_CATEGORIES_CACHE_SECONDS", 300.0, minimum=0.0
             ),
             max_watches=env.integer("GRIDPLUS_PETITION_MAX_WATCHES", 8, minimum=1, maximum=24),
+            intake_limits=IntakeLimits(
+                per_resident=env.integer(
+                    "GRIDPLUS_PETITION_SUBMITS_PER_MINUTE_PER_RESIDENT", 10, minimum=0
+                ),
+                per_api_key=env.integer(
+                    "GRIDPLUS_PETITION_OPEN311_POSTS_PER_MINUTE_PER_KEY", 60, minimum=0
+                ),
+                replicas=env.integer("GRIDPLUS_PETITION_REPLICAS", 1, minimum=1, maximum=1000),
+            ),
         )
 
     def blob_store(self) -> BlobStore:

@@ -35,6 +35,7 @@ from gridplus.petition.api.convert import (
     petition_json,
     view_json,
 )
+from gridplus.petition.api.intake_limits import IntakeGuard, IntakeLimits
 from gridplus.petition.api.problems import problem_response
 from gridplus.petition.domain.access import Viewer, may_submit
 from gridplus.petition.domain.petition import Petition
@@ -68,10 +69,12 @@ def create_app(
     categories: CategorySource | None = None,
     open311_settings: open311.Open311Settings | None = None,
     follow_ups: FollowUps | None = None,
+    intake_limits: IntakeLimits | None = None,
 ) -> Flask:
     """The Flask app; `wake` is called after a commit that wrote events (the outbox relay's).
     Open311 is served when a category source is given; rating and follow-up when evaluation's
-    client is."""
+    client is. `intake_limits` (default: IntakeLimits()) bound submissions per resident and
+    per Open311 api key."""
     # No static folder: the page serves its own files (resident_page.py), nothing else is served.
     app = Flask("gridplus.petition", static_folder=None)
     limits = deps.photo_limits
@@ -79,7 +82,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + limits.max_count * limits.max_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    routes = _Routes(sessions, deps, wake)
+    guard = IntakeGuard(intake_limits or IntakeLimits(), deps.clock)
+    routes = _Routes(sessions, deps, wake, guard)
     app.add_url_rule("/healthz", "healthz", _healthz)
     resident_page.register(app)
     openapi.register(app)
@@ -98,7 +102,13 @@ def create_app(
         app.add_url_rule("/api/v1/petitions/<petition_id>/follow-up", "follow_up", follow_up.get)
     if categories is not None:
         open311.register(
-            app, sessions, deps, categories, open311_settings or open311.Open311Settings(), wake
+            app,
+            sessions,
+            deps,
+            categories,
+            open311_settings or open311.Open311Settings(),
+            wake,
+            guard,
         )
     app.before_request(_start_timer)
     app.before_request(_authenticator(TokenVerifier(jwt)))
@@ -109,15 +119,20 @@ def create_app(
 
 
 class _Routes:
-    def __init__(self, sessions: SessionFactory, deps: Deps, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, sessions: SessionFactory, deps: Deps, wake: Callable[[], None], guard: IntakeGuard
+    ) -> None:
         self._sessions = sessions
         self._deps = deps
         self._wake = wake
+        self._guard = guard
 
     def submit(self) -> tuple[Response, int, dict[str, str]]:
         reporter = _caller()
         if not may_submit(reporter):
             raise PermissionDenied(f"role {reporter.role.value} may not submit petitions")
+        # Before the body is read: a flood costs no parsing, photo decoding or database work.
+        self._guard.resident(reporter.id, channel="http")
         key = _idempotency_key()
         new = self._multipart() if request.mimetype == "multipart/form-data" else _json_new()
         result = intake.submit_petition_once(

@@ -37,6 +37,7 @@ from werkzeug.datastructures import MultiDict
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.roles import Role
+from gridplus.petition.api.intake_limits import IntakeGuard
 from gridplus.petition.api.open311_format import (
     PREFIX,
     answer,
@@ -97,8 +98,9 @@ def register(
     categories: CategorySource,
     settings: Open311Settings,
     wake: Callable[[], None],
+    guard: IntakeGuard,
 ) -> None:
-    api = _Open311(sessions, deps, categories, settings, wake)
+    api = _Open311(sessions, deps, categories, settings, wake, guard)
     bp = Blueprint("open311", __name__, url_prefix=PREFIX)
     fmt = "<any(json, xml):fmt>"
     bp.add_url_rule(f"/discovery.{fmt}", "discovery", discovery)
@@ -121,12 +123,14 @@ class _Open311:
         categories: CategorySource,
         settings: Open311Settings,
         wake: Callable[[], None],
+        guard: IntakeGuard,
     ) -> None:
         self._sessions = sessions
         self._deps = deps
         self._categories = categories
         self._settings = settings
         self._wake = wake
+        self._guard = guard
 
     def services(self, fmt: str) -> Response:
         self._jurisdiction()
@@ -203,8 +207,13 @@ class _Open311:
         api_key = form.get("api_key", "")
         if not api_key or api_key not in self._settings.api_keys:
             raise Open311Error(403, ["api_key: is missing or not valid"])
-        new = self._new_petition(form)
         reporter = _reporter(api_key, form)
+        # Only known keys count (an unknown one was refused above), so callers stay bounded.
+        self._guard.api_key(api_key)
+        if form.get("account_id") or form.get("device_id"):
+            # One client's account or device: held to a resident's limit within its key.
+            self._guard.resident(reporter.id, channel="open311")
+        new = self._new_petition(form)
         result = intake.submit_petition_once(
             self._sessions,
             self._deps,

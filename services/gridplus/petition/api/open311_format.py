@@ -11,6 +11,7 @@ from flask import Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from gridplus.kit.errors import GridPlusError, InvalidArgument, NotFound, PermissionDenied
+from gridplus.petition.api.intake_limits import TooManyRequests
 from gridplus.petition.api.open311_params import Attribute, Open311Error
 from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import Petition
@@ -142,8 +143,12 @@ def error_response(error: Exception) -> Response:
             node = ET.SubElement(root, "error")
             ET.SubElement(node, "code").text = str(item["code"])
             ET.SubElement(node, "description").text = str(item["description"])
-        return xml_response(root, status)
-    return json_response(errors, status)
+        response = xml_response(root, status)
+    else:
+        response = json_response(errors, status)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def discovery(fmt: str) -> Response:

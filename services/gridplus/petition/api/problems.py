@@ -15,6 +15,7 @@ from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
 from gridplus.kit.errors import GridPlusError, InvalidArgument
+from gridplus.petition.api.intake_limits import TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,9 @@ def _grid_plus_problem(error: GridPlusError) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(error, InvalidArgument):
         extra["errors"] = [{"field": v.field, "detail": v.description} for v in error.violations]
-    headers = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else {}
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
     slug = re.sub(r"[^a-z0-9]+", "-", error.title.lower()).strip("-")
     return problem(
         error.http_status,
