@@ -98,6 +98,10 @@ class LocalStack:
             # Open311 POST's development api key (in dev-credentials.json beside the tokens).
             "GRIDPLUS_PETITION_OPEN311_API_KEYS": self.credentials["open311_api_key"],
             "GRIDPLUS_EGRESS_ALLOW": f"127.0.0.1:{self.ports.webhook_receiver}",
+            # The load harnesses (bench, chaos, resilience) submit thousands of petitions with
+            # one dev resident token and one api key: far above a city's abuse limits.
+            "GRIDPLUS_PETITION_SUBMITS_PER_MINUTE_PER_RESIDENT": "100000",
+            "GRIDPLUS_PETITION_OPEN311_POSTS_PER_MINUTE_PER_KEY": "100000",
             # The resident page's token paste (development only; a city signs in with OIDC).
             "GRIDPLUS_PETITION_DEV_TOKEN_PASTE": "1",
         }
