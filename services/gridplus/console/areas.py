@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint
 
 from gridplus.console.auth import blueprint as auth
+from gridplus.console.board import blueprint as board
 from gridplus.console.triage import blueprint as triage
 from gridplus.console.work import blueprint as work
 
@@ -15,4 +16,5 @@ AREAS: list[Callable[[], Blueprint]] = [
     auth,
     work,
     triage,
+    board,
 ]

@@ -111,9 +111,7 @@ def blueprint() -> AreaBlueprint:
     return area
 
 
-def _stream(
-    services: ServiceStubs, view: lights.View, poll: float, length: float
-) -> Iterator[str]:
+def _stream(services: ServiceStubs, view: lights.View, poll: float, length: float) -> Iterator[str]:
     """Each change of the view's lights (the first state at once); a `refused` event and the
     end when the user's token is no longer accepted; the end after `length` seconds."""
     yield "retry: 2000\n\n"
