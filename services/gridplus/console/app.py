@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from gridplus.console import i18n, session
 from gridplus.console.areas import AREAS
+from gridplus.console.auth import oidc_login
 from gridplus.console.config import ConsoleSettings, tile_origin
 from gridplus.console.grpc_calls import STUBS_KEY, CallRefusal, Channels, StubFactory, refusal_of
 from gridplus.console.nav import AreaBlueprint, home_endpoint, links_for, register_nav
@@ -45,6 +46,8 @@ def create_app(
         stubs = channels.stubs_for
     app.extensions[STUBS_KEY] = stubs
     session.init_app(app, verify or _verifier(settings))
+    if settings.jwt.oidc is not None:
+        oidc_login.init_app(app, settings.jwt.oidc)
     i18n.init_app(app)
     app.register_blueprint(vendor_blueprint())
     for factory in AREAS:
@@ -62,8 +65,6 @@ def create_app(
 
 
 def _verifier(settings: ConsoleSettings) -> session.Verify:
-    if settings.jwt is None:
-        raise ValueError("no token verifier: set GRIDPLUS_JWT_SECRET")
     return TokenVerifier(settings.jwt).verify
 
 

@@ -27,22 +27,19 @@ class DevPerson:
 
 
 @dataclass(frozen=True)
-class OidcClientSettings:
-    issuer: str
-    client_id: str
-    client_secret: str | None = field(default=None, repr=False)
-    scopes: str = "openid"
-
-
-@dataclass(frozen=True)
 class ConsoleSettings:
     http_port: int
     addresses: Mapping[str, str]  # service package -> GRIDPLUS_<SVC>_ADDR
     session_secret: str = field(repr=False)
     dev_login: bool
     tile_url: str | None  # a tile URL template ({z}/{x}/{y}); None: grid polygons only
-    jwt: JwtSettings | None = field(default=None, repr=False)  # this deployment's own tokens
-    oidc: OidcClientSettings | None = None
+    # Verifies sign-ins: the deployment's HS256 tokens and, with GRIDPLUS_OIDC_ISSUER, the city
+    # provider's access tokens (kit.auth.TokenVerifier); jwt.oidc also drives the console's login.
+    jwt: JwtSettings = field(repr=False)
+    oidc_client_id: str = "gridplus-console"
+    # Where the provider sends the browser back, when the console's own URL as the request shows
+    # it is not the public one (e.g. behind a proxy that rewrites Host).
+    public_url: str | None = None
     dev_people: tuple[DevPerson, ...] = ()
     log_level: str = "INFO"
     grace_seconds: float = 10.0
@@ -51,17 +48,13 @@ class ConsoleSettings:
     def from_env(cls, env: Env | None = None) -> ConsoleSettings:
         env = env or Env()
         dev_login = env.flag("GRIDPLUS_CONSOLE_DEV_LOGIN", False)
-        jwt = JwtSettings.from_env(env) if env.optional("GRIDPLUS_JWT_SECRET") else None
-        if dev_login and jwt is None:
+        jwt = JwtSettings.from_env(env)
+        if dev_login and jwt.oidc is not None:
             raise ConfigError(
-                "GRIDPLUS_CONSOLE_DEV_LOGIN needs GRIDPLUS_JWT_SECRET: the dev sign-in mints tokens"
+                "GRIDPLUS_CONSOLE_DEV_LOGIN cannot be on with GRIDPLUS_OIDC_ISSUER: the services"
+                " then accept the provider's tokens only"
             )
-        oidc = _oidc(env)
-        if jwt is None and oidc is None:
-            raise ConfigError(
-                "the console verifies sign-ins with GRIDPLUS_JWT_SECRET or GRIDPLUS_OIDC_ISSUER;"
-                " set one of them"
-            )
+        public_url = env.optional("GRIDPLUS_CONSOLE_PUBLIC_URL")
         secret = env.optional("GRIDPLUS_CONSOLE_SESSION_SECRET")
         if secret is None:
             if not dev_login:
@@ -79,25 +72,14 @@ class ConsoleSettings:
             dev_login=dev_login,
             tile_url=_tile_url(env.optional("GRIDPLUS_CONSOLE_TILE_URL")),
             jwt=jwt,
-            oidc=oidc,
+            oidc_client_id=(jwt.oidc.client_id if jwt.oidc else None) or "gridplus-console",
+            public_url=public_url.rstrip("/") if public_url else None,
             dev_people=_dev_people(env.optional("GRIDPLUS_CONSOLE_DEV_PEOPLE")),
             log_level=env.choice(
                 "GRIDPLUS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
             grace_seconds=env.number("GRIDPLUS_SHUTDOWN_GRACE_SECONDS", 10.0, minimum=1.0),
         )
-
-
-def _oidc(env: Env) -> OidcClientSettings | None:
-    issuer = env.optional("GRIDPLUS_OIDC_ISSUER")
-    if issuer is None:
-        return None
-    return OidcClientSettings(
-        issuer=issuer.rstrip("/"),
-        client_id=env.text("GRIDPLUS_OIDC_CLIENT_ID", "gridplus-console"),
-        client_secret=env.optional("GRIDPLUS_OIDC_CLIENT_SECRET"),
-        scopes=env.text("GRIDPLUS_OIDC_SCOPES", "openid"),
-    )
 
 
 def _tile_url(raw: str | None) -> str | None:
