@@ -42,6 +42,12 @@ DEV_SUBJECTS: Mapping[Role, tuple[str, tuple[str, ...]]] = {
     Role.ADMIN: ("admin-demo", ()),
     Role.SERVICE: ("devstack", ()),
 }
+# The department the development department tokens speak for (their `department` claim): DOT,
+# which the README's first petition (a street light at Times Square) is routed to, so a new user
+# sees it with either department token in petition's ListPetitions and dispatch's
+# ListAssignments alike. Without the claim a department token sees nothing (a department scope
+# of none). Kept beside DEV_SUBJECTS, whose (subject, grids) pairs other tools unpack.
+DEV_DEPARTMENTS: Mapping[Role, str] = {Role.DEPARTMENT_STAFF: "DOT", Role.DEPARTMENT_HEAD: "DOT"}
 
 
 # For harnesses that submit made-up titles ("broker down 3") and expect them routed, not sent
@@ -130,7 +136,12 @@ class LocalStack:
         # Tokens live at most the kit's maximum (a day), so every start mints a fresh set.
         tokens = {
             role.value: mint_token(
-                jwt, subject=subject, role=role, grid_codes=grids, ttl_seconds=jwt.max_ttl_seconds
+                jwt,
+                subject=subject,
+                role=role,
+                grid_codes=grids,
+                department=DEV_DEPARTMENTS.get(role),
+                ttl_seconds=jwt.max_ttl_seconds,
             )
             for role, (subject, grids) in DEV_SUBJECTS.items()
         }
