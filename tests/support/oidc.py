@@ -41,19 +41,28 @@ Clients and redirect URIs (the rules for the browser logins, console and residen
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import jwt as pyjwt
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from tests.support.ports import free_port
 
@@ -174,3 +183,134 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProv
         yield provider
     finally:
         provider.stop()
+
+
+class KeyServer:
+    """A small real OIDC issuer for JWT access tokens: discovery and JWKS on loopback, keys made
+    with `cryptography`, and `sign` to issue tokens. oidc-provider-mock's access tokens are
+    opaque, so tests of JWT access tokens (rotation, expiry, forged algorithms) use this.
+
+    `keys` (kid -> private key) is what is signed with; `published` (kids) what the JWKS lists:
+    change it to rotate or drop keys. `jwks_fetches` counts JWKS requests."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey] = {}
+        self.published: list[str] = []
+        self.jwks_fetches = 0
+        self.introspection: dict[str, dict[str, object]] | None = None  # token -> answer
+        self.introspection_calls = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/.well-known/openid-configuration":
+                    document: dict[str, object] = {
+                        "issuer": server.issuer,
+                        "jwks_uri": f"{server.issuer}/jwks",
+                        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+                    }
+                    if server.introspection is not None:
+                        document["introspection_endpoint"] = f"{server.issuer}/introspect"
+                    self._answer(200, document)
+                elif self.path == "/jwks":
+                    server.jwks_fetches += 1
+                    self._answer(200, {"keys": [server.jwk(kid) for kid in server.published]})
+                else:
+                    self._answer(404, {"error": "not found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                if self.path != "/introspect" or server.introspection is None:
+                    self._answer(404, {"error": "not found"})
+                    return
+                server.introspection_calls += 1
+                if self.headers.get("Authorization") != server.introspection_auth:
+                    self._answer(401, {"error": "invalid_client"})
+                    return
+                token = form.get("token", [""])[0]
+                self._answer(200, server.introspection.get(token, {"active": False}))
+
+            def _answer(self, status: int, body: dict[str, object]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.issuer = f"http://127.0.0.1:{self._http.server_address[1]}"
+        self.introspection_auth = ""
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(5)
+
+    def add_rsa_key(self, kid: str, *, publish: bool = True) -> None:
+        self.keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if publish:
+            self.published.append(kid)
+
+    def add_ec_key(self, kid: str, *, publish: bool = True) -> None:
+        self.keys[kid] = ec.generate_private_key(ec.SECP256R1())
+        if publish:
+            self.published.append(kid)
+
+    def jwk(self, kid: str) -> dict[str, object]:
+        key = self.keys[kid]
+        if isinstance(key, rsa.RSAPrivateKey):
+            jwk = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+        else:
+            jwk = ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+        return {**jwk, "kid": kid, "use": "sig"}
+
+    def public_pem(self, kid: str) -> bytes:
+        return (
+            self.keys[kid]
+            .public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+
+    def sign(
+        self,
+        claims: dict[str, object],
+        *,
+        kid: str,
+        audience: str = "gridplus-api",
+        lifetime: int = 300,
+        issuer: str | None = None,
+    ) -> str:
+        """An access token of this issuer: iss/aud/iat/exp filled in unless `claims` has them."""
+        now = int(time.time())
+        body = {
+            "iss": issuer or self.issuer,
+            "aud": audience,
+            "iat": now,
+            "exp": now + lifetime,
+            **claims,
+        }
+        key = self.keys[kid]
+        algorithm = "RS256" if isinstance(key, rsa.RSAPrivateKey) else "ES256"
+        return pyjwt.encode(body, key, algorithm=algorithm, headers={"kid": kid})
+
+
+def unsigned_token(header: dict[str, object], claims: dict[str, object], secret: bytes) -> str:
+    """A JWT with any header, HMAC-SHA256 "signed" with `secret` (empty signature if no secret):
+    what an attacker makes by hand (`alg: none`, HS256 with the public key as the secret) and
+    PyJWT refuses to produce."""
+
+    def part(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+    signing_input = f"{part(json.dumps(header).encode())}.{part(json.dumps(claims).encode())}"
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest() if secret else b""
+    return f"{signing_input}.{part(signature)}"

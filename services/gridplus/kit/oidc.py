@@ -28,6 +28,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -49,6 +50,8 @@ from gridplus.kit.refusals import Refusal, TokenRefused
 from gridplus.kit.roles import Principal, Role
 
 MAX_OPAQUE_TOKEN_LENGTH = 4096
+# RFC 6750's b64token: what a bearer token may contain. Anything else is not sent to the provider.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 # Opaque-token answers held at most (a prober's made-up tokens must not fill the memory).
 MAX_CACHED_ANSWERS = 10_000
 
@@ -125,7 +128,7 @@ class OidcTokens:
         return claims
 
     def _opaque(self, token: str) -> dict[str, Any]:
-        if len(token) > MAX_OPAQUE_TOKEN_LENGTH or not token.isascii() or not token.isprintable():
+        if len(token) > MAX_OPAQUE_TOKEN_LENGTH or not _B64TOKEN.fullmatch(token):
             raise TokenRefused(Refusal.MALFORMED_TOKEN, "the bearer token is not a token")
         answer = self._answers.get(token, lambda: self._ask_provider(token))
         if isinstance(answer, TokenRefused):
