@@ -39,7 +39,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 REPLICAS ?= 1
 DB ?= sqlite
 
+# GRIDPLUS_OIDC_ISSUER/AUDIENCE (and the other GRIDPLUS_OIDC_*) pass through to every service.
 run: install
+	@if [ -n "$$GRIDPLUS_OIDC_ISSUER" ]; then echo "OIDC: services accept tokens of $$GRIDPLUS_OIDC_ISSUER (audience $${GRIDPLUS_OIDC_AUDIENCE:-UNSET: the services will refuse to start}); the dev tokens in var/dev-credentials.json are REFUSED for people (only role service keeps working). Sign in at the provider, or unset GRIDPLUS_OIDC_ISSUER to use the dev tokens."; fi
 	$(PY) -m tools.stack run --replicas $(REPLICAS) --db $(DB)
 
 # Test files run in parallel (pytest-xdist): a file stays on one worker, the e2e files that share
