@@ -42,7 +42,7 @@ import psycopg
 
 from gridplus.kit.topology import PETITION_HTTP_PORT, SERVICES
 from tools.broker_proxy import BrokerProxy
-from tools.stack import ROOT, START_ORDER, LocalStack, Ports, wait_serving
+from tools.stack import CONSOLE, ROOT, START_ORDER, LocalStack, Ports, wait_serving
 
 ADMIN_URL = os.environ.get(
     "GRIDPLUS_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -179,7 +179,9 @@ class ScaledStack(LocalStack):
         env = {**self.env(), "GRIDPLUS_BROKER_PORT": str(self.broker_upstream)}
         subprocess.run([str(ROOT / "tools/broker.sh"), action], env=env, check=True)
 
-    def start(self, *, timeout: float = 120.0) -> None:
+    def start(self, *, timeout: float = 120.0, console: bool = False) -> None:
+        """As LocalStack.start; one console is enough whatever the replicas (it is stateless
+        and reaches every replica through the services' balanced addresses)."""
         if self.database == "postgresql":
             for package, name in self.database_names.items():
                 self.database_urls[package] = ensure_database(name)
@@ -194,7 +196,11 @@ class ScaledStack(LocalStack):
         for package in START_ORDER:
             for replica in self.replicas_of(package):
                 self.start_replica(replica)
+        if console:
+            self.start_console()
         self.wait_ready(timeout=timeout)
+        if console:
+            self.wait_console(timeout=timeout)
         self.write_state()
         self._supervisor = threading.Thread(target=self._supervise, name="stack-supervisor")
         self._supervisor.daemon = True
@@ -293,6 +299,11 @@ class ScaledStack(LocalStack):
                     entry["http"] = replica.http
                 entry["metrics"] = replica.metrics
                 processes.append(entry)
+        console = self.processes.get(CONSOLE)
+        if console is not None:
+            processes.append(
+                {"service": CONSOLE, "replica": 0, "pid": console.pid, "http": self.ports.console}
+            )
         processes.append(
             {
                 "service": "broker",
@@ -329,6 +340,12 @@ class ScaledStack(LocalStack):
             self._log(f"{replica.name} pid {process.pid} exited ({process.returncode}); restarting")
             self.restarts.append((replica.key, process.returncode))
             self.start_replica(replica)
+            changed = True
+        console = self.processes.get(CONSOLE)
+        if console is not None and console.poll() is not None:
+            self._log(f"console pid {console.pid} exited ({console.returncode}); restarting")
+            self.restarts.append((CONSOLE, console.returncode))
+            self.start_console()
             changed = True
         pid = self.broker_pid()
         if pid is None or not _alive(pid):
@@ -395,10 +412,11 @@ def run_scaled(var_dir: Path, *, replicas: int, database: str) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        stack.start()
+        stack.start(console=True)
         print(f"Grid+ ready ({replicas} replicas per service, {database}):", flush=True)
         for url in stack.http_urls():
             print(f"  {url}", flush=True)
+        print(f"Grid+ console: {stack.console_url}/", flush=True)
         print(f"  processes: {var_dir}/stack.json  logs: {var_dir}/logs/", flush=True)
         print(f"  credentials: {var_dir}/dev-credentials.json", flush=True)
         stopping.wait()

@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.topology import PETITION_HTTP_PORT, SERVICES
+
+# The staff console's default port (gridplus/console/config.py); not a service, so not in
+# kit.topology. Importing the console's settings would load Flask into every tool.
+CONSOLE_HTTP_PORT = 8081
+CONSOLE = "console"
 
 ROOT = Path(__file__).resolve().parents[1]
 START_ORDER = ["grid_registry", "petition", "dispatch", "notification", "evaluation"]
@@ -66,6 +73,7 @@ class Ports:
     )
     http: int = PETITION_HTTP_PORT
     broker: int = 9092
+    console: int = CONSOLE_HTTP_PORT
     # The one loopback address webhooks and SMS may reach here (GRIDPLUS_EGRESS_ALLOW): a
     # developer's receiver. Nothing else internal, not even the platform's own ports.
     webhook_receiver: int = 8099
@@ -86,6 +94,10 @@ class LocalStack:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.http}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.console}"
 
     def token(self, role: Role) -> str:
         return str(self.credentials["tokens"][role.value])
@@ -131,6 +143,8 @@ class LocalStack:
         # A var dir keeps its secret and Open311 key; older ones gain what they lack.
         credentials.setdefault("jwt_secret", secrets.token_urlsafe(48))
         credentials.setdefault("open311_api_key", secrets.token_hex(16))
+        # Signs the console's session cookies: kept, so a restart does not sign everyone out.
+        credentials.setdefault("console_session_secret", secrets.token_urlsafe(48))
         self.var_dir.mkdir(parents=True, exist_ok=True)
         jwt = JwtSettings(secret=credentials["jwt_secret"], issuer="gridplus")
         # Tokens live at most the kit's maximum (a day), so every start mints a fresh set.
@@ -175,12 +189,50 @@ class LocalStack:
                 stderr=subprocess.STDOUT,
             )
 
-    def start(self, *, timeout: float = 60.0) -> None:
+    def console_env(self) -> dict[str, str]:
+        """The console beside the services: the same addresses and token secret, the dev
+        sign-in on (a development stack only; the chart leaves it off)."""
+        return {
+            **self.env(),
+            "GRIDPLUS_CONSOLE_HTTP_PORT": str(self.ports.console),
+            "GRIDPLUS_CONSOLE_SESSION_SECRET": self.credentials["console_session_secret"],
+            "GRIDPLUS_CONSOLE_DEV_LOGIN": "on",
+            "GRIDPLUS_CONSOLE_DEV_PEOPLE": dev_people_json(),
+        }
+
+    def start_console(self) -> None:
+        logs = self.var_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{CONSOLE}.log", "ab") as log:
+            self.processes[CONSOLE] = subprocess.Popen(
+                [sys.executable, "-m", "gridplus.console", "serve"],
+                env=self.console_env(),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def start(self, *, timeout: float = 60.0, console: bool = False) -> None:
+        """The broker, the demo city and the five services; with `console`, the staff console
+        too (on ports.console; the harnesses that only drive the APIs leave it out)."""
         self.broker("start")
         self.load_demo()
         for package in START_ORDER:
             self.start_service(package)
+        if console:
+            self.start_console()
         self.wait_ready(timeout=timeout)
+        if console:
+            self.wait_console(timeout=timeout)
+
+    def wait_console(self, *, timeout: float = 60.0) -> None:
+        wait_http(
+            f"{self.console_url}/healthz",
+            CONSOLE,
+            lambda: self.processes.get(CONSOLE),
+            self.var_dir / "logs" / f"{CONSOLE}.log",
+            time.monotonic() + timeout,
+        )
 
     def wait_ready(self, packages: list[str] | None = None, *, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -237,8 +289,9 @@ def run(var_dir: Path) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        stack.start()
+        stack.start(console=True)
         print(f"Grid+ ready: {stack.http_url}", flush=True)
+        print(f"Grid+ console: {stack.console_url}/", flush=True)
         print(f"  credentials: {var_dir}/dev-credentials.json  logs: {var_dir}/logs/", flush=True)
         while not stopping:
             for package, process in stack.processes.items():
@@ -268,6 +321,40 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def dev_people_json() -> str:
+    """DEV_SUBJECTS as the console's GRIDPLUS_CONSOLE_DEV_PEOPLE (whom /dev-login may act as)."""
+    return json.dumps(
+        {
+            role.value: {"subject": subject, "grids": list(grids)}
+            for role, (subject, grids) in DEV_SUBJECTS.items()
+            if role is not Role.SERVICE
+        }
+    )
+
+
+def wait_http(
+    url: str,
+    name: str,
+    process: Callable[[], subprocess.Popen[bytes] | None],
+    log: Path,
+    deadline: float,
+) -> None:
+    """Until GET `url` answers 200; fail at once if the process exited, or after `deadline`."""
+    while True:
+        running = process()
+        if running is not None and running.poll() is not None:
+            raise RuntimeError(f"{name} exited with {running.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name} does not answer at {url}")
+        time.sleep(0.1)
 
 
 def wait_serving(

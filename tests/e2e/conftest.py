@@ -1,4 +1,5 @@
-"""The whole platform as real processes: broker, five services on SQLite, the demo city."""
+"""The whole platform as real processes: broker, five services on SQLite, the staff console,
+the demo city."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         http=free_port(),
         broker=free_port(),
         webhook_receiver=free_port(),
+        console=free_port(),
     )
     # nyc.sewer (DEP's) turns red 2 s after assignment, so a department client has overdue
     # petitions to list (tests/e2e/test_example_clients.py); no other shared-stack test uses it.
     extra_env = {**ROUTE_EVERYTHING, "GRIDPLUS_DISPATCH_SLA_OVERRIDE": "nyc.sewer=2:3600"}
     running = LocalStack(tmp_path_factory.mktemp("stack"), ports, extra_env)
-    running.start(timeout=90)
+    running.start(timeout=90, console=True)
     yield running
     running.stop()
