@@ -1,0 +1,192 @@
+"""The red-light map board in real Chromium on the shared stack: a chief watches a grid go red
+when a petition passes its deadline and back when it is resolved, in the same page (server-sent
+events, no reload); another grid's chief never sees it; a resident gets the refusal."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
+from gridplus.kit.auth import Role
+from tests.e2e.client import TIMES_SQUARE, channel, grpc_metadata, submit, wait_for_status
+from tests.e2e.console_areas import Console, running_console
+from tests.support.browser import DESKTOP, PHONE, Viewport, check_page
+from tests.support.browser_fixtures import chromium  # noqa: F401
+from tools.stack import LocalStack
+
+pytestmark = pytest.mark.e2e
+
+# The shared stack gives nyc.sewer a 2 s verify step (tests/e2e/conftest.py): red at once.
+SEWER = "nyc.sewer"
+GRID = "MN0502"
+
+
+@pytest.fixture(scope="module")
+def console(stack: LocalStack) -> Iterator[Console]:
+    with running_console(stack, {"BOARD_POLL_SECONDS": 0.5}) as running:
+        yield running
+
+
+def lights_of(page: Page, selector: str) -> tuple[int, int, int]:
+    element = page.locator(selector)
+    return (
+        int(element.get_attribute("data-light-red") or -1),
+        int(element.get_attribute("data-light-yellow") or -1),
+        int(element.get_attribute("data-light-green") or -1),
+    )
+
+
+def until(check: Callable[[], object], seconds: float, message: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(0.2)
+
+
+def open_board(
+    browser: Browser, console: Console, token: str, path: str, viewport: Viewport = DESKTOP
+) -> Page:
+    page = console.open(browser, token, path, viewport)
+    page.wait_for_selector("#board-map[data-drawn='true']", timeout=15_000)
+    page.wait_for_selector("#board-status[data-state='live']", timeout=15_000)
+    return page
+
+
+def test_a_chief_sees_the_grid_go_red_and_back_without_reloading(
+    stack: LocalStack,
+    console: Console,
+    chromium: Browser,  # noqa: F811
+) -> None:
+    chief = console.token(Role.GRID_CHIEF, "c-MN0502", grids=(GRID,))
+    page = open_board(chromium, console, chief, f"/map?grid={GRID}")
+    row = f"#board-grids tr[data-grid-code='{GRID}']"
+    polygon = f"#board-map path[data-grid-code='{GRID}']"
+    before = lights_of(page, row)
+    assert lights_of(page, polygon) == before
+    page.evaluate("() => { window.sameDocument = 'still here'; }")
+
+    petition_id = submit(
+        stack,
+        {"title": "Sewer backing up", "description": "dirty water", "category": SEWER}
+        | TIMES_SQUARE,
+    )
+    wait_for_status(stack, petition_id, "ASSIGNED", timeout=15)
+    until(
+        lambda: lights_of(page, row)[0] == before[0] + 1,
+        20,
+        f"the board's row did not turn red: {lights_of(page, row)} (before {before})",
+    )
+    assert lights_of(page, polygon)[0] == before[0] + 1
+    assert page.locator(f"#board-overdue tr[data-petition-id='{petition_id}']").count() == 1
+    assert page.evaluate("() => window.sameDocument") == "still here"  # never reloaded
+    check_page(page, "console-board-red-desktop")
+
+    # Another grid's chief: the same view, none of this grid's petitions.
+    neighbour = console.token(Role.GRID_CHIEF, "c-MN0503", grids=("MN0503",))
+    other = open_board(chromium, console, neighbour, f"/map?grid={GRID}")
+    assert lights_of(other, row) == (0, 0, 0)
+    assert other.locator(f"tr[data-petition-id='{petition_id}']").count() == 0
+    other.context.close()
+
+    petitions = petition_pb2_grpc.PetitionServiceStub(channel(stack, "petition"))
+    admin = grpc_metadata(stack)
+    petitions.VerifyPetition(
+        petition_pb2.VerifyPetitionRequest(request_id=str(uuid.uuid4()), id=petition_id),
+        metadata=admin,
+        timeout=10,
+    )
+    petitions.ResolvePetition(
+        petition_pb2.ResolvePetitionRequest(
+            request_id=str(uuid.uuid4()), id=petition_id, note="cleared the drain"
+        ),
+        metadata=admin,
+        timeout=10,
+    )
+    wait_for_status(stack, petition_id, "RESOLVED", timeout=15)
+    until(
+        lambda: lights_of(page, row) == before,
+        20,
+        f"the board did not return to {before}: {lights_of(page, row)}",
+    )
+    assert lights_of(page, polygon) == before
+    assert page.locator(f"#board-overdue tr[data-petition-id='{petition_id}']").count() == 0
+    assert page.evaluate("() => window.sameDocument") == "still here"
+    page.context.close()
+
+
+def test_the_board_at_each_level_fits_a_phone_and_a_desktop(
+    console: Console,
+    chromium: Browser,  # noqa: F811
+) -> None:
+    admin = console.token(Role.ADMIN, "admin-demo")
+    for viewport in (DESKTOP, PHONE):
+        for name, path in (
+            ("city", "/map"),
+            ("borough", "/map?grid=1"),
+            ("grid", f"/map?grid={GRID}"),
+        ):
+            page = open_board(chromium, console, admin, path, viewport)
+            codes = page.locator("#board-grids tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.gridCode)"
+            )
+            drawn = page.locator("#board-map path[data-grid-code]").evaluate_all(
+                "paths => paths.map(p => p.dataset.gridCode)"
+            )
+            assert codes and sorted(codes) == sorted(drawn)
+            check_page(page, f"console-board-{name}-{viewport.name}")
+            page.context.close()
+
+
+def test_drilling_down_by_the_table_reaches_a_grid_and_its_overdue_list(
+    console: Console,
+    chromium: Browser,  # noqa: F811
+) -> None:
+    admin = console.token(Role.ADMIN, "admin-demo")
+    page = open_board(chromium, console, admin, "/map")
+    page.locator("#board-grids a", has_text="Manhattan").click()
+    page.wait_for_url("**/map?grid=1")
+    page.locator("#board-grids tr[data-grid-code='MN05'] a").click()
+    page.wait_for_url("**/map?grid=MN05")
+    page.locator(f"#board-grids tr[data-grid-code='{GRID}'] a").click()
+    page.wait_for_url(f"**/map?grid={GRID}")
+    assert page.locator("#overdue-heading").inner_text().startswith("Overdue petitions in")
+    assert page.locator(".crumbs li").count() == 4  # city, borough, district, grid
+    page.context.close()
+
+
+def test_a_resident_gets_the_refusal_and_bad_grid_codes_are_refused(
+    console: Console,
+    chromium: Browser,  # noqa: F811
+) -> None:
+    resident = console.token(Role.RESIDENT, "resident-demo")
+    page = console.open(chromium, resident, "/map")
+    # A 403 page (Chromium logs its status as a console error, so no check_page here).
+    assert page.locator("h1").inner_text() == "Not for your role"
+    assert page.locator("#board-map").count() == 0
+    page.context.close()
+    admin = console.token(Role.ADMIN, "admin-demo")
+    page = console.open(chromium, admin, "/map?grid=NOPE99")
+    assert "Not found" in page.locator("main").inner_text()
+    page.context.close()
+
+
+def test_the_outlines_are_small_and_cached(console: Console, chromium: Browser) -> None:  # noqa: F811
+    """Page weight: what the board's first load transfers (gzip where the browser asks)."""
+    admin = console.token(Role.ADMIN, "admin-demo")
+    page = open_board(chromium, console, admin, "/map?grid=1")
+    sizes = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .filter(e => !e.name.includes('/map/events'))
+            .map(e => [e.name.replace(location.origin, ''), e.encodedBodySize])"""
+    )
+    outlines = sum(size for name, size in sizes if name.startswith("/map/shapes"))
+    total = sum(size for _, size in sizes)
+    print(f"board page weight (MN boroughs' level 2): outlines {outlines} B, all {total} B")
+    assert 0 < outlines < 60_000
+    page.context.close()
