@@ -4,6 +4,7 @@
 //
 //   node client.js overdue
 //   node client.js watch [--after CHANGE_ID] [--seconds S]
+//   node client.js whistles
 //   node client.js report WHISTLE_ID --note TEXT
 //
 // Settings from the environment:
@@ -126,6 +127,24 @@ function watch({ client, metadata }, after, seconds) {
   });
 }
 
+// The whistles summoning the caller's department on which a report is still owed (by it or by
+// another summoned department), newest first, each with every department's obligation.
+async function whistles({ client, metadata }) {
+  const request = { open_only: true, page_size: PAGE_SIZE };
+  const answer = await unary(client, 'ListWhistles', request, metadata);
+  answer.whistles.forEach((whistle) => emit({
+    whistle_id: whistle.whistle_id,
+    petition_id: whistle.petition_id,
+    reason: whistle.reason,
+    blown_at: timestamp(whistle.blown_at),
+    reports: whistle.reports.map((owed) => ({
+      department_code: owed.department_code,
+      deadline: timestamp(owed.deadline),
+      reported_at: owed.reported_at ? timestamp(owed.reported_at) : '',
+    })),
+  }));
+}
+
 // Reports (报到) the caller's department to a whistle that summoned it; retried safely.
 async function report({ client, metadata }, whistleId, note) {
   // The same request_id on a retry: the report is recorded once.
@@ -159,7 +178,8 @@ function fail(message) {
 }
 
 async function main() {
-  const usage = 'usage: client.js overdue | watch [--after ID] [--seconds S] | report WHISTLE_ID --note TEXT';
+  const usage = 'usage: client.js overdue | watch [--after ID] [--seconds S] | whistles'
+    + ' | report WHISTLE_ID --note TEXT';
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { after: { type: 'string' }, seconds: { type: 'string' }, note: { type: 'string' } },
@@ -171,6 +191,8 @@ async function main() {
       await overdue(dispatch);
     } else if (command === 'watch') {
       await watch(dispatch, values.after || '0', Number(values.seconds || 0));
+    } else if (command === 'whistles') {
+      await whistles(dispatch);
     } else if (command === 'report' && whistleId && values.note) {
       await report(dispatch, whistleId, values.note);
     } else {

@@ -3,6 +3,7 @@ reports to the whistles that summon it.
 
     python department_client.py overdue
     python department_client.py watch [--after CHANGE_ID] [--seconds S]
+    python department_client.py whistles
     python department_client.py report WHISTLE_ID --note TEXT
 
 Settings from the environment:
@@ -133,6 +134,31 @@ def watch(dispatch: Service, after: int, seconds: float | None) -> None:
             raise
 
 
+def whistles(dispatch: Service) -> None:
+    """The whistles summoning the caller's department on which a report is still owed (by it or
+    by another summoned department), newest first, each with every department's obligation."""
+    request = dispatch.request("ListWhistles", open_only=True, page_size=PAGE_SIZE)
+    for whistle in dispatch.call("ListWhistles", request).whistles:
+        emit(
+            {
+                "whistle_id": whistle.whistle_id,
+                "petition_id": whistle.petition_id,
+                "reason": whistle.reason,
+                "blown_at": whistle.blown_at.ToJsonString(),
+                "reports": [
+                    {
+                        "department_code": owed.department_code,
+                        "deadline": owed.deadline.ToJsonString(),
+                        "reported_at": (
+                            owed.reported_at.ToJsonString() if owed.HasField("reported_at") else ""
+                        ),
+                    }
+                    for owed in whistle.reports
+                ],
+            }
+        )
+
+
 def report(dispatch: Service, whistle_id: str, note: str) -> None:
     """Reports (报到) the caller's department to a whistle that summoned it; retried safely."""
     request_id = str(uuid.uuid4())  # the same id on a retry: the report is recorded once
@@ -184,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     watching = commands.add_parser("watch", help="stream my department's assignment changes")
     watching.add_argument("--after", type=int, default=0, help="resume after this change_id")
     watching.add_argument("--seconds", type=float, help="stop after this many seconds")
+    commands.add_parser("whistles", help="list the whistles summoning my department")
     reporting = commands.add_parser("report", help="report my department to a whistle")
     reporting.add_argument("whistle_id")
     reporting.add_argument("--note", required=True, help="what the department does about it")
@@ -196,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             overdue(dispatch)
         elif args.command == "watch":
             watch(dispatch, args.after, args.seconds)
+        elif args.command == "whistles":
+            whistles(dispatch)
         else:
             report(dispatch, args.whistle_id, args.note)
     except grpc.RpcError as error:

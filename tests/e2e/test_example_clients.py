@@ -2,8 +2,9 @@
 runs them: as processes, against the running platform, with a department's token in
 GRIDPLUS_TOKEN and dispatch's address in GRIDPLUS_DISPATCH_ADDR. Their overdue list is the one
 dispatch's ListOverdue gives that department; they stream a petition assigned to it while they
-watch (and another department's watcher does not); they report the department to a whistle the
-test blows, once; and a foreign or forged token gets a clear error, not data."""
+watch (and another department's watcher does not); they list the whistles summoning the
+department and report it to one the test blows, once; and a foreign or forged token gets a
+clear error, not data."""
 
 from __future__ import annotations
 
@@ -227,6 +228,7 @@ def test_the_department_reports_to_a_whistle_once(stack: LocalStack, node_ready:
             petition_id=petition_id, department_codes=[DEPARTMENT, "DOT"], reason="grate gone"
         )
         whistle = dispatch.BlowWhistle(blow, metadata=grpc_metadata(stack), timeout=5).whistle
+        assert owed_by(stack, client, dep, whistle.whistle_id) == {DEPARTMENT, "DOT"}
 
         done = run(stack, client, dep, "report", whistle.whistle_id, "--note", "crew on the way")
         assert done.returncode == 0, (client, done.stderr)
@@ -236,6 +238,7 @@ def test_the_department_reports_to_a_whistle_once(stack: LocalStack, node_ready:
         assert reported["department_code"] == DEPARTMENT
         assert reported["on_time"] is True
         assert reported["reported_at"] <= reported["deadline"]
+        assert owed_by(stack, client, dep, whistle.whistle_id) == {"DOT"}
 
         again = run(stack, client, dep, "report", whistle.whistle_id, "--note", "again")
         assert again.returncode == 1, client
@@ -244,3 +247,15 @@ def test_the_department_reports_to_a_whistle_once(stack: LocalStack, node_ready:
         nypd = run(stack, client, token(stack, "NYPD"), "report", whistle.whistle_id, "--note", "x")
         assert nypd.returncode == 1, client
         assert "error: NOT_FOUND" in nypd.stderr, nypd.stderr
+        assert owed_by(stack, client, token(stack, "NYPD"), whistle.whistle_id) is None
+
+
+def owed_by(stack: LocalStack, client: str, bearer: str, whistle_id: str) -> set[str] | None:
+    """The departments that still owe a report on `whistle_id`, as the client's `whistles`
+    lists them; None when the whistle is not listed."""
+    done = run(stack, client, bearer, "whistles")
+    assert done.returncode == 0, (client, done.stderr)
+    for whistle in lines(done.stdout):
+        if whistle["whistle_id"] == whistle_id:
+            return {r["department_code"] for r in whistle["reports"] if not r["reported_at"]}
+    return None
