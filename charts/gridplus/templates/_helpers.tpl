@@ -153,6 +153,15 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- $jwt := $values.auth.jwt }}
 {{- $_ := set $env "GRIDPLUS_JWT_SECRET" (include "gridplus.secretRef" (dict "name" $jwt.existingSecret "key" $jwt.secretKey) | fromYaml) }}
 {{- $_ := set $env "GRIDPLUS_JWT_ISSUER" $jwt.issuer }}
+{{- with $values.auth.oidc }}{{ if .issuer }}
+{{- $_ := set $env "GRIDPLUS_OIDC_ISSUER" .issuer }}
+{{- $_ := set $env "GRIDPLUS_OIDC_AUDIENCE" (required "auth.oidc.audience is required when auth.oidc.issuer is set" .audience) }}
+{{- with .clientId }}{{ $_ := set $env "GRIDPLUS_OIDC_CLIENT_ID" . }}{{ end }}
+{{- with .clientSecret.existingSecret }}{{ $_ := set $env "GRIDPLUS_OIDC_CLIENT_SECRET" (include "gridplus.secretRef" (dict "name" . "key" $values.auth.oidc.clientSecret.key) | fromYaml) }}{{ end }}
+{{- $_ := set $env "GRIDPLUS_OIDC_ROLE_CLAIM" .claims.role }}
+{{- $_ := set $env "GRIDPLUS_OIDC_GRIDS_CLAIM" .claims.grids }}
+{{- $_ := set $env "GRIDPLUS_OIDC_DEPARTMENT_CLAIM" .claims.department }}
+{{- end }}{{ end }}
 {{- if get $cfg "usesPiiKey" }}
 {{- $_ := set $env "GRIDPLUS_PII_KEY" (include "gridplus.secretRef" (dict "name" $values.pii.existingSecret "key" $values.pii.key) | fromYaml) }}
 {{- end }}
