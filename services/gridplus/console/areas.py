@@ -10,6 +10,7 @@ from flask import Blueprint
 from gridplus.console.auth import blueprint as auth
 from gridplus.console.board import blueprint as board
 from gridplus.console.triage import blueprint as triage
+from gridplus.console.whistles import blueprint as whistles
 from gridplus.console.work import blueprint as work
 
 AREAS: list[Callable[[], Blueprint]] = [
@@ -17,4 +18,5 @@ AREAS: list[Callable[[], Blueprint]] = [
     work,
     triage,
     board,
+    whistles,
 ]
