@@ -47,12 +47,13 @@ hand. `make lint` fails when this reference is stale or a public element has no 
 ## Calling the services
 
 - **Address.** Each service listens on its own port (below: the defaults of `make run`; in a
-  cluster, the Service of the same name on its gRPC port). Plain TCP on loopback here; in a
-  cluster, TLS as the city's ingress provides it.
+  cluster, the Kubernetes Service of the same name). Plaintext gRPC inside the platform; callers
+  outside it go through the city's ingress or gateway, which terminates TLS.
 - **Token.** Every call carries `authorization: Bearer <token>` in its metadata. A department's
   token carries the role `department_staff` (or `department_head`) and the department's code; a
-  department sees its own department's assignments and petitions only. Objects outside the
-  caller's scope answer `NOT_FOUND`, as if they did not exist.
+  department sees its own department's assignments and petitions only. A role that may not call
+  a method gets `PERMISSION_DENIED`; an object outside the caller's scope answers `NOT_FOUND`, as
+  if it did not exist.
 - **Retries.** Commands take a client-chosen `request_id`: a retried call with the same id is
   applied once and answers as the first did. Reads can be retried freely.
 - **Paging.** List calls take `page_size` (0 = the server's default) and `page_token`; pass each
