@@ -23,8 +23,10 @@ from gridplus.kit.auth import (
     mint_token,
 )
 from gridplus.kit.config import JwtSettings, OidcSettings
+from gridplus.kit.oidc_provider import ProviderUnavailable
 from tests.conftest import JWT_SECRET
 from tests.support.oidc import KeyServer, unsigned_token
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -253,3 +255,22 @@ def test_dev_tokens_are_refused_for_people_but_service_tokens_still_work(
         role=Role.SERVICE,
     )
     assert refused(check, forged, caplog)[0] is Refusal.BAD_SIGNATURE
+
+
+def test_an_unreachable_provider_is_unavailable_not_a_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The caller did nothing wrong: UNAVAILABLE (503), retry later; no refusal is counted."""
+    nobody = OidcSettings(issuer=f"http://127.0.0.1:{free_port()}", audience=AUDIENCE)
+    check = TokenVerifier(JwtSettings(JWT_SECRET, "gridplus", oidc=nobody))
+    with caplog.at_level(logging.WARNING), pytest.raises(ProviderUnavailable) as unavailable:
+        check.verify("opaque-token-0123")
+    assert (unavailable.value.grpc_code, unavailable.value.http_status) == ("UNAVAILABLE", 503)
+    assert "call refused" not in caplog.text
+
+
+def test_a_discovery_document_naming_another_issuer_is_not_used(issuer: KeyServer) -> None:
+    issuer.announced_issuer = "https://login.other-city.example"
+    with pytest.raises(ProviderUnavailable, match="names issuer"):
+        verifier(issuer).verify(issuer.sign({"sub": "kc-1"}, kid="rsa-1"))
+    assert issuer.jwks_fetches == 0

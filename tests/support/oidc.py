@@ -199,13 +199,14 @@ class KeyServer:
         self.jwks_fetches = 0
         self.introspection: dict[str, dict[str, object]] | None = None  # token -> answer
         self.introspection_calls = 0
+        self.announced_issuer: str | None = None  # set: discovery names another issuer
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     document: dict[str, object] = {
-                        "issuer": server.issuer,
+                        "issuer": server.announced_issuer or server.issuer,
                         "jwks_uri": f"{server.issuer}/jwks",
                         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
                     }

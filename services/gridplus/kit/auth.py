@@ -11,6 +11,7 @@ Two kinds of token reach the services:
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -35,6 +36,8 @@ from gridplus.kit.roles import Principal as Principal
 from gridplus.kit.roles import Role as Role
 
 ALGORITHM = "HS256"
+
+log = logging.getLogger(__name__)
 
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
@@ -70,6 +73,12 @@ class TokenVerifier:
     def __init__(self, settings: JwtSettings, *, oidc: OidcTokens | None = None) -> None:
         self._settings = settings
         self._oidc = oidc or (OidcTokens(settings.oidc) if settings.oidc is not None else None)
+        if settings.oidc is not None:
+            log.info(
+                "accepting the access tokens of the city's identity provider; deployment "
+                "tokens for role service only",
+                extra={"issuer": settings.oidc.issuer, "audience": settings.oidc.audience},
+            )
 
     def verify(self, token: str, *, origin: RequestOrigin | None = None) -> Principal:
         try:
