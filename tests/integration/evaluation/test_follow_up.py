@@ -192,7 +192,8 @@ def test_only_the_reporter_rates_and_only_a_pending_follow_up(evaluation: Evalua
     evaluation.clock.set(at(5))
     with pytest.raises(grpc.RpcError) as stranger:
         rate(evaluation, "p-1", "r-other", 5)
-    assert code(stranger) == grpc.StatusCode.PERMISSION_DENIED
+    # Another resident's follow-up is answered as one that does not exist (OWASP API1).
+    assert code(stranger) == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as staff:
         evaluation.api.RateFollowUp(
             pb.RateFollowUpRequest(petition_id="p-1", rating=5),
@@ -232,7 +233,7 @@ def test_a_grid_worker_records_a_visit_with_the_residents_answer(evaluation: Eva
             pb.RecordFollowUpVisitRequest(petition_id="p-1", rating=5),
             metadata=as_caller("worker-9", Role.GRID_WORKER, ("G-02",)),
         )
-    assert code(outsider) == grpc.StatusCode.PERMISSION_DENIED
+    assert code(outsider) == grpc.StatusCode.NOT_FOUND  # outside the worker's grids
     own = evaluation.api.RecordFollowUpVisit(
         pb.RecordFollowUpVisitRequest(petition_id="p-1", rating=2, comment="still leaking"),
         metadata=as_caller(WORKER, Role.GRID_WORKER),
@@ -296,7 +297,7 @@ def test_the_petition_service_rates_for_the_resident_it_authenticated(
         evaluation.api.RateFollowUp(
             pb.RateFollowUpRequest(petition_id="p-1", rating=5, resident_id="r-2"), metadata=service
         )
-    assert code(wrong) == grpc.StatusCode.PERMISSION_DENIED
+    assert code(wrong) == grpc.StatusCode.NOT_FOUND  # r-2 did not report p-1
     with pytest.raises(grpc.RpcError) as posing:
         evaluation.api.RateFollowUp(
             pb.RateFollowUpRequest(petition_id="p-1", rating=5, resident_id="r-1"),
@@ -362,6 +363,39 @@ def test_the_reporter_of_a_merged_duplicate_may_rate_the_survivor(evaluation: Ev
         evaluation.api.GetFollowUp(
             pb.GetFollowUpRequest(petition_id="p-1"), metadata=as_caller("r-x", Role.RESIDENT)
         )
-    assert code(stranger) == grpc.StatusCode.PERMISSION_DENIED
+    assert code(stranger) == grpc.StatusCode.NOT_FOUND
     # The duplicate leaves the response-rate cohort: one petition assigned, not two.
     assert worker_card(evaluation).assigned_count == 1
+
+
+def test_staff_read_follow_ups_of_their_grid_subtree_or_department_only(
+    evaluation: Evaluation,
+) -> None:
+    """Issue 17: any staff token read any petition's follow-up (the resident's rating and
+    words). Outside the caller's scope it is answered as unknown (OWASP API1)."""
+    route(evaluation, "p-1", "r-1")
+    resolve(evaluation, "p-1", 4)
+    readers = [
+        as_caller(WORKER, Role.GRID_WORKER),  # its worker
+        CHIEF,  # G-01-02 holds its grid
+        as_caller("s-1", Role.DEPARTMENT_STAFF, (), DEPARTMENT),
+        as_caller("h-1", Role.DEPARTMENT_HEAD, (), DEPARTMENT),
+        as_caller("insp-1", Role.INSPECTOR),
+        ADMIN,
+        as_caller("r-1", Role.RESIDENT),
+    ]
+    for metadata in readers:
+        view = evaluation.api.GetFollowUp(
+            pb.GetFollowUpRequest(petition_id="p-1"), metadata=metadata
+        )
+        assert view.pending
+    outsiders = [
+        as_caller("w-9", Role.GRID_WORKER, ("G-02",)),
+        as_caller("chief-2", Role.GRID_CHIEF, ("G-01-03",)),
+        as_caller("s-2", Role.DEPARTMENT_STAFF, (), "D-OTHER"),
+        as_caller("s-3", Role.DEPARTMENT_STAFF),  # a department token without its claim
+    ]
+    for metadata in outsiders:
+        with pytest.raises(grpc.RpcError) as hidden:
+            evaluation.api.GetFollowUp(pb.GetFollowUpRequest(petition_id="p-1"), metadata=metadata)
+        assert code(hidden) == grpc.StatusCode.NOT_FOUND

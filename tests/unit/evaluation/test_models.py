@@ -20,7 +20,7 @@ from gridplus.evaluation.domain.follow_up import (
     rating_resident,
 )
 from gridplus.evaluation.domain.scorecard import FollowUpOutcome
-from gridplus.kit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from gridplus.kit.roles import Principal, Role
 
 RESOLVED_AT = datetime(2025, 3, 4, 9, tzinfo=UTC)
@@ -73,12 +73,12 @@ def test_expiry_is_no_response_by_evaluation() -> None:
 def test_who_may_answer() -> None:
     case = follow_up()
     case.check_reporter("r-dup")  # reported a duplicate merged into it
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         case.check_reporter("r-other")
     case.check_grid_staff(Principal("w-1", Role.GRID_WORKER))
     case.check_grid_staff(Principal("c", Role.GRID_CHIEF, grid_codes=("G-01",)))
     case.check_grid_staff(Principal("a", Role.ADMIN))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         case.check_grid_staff(Principal("c", Role.GRID_CHIEF, grid_codes=("G-02",)))
     service = Principal("petition", Role.SERVICE)
     assert rating_resident(service, "r-1") == Principal("r-1", Role.RESIDENT)

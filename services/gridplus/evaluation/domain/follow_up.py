@@ -18,6 +18,7 @@ from gridplus.kit.errors import (
     FailedPrecondition,
     FieldViolation,
     InvalidArgument,
+    NotFound,
     PermissionDenied,
 )
 from gridplus.kit.roles import Principal, Role
@@ -36,6 +37,7 @@ __all__ = [
     "check_answer",
     "rating_resident",
     "require_pending",
+    "unknown",
 ]
 
 
@@ -98,6 +100,10 @@ class Answer:
     completed_at: datetime
 
 
+def unknown(petition_id: str) -> NotFound:
+    return NotFound(f"petition {petition_id} is not known to evaluation")
+
+
 @dataclass
 class FollowUp:
     """A petition as its follow-up sees it; answering or expiring it records FollowUpCompleted
@@ -109,10 +115,17 @@ class FollowUp:
     worker_id: str | None
     grid_codes: frozenset[str]  # the grids on its path
     events: list[FollowUpCompleted] = field(default_factory=list)
+    department_code: str | None = None  # the department holding it now
+
+    def not_found(self) -> NotFound:
+        """The answer for a follow-up outside the caller's scope: the one for an unknown
+        petition, word for word, so ids cannot be probed (OWASP API1)."""
+        return unknown(self.petition_id)
 
     def check_reporter(self, resident_id: str) -> None:
+        """Only a resident who reported it (or a duplicate merged into it) rates it."""
         if resident_id not in self.reporter_ids:
-            raise PermissionDenied("only a resident who reported it may rate or read its follow-up")
+            raise self.not_found()
 
     def check_grid_staff(self, principal: Principal) -> None:
         """The petition's worker, staff whose token grids hold its grid, or an admin."""
@@ -120,7 +133,7 @@ class FollowUp:
             return
         if self.grid_codes & set(principal.grid_codes):
             return
-        raise PermissionDenied("only the petition's worker or staff of its grid may record a visit")
+        raise self.not_found()
 
     def answer(
         self,

@@ -10,22 +10,24 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gridplus.evaluation import metrics
+from gridplus.evaluation.domain.access import may_read_follow_up
 from gridplus.evaluation.domain.follow_up import (
     Answer,
     FollowUp,
     FollowUpPolicy,
     Via,
     rating_resident,
+    unknown,
 )
 from gridplus.evaluation.domain.scorecard import FollowUpOutcome
 from gridplus.evaluation.handlers.publishing import publish
 from gridplus.evaluation.storage import follow_ups as store
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, after_commit
-from gridplus.kit.errors import InvalidArgument, NotFound
+from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.idempotency import caller_scope, run_once
 from gridplus.kit.outbox import Outbox
-from gridplus.kit.roles import Principal, Role
+from gridplus.kit.roles import Principal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -112,8 +114,8 @@ class FollowUps:
 
     def view(self, session: Session, principal: Principal, petition_id: str) -> FollowUpView:
         follow_up = _known(session, petition_id)
-        if principal.role is Role.RESIDENT:
-            follow_up.check_reporter(principal.subject)
+        if not may_read_follow_up(principal, follow_up):
+            raise follow_up.not_found()
         state = follow_up.state
         due = self._policy.due_at(state.status_at) if state.pending and state.status_at else None
         return FollowUpView(state.pending, due, store.get_answers(session, petition_id=petition_id))
@@ -170,7 +172,7 @@ def _known(session: Session, petition_id: str) -> FollowUp:
         raise InvalidArgument.single("petition_id", "required")
     follow_up = store.get(session, petition_id=petition_id)
     if follow_up is None:
-        raise NotFound(f"petition {petition_id} is not known to evaluation")
+        raise unknown(petition_id)
     return follow_up
 
 

@@ -101,6 +101,7 @@ def _follow_ups(session: Session, rows: Sequence[PetitionFact]) -> list[FollowUp
             reporter_ids=_present(row.reporter_id) | merged_reporters[row.petition_id],
             worker_id=row.worker_id,
             grid_codes=_present(row.grid_l1, row.grid_l2, row.grid_l3),
+            department_code=row.department_code,
         )
         for row in rows
     ]
