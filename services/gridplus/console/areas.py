@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from gridplus.console.auth import blueprint as auth
 from gridplus.console.board import blueprint as board
+from gridplus.console.scores import blueprint as scores
 from gridplus.console.triage import blueprint as triage
 from gridplus.console.whistles import blueprint as whistles
 from gridplus.console.work import blueprint as work
@@ -19,4 +20,5 @@ AREAS: list[Callable[[], Blueprint]] = [
     triage,
     board,
     whistles,
+    scores,
 ]
