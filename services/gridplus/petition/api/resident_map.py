@@ -86,22 +86,23 @@ class MapRoutes:
 
 
 def _classes(categories: list[Category]) -> list[dict[str, object]]:
-    """Top-level classes in the taxonomy's order, each with the categories under it; a class
-    without any is offered itself."""
-    tops = [c for c in categories if not c.parent_code and c.top_level_code in ("", c.code)]
-    members: dict[str, list[Category]] = {top.code: [] for top in tops}
+    """Top-level classes in the taxonomy's order, each with the categories under it (a class
+    without any is offered itself); categories of a class the taxonomy does not list are grouped
+    under its code."""
+    tops = {c.code: c for c in categories if c.top_level_code in ("", c.code)}
+    members: dict[str, list[Category]] = {code: [] for code in tops}
     for category in categories:
         top = category.top_level_code or category.code
-        if category.code != top and top in members:
-            members[top].append(category)
+        if category.code != top:
+            members.setdefault(top, []).append(category)
     return [
         {
-            "code": top.code,
-            "name_zh": top.name_zh,
-            "name_en": top.name_en,
-            "categories": [_named(c) for c in members[top.code] or [top]],
+            "code": code,
+            "name_zh": tops[code].name_zh if code in tops else code,
+            "name_en": tops[code].name_en if code in tops else code,
+            "categories": [_named(c) for c in inside or [tops[code]]],
         }
-        for top in tops
+        for code, inside in members.items()
     ]
 
 

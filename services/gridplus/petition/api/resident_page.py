@@ -44,6 +44,9 @@ CSP = (
 # The assets a browser may fetch, and their types (anything else is a 404).
 ASSETS = {
     "app.js": "text/javascript",
+    "i18n.js": "text/javascript",
+    "signin.js": "text/javascript",
+    "map.js": "text/javascript",
     "page.css": "text/css",
 }
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")

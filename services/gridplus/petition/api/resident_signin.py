@@ -5,7 +5,7 @@ The browser makes the code verifier, sends the resident to the city's identity p
 back on this page. The code is exchanged for an access token through this server
 (`POST /api/v1/sign-in/token`) rather than by the browser itself: identity providers often send
 no CORS headers on their token endpoint (oidc-provider-mock sends none), and a confidential
-client's secret (`GRIDPLUS_PETITION_OIDC_CLIENT_SECRET`) must never reach a browser. The verifier
+client's secret (`GRIDPLUS_OIDC_CLIENT_SECRET`) must never reach a browser. The verifier
 still comes from the browser, so a stolen code is useless without it. The server keeps nothing:
 the token lives in the browser tab (sessionStorage) and every API call carries it.
 
@@ -51,7 +51,7 @@ class SignInSettings:
         return cls(
             issuer=issuer.rstrip("/") if issuer else None,
             client_id=env.text("GRIDPLUS_OIDC_CLIENT_ID", DEFAULT_CLIENT_ID),
-            client_secret=env.optional("GRIDPLUS_PETITION_OIDC_CLIENT_SECRET"),
+            client_secret=env.optional("GRIDPLUS_OIDC_CLIENT_SECRET"),
             dev_token_paste=env.flag("GRIDPLUS_PETITION_DEV_TOKEN_PASTE", False),
         )
 

@@ -2,11 +2,11 @@
 is internal to the city's work (居民视图).
 
 Staff and services read the full record (who did what, dispatch's routing reasons). A resident
-reads it in resident words: who acted as "you", "staff" or "the city's system", never a staff
-member's id; a history note only where it was written for the reporter (the resolution, the
-reason for a rejection, a staff member's note, the petition it was merged into), never
-dispatch's routing reasons, triage scores, transfer targets or clock bookkeeping; times to the
-second. The page turns these into sentences in the resident's language and zone.
+reads the history in resident words: who acted by role only, never a staff member's id; a note
+only where it was written for the reporter (the resolution, the reason for a rejection, a staff
+member's note, the petition it was merged into), never dispatch's routing reasons, triage
+scores, transfer targets or clock bookkeeping; times to the second. The page turns these into
+sentences in the resident's language and zone.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from gridplus.kit.roles import Role
 from gridplus.petition.domain.access import Viewer
-from gridplus.petition.domain.history import EntryKind, HistoryEntry
+from gridplus.petition.domain.history import EntryKind
 from gridplus.petition.domain.lifecycle import Status
 
 # Status changes whose note is addressed to the reporter, whoever recorded it.
@@ -31,16 +31,12 @@ def is_resident(viewer: Viewer) -> bool:
 
 
 def resident_petition(body: dict[str, Any]) -> dict[str, Any]:
-    """A petition's JSON (petition_json / view_json) as its reporter sees it: no handler id, no
-    classifier scores, instants to the second."""
+    """A petition's JSON (petition_json / view_json) as its reporter sees it: the triage wait
+    in plain words (not the classifier's scores), instants to the second."""
     out = dict(body)
-    out["assignee_id"] = None
     triage = out.get("triage")
     if isinstance(triage, dict):
         out["triage"] = {**triage, "reason": TRIAGE_WORDS}
-    choice = out.get("category_choice")
-    if isinstance(choice, dict) and "confidence" in choice:
-        out["category_choice"] = {**choice, "confidence": None}
     for key in ("deadline", "paused_at", "created_at", "updated_at"):
         out[key] = _seconds(out.get(key))
     deadlines = out.get("deadlines")
@@ -49,43 +45,33 @@ def resident_petition(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def resident_history(entries: list[HistoryEntry], viewer: Viewer) -> list[dict[str, Any]]:
-    """The history in resident words; a service's notes (routing, triage, transfers, deadline
-    changes) are left out whole: they are the city's bookkeeping, not news for the reporter."""
+def resident_history(entries: list[dict[str, Any]], viewer: Viewer) -> list[dict[str, Any]]:
+    """History entries (history_json) in resident words, in the shape staff get: `actor_id` is
+    the resident's own id on their own entries and empty on everyone else's (the role stays:
+    "grid_worker", "service"), `note` is empty where it is internal. A service's notes (routing,
+    triage, transfers, deadline changes) are left out whole: they are the city's bookkeeping."""
     shown = []
     for entry in entries:
-        internal = entry.actor.role is Role.SERVICE
-        if entry.kind is EntryKind.NOTE and internal:
+        by_service = entry["actor_role"] == Role.SERVICE.value
+        if entry["kind"] == EntryKind.NOTE.value and by_service:
             continue
+        own = entry["actor_id"] == viewer.id and entry["actor_role"] == viewer.role.value
         shown.append(
-            {
-                "kind": entry.kind.value,
-                "from_status": entry.from_status.value if entry.from_status else None,
-                "to_status": entry.to_status.value,
-                "actor_id": None,
-                "actor_role": _by(entry, viewer),
-                "note": entry.note if _note_for_reporter(entry) and entry.note else None,
-                "at": _stamp(entry.at),
+            entry
+            | {
+                "actor_id": entry["actor_id"] if own else "",
+                "note": entry["note"] if _for_reporter(entry, by_service) else "",
+                "at": _seconds(entry["at"]),
             }
         )
     return shown
 
 
-def _by(entry: HistoryEntry, viewer: Viewer) -> str:
-    """ "you" (the reporter), "staff" or "system"; never an id."""
-    if entry.actor.role is Role.SERVICE:
-        return "system"
-    if entry.actor.id == viewer.id and entry.actor.role is Role.RESIDENT:
-        return "you"
-    return "resident" if entry.actor.role is Role.RESIDENT else "staff"
-
-
-def _note_for_reporter(entry: HistoryEntry) -> bool:
-    if entry.kind is EntryKind.NOTE:
-        return True  # a staff member's note (a service's are left out above)
-    if entry.to_status in _NOTES_FOR_REPORTER:
-        return True
-    return entry.to_status in _STAFF_NOTES and entry.actor.role is not Role.SERVICE
+def _for_reporter(entry: dict[str, Any], by_service: bool) -> bool:
+    if entry["kind"] == EntryKind.NOTE.value:
+        return True  # a staff member's note (a service's are left out)
+    status = Status(entry["to_status"])
+    return status in _NOTES_FOR_REPORTER or (status in _STAFF_NOTES and not by_service)
 
 
 def _stamp(instant: datetime) -> str:

@@ -1,5 +1,6 @@
-// Grid+ resident page. Talks only to the resident HTTP API with the resident's bearer token.
-// Every text from the server goes into the DOM with textContent, never parsed as HTML.
+// Grid+ resident page: report a problem, follow your petitions, rate the resolution. Talks only to
+// this server with the resident's bearer token (signin.js). Every text from the server goes into
+// the DOM with textContent, never parsed as HTML.
 "use strict";
 
 const API = {
@@ -8,18 +9,11 @@ const API = {
   history: "/api/v1/petitions/{id}/history",
   photo: "/api/v1/petitions/{id}/photos/{seq}",
   rating: "/api/v1/petitions/{id}/rating",
-  services: "/open311/v2/services.json",
+  followUp: "/api/v1/petitions/{id}/follow-up",
+  categories: "/api/v1/categories",
 };
-const TOKEN_KEY = "gridplus.token";
-const MAX_PHOTOS = 9;
-const STATUS_NAMES = {
-  SUBMITTED: "已提交 Submitted", ASSIGNED: "已派单 Assigned", VERIFIED: "办理中 In progress",
-  RESOLVED: "已办结 Resolved", CLOSED: "已关闭 Closed", REJECTED: "不予受理 Rejected",
-  DUPLICATE: "重复诉求 Duplicate", REOPENED: "重新办理 Reopened",
-};
-const LIGHT_NAMES = {
-  green: "按时 On time", yellow: "临近期限 Near deadline", red: "已超期 Overdue",
-};
+const OPEN = ["SUBMITTED", "ASSIGNED", "VERIFIED", "REOPENED"];
+const FIELD_ORDER = ["location", "lat", "lon", "category", "title", "description", "photos", "make_public"];
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,15 +22,8 @@ function path(template, params) {
 }
 
 function newKey() {
-  if (window.crypto && typeof window.crypto.randomUUID === "function") {
-    return window.crypto.randomUUID();
-  }
-  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function token() {
-  return sessionStorage.getItem(TOKEN_KEY) || "";
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  return randomText(16);
 }
 
 function setStatus(el, text, kind) {
@@ -44,13 +31,7 @@ function setStatus(el, text, kind) {
   el.className = "status" + (kind ? " " + kind : "");
 }
 
-function formatTime(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
-}
-
-// A fetch with the bearer token; resolves to {ok, status, body} (body: parsed JSON or null).
+// A fetch with the bearer token; resolves to {ok, status, body, retryAfter}.
 async function call(url, options) {
   const opts = options || {};
   const headers = new Headers(opts.headers || {});
@@ -60,138 +41,165 @@ async function call(url, options) {
   try {
     response = await fetch(url, { ...opts, headers, credentials: "omit", cache: "no-store" });
   } catch (err) {
-    return { ok: false, status: 0, body: { detail: "网络错误 Network error" } };
+    return { ok: false, status: 0, body: null, retryAfter: null };
   }
   let body = null;
-  const type = response.headers.get("Content-Type") || "";
-  if (type.includes("json")) {
+  if ((response.headers.get("Content-Type") || "").includes("json")) {
     try { body = await response.json(); } catch (err) { body = null; }
   }
-  return { ok: response.ok, status: response.status, body };
+  if (response.status === 401) tokenRefused();
+  return { ok: response.ok, status: response.status, body, retryAfter: response.headers.get("Retry-After") };
 }
 
+// A refusal in the page's language (the server's own words are English and technical).
 function problemText(result) {
-  if (result.status === 401) return "请先填写有效的登录凭证 Please paste a valid token";
-  const b = result.body || {};
-  const detail = b.detail || b.title || "请求失败 Request failed";
-  return result.status ? `${detail} (${result.status})` : detail;
+  if (result.status === 0) return t("err.network");
+  if (result.status === 401) return t("signin.expired");
+  if (result.status === 403) return t("err.forbidden");
+  if (result.status === 404) return t("err.not_found");
+  if (result.status === 429) return t("err.busy", { seconds: result.retryAfter || 60 });
+  if (result.status >= 500) return t("err.unavailable");
+  return t("err.generic", { status: result.status });
 }
 
-// Field errors (problem+json `errors[].field`) next to their fields; the rest in `statusEl`.
-function showProblem(form, statusEl, result) {
-  clearErrors(form);
-  const errors = (result.body && Array.isArray(result.body.errors)) ? result.body.errors : [];
-  let unplaced = [];
-  for (const e of errors) {
-    const name = String(e.field || "").replace(/\[\d+\]$/, "").replace(/^contact\./, "");
-    const field = form.querySelector(`.field[data-field="${CSS.escape(name)}"]`);
-    if (field) {
-      field.classList.add("invalid");
-      const p = field.querySelector(".error");
-      p.textContent = (p.textContent ? p.textContent + " " : "") + `${e.field}: ${e.detail}`;
-    } else {
-      unplaced.push(`${e.field}: ${e.detail}`);
-    }
-  }
-  const text = unplaced.length ? unplaced.join("; ") : problemText(result);
-  setStatus(statusEl, text, "bad");
+// ---- field errors ----
+function fieldOf(form, name) {
+  return form.querySelector(`.field[data-field="${name}"]`);
+}
+
+function fieldError(form, name, text) {
+  const field = fieldOf(form, name);
+  if (!field) return false;
+  field.classList.add("invalid");
+  const p = field.querySelector(":scope > .error");
+  p.textContent = p.textContent ? p.textContent + " " + text : text;
+  return true;
 }
 
 function clearErrors(form) {
   for (const field of form.querySelectorAll(".field")) {
     field.classList.remove("invalid");
-    const p = field.querySelector(".error");
+    const p = field.querySelector(":scope > .error");
     if (p) p.textContent = "";
   }
+  if (form.id === "report-form") { $("report-summary").hidden = true; $("report-summary-list").replaceChildren(); }
 }
 
-function fieldError(form, name, text) {
-  const field = form.querySelector(`.field[data-field="${name}"]`);
-  field.classList.add("invalid");
-  field.querySelector(".error").textContent = text;
+// The error summary at the top of the form, each entry a link to its field (GOV.UK's pattern).
+function showSummary(problems) {
+  const list = $("report-summary-list");
+  list.replaceChildren();
+  for (const [name, text] of problems) {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    const target = name === "location" ? ($("map").hidden ? "lat" : "map") : name === "category" ? "category-search" : name;
+    a.href = "#" + target;
+    a.textContent = text;
+    li.appendChild(a);
+    list.appendChild(li);
+  }
+  $("report-summary").hidden = problems.length === 0;
+  if (problems.length) $("report-summary").focus();
 }
 
-// ---- token ----
-function initToken() {
-  const input = $("token");
-  input.value = token();
-  $("token-form").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const value = input.value.trim().replace(/^Bearer\s+/i, "");
-    if (!value) {
-      setStatus($("token-status"), "凭证为空 The token is empty", "bad");
-      return;
+// What the server said about a field, in the page's language.
+function serverFieldText(field) {
+  const name = field.replace(/\[\d+\]$/, "");
+  const index = /\[(\d+)\]$/.exec(field);
+  if (name === "photos") {
+    return t("err.photo_server", { n: index ? Number(index[1]) + 1 : 1, limit: formatBytes(pageConfig.photos.max_bytes) });
+  }
+  const known = { title: "err.title", description: "err.description", lat: "err.lat", lon: "err.lon", category: "err.category" };
+  return t(known[name] || "err.field");
+}
+
+// ---- categories ----
+let classes = [];
+
+async function loadCategories() {
+  const result = await call(API.categories);
+  if (!result.ok || !result.body || !Array.isArray(result.body.classes)) return; // optional
+  classes = result.body.classes;
+  fillCategories();
+}
+
+function categoryLabel(c) {
+  return lang === "zh" ? `${c.name_zh} · ${c.name_en}` : `${c.name_en} · ${c.name_zh}`;
+}
+
+// The <select> grouped by class, holding only what matches the search words.
+function fillCategories() {
+  const select = $("category");
+  const chosen = select.value;
+  const words = $("category-search").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const first = select.options[0];
+  select.replaceChildren(first);
+  let found = 0;
+  for (const group of classes) {
+    const groupText = `${group.name_zh} ${group.name_en}`.toLowerCase();
+    const members = group.categories.filter((c) => {
+      const text = `${groupText} ${c.name_zh} ${c.name_en} ${c.code}`.toLowerCase();
+      return words.every((w) => text.includes(w));
+    });
+    if (!members.length) continue;
+    const optgroup = document.createElement("optgroup");
+    optgroup.label = lang === "zh" ? group.name_zh || group.name_en : group.name_en || group.name_zh;
+    for (const c of members) {
+      const option = document.createElement("option");
+      option.value = c.code;
+      option.textContent = categoryLabel(c);
+      optgroup.appendChild(option);
     }
-    sessionStorage.setItem(TOKEN_KEY, value);
-    setStatus($("token-status"), "已保存 Saved", "ok");
-  });
-  $("token-clear").addEventListener("click", () => {
-    sessionStorage.removeItem(TOKEN_KEY);
-    input.value = "";
-    setStatus($("token-status"), "已清除 Cleared", "ok");
-  });
-}
-
-// ---- tabs ----
-function showTab(which) {
-  const report = which === "report";
-  $("report-card").hidden = !report;
-  $("mine-card").hidden = report;
-  $("tab-report").setAttribute("aria-selected", String(report));
-  $("tab-mine").setAttribute("aria-selected", String(!report));
-  if (!report) loadPetitions(false);
+    select.appendChild(optgroup);
+    found += members.length;
+  }
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
+  if (words.length && found && !select.value) select.selectedIndex = 1; // the best match, ready to confirm
+  $("category-count").textContent = words.length ? (found ? t("report.category_count", { n: found }) : t("report.category_none")) : "";
 }
 
 // ---- report ----
 let submissionKey = null; // one Idempotency-Key per submission; kept for a retry, new after edits
 
-async function loadCategories() {
-  const result = await call(API.services);
-  if (!result.ok || !Array.isArray(result.body)) return; // optional: the city classifies it
-  const select = $("category");
-  for (const s of result.body) {
-    const option = document.createElement("option");
-    option.value = String(s.service_code);
-    option.textContent = s.group ? `${s.group} · ${s.service_name}` : String(s.service_name);
-    select.appendChild(option);
-  }
+function photosHint() {
+  const limits = pageConfig.photos;
+  $("photos-hint").textContent = t("report.photos_hint", { count: limits.max_count, size: formatBytes(limits.max_bytes) });
 }
 
-function locate() {
-  const status = $("locate-status");
-  if (!navigator.geolocation) {
-    setStatus(status, "浏览器不支持定位，请手动填写 Location unavailable; type it in", "bad");
-    return;
+// Checked here before anything is sent: the same limits the server holds to.
+function photoProblems() {
+  const limits = pageConfig.photos;
+  const files = [...$("photos").files];
+  const problems = [];
+  if (files.length > limits.max_count) problems.push(t("err.photo_count", { count: limits.max_count }));
+  for (const file of files) {
+    if (!limits.types.includes(file.type)) problems.push(t("err.photo_type", { name: file.name }));
+    else if (file.size > limits.max_bytes) {
+      problems.push(t("err.photo_size", { name: file.name, size: formatBytes(file.size), limit: formatBytes(limits.max_bytes) }));
+    }
   }
-  setStatus(status, "正在定位… Locating…", "");
-  navigator.geolocation.getCurrentPosition(
-    (pos) => {
-      $("lat").value = pos.coords.latitude.toFixed(6);
-      $("lon").value = pos.coords.longitude.toFixed(6);
-      submissionKey = null;
-      setStatus(status, `已定位（精度约 ${Math.round(pos.coords.accuracy)} 米） Located (±${Math.round(pos.coords.accuracy)} m)`, "ok");
-    },
-    (err) => setStatus(status, `定位失败，请手动填写 Could not locate (${err.message}); type it in`, "bad"),
-    { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
-  );
+  return problems;
+}
+
+function checkPhotos() {
+  const form = $("report-form");
+  const field = fieldOf(form, "photos");
+  field.classList.remove("invalid");
+  field.querySelector(":scope > .error").textContent = "";
+  const problems = photoProblems();
+  for (const text of problems) fieldError(form, "photos", text);
+  return problems;
 }
 
 function checkReport(form) {
-  let ok = true;
-  for (const name of ["title", "description"]) {
-    if (!$(name).value.trim()) { fieldError(form, name, "必填 Required"); ok = false; }
-  }
-  const lat = Number($("lat").value), lon = Number($("lon").value);
-  if ($("lat").value.trim() === "" || !(lat >= -90 && lat <= 90)) {
-    fieldError(form, "lat", "请填写 -90 到 90 的纬度 Latitude from -90 to 90"); ok = false;
-  }
-  if ($("lon").value.trim() === "" || !(lon >= -180 && lon <= 180)) {
-    fieldError(form, "lon", "请填写 -180 到 180 的经度 Longitude from -180 to 180"); ok = false;
-  }
-  if ($("photos").files.length > MAX_PHOTOS) {
-    fieldError(form, "photos", `最多 ${MAX_PHOTOS} 张 At most ${MAX_PHOTOS} photos`); ok = false;
-  }
-  return ok;
+  const problems = [];
+  const where = placeProblem();
+  if (where) problems.push(["location", t(where)]);
+  if (!$("title").value.trim()) problems.push(["title", t("err.title")]);
+  if (!$("description").value.trim()) problems.push(["description", t("err.description")]);
+  for (const text of photoProblems()) problems.push(["photos", text]);
+  for (const [name, text] of problems) fieldError(form, name, text);
+  return problems;
 }
 
 async function submitReport(ev) {
@@ -201,8 +209,10 @@ async function submitReport(ev) {
   const status = $("report-status");
   if (button.disabled) return; // a submission is in flight
   clearErrors(form);
-  if (!token()) { setStatus(status, problemText({ status: 401 }), "bad"); return; }
-  if (!checkReport(form)) { setStatus(status, "请检查标注的字段 Please check the marked fields", "bad"); return; }
+  setStatus(status, "", "");
+  if (!token()) { setStatus(status, t("report.need_signin"), "bad"); return; }
+  const problems = checkReport(form);
+  if (problems.length) { showSummary(problems); setStatus(status, t("report.check"), "bad"); return; }
   const data = new FormData();
   data.append("title", $("title").value.trim());
   data.append("description", $("description").value.trim());
@@ -213,19 +223,27 @@ async function submitReport(ev) {
   data.append("make_public", $("make_public").checked ? "true" : "false"); // private unless ticked
   if (!submissionKey) submissionKey = newKey();
   button.disabled = true;
-  setStatus(status, "正在提交… Submitting…", "");
+  setStatus(status, t("report.submitting"), "");
   try {
-    const result = await call(API.petitions, {
-      method: "POST", body: data, headers: { "Idempotency-Key": submissionKey },
-    });
+    const result = await call(API.petitions, { method: "POST", body: data, headers: { "Idempotency-Key": submissionKey } });
     if (result.ok) {
       submissionKey = null;
       form.reset();
-      setStatus(status, `已提交，编号 ${result.body.id} Submitted (number ${result.body.id})`, "ok");
-    } else {
-      if (result.status >= 400 && result.status < 500) submissionKey = null; // a new attempt after fixes
-      showProblem(form, status, result);
+      fillCategories();
+      setStatus(status, t("report.submitted", { id: result.body.id }), "ok");
+      return;
     }
+    if (result.status >= 400 && result.status < 500) submissionKey = null; // a new attempt after fixes
+    const errors = (result.body && Array.isArray(result.body.errors)) ? result.body.errors : [];
+    const placed = [];
+    for (const e of errors) {
+      const name = String(e.field || "").replace(/\[\d+\]$/, "");
+      const text = serverFieldText(String(e.field || ""));
+      if (fieldError(form, name, text)) placed.push([name, text]);
+    }
+    placed.sort((a, b) => FIELD_ORDER.indexOf(a[0]) - FIELD_ORDER.indexOf(b[0]));
+    if (placed.length) { showSummary(placed); setStatus(status, t("report.check"), "bad"); }
+    else setStatus(status, problemText(result), "bad");
   } finally {
     button.disabled = false;
   }
@@ -236,22 +254,22 @@ let nextCursor = null;
 
 function categoryName(p) {
   const c = p.category_choice;
-  if (c && (c.name_zh || c.name_en)) return [c.name_zh, c.name_en].filter(Boolean).join(" / ");
-  if (c && c.code) return c.code;
-  return p.category || "待分类 Unclassified";
+  if (c && (c.name_zh || c.name_en)) return lang === "zh" ? c.name_zh || c.name_en : c.name_en || c.name_zh;
+  if (p.triage && p.triage.waiting) return t("detail.triage");
+  return (c && c.code) || p.category || t("detail.unclassified");
 }
 
-// The list answer may lack `light`; then only a passed deadline is known (red), else grey.
+// The API names lights in capitals (GREEN, YELLOW, RED); only open petitions have one.
 function lightOf(p) {
-  if (p.light) return p.light;
-  if (p.deadline && new Date(p.deadline) < new Date() && !["RESOLVED", "CLOSED", "REJECTED", "DUPLICATE"].includes(p.status)) return "red";
-  return null;
+  if (!OPEN.includes(p.status)) return null;
+  return p.light ? String(p.light).toUpperCase() : null;
 }
 
 function dot(light) {
   const span = document.createElement("span");
-  span.className = "dot" + (light ? " " + light : "");
-  const label = light ? LIGHT_NAMES[light] || light : "无期限信息 No light";
+  span.className = "dot" + (light ? " " + light.toLowerCase() : "");
+  span.dataset.light = light || "";
+  const label = light ? t("light." + light) : t("light.none");
   span.title = label;
   span.setAttribute("role", "img");
   span.setAttribute("aria-label", label);
@@ -261,16 +279,16 @@ function dot(light) {
 async function loadPetitions(more) {
   const status = $("mine-status");
   const list = $("petitions");
-  if (!token()) { setStatus(status, problemText({ status: 401 }), "bad"); return; }
+  if (!token()) { list.replaceChildren(); $("detail").hidden = true; setStatus(status, t("mine.need_signin"), "bad"); return; }
   if (!more) { list.replaceChildren(); nextCursor = null; $("detail").hidden = true; }
-  setStatus(status, "加载中… Loading…", "");
+  setStatus(status, t("mine.loading"), "");
   const query = new URLSearchParams({ limit: "20" });
   if (more && nextCursor) query.set("cursor", nextCursor);
   const result = await call(API.petitions + "?" + query.toString());
   if (!result.ok) { setStatus(status, problemText(result), "bad"); return; }
   setStatus(status, "", "");
   const items = result.body.petitions || [];
-  if (!more && items.length === 0) setStatus(status, "还没有诉求 No petitions yet", "");
+  if (!more && items.length === 0) setStatus(status, t("mine.empty"), "");
   for (const p of items) list.appendChild(petitionItem(p));
   nextCursor = result.body.next_cursor || null;
   $("more").hidden = !nextCursor;
@@ -280,16 +298,19 @@ function petitionItem(p) {
   const li = document.createElement("li");
   const button = document.createElement("button");
   button.type = "button";
+  button.dataset.petition = p.id;
   const text = document.createElement("span");
+  text.className = "text";
   const title = document.createElement("strong");
   title.textContent = p.title;
   const meta = document.createElement("span");
   meta.className = "meta";
-  meta.textContent = `${categoryName(p)} · 期限 Deadline ${formatTime(p.deadline)} · ${formatTime(p.created_at)}`;
+  const when = OPEN.includes(p.status) && p.deadline ? t("mine.deadline", { when: formatTime(p.deadline) }) : t("mine.reported", { when: formatTime(p.created_at) });
+  meta.textContent = `${categoryName(p)} · ${when}`;
   text.append(title, meta);
   const badge = document.createElement("span");
   badge.className = "badge";
-  badge.textContent = STATUS_NAMES[p.status] || p.status;
+  badge.textContent = t("status." + p.status);
   button.append(dot(lightOf(p)), text, badge);
   button.addEventListener("click", () => openPetition(p.id));
   li.appendChild(button);
@@ -305,58 +326,77 @@ function fact(dl, term, value) {
   const dd = document.createElement("dd");
   if (value instanceof Node) dd.appendChild(value); else dd.textContent = value == null || value === "" ? "—" : String(value);
   dl.append(dt, dd);
+  return dd;
 }
 
-async function openPetition(id) {
+function historyLine(e) {
+  const li = document.createElement("li");
+  const when = document.createElement("span");
+  when.className = "when";
+  when.textContent = formatTime(e.at);
+  const what = document.createElement("span");
+  const words = t(e.kind === "NOTE" ? "history.NOTE" : "history." + e.to_status);
+  what.textContent = e.note ? words + (lang === "zh" ? "：" : ": ") + e.note : words;
+  li.append(when, what);
+  return li;
+}
+
+async function openPetition(id, quiet) {
   const status = $("mine-status");
-  const [one, history] = await Promise.all([
-    call(path(API.petition, { id })), call(path(API.history, { id })),
+  const [one, history, followUp] = await Promise.all([
+    call(path(API.petition, { id })), call(path(API.history, { id })), call(path(API.followUp, { id })),
   ]);
-  if (!one.ok) { setStatus(status, problemText(one), "bad"); return; }
+  if (!one.ok) { setStatus(status, problemText(one), "bad"); return null; }
   setStatus(status, "", "");
   const p = one.body;
+  if (openId !== p.id) { ratingKey = null; $("rating-done").textContent = ""; }
   openId = p.id;
-  ratingKey = null;
   $("detail").hidden = false;
+  $("detail").dataset.status = p.status;
   $("detail-title").textContent = p.title;
   const facts = $("detail-facts");
   facts.replaceChildren();
-  fact(facts, "编号 Number", p.id);
-  fact(facts, "状态 Status", STATUS_NAMES[p.status] || p.status);
-  const light = document.createElement("span");
+  fact(facts, t("detail.number"), p.id);
+  fact(facts, t("detail.status"), t("status." + p.status)).id = "detail-status";
   const l = lightOf(p);
-  light.append(dot(l), document.createTextNode(" " + (l ? LIGHT_NAMES[l] || l : "—")));
-  fact(facts, "亮灯 Light", light);
-  fact(facts, "类别 Category", categoryName(p));
-  fact(facts, "期限 Deadline", formatTime(p.deadline) + (p.paused ? " (暂停 paused)" : ""));
-  fact(facts, "网格 Grid", p.grid ? p.grid.code : "");
-  fact(facts, "位置 Location", `${p.location.lat}, ${p.location.lon}`);
-  fact(facts, "提交时间 Reported", formatTime(p.created_at));
-  fact(facts, "公开 Published", p.public
-    ? "描述已公开（电话、邮箱、身份证号已隐去） Description public (phones, emails, ID numbers removed)"
-    : "不公开，仅公开类别、状态和大致位置 Private: only category, status and rough location are public");
-  if (p.reject_reason) fact(facts, "不予受理原因 Reason", p.reject_reason);
-  if (p.duplicate_of) fact(facts, "合并至 Merged into", p.duplicate_of);
-  if (p.resolution_note) fact(facts, "办理结果 Resolution", p.resolution_note);
+  if (l) {
+    const light = document.createElement("span");
+    light.append(dot(l), document.createTextNode(" " + t("light." + l)));
+    fact(facts, t("detail.light"), light);
+  }
+  fact(facts, t("detail.category"), categoryName(p));
+  if (OPEN.includes(p.status)) fact(facts, t("detail.deadline"), formatTime(p.deadline) + (p.paused ? t("detail.paused") : ""));
+  fact(facts, t("detail.place"), p.grid ? p.grid.code : "");
+  fact(facts, t("detail.reported"), formatTime(p.created_at));
+  fact(facts, t("detail.published"), p.public ? t("detail.public") : t("detail.private"));
+  if (p.reject_reason) fact(facts, t("detail.reason"), p.reject_reason);
+  if (p.duplicate_of) fact(facts, t("detail.merged"), p.duplicate_of);
+  if (p.resolution_note) fact(facts, t("detail.resolution"), p.resolution_note);
+  const rated = followUp.ok ? (followUp.body.answers || []).find((a) => a.rating) : null;
+  if (rated) {
+    const stars = document.createElement("span");
+    stars.className = "stars";
+    stars.textContent = "★".repeat(rated.rating) + "☆".repeat(5 - rated.rating);
+    stars.setAttribute("aria-hidden", "true");
+    const words = document.createElement("span");
+    words.textContent = " " + t("detail.stars", { n: rated.rating }) + (rated.comment ? ` — ${rated.comment}` : "");
+    const box = document.createElement("span");
+    box.id = "your-rating";
+    box.dataset.rating = String(rated.rating);
+    box.append(stars, words);
+    fact(facts, t("detail.your_rating"), box);
+  }
   $("detail-description").textContent = p.description;
-  showPhotos(p);
+  if (!quiet) showPhotos(p);
   const ol = $("detail-history");
   ol.replaceChildren();
-  for (const e of (history.ok ? history.body.entries : [])) {
-    const li = document.createElement("li");
-    const what = e.kind === "NOTE" ? "备注 Note" : (STATUS_NAMES[e.to_status] || e.to_status);
-    const when = document.createElement("span");
-    when.className = "when";
-    when.textContent = formatTime(e.at) + " · ";
-    li.append(when, document.createTextNode(what + (e.note ? " — " + e.note : "")));
-    ol.appendChild(li);
-  }
+  for (const e of (history.ok ? history.body.entries : [])) ol.appendChild(historyLine(e));
   const form = $("rating-form");
-  form.reset();
-  clearErrors(form);
-  setStatus($("rating-status"), "", "");
-  form.hidden = p.status !== "RESOLVED";
-  $("detail").scrollIntoView({ behavior: "smooth", block: "start" });
+  const pending = p.status === "RESOLVED" && !rated && !$("rating-done").textContent;
+  if (!quiet || !pending) { form.reset(); clearErrors(form); setStatus($("rating-status"), "", ""); }
+  form.hidden = !pending;
+  if (!quiet) $("detail").scrollIntoView({ behavior: "smooth", block: "start" });
+  return p;
 }
 
 // Photos need the bearer token, so they are fetched and shown from blob: URLs.
@@ -364,12 +404,11 @@ async function showPhotos(p) {
   const box = $("detail-photos");
   box.replaceChildren();
   for (const photo of p.photos || []) {
-    const headers = { Authorization: "Bearer " + token() };
     try {
-      const response = await fetch(path(API.photo, { id: p.id, seq: photo.seq }), { headers, credentials: "omit" });
+      const response = await fetch(path(API.photo, { id: p.id, seq: photo.seq }), { headers: { Authorization: "Bearer " + token() }, credentials: "omit" });
       if (!response.ok || openId !== p.id) continue;
       const img = document.createElement("img");
-      img.alt = `照片 Photo ${photo.seq}`;
+      img.alt = t("detail.photo", { n: photo.seq });
       img.src = URL.createObjectURL(await response.blob());
       img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
       box.appendChild(img);
@@ -385,39 +424,91 @@ async function submitRating(ev) {
   if (button.disabled || !openId) return;
   clearErrors(form);
   const rating = Number($("rating").value);
-  if (!(rating >= 1 && rating <= 5)) { fieldError(form, "rating", "请选择 1–5 Choose 1 to 5"); return; }
+  if (!(rating >= 1 && rating <= 5)) { fieldError(form, "rating", t("rating.choose")); return; }
   if (!ratingKey) ratingKey = newKey();
   button.disabled = true;
-  setStatus(status, "正在提交… Submitting…", "");
+  setStatus(status, t("rating.sending"), "");
   try {
-    const result = await call(path(API.rating, { id: openId }), {
+    const id = openId;
+    const result = await call(path(API.rating, { id }), {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": ratingKey },
       body: JSON.stringify({ rating, comment: $("comment").value.trim() }),
     });
-    if (result.ok) {
-      const outcome = result.body.outcome === "SATISFIED" ? "感谢评价，诉求将办结 Thank you; the petition will close"
-        : "感谢评价，诉求将重新办理 Thank you; the petition will be handled again";
-      setStatus(status, outcome, "ok");
-      form.hidden = true;
-    } else {
+    if (!result.ok) {
       if (result.status >= 400 && result.status < 500) ratingKey = null;
-      showProblem(form, status, result);
+      const errors = (result.body && Array.isArray(result.body.errors)) ? result.body.errors : [];
+      const placed = errors.filter((e) => fieldError(form, String(e.field), t(e.field === "rating" ? "rating.choose" : "err.field")));
+      setStatus(status, placed.length ? "" : problemText(result), "bad");
+      return;
     }
+    // The thank-you sits outside the form, which is hidden now; the status follows evaluation.
+    $("rating-done").textContent = t(result.body.outcome === "SATISFIED" ? "rating.thanks_closed" : "rating.thanks_reopen");
+    form.hidden = true;
+    followClosing(id);
   } finally {
     button.disabled = false;
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => {
-  initToken();
+// After a rating the petition closes (or reopens) within moments: show it without a reload.
+async function followClosing(id) {
+  for (let i = 0; i < 30 && openId === id; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (openId !== id) return;
+    const p = await openPetition(id, true);
+    if (!p || p.status !== "RESOLVED") {
+      loadListQuietly();
+      return;
+    }
+  }
+}
+
+async function loadListQuietly() {
+  const result = await call(API.petitions + "?limit=20");
+  if (!result.ok) return;
+  const list = $("petitions");
+  list.replaceChildren(...(result.body.petitions || []).map(petitionItem));
+  nextCursor = result.body.next_cursor || null;
+  $("more").hidden = !nextCursor;
+}
+
+// ---- tabs ----
+function showTab(which) {
+  const report = which === "report";
+  $("report-card").hidden = !report;
+  $("mine-card").hidden = report;
+  $("tab-report").setAttribute("aria-selected", String(report));
+  $("tab-mine").setAttribute("aria-selected", String(!report));
+  if (!report) loadPetitions(false);
+}
+
+function relabel() {
+  photosHint();
+  fillCategories();
+  if (!$("mine-card").hidden && token()) {
+    loadListQuietly();
+    if (openId && !$("detail").hidden) openPetition(openId, true);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  applyLanguage();
+  $("lang-switch").addEventListener("click", () => setLanguage(lang === "zh" ? "en" : "zh"));
+  document.addEventListener("gridplus:language", relabel);
+  document.addEventListener("gridplus:signin", () => { if (!$("mine-card").hidden) loadPetitions(false); });
   $("tab-report").addEventListener("click", () => showTab("report"));
   $("tab-mine").addEventListener("click", () => showTab("mine"));
-  $("locate").addEventListener("click", locate);
   $("report-form").addEventListener("submit", submitReport);
   $("report-form").addEventListener("input", () => { submissionKey = null; });
+  document.addEventListener("gridplus:place", () => { submissionKey = null; });
+  $("photos").addEventListener("change", checkPhotos);
+  $("category-search").addEventListener("input", fillCategories);
   $("refresh").addEventListener("click", () => loadPetitions(false));
   $("more").addEventListener("click", () => loadPetitions(true));
   $("rating-form").addEventListener("submit", submitRating);
+  await initSignIn();
+  photosHint();
   loadCategories();
+  initMap();
 });
