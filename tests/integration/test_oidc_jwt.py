@@ -274,3 +274,18 @@ def test_a_discovery_document_naming_another_issuer_is_not_used(issuer: KeyServe
     with pytest.raises(ProviderUnavailable, match="names issuer"):
         verifier(issuer).verify(issuer.sign({"sub": "kc-1"}, kid="rsa-1"))
     assert issuer.jwks_fetches == 0
+
+
+def test_keys_held_keep_working_while_the_provider_cannot_serve_new_ones(
+    issuer: KeyServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    check = verifier(issuer, refetch_seconds=1, jwks_max_age_seconds=1)
+    token = issuer.sign({"sub": "kc-1"}, kid="rsa-1")
+    assert check.verify(token).subject == "kc-1"
+    issuer.jwks_down = True
+    time.sleep(1.1)  # the keys are due for a refetch, which fails
+    with caplog.at_level(logging.WARNING):
+        assert check.verify(token).subject == "kc-1"
+        assert check.verify(token).subject == "kc-1"
+    assert "keeping the old ones" in caplog.text
+    assert issuer.jwks_fetches == 2  # the failed refetch is not retried on every call

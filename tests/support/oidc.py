@@ -200,6 +200,7 @@ class KeyServer:
         self.introspection: dict[str, dict[str, object]] | None = None  # token -> answer
         self.introspection_calls = 0
         self.announced_issuer: str | None = None  # set: discovery names another issuer
+        self.jwks_down = False  # True: the JWKS answers 503
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -213,6 +214,9 @@ class KeyServer:
                     if server.introspection is not None:
                         document["introspection_endpoint"] = f"{server.issuer}/introspect"
                     self._answer(200, document)
+                elif self.path == "/jwks" and server.jwks_down:
+                    server.jwks_fetches += 1
+                    self._answer(503, {"error": "down"})
                 elif self.path == "/jwks":
                     server.jwks_fetches += 1
                     self._answer(200, {"keys": [server.jwk(kid) for kid in server.published]})
