@@ -44,6 +44,7 @@ POLICY: AuthPolicy = service_policy(
         "ListDeliveries": ALL_ROLES,
         "SendBulletin": frozenset({Role.ADMIN, Role.GRID_CHIEF}),
         "GetBulletinProgress": frozenset({Role.ADMIN, Role.GRID_CHIEF, Role.SERVICE}),
+        "ListBulletins": frozenset({Role.ADMIN, Role.GRID_CHIEF, Role.SERVICE}),
     },
 )
 
@@ -242,6 +243,25 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
             pending=progress.pending,
             failed=progress.failed,
         )
+
+    def ListBulletins(
+        self, request: pb.ListBulletinsRequest, context: grpc.ServicerContext
+    ) -> pb.ListBulletinsResponse:
+        listed = self._bulletins.list_newest(current_principal(), page_size=request.page_size)
+        response = pb.ListBulletinsResponse()
+        for item in listed:
+            summary = response.bulletins.add(
+                bulletin_id=str(item.bulletin.id),
+                grid_code=item.bulletin.grid_code,
+                sent_by=item.bulletin.sent_by,
+                recipient_count=item.progress.recipient_count,
+                total=item.progress.total,
+                sent=item.progress.sent,
+                pending=item.progress.pending,
+                failed=item.progress.failed,
+            )
+            summary.sent_at.FromDatetime(item.sent_at)
+        return response
 
 
 class ResourceExhausted(GridPlusError):

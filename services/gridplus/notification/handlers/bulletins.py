@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import NotFound, PermissionDenied
+from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied
 from gridplus.kit.idempotency import caller_scope, recall, request_fingerprint, run_once
-from gridplus.kit.roles import Principal
+from gridplus.kit.roles import Principal, Role
 from gridplus.notification.domain.bulletins import (
+    Bulletin,
     BulletinSent,
     BulletinText,
     Progress,
@@ -103,14 +106,48 @@ class Bulletins:
             if bulletin is None or not may_see(principal, bulletin):
                 raise NotFound(f"no bulletin {bulletin_id}")
             counts = bulletins.counts(session, bulletin_id)
-        return Progress(
-            bulletin_id=bulletin.id,
-            grid_code=bulletin.grid_code,
-            recipient_count=bulletin.recipient_count,
-            sent=counts.get("sent", 0),
-            pending=counts.get("pending", 0),
-            failed=counts.get("failed", 0),
-        )
+        return _progress(bulletin, counts)
+
+    def list_newest(self, principal: Principal, *, page_size: int) -> list[Listed]:
+        """The caller's own bulletins (admins and services: everyone's), newest first."""
+        if page_size < 0:
+            raise InvalidArgument.single("page_size", "must not be negative")
+        limit = min(page_size or DEFAULT_LISTED, MAX_LISTED)
+        everyone = principal.role in (Role.ADMIN, Role.SERVICE)
+        with transaction(self._sessions) as session:
+            found = bulletins.newest(
+                session, sent_by=None if everyone else principal.subject, limit=limit
+            )
+            return [
+                Listed(
+                    bulletin=bulletin,
+                    sent_at=sent_at,
+                    progress=_progress(bulletin, bulletins.counts(session, bulletin.id)),
+                )
+                for bulletin, sent_at in found
+            ]
+
+
+DEFAULT_LISTED = 20
+MAX_LISTED = 100
+
+
+@dataclass(frozen=True)
+class Listed:
+    bulletin: Bulletin
+    sent_at: datetime
+    progress: Progress
+
+
+def _progress(bulletin: Bulletin, counts: dict[str, int]) -> Progress:
+    return Progress(
+        bulletin_id=bulletin.id,
+        grid_code=bulletin.grid_code,
+        recipient_count=bulletin.recipient_count,
+        sent=counts.get("sent", 0),
+        pending=counts.get("pending", 0),
+        failed=counts.get("failed", 0),
+    )
 
 
 def _sent(answer: dict[str, Any]) -> BulletinSent:

@@ -41,6 +41,16 @@ def get(session: Session, bulletin_id: uuid.UUID) -> BulletinValue | None:
     return None if row is None else _bulletin(row)
 
 
+def newest(
+    session: Session, *, sent_by: str | None, limit: int
+) -> list[tuple[BulletinValue, datetime]]:
+    """The newest bulletins (of one sender, or everyone's with None) and when each was sent."""
+    query = select(Bulletin).order_by(Bulletin.created_at.desc(), Bulletin.id).limit(limit)
+    if sent_by is not None:
+        query = query.where(Bulletin.sent_by == sent_by)
+    return [(_bulletin(row), row.created_at) for row in session.scalars(query)]
+
+
 def counts(session: Session, bulletin_id: uuid.UUID) -> dict[str, int]:
     """A bulletin's deliveries by status, its inbox items counted as sent."""
     rows = session.execute(

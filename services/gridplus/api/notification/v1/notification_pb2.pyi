@@ -271,3 +271,37 @@ class GetBulletinProgressResponse(_message.Message):
     pending: int
     failed: int
     def __init__(self, bulletin_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., recipient_count: _Optional[int] = ..., total: _Optional[int] = ..., sent: _Optional[int] = ..., pending: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class ListBulletinsRequest(_message.Message):
+    __slots__ = ("page_size",)
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    def __init__(self, page_size: _Optional[int] = ...) -> None: ...
+
+class BulletinSummary(_message.Message):
+    __slots__ = ("bulletin_id", "grid_code", "sent_by", "sent_at", "recipient_count", "total", "sent", "pending", "failed")
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    SENT_BY_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SENT_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    grid_code: str
+    sent_by: str
+    sent_at: _timestamp_pb2.Timestamp
+    recipient_count: int
+    total: int
+    sent: int
+    pending: int
+    failed: int
+    def __init__(self, bulletin_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., sent_by: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipient_count: _Optional[int] = ..., total: _Optional[int] = ..., sent: _Optional[int] = ..., pending: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class ListBulletinsResponse(_message.Message):
+    __slots__ = ("bulletins",)
+    BULLETINS_FIELD_NUMBER: _ClassVar[int]
+    bulletins: _containers.RepeatedCompositeFieldContainer[BulletinSummary]
+    def __init__(self, bulletins: _Optional[_Iterable[_Union[BulletinSummary, _Mapping]]] = ...) -> None: ...

@@ -85,6 +85,11 @@ class NotificationServiceStub:
                 request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressRequest.SerializeToString,
                 response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressResponse.FromString,
                 _registered_method=True)
+        self.ListBulletins = channel.unary_unary(
+                '/gridplus.notification.v1.NotificationService/ListBulletins',
+                request_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListBulletinsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListBulletinsResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -163,6 +168,13 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBulletins(self, request, context):
+        """Lists the caller's own bulletins (admins: every one), newest first, with their progress.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -215,6 +227,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.GetBulletinProgress,
                     request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressRequest.FromString,
                     response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressResponse.SerializeToString,
+            ),
+            'ListBulletins': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBulletins,
+                    request_deserializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListBulletinsRequest.FromString,
+                    response_serializer=gridplus_dot_notification_dot_v1_dot_notification__pb2.ListBulletinsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -488,6 +505,33 @@ class NotificationService:
             '/gridplus.notification.v1.NotificationService/GetBulletinProgress',
             gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressRequest.SerializeToString,
             gridplus_dot_notification_dot_v1_dot_notification__pb2.GetBulletinProgressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBulletins(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.notification.v1.NotificationService/ListBulletins',
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.ListBulletinsRequest.SerializeToString,
+            gridplus_dot_notification_dot_v1_dot_notification__pb2.ListBulletinsResponse.FromString,
             options,
             channel_credentials,
             insecure,
