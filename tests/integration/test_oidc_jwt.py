@@ -289,3 +289,15 @@ def test_keys_held_keep_working_while_the_provider_cannot_serve_new_ones(
         assert check.verify(token).subject == "kc-1"
     assert "keeping the old ones" in caplog.text
     assert issuer.jwks_fetches == 2  # the failed refetch is not retried on every call
+
+
+def test_an_issuer_announced_with_a_trailing_slash_is_matched_as_announced(
+    issuer: KeyServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some providers' issuer ends with "/"; the setting may be written without it."""
+    issuer.announced_issuer = issuer.issuer + "/"
+    check = verifier(issuer)
+    with_slash = issuer.sign({"sub": "kc-1"}, kid="rsa-1", issuer=issuer.issuer + "/")
+    assert check.verify(with_slash).subject == "kc-1"
+    without = issuer.sign({"sub": "kc-1"}, kid="rsa-1")
+    assert refused(check, without, caplog)[0] is Refusal.WRONG_ISSUER

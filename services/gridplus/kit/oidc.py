@@ -119,7 +119,9 @@ class OidcTokens:
                 key.key,
                 algorithms=[str(algorithm)],
                 audience=self._settings.audience,
-                issuer=self._settings.issuer,
+                # Exactly what the provider announces (some end it with "/", which the
+                # setting may leave out).
+                issuer=self.provider.issuer(),
                 leeway=self._settings.leeway_seconds,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )

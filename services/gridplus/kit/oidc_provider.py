@@ -109,6 +109,10 @@ class Provider:
                 self._discovery = document
             return self._discovery
 
+    def issuer(self) -> str:
+        """The issuer as the discovery document spells it: what `iss` must say."""
+        return str(self.discovery()["issuer"])
+
     def endpoint(self, name: str) -> str | None:
         value = self.discovery().get(name)
         return value if isinstance(value, str) and value else None
