@@ -42,6 +42,7 @@ class BrokerProxy:
         self._connections: set[socket.socket] = set()
         self._serving = threading.Event()
         self._closed = threading.Event()
+        self._unanswered: frozenset[int] = frozenset()
         self._listener = socket.create_server((HOST, port), reuse_port=False, backlog=128)
         self._thread = threading.Thread(target=self._accept, name="broker-proxy", daemon=True)
 
@@ -59,6 +60,11 @@ class BrokerProxy:
 
     def resume(self) -> None:
         self._serving.set()
+
+    def leave_unanswered(self, api_keys: frozenset[int]) -> None:
+        """Swallow requests of these Kafka APIs, connections kept: a broker too busy to answer
+        them (fault injection for tests, e.g. OffsetCommit = 8). An empty set answers all again."""
+        self._unanswered = api_keys
 
     def close(self) -> None:
         self._closed.set()
@@ -109,6 +115,8 @@ class BrokerProxy:
                 if requests:
                     # Request header: api_key int16, api_version int16, correlation_id int32.
                     api_key, _, correlation = struct.unpack_from(">hhi", frame, 4)
+                    if api_key in self._unanswered:
+                        continue
                     if api_key in _ADDRESS_APIS:
                         pending[correlation] = api_key
                 else:

@@ -155,10 +155,33 @@ class EventConsumer:
             stop.wait(self._idle_seconds)
             return
         self._idle_seconds = 0.0
-        for partition, records in batches.items():
-            if not self._consume_partition(consumer, partition, records, stop):
-                return
+        # poll() has moved this consumer's position past every record it returned. Should a
+        # commit fail (the broker away longer than the request timeout) before every partition
+        # is applied, the unapplied ones are rewound, or the next poll would fetch past them and
+        # a later commit would skip them for good.
+        unapplied = dict(batches)
+        try:
+            for partition, records in batches.items():
+                next_offset, interrupted = self._apply_partition(records, stop)
+                del unapplied[partition]
+                if next_offset is not None:
+                    consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+                if interrupted:
+                    return  # shutting down: the rest is redelivered to the next owner
+        except KafkaError:
+            self._rewind(consumer, unapplied)
+            raise
         self._record_lag(consumer)
+
+    @staticmethod
+    def _rewind(
+        consumer: KafkaConsumer, unapplied: Mapping[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        still_ours = consumer.assignment()
+        for partition, records in unapplied.items():
+            # A partition the group took away is fetched by its new owner from the commit.
+            if partition in still_ours:
+                consumer.seek(partition, records[0].offset)
 
     def _connect(self, stop: threading.Event) -> KafkaConsumer | None:
         backoff = 0.5
@@ -173,31 +196,23 @@ class EventConsumer:
                 backoff = min(10.0, backoff * 2)
         return None
 
-    def _consume_partition(
-        self,
-        consumer: KafkaConsumer,
-        partition: TopicPartition,
-        records: list[ConsumerRecord],
-        stop: threading.Event,
-    ) -> bool:
-        """Apply records in order, then commit the offset past the last one applied.
+    def _apply_partition(
+        self, records: list[ConsumerRecord], stop: threading.Event
+    ) -> tuple[int | None, bool]:
+        """Apply one partition's records in order: the offset past the last one applied, and
+        whether shutdown interrupted them (their rest is redelivered later).
 
-        Offsets are committed only after the database commits, once per batch: a crash in
-        between redelivers a few events, which the processed-event records turn into no-ops.
-        Returns False when shutdown interrupted the batch (its rest is redelivered later).
+        The caller commits that offset only after the database commits, once per batch: a crash
+        in between redelivers a few events, which the processed-event records turn into no-ops.
         """
         next_offset = None
-        interrupted = False
         for record in records:
             try:
                 self.process(record, stop)
             except _Stopping:
-                interrupted = True
-                break
+                return next_offset, True
             next_offset = record.offset + 1
-        if next_offset is not None:
-            consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
-        return not interrupted
+        return next_offset, False
 
     def process(self, record: ConsumerRecord, stop: threading.Event) -> str:
         """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered)."""
