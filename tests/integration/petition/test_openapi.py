@@ -24,9 +24,6 @@ from tests.integration.petition.conftest import CATEGORIES, JWT, OPEN311_KEY, St
 
 pytestmark = pytest.mark.integration
 
-# Flask's own catch-all that turns an unknown Open311 path into the spec's 404 list: a fallback,
-# not an operation a client calls.
-UNDESCRIBED = {("GET", "/open311/v2/{rest}"), ("POST", "/open311/v2/{rest}")}
 _CONVERTER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
 
 
@@ -79,7 +76,7 @@ def test_the_description_is_valid_openapi_3_1() -> None:
 def test_every_route_is_described_and_every_described_operation_is_a_route(
     full_app: Flask,
 ) -> None:
-    served = routes(full_app) - UNDESCRIBED
+    served = routes(full_app)
     doc = described(description())
     assert served - doc == set(), "routes missing from api/openapi.json"
     assert doc - served == set(), "described operations no route serves"
@@ -140,3 +137,22 @@ def test_the_description_is_served_without_a_token(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.get_json() == description()
+
+
+def test_refusals_under_open311_are_its_error_list_and_allow_lists_what_is_served(
+    client: FlaskClient,
+) -> None:
+    """Found by the fuzzer: a method no Open311 route answers came back as problem+json, and
+    OPTIONS advertised POST on every resource (a catch-all route answered it)."""
+    wrong_method = client.delete("/open311/v2/services.json")
+    assert wrong_method.status_code == 405
+    assert wrong_method.get_json() == [
+        {"code": 405, "description": "The method is not allowed for the requested URL."}
+    ]
+    assert set(wrong_method.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert client.post("/open311/v2/nothing.xml").mimetype == "text/xml"
+    unknown = client.get("/open311/v2/requests")
+    assert unknown.status_code == 404
+    assert "add .json or .xml" in unknown.get_json()[0]["description"]
+    options = client.options("/open311/v2/discovery.json")
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}

@@ -27,7 +27,7 @@ from gridplus.kit.errors import InvalidArgument, NotFound, PermissionDenied, Tra
 from gridplus.kit.roles import Principal, Role
 from gridplus.kit.text import clean_text
 from gridplus.petition import metrics
-from gridplus.petition.api import open311, openapi, paging, resident_page
+from gridplus.petition.api import open311, openapi, paging, resident_page, resident_view
 from gridplus.petition.api.convert import (
     answer_json,
     follow_up_json,
@@ -162,6 +162,9 @@ class _Routes:
             make_public=_form_flag(form.get("make_public")),
         )
         contact = validate_contact({k: form.get(k) for k in _CONTACT_FIELDS})
+        if "photos" in form:
+            # A part without a filename is a plain field, not a file: refused, not dropped.
+            raise InvalidArgument.single("photos", "must be sent as files (parts with a filename)")
         files = request.files.getlist("photos")
         limits = self._deps.photo_limits
         check_count(len(files), limits)
@@ -174,7 +177,7 @@ class _Routes:
     def get(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
             view = queries.get_view(session, self._deps, petition_id=petition_id, viewer=_caller())
-        return jsonify(view_json(view))
+        return jsonify(resident_view.petition_for(_caller(), view_json(view)))
 
     def photo(self, petition_id: str, seq: int) -> Response:
         """Only for those who may see the petition; cached privately by the browser."""
@@ -203,7 +206,8 @@ class _Routes:
     def history(self, petition_id: str) -> Response:
         with transaction(self._sessions) as session:
             entries = queries.get_history(session, petition_id=petition_id, viewer=_caller())
-        return jsonify(petition_id=petition_id, entries=[history_json(e) for e in entries])
+        shown = resident_view.history_for(_caller(), [history_json(e) for e in entries])
+        return jsonify(petition_id=petition_id, entries=shown)
 
     def list_own(self) -> Response:
         """The caller's own petitions, newest first."""
@@ -217,7 +221,11 @@ class _Routes:
             )
         next_cursor = paging.encode(page.next_key, query) if page.next_key else None
         now = self._deps.clock.now()
-        listed = [petition_json(p) | {"light": _light_value(p, now)} for p in page.petitions]
+        caller = _caller()
+        listed = [
+            resident_view.petition_for(caller, petition_json(p) | {"light": _light_value(p, now)})
+            for p in page.petitions
+        ]
         return jsonify(petitions=listed, next_cursor=next_cursor)
 
     def readyz(self) -> Response:

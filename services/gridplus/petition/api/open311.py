@@ -49,7 +49,6 @@ from gridplus.petition.api.open311_format import (
     service_json,
     status_notes,
     text,
-    unknown,
     w3c,
     xml_response,
 )
@@ -110,7 +109,6 @@ def register(
     bp.add_url_rule(f"/requests.{fmt}", "post_request", api.post_request, methods=["POST"])
     bp.add_url_rule(f"/requests/<request_id>.{fmt}", "request", api.get_request)
     bp.add_url_rule(f"/tokens/<token_id>.{fmt}", "token", api.token)
-    bp.add_url_rule("/<path:rest>", "unknown", unknown, methods=["GET", "POST"])
     bp.register_error_handler(Exception, error_response)
     app.register_blueprint(bp)
 

@@ -114,10 +114,6 @@ def xml_response(root: ET.Element, status: int = 200) -> Response:
     return Response(body, status=status, content_type="text/xml; charset=utf-8")
 
 
-def unknown(rest: str) -> Response:
-    raise Open311Error(404, [f"no such resource: {PREFIX}/{rest} (add .json or .xml)"])
-
-
 def error_response(error: Exception) -> Response:
     """The spec's error list, in the format the URL asked for (JSON when it is unclear)."""
     if isinstance(error, Open311Error):
@@ -131,6 +127,9 @@ def error_response(error: Exception) -> Response:
         status, descriptions = 403, [error.message]
     elif isinstance(error, GridPlusError):
         status, descriptions = error.http_status, [error.message]
+    elif isinstance(error, HTTPException) and error.code == 404 and request.url_rule is None:
+        # No Open311 route matched (errors under /open311/ all come here, problems.py).
+        status, descriptions = 404, [f"no such resource: {request.path} (add .json or .xml)"]
     elif isinstance(error, HTTPException):
         status, descriptions = error.code or 500, [error.description or error.name]
     else:
@@ -148,6 +147,11 @@ def error_response(error: Exception) -> Response:
         response = json_response(errors, status)
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, HTTPException):
+        # What the client needs from the exception (Allow on 405), not its HTML type.
+        response.headers.update(
+            {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        )
     return response
 
 

@@ -11,10 +11,11 @@ import logging
 import re
 from typing import Any
 
-from flask import Response, json
+from flask import Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from gridplus.kit.errors import GridPlusError, InvalidArgument
+from gridplus.petition.api import open311_format
 from gridplus.petition.api.intake_limits import TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,10 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem_response(error: Exception) -> Response:
+    if request.path.startswith(open311_format.PREFIX + "/"):
+        # Errors raised before Open311's blueprint is chosen (a method no Open311 route
+        # answers): an Open311 client still reads the spec's error list, not problem+json.
+        return open311_format.error_response(error)
     if isinstance(error, GridPlusError):
         return _grid_plus_problem(error)
     if isinstance(error, HTTPException):
