@@ -112,7 +112,7 @@ function watch({ client, metadata }, after, seconds) {
   const stop = () => stream.cancel();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  process.stderr.write(`watching assignments after change ${after || 'now'}\n`);
+  process.stderr.write(`watching assignments after change ${Number(after) ? after : 'now'}\n`);
   return new Promise((resolve, reject) => {
     stream.on('data', (change) => emit({
       change_id: Number(change.change_id),

@@ -192,6 +192,14 @@ class Watcher:
         return code
 
 
+def resume(stack: LocalStack, client: str, after: int) -> list[dict[str, Any]]:
+    """What `watch --after` prints in 3 s."""
+    bearer = token(stack, DEPARTMENT)
+    done = run(stack, client, bearer, "watch", "--after", str(after), "--seconds", "3")
+    assert done.returncode == 0, (client, done.stderr)
+    return lines(done.stdout)
+
+
 def streamed(stack: LocalStack, watcher: Watcher, submitted: set[str]) -> dict[str, Any]:
     """The change streamed for a sewer petition reported while `watcher` runs. On a busy machine
     dispatch may take the watch call after the first one is assigned (the watch starts from
@@ -224,12 +232,23 @@ def test_the_watch_streams_a_new_assignment_of_the_department(
 ) -> None:
     time.sleep(1.0)  # the watch starts from the change log's end when dispatch takes the call
     submitted: set[str] = set()
+    changes = {}
     for client in CLIENTS:
-        change = streamed(stack, watchers[client], submitted)
+        change = changes[client] = streamed(stack, watchers[client], submitted)
         assert change["department_code"] == DEPARTMENT
         assert change["category"] == SEWER
         assert change["closed"] is False
         assert isinstance(change["change_id"], int) and change["change_id"] > 0
+    # Resumed after the change before it, a watch starts with that change (the assignment as it
+    # is now); resumed after the change itself, it does not repeat it. (after_change_id 0 means
+    # "from now on", so the stack's very first change cannot be replayed.)
+    for client, change in changes.items():
+        if change["change_id"] > 1:
+            replayed = resume(stack, client, after=change["change_id"] - 1)
+            assert replayed[0]["change_id"] == change["change_id"], client
+            assert replayed[0]["petition_id"] == change["petition_id"], client
+        later = resume(stack, client, after=change["change_id"])
+        assert all(line["change_id"] > change["change_id"] for line in later), client
     time.sleep(1.5)  # longer than the watch's poll: DOT's watcher had its chance to see them
     assert not submitted & {line["petition_id"] for line in watchers["other"].drain()}
     for name, watcher in watchers.items():
