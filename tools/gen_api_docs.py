@@ -67,7 +67,15 @@ hand. `make lint` fails when this reference is stale or a public element has no 
   or renumbered: `buf breaking` against the last released contract (`protos/releases/`) runs in
   `make lint`. New fields and methods may appear; clients must ignore what they do not know.
 
-Example clients in Python and Node: `examples/`.
+## A department's first day
+
+Dispatch holds what a department works on (`gridplus.dispatch.v1.DispatchService`):
+`ListOverdue` (its petitions past their deadline, most overdue first), `ListAssignments`,
+`WatchAssignments` (new and changed assignments as they are committed; resume with the last
+`change_id`), `ListWhistles` and `ReportToWhistle` (the whistles (吹哨) summoning it, and its
+report (报到)), `AcceptAssignment`, `TransferAssignment` and `RefuseAssignment` (退单). The
+petition itself (description, photos, history) is petition's `GetPetition`. Example clients in
+Python and Node that do the first four: `examples/`.
 """
 
 # The service package serving each proto package area (grid is grid-registry's).
