@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -301,3 +302,14 @@ def test_an_issuer_announced_with_a_trailing_slash_is_matched_as_announced(
     assert check.verify(with_slash).subject == "kc-1"
     without = issuer.sign({"sub": "kc-1"}, kid="rsa-1")
     assert refused(check, without, caplog)[0] is Refusal.WRONG_ISSUER
+
+
+def test_many_calls_with_a_new_key_at_once_refetch_the_jwks_once(issuer: KeyServer) -> None:
+    check = verifier(issuer)
+    assert check.verify(issuer.sign({"sub": "kc-1"}, kid="rsa-1")).subject == "kc-1"
+    issuer.add_rsa_key("rsa-2")
+    tokens = [issuer.sign({"sub": f"kc-{n}"}, kid="rsa-2") for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        subjects = list(pool.map(lambda token: check.verify(token).subject, tokens))
+    assert subjects == [f"kc-{n}" for n in range(8)]
+    assert issuer.jwks_fetches == 2
