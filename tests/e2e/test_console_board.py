@@ -88,7 +88,7 @@ def test_a_chief_sees_the_grid_go_red_and_back_without_reloading(
     check_page(page, "console-board-red-desktop")
 
     # Another grid's chief: the same view, none of this grid's petitions.
-    neighbour = console.token(Role.GRID_CHIEF, "c-MN0503", grids=("MN0503",))
+    neighbour = console.token(Role.GRID_CHIEF, "c-MN0501", grids=("MN0501",))
     other = open_board(chromium, console, neighbour, f"/map?grid={GRID}")
     assert lights_of(other, row) == (0, 0, 0)
     assert other.locator(f"tr[data-petition-id='{petition_id}']").count() == 0

@@ -106,7 +106,7 @@ def test_a_chief_charts_their_grid_and_is_refused_another(
     own.wait_for_selector("#scores-chart[data-drawn='true']")
     assert own.locator("#chart-refused").count() == 0
     own.context.close()
-    other = console.open(chromium, chief, RANKING + "&subject=MN0503")
+    other = console.open(chromium, chief, RANKING + "&subject=MN0501")
     assert other.locator("#chart-refused").is_visible()  # evaluation's refusal, in its place
     assert other.locator("#scores-chart").count() == 0
     assert other.locator("#scores-ranking tbody tr").count() >= 1  # rankings are public

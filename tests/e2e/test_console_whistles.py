@@ -88,7 +88,7 @@ def test_a_chief_blows_a_whistle_and_a_department_reports_in_the_browser(
     # Not summoned: another department sees nothing of it; nor does another grid's chief.
     for token in (
         console.token(Role.DEPARTMENT_STAFF, "dot-staff-1", department="DOT"),
-        console.token(Role.GRID_CHIEF, "c-MN0503", grids=("MN0503",)),
+        console.token(Role.GRID_CHIEF, "c-MN0501", grids=("MN0501",)),
     ):
         other = console.open(chromium, token, "/whistles")
         assert other.locator(card(other, petition_id)).count() == 0

@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from gridplus.console.auth import blueprint as auth
 from gridplus.console.board import blueprint as board
+from gridplus.console.bulletins import blueprint as bulletins
 from gridplus.console.scores import blueprint as scores
 from gridplus.console.triage import blueprint as triage
 from gridplus.console.whistles import blueprint as whistles
@@ -21,4 +22,5 @@ AREAS: list[Callable[[], Blueprint]] = [
     board,
     whistles,
     scores,
+    bulletins,
 ]
