@@ -212,6 +212,10 @@ def test_a_real_service_configured_by_environment_accepts_the_providers_tokens(
                         request, metadata=[("authorization", f"Bearer {forged}")], timeout=10
                     )
                 assert raised.value.code() is grpc.StatusCode.UNAUTHENTICATED
+        metrics = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        for reason in ("inactive", "dev_token"):
+            counted = f'gridplus_auth_refused_total{{channel="grpc",reason="{reason}"}} 1.0'
+            assert counted in metrics
     finally:
         process.send_signal(signal.SIGTERM)
         try:
