@@ -37,6 +37,13 @@ Clients and redirect URIs (the rules for the browser logins, console and residen
   still send them: a real city's provider checks them.
 - `nonce` is optional and echoed into the ID token; `state` is passed back unchanged.
 - A user unknown to the provider who signs in gets claims {"email": sub} only (so: a resident).
+
+Services verify its opaque access tokens at /userinfo (kit/oidc.py): configure them with
+GRIDPLUS_OIDC_ISSUER=<issuer> and any GRIDPLUS_OIDC_AUDIENCE (userinfo does not check it).
+
+`KeyServer` is the other issuer here: discovery + JWKS (+ optional introspection) from a small
+HTTP server with keys made by `cryptography`, and `sign` for JWT access tokens (RS256/ES256),
+which the mock does not issue.
 """
 
 from __future__ import annotations
