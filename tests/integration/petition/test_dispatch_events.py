@@ -63,11 +63,17 @@ def test_an_assignment_shows_grid_assignee_and_deadline(client: FlaskClient, sto
     )
     assert (change.actor_id, change.actor_role) == ("dispatch", "service")
     history = client.get(
-        f"/api/v1/petitions/{petition_id}/history", headers=bearer("resident-a")
+        f"/api/v1/petitions/{petition_id}/history", headers=bearer("admin-1", Role.ADMIN)
     ).get_json()["entries"]
     assert [e["to_status"] for e in history] == ["SUBMITTED", "ASSIGNED"]
     assert history[1]["at"] == "2026-11-27T09:01:00+00:00"
     assert "worker-7 is on duty" in history[1]["note"]
+    # The reporter sees that it was assigned, not dispatch's reasons or whom (resident_view.py).
+    mine = client.get(
+        f"/api/v1/petitions/{petition_id}/history", headers=bearer("resident-a")
+    ).get_json()["entries"]
+    assert mine[1] == history[1] | {"actor_id": "", "note": ""}
+    assert mine[0]["actor_id"] == "resident-a"  # their own entry
 
 
 def test_a_routing_failure_rejects_with_the_reason(client: FlaskClient, store: Store) -> None:
@@ -216,8 +222,12 @@ def test_dispatchs_handle_deadline_shows_on_the_petition_paused_resumed_and_neve
     assert shown()["light"] == "RED"
     assert [p.id for p in stub.ListPetitions(red, metadata=WORKER).petitions] == [petition_id]
     history = client.get(
+        f"/api/v1/petitions/{petition_id}/history", headers=bearer("admin-1", Role.ADMIN)
+    ).get_json()["entries"]
+    mine = client.get(
         f"/api/v1/petitions/{petition_id}/history", headers=bearer("resident-a")
     ).get_json()["entries"]
+    assert [e["kind"] for e in mine] == ["STATUS", "STATUS", "STATUS"]  # no clock bookkeeping
     notes = [e["note"] for e in history if e["to_status"] == "VERIFIED"][1:]
     assert len(notes) == 3
     assert notes[0].startswith(f"handle deadline {deadline.isoformat()}: petition verified")

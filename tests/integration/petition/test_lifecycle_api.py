@@ -244,11 +244,15 @@ def test_triage_is_shown_until_the_petition_is_routed(
     )
     deliver(store, triage, petition_id)
 
-    shown = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
+    staff = bearer("admin-1", Role.ADMIN)
+    shown = client.get(f"/api/v1/petitions/{petition_id}", headers=staff).get_json()
     assert shown["triage"] == {
         "waiting": True,
         "reason": "classifier below threshold (best guess Manhole cover, confidence 0.31)",
     }
+    # The reporter is told what happens, not the classifier's scores (api/resident_view.py).
+    mine = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
+    assert mine["triage"] == {"waiting": True, "reason": "staff are choosing the category"}
     got = stub.GetPetition(S.GetPetitionRequest(id=petition_id), metadata=ADMIN).petition
     assert got.in_triage and got.status == S.PETITION_STATUS_SUBMITTED
     routed(store, petition_id)
@@ -307,9 +311,18 @@ def test_a_transfer_changes_the_handler_and_keeps_the_clock(
     water = as_caller("d-9", Role.DEPARTMENT_STAFF, department="water")
     assert stub.GetPetition(S.GetPetitionRequest(id=petition_id), metadata=water).petition.id
     history = client.get(
-        f"/api/v1/petitions/{petition_id}/history", headers=bearer("resident-a")
+        f"/api/v1/petitions/{petition_id}/history", headers=bearer("admin-1", Role.ADMIN)
     ).get_json()["entries"]
     assert history[-1]["kind"] == "NOTE"
     assert (
         history[-1]["note"] == "transferred to clerk-3: a burst pipe under the cover (by chief-1)"
     )
+    # The reporter's history leaves dispatch's bookkeeping out: no handler ids, no reasons.
+    mine = client.get(
+        f"/api/v1/petitions/{petition_id}/history", headers=bearer("resident-a")
+    ).get_json()["entries"]
+    assert [(e["kind"], e["to_status"]) for e in mine] == [
+        ("STATUS", "SUBMITTED"),
+        ("STATUS", "ASSIGNED"),
+    ]
+    assert "clerk-3" not in str(mine) and "chief-1" not in str(mine)

@@ -115,7 +115,7 @@ def test_a_resident_signs_in_at_the_city_provider_reports_and_sees_the_petition(
     page.wait_for_url(site.url + "/")  # back, with the code gone from the address bar
     forget_the_providers_page(page, oidc_provider)
     page.wait_for_selector("#signout:visible")
-    assert "signed in" in page.inner_text("#signin-status")
+    assert "Signed in with the city account" in page.inner_text("#signin-status")
     token = page.evaluate("sessionStorage.getItem('gridplus.token')")
     assert token and "." not in token  # the provider's opaque access token, not a JWT
 

@@ -26,8 +26,14 @@ _STAFF_NOTES = frozenset({Status.CLOSED, Status.REOPENED})
 TRIAGE_WORDS = "staff are choosing the category"
 
 
-def is_resident(viewer: Viewer) -> bool:
-    return viewer.role is Role.RESIDENT
+def petition_for(viewer: Viewer, body: dict[str, Any]) -> dict[str, Any]:
+    """The petition's JSON as `viewer` may read it: resident words for a resident."""
+    return resident_petition(body) if viewer.role is Role.RESIDENT else body
+
+
+def history_for(viewer: Viewer, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history's JSON as `viewer` may read it: resident words for a resident."""
+    return resident_history(entries, viewer) if viewer.role is Role.RESIDENT else entries
 
 
 def resident_petition(body: dict[str, Any]) -> dict[str, Any]:

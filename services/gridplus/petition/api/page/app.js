@@ -253,10 +253,19 @@ async function submitReport(ev) {
 let nextCursor = null;
 
 function categoryName(p) {
-  const c = p.category_choice;
+  let c = p.category_choice;
+  if (c && !(c.name_zh || c.name_en)) c = knownCategory(c.code) || c; // given by code only
   if (c && (c.name_zh || c.name_en)) return lang === "zh" ? c.name_zh || c.name_en : c.name_en || c.name_zh;
   if (p.triage && p.triage.waiting) return t("detail.triage");
   return (c && c.code) || p.category || t("detail.unclassified");
+}
+
+function knownCategory(code) {
+  for (const group of classes) {
+    const found = group.categories.find((c) => c.code === code);
+    if (found) return found;
+  }
+  return null;
 }
 
 // The API names lights in capitals (GREEN, YELLOW, RED); only open petitions have one.
