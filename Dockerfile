@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for all five Grid+ services. They share the platform kit (services/gridplus/kit), the
+# One image for all five Grid+ services and the staff console. They share the platform kit (services/gridplus/kit), the
 # generated gRPC code and one pinned dependency set, so a single build is tested once, cached once
 # and shipped once; the chart picks the service per Deployment with
 # `python -m gridplus.<package> serve` (or `migrate` in the hook Job).
@@ -29,11 +29,19 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > requirements.txt \
     && /opt/venv/bin/pip install -r requirements.txt
+# The browser libraries the pages load (Leaflet, ECharts), fetched from the npm registry and checked
+# against their pinned integrity hashes (tools/web-vendor.json), never taken from the build
+# context; axe-core is for the tests only and is not shipped.
+COPY tools/__init__.py tools/web_vendor.py tools/web-vendor.json ./tools/
+RUN python -m tools.web_vendor \
+    && test -f services/gridplus/web/vendor/leaflet/.version \
+    && test -f services/gridplus/web/vendor/echarts/.version \
+    && rm -rf services/gridplus/web/vendor/axe-core
 
 # ---- final: interpreter, venv, code and data; no build tools -----------------------------------
 FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="gridplus" \
-      org.opencontainers.image.description="Grid+ services: grid-registry, petition, dispatch, notification, evaluation" \
+      org.opencontainers.image.description="Grid+ services: grid-registry, petition, dispatch, notification, evaluation; the staff console" \
       org.opencontainers.image.licenses="Apache-2.0"
 RUN groupadd --system --gid 10001 gridplus \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /app \
@@ -43,6 +51,7 @@ WORKDIR /app
 # The code runs from source (PYTHONPATH) rather than as an installed wheel, so everything under
 # services/ (alembic scripts, templates, static files) ships without package-data bookkeeping.
 COPY services/ ./services/
+COPY --from=builder /src/services/gridplus/web/vendor/ ./services/gridplus/web/vendor/
 COPY data/ ./data/
 # Bytecode compiled at build time: the root filesystem is read-only at run time.
 RUN /opt/venv/bin/python -m compileall -q services \
