@@ -37,7 +37,7 @@ FOLLOW_UP_OUTCOME_UNSATISFIED: FollowUpOutcome
 FOLLOW_UP_OUTCOME_NO_RESPONSE: FollowUpOutcome
 
 class PetitionSubmitted(_message.Message):
-    __slots__ = ("petition_id", "title", "description", "category", "location", "submitted_at", "reporter_id", "source")
+    __slots__ = ("petition_id", "title", "description", "category", "location", "submitted_at", "reporter_id", "source", "imported")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,7 @@ class PetitionSubmitted(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     REPORTER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     title: str
     description: str
@@ -54,7 +55,18 @@ class PetitionSubmitted(_message.Message):
     submitted_at: _timestamp_pb2.Timestamp
     reporter_id: str
     source: _petition_pb2.PetitionSource
-    def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reporter_id: _Optional[str] = ..., source: _Optional[_Union[_petition_pb2.PetitionSource, str]] = ...) -> None: ...
+    imported: HistoryImport
+    def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reporter_id: _Optional[str] = ..., source: _Optional[_Union[_petition_pb2.PetitionSource, str]] = ..., imported: _Optional[_Union[HistoryImport, _Mapping]] = ...) -> None: ...
+
+class HistoryImport(_message.Message):
+    __slots__ = ("source", "source_request_id", "grid")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    source_request_id: str
+    grid: _common_pb2.GridRef
+    def __init__(self, source: _Optional[str] = ..., source_request_id: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ...) -> None: ...
 
 class PetitionAssigned(_message.Message):
     __slots__ = ("petition_id", "grid", "assignee_id", "assignee_role", "category", "deadline", "assigned_at", "reasons", "category_choice", "department_code", "yellow_at")
@@ -95,7 +107,7 @@ class PetitionRoutingFailed(_message.Message):
     def __init__(self, petition_id: _Optional[str] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PetitionStatusChanged(_message.Message):
-    __slots__ = ("petition_id", "from_status", "to_status", "actor_id", "actor_role", "note", "changed_at", "category", "handling_deadline")
+    __slots__ = ("petition_id", "from_status", "to_status", "actor_id", "actor_role", "note", "changed_at", "category", "handling_deadline", "imported")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
     TO_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +117,7 @@ class PetitionStatusChanged(_message.Message):
     CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     HANDLING_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     from_status: _petition_pb2.PetitionStatus
     to_status: _petition_pb2.PetitionStatus
@@ -114,7 +127,8 @@ class PetitionStatusChanged(_message.Message):
     changed_at: _timestamp_pb2.Timestamp
     category: str
     handling_deadline: _timestamp_pb2.Timestamp
-    def __init__(self, petition_id: _Optional[str] = ..., from_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., to_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    imported: bool
+    def __init__(self, petition_id: _Optional[str] = ..., from_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., to_status: _Optional[_Union[_petition_pb2.PetitionStatus, str]] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., note: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., imported: _Optional[bool] = ...) -> None: ...
 
 class GridSetImported(_message.Message):
     __slots__ = ("grid_set_version", "grid_count", "imported_at")
