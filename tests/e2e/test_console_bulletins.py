@@ -53,10 +53,18 @@ def test_a_chief_sends_a_bulletin_and_sees_it_delivered(
     check_page(page, "console-bulletins-refused-desktop")
 
     page.fill("#field-grid_code", "MN0502")
+    form = page.locator("#bulletin-form").evaluate(
+        "form => Object.fromEntries(new FormData(form).entries())"
+    )
     page.click("#bulletin-form button[type=submit]")
     page.wait_for_selector(".flash")
     assert "Bulletin sent to" in page.locator(".flash").inner_text()
     [new] = [b for b in listed(page) if b not in before]
+    # The same form sent again (a double click, a retried POST): its request id sends nothing twice.
+    resent = page.request.post(console.url + "/bulletins", form=form)
+    assert resent.ok
+    page.reload()
+    assert [b for b in listed(page) if b not in before] == [new]
     row = page.locator(f"#bulletin-list tr[data-bulletin-id='{new}']")
     assert row.locator("td").nth(1).inner_text() == "MN0502"
     assert int(row.locator("td").nth(2).inner_text()) > 0  # people told
