@@ -22,7 +22,8 @@ from gridplus.kit.roles import Role
 
 BLOWERS = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF, Role.ADMIN})
 REPORTERS = frozenset({Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD})
-WHISTLE_ROLES = BLOWERS | REPORTERS
+# Inspectors read every whistle (dispatch lets them), and neither blow nor report.
+WHISTLE_ROLES = BLOWERS | REPORTERS | {Role.INSPECTOR}
 SHOWN = 50
 _LIGHTS = {1: "GREEN", 2: "YELLOW", 3: "RED"}
 # Service field names -> the form's fields (the same names here).
