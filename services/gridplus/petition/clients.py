@@ -32,6 +32,7 @@ from gridplus.kit.errors import (
 )
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 from gridplus.kit.idempotency import IdempotencyKeyReused
+from gridplus.petition.domain.values import GridRef
 from gridplus.petition.ports import (
     Category,
     CategorySource,
@@ -128,6 +129,29 @@ class RegistryGridMap(GridMap):
             raise _registry_away("LocateGrid", exc) from None
         names = [grid.name for grid in answer.ancestors]
         return PlaceFound(code=answer.grid.code, names=[*names, answer.grid.code])
+
+
+class RegistryGridLocator:
+    """grid-registry's LocateGrid for the history import: the level-3 grid with its path, or
+    None when the point lies outside every grid (a point grid-registry snapped to the nearest
+    grid counts as outside: history is not guessed into a grid)."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
+
+    def locate(self, *, lat: float, lon: float) -> GridRef | None:
+        request = grid_pb2.LocateGridRequest(lat=lat, lon=lon)
+        try:
+            answer = self._stub.LocateGrid(request, timeout=DEFAULT_DEADLINE_SECONDS)
+        except grpc.RpcError as exc:
+            if isinstance(exc, grpc.Call) and exc.code() is grpc.StatusCode.NOT_FOUND:
+                return None
+            raise _registry_away("LocateGrid", exc) from None
+        if answer.snapped or not answer.grid.code:
+            return None
+        grid = answer.grid
+        path = tuple(grid.path) or (*(a.code for a in answer.ancestors), grid.code)
+        return GridRef(grid.code, grid.level, path, grid.grid_set_version)
 
 
 def _registry_away(method: str, error: grpc.RpcError) -> TransientError:

@@ -41,11 +41,16 @@ def handlers(
     keeper: ClockKeeper | None = None,
     sessions: SessionFactory | None = None,
 ) -> dict[str, EventHandler]:
-    def place(event: Event) -> Placement:
+    # Imported history (events.proto `imported`: closed long ago in another system) is not
+    # routed: no assignment, no clock, no light; petition located it in its grid already.
+    def place(event: Event) -> Placement | None:
+        if event.payload.HasField("imported"):  # type: ignore[attr-defined]
+            return None
         return router.place(petition_to_route(event.payload))  # type: ignore[arg-type]
 
-    def route(session: Session, event: Event, placement: Placement) -> None:
-        router.route(session, petition_to_route(event.payload), placement)  # type: ignore[arg-type]
+    def route(session: Session, event: Event, placement: Placement | None) -> None:
+        if placement is not None:
+            router.route(session, petition_to_route(event.payload), placement)  # type: ignore[arg-type]
 
     pairs: list[tuple[type, EventHandler]] = [
         (events_pb2.PetitionSubmitted, Prepared(prepare=place, apply=route))
@@ -60,7 +65,7 @@ def status_handlers(
 ) -> list[tuple[type, EventHandler]]:
     def plan_of(event: Event) -> HandlePlan | None:
         payload: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
-        if payload.to_status not in _HANDLING:
+        if payload.to_status not in _HANDLING or payload.imported:
             return None
         # The category (the event's: staff may have changed it at verification) and its
         # department are grid-registry's: looked up before the transaction (cached there).
@@ -72,6 +77,8 @@ def status_handlers(
 
     def changed(session: Session, event: Event, plan: HandlePlan | None) -> None:
         payload: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
+        if payload.imported:  # history: dispatch never held it
+            return
         if payload.to_status in _FINAL:
             keeper.close(session, petition_id=payload.petition_id)
         elif payload.to_status in _HANDLING and plan is not None:

@@ -17,7 +17,7 @@ from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.evaluation.api.convert import assessment_recorded, follow_up_completed
-from gridplus.evaluation.storage import facts
+from gridplus.evaluation.storage import facts, petition_points
 from gridplus.kit.clock import as_utc
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.events import Event
@@ -49,6 +49,16 @@ def on_submitted(session: Session, event: Event) -> None:
         reporter_id=p.reporter_id,
         submitted_at=_at(p.submitted_at, event),
     )
+    if p.HasField("imported"):
+        # History from a 311 export: no dispatch event will place it, so it counts (submitted,
+        # closed) for the grid the petition service located it in; never as assigned, so
+        # response and handling rates are not made up from it.
+        facts.record_located(
+            session,
+            petition_id=p.petition_id,
+            grid_path=list(p.imported.grid.path),
+            at=_at(p.submitted_at, event),
+        )
 
 
 def on_status_changed(session: Session, event: Event) -> None:
@@ -60,6 +70,10 @@ def on_status_changed(session: Session, event: Event) -> None:
         to_status=_status(p.to_status),
         actor_id=p.actor_id,
         changed_at=_at(p.changed_at, event),
+    )
+    # The category after the change (e.g. corrected at verification).
+    petition_points.record_category(
+        session, petition_id=p.petition_id, category=p.category, at=_at(p.changed_at, event)
     )
 
 
@@ -83,6 +97,9 @@ def on_assigned(session: Session, event: Event) -> None:
         department_code=p.department_code,
         grid_path=list(p.grid.path),
         verify_deadline=_optional(p.deadline),
+    )
+    petition_points.record_category(
+        session, petition_id=p.petition_id, category=p.category, at=_at(p.assigned_at, event)
     )
 
 

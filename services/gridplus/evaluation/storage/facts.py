@@ -83,6 +83,18 @@ def record_assigned(
     record_grid_path(session, grid_path)
 
 
+def record_located(
+    session: Session, *, petition_id: str, grid_path: Sequence[str], at: datetime
+) -> None:
+    """The grid of a petition no dispatch event places (history imported from a 311 export):
+    it counts for that grid, with no assignment, worker or deadline (none was recorded)."""
+    fact = petition(session, petition_id, at)
+    if grid_path and _newer(at, fact.grid_at):
+        fact.grid_l1, fact.grid_l2, fact.grid_l3 = _levels(grid_path)
+        fact.grid_at = as_utc(at)
+    record_grid_path(session, grid_path)
+
+
 def record_transferred(
     session: Session,
     *,

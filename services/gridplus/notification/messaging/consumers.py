@@ -31,11 +31,23 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 
 
 def handlers(notifier: Notifier) -> dict[str, EventHandler]:
-    def prepare(event: Event) -> Plan:
+    def prepare(event: Event) -> Plan | None:
+        if imported_history(event):
+            return None
         return notifier.prepare(received(event))
 
-    def apply(session: Session, _event: Event, plan: Plan) -> None:
-        notifier.apply(session, plan)
+    def apply(session: Session, _event: Event, plan: Plan | None) -> None:
+        if plan is not None:
+            notifier.apply(session, plan)
 
     handler = Prepared(prepare=prepare, apply=apply)
     return dict.fromkeys(EVENT_TYPES, handler)
+
+
+def imported_history(event: Event) -> bool:
+    """History imported from another system (a 311 export: events.proto `imported`) happened
+    there long ago: nobody is told about it, by inbox, channel or webhook."""
+    payload = event.payload
+    if isinstance(payload, events_pb2.PetitionSubmitted):
+        return payload.HasField("imported")
+    return isinstance(payload, events_pb2.PetitionStatusChanged) and payload.imported

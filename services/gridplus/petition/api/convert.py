@@ -111,6 +111,12 @@ def grid_ref_from_proto(grid: common_pb2.GridRef) -> GridRef:
     )
 
 
+def grid_ref_to_proto(grid: GridRef) -> common_pb2.GridRef:
+    return common_pb2.GridRef(
+        code=grid.code, level=grid.level, path=grid.path, grid_set_version=grid.grid_set_version
+    )
+
+
 def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
     out = petition_pb2.Petition(
         id=petition.id,
@@ -125,15 +131,8 @@ def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
         reject_reason=petition.reject_reason or "",
         source=source_to_proto(petition.source),
     )
-    if (grid := petition.grid) is not None:
-        out.grid.CopyFrom(
-            common_pb2.GridRef(
-                code=grid.code,
-                level=grid.level,
-                path=grid.path,
-                grid_set_version=grid.grid_set_version,
-            )
-        )
+    if petition.grid is not None:
+        out.grid.CopyFrom(grid_ref_to_proto(petition.grid))
     if petition.deadline is not None:
         out.deadline.CopyFrom(timestamp(petition.deadline))
     out.reporter_id = petition.reporter.id
@@ -227,7 +226,7 @@ def history_to_proto(entry: HistoryEntry) -> petition_pb2.HistoryEntry:
 def event_payload(event: DomainEvent) -> Message:
     """The Kafka payload (events.proto) for a domain event."""
     if isinstance(event, PetitionSubmitted):
-        return events_pb2.PetitionSubmitted(
+        submitted = events_pb2.PetitionSubmitted(
             petition_id=event.petition_id,
             title=event.title,
             description=event.description,
@@ -237,6 +236,11 @@ def event_payload(event: DomainEvent) -> Message:
             reporter_id=event.reporter_id,
             source=source_to_proto(event.source),
         )
+        if (origin := event.imported) is not None:  # history: counted, no work started
+            imported = submitted.imported
+            imported.source, imported.source_request_id = origin.source, origin.source_request_id
+            imported.grid.CopyFrom(grid_ref_to_proto(origin.grid))
+        return submitted
     if isinstance(event, PetitionMerged):
         return events_pb2.PetitionMerged(
             petition_id=event.petition_id,
@@ -253,6 +257,7 @@ def event_payload(event: DomainEvent) -> Message:
         note=event.note,
         changed_at=timestamp(event.at),
         category=event.category or "",
+        imported=event.imported,
     )
     if event.handling_deadline is not None:
         message.handling_deadline.CopyFrom(timestamp(event.handling_deadline))

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gridplus.petition.domain.lifecycle import Status
-from gridplus.petition.domain.values import Actor, GeoPoint, Source
+from gridplus.petition.domain.values import Actor, GeoPoint, GridRef, Source
+
+
+@dataclass(frozen=True)
+class HistoryOrigin:
+    """Where an imported petition came from (a 311 export's request) and the grid it was
+    located in; its events say so, and consumers start no work for them."""
+
+    source: str  # e.g. "nyc311-csv", "open311-json"
+    source_request_id: str
+    grid: GridRef
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class PetitionSubmitted:
     reporter_id: str
     source: Source
     at: datetime
+    imported: HistoryOrigin | None = None  # set only on history imported from another system
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class PetitionStatusChanged:
     category: str | None = None  # the petition's category after the change
     # The handling deadline staff chose themselves on verifying (None: dispatch's SLA rules).
     handling_deadline: datetime | None = None
+    imported: bool = False  # part of an imported petition's history (no one told, no clock)
 
 
 @dataclass(frozen=True)
