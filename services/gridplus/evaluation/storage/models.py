@@ -1,9 +1,9 @@
 """Evaluation's tables.
 
 Read models, rebuilt from events by `python -m gridplus.evaluation rebuild`: petition_facts,
-status_changes, overdues, whistle_summons, grid_paths, and follow_ups/assessments (also written
-directly by the use cases that publish the events). Owned data that no event carries: follow-up
-comments, assessment aspect scores and notes, and the time bank.
+petition_points, status_changes, overdues, whistle_summons, grid_paths, and follow_ups/assessments
+(also written directly by the use cases that publish the events). Owned data that no event
+carries: follow-up comments, assessment aspect scores and notes, and the time bank.
 """
 
 from __future__ import annotations
@@ -172,3 +172,17 @@ class TimeBankEntryRow(Base):
     actor_id: Mapped[str] = mapped_column(Id, nullable=False)
     actor_role: Mapped[str] = mapped_column(String(30), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(When, nullable=False)
+
+
+class PetitionPointRow(Base):
+    """Where and what a petition is about, for hot spots and repeat locations (grid, status and
+    department are read from petition_facts). `category` is the latest with its time."""
+
+    __tablename__ = "petition_points"
+
+    petition_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    submitted_at: Mapped[datetime | None] = mapped_column(When, index=True)
+    category: Mapped[str | None] = mapped_column(Id)
+    category_at: Mapped[datetime | None] = mapped_column(When)
