@@ -49,6 +49,15 @@ def on_submitted(session: Session, event: Event) -> None:
         reporter_id=p.reporter_id,
         submitted_at=_at(p.submitted_at, event),
     )
+    located = p.HasField("location")
+    petition_points.record_submitted(
+        session,
+        petition_id=p.petition_id,
+        latitude=p.location.lat if located else None,
+        longitude=p.location.lon if located else None,
+        category=p.category,
+        submitted_at=_at(p.submitted_at, event),
+    )
     if p.HasField("imported"):
         # History from a 311 export: no dispatch event will place it, so it counts (submitted,
         # closed) for the grid the petition service located it in; never as assigned, so
