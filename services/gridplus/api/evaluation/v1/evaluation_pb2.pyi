@@ -38,6 +38,13 @@ class FollowUpOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FOLLOW_UP_OUTCOME_SATISFIED: _ClassVar[FollowUpOutcome]
     FOLLOW_UP_OUTCOME_UNSATISFIED: _ClassVar[FollowUpOutcome]
     FOLLOW_UP_OUTCOME_NO_RESPONSE: _ClassVar[FollowUpOutcome]
+
+class TrendDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TREND_DIRECTION_UNSPECIFIED: _ClassVar[TrendDirection]
+    TREND_DIRECTION_UP: _ClassVar[TrendDirection]
+    TREND_DIRECTION_DOWN: _ClassVar[TrendDirection]
+    TREND_DIRECTION_FLAT: _ClassVar[TrendDirection]
 SUBJECT_KIND_UNSPECIFIED: SubjectKind
 SUBJECT_KIND_WORKER: SubjectKind
 SUBJECT_KIND_GRID: SubjectKind
@@ -55,6 +62,10 @@ FOLLOW_UP_OUTCOME_UNSPECIFIED: FollowUpOutcome
 FOLLOW_UP_OUTCOME_SATISFIED: FollowUpOutcome
 FOLLOW_UP_OUTCOME_UNSATISFIED: FollowUpOutcome
 FOLLOW_UP_OUTCOME_NO_RESPONSE: FollowUpOutcome
+TREND_DIRECTION_UNSPECIFIED: TrendDirection
+TREND_DIRECTION_UP: TrendDirection
+TREND_DIRECTION_DOWN: TrendDirection
+TREND_DIRECTION_FLAT: TrendDirection
 
 class PeriodSelector(_message.Message):
     __slots__ = ("kind", "anchor_time")
@@ -405,3 +416,131 @@ class GetTimeBankAccountResponse(_message.Message):
     balance: int
     entries: _containers.RepeatedCompositeFieldContainer[TimeBankEntry]
     def __init__(self, person_id: _Optional[str] = ..., balance: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[TimeBankEntry, _Mapping]]] = ...) -> None: ...
+
+class HotSpot(_message.Message):
+    __slots__ = ("grid_code", "category", "count", "previous_count", "baseline_mean", "counts", "p_value", "rising", "direction")
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_MEAN_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    RISING_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    grid_code: str
+    category: str
+    count: int
+    previous_count: int
+    baseline_mean: float
+    counts: _containers.RepeatedScalarFieldContainer[int]
+    p_value: float
+    rising: bool
+    direction: TrendDirection
+    def __init__(self, grid_code: _Optional[str] = ..., category: _Optional[str] = ..., count: _Optional[int] = ..., previous_count: _Optional[int] = ..., baseline_mean: _Optional[float] = ..., counts: _Optional[_Iterable[int]] = ..., p_value: _Optional[float] = ..., rising: _Optional[bool] = ..., direction: _Optional[_Union[TrendDirection, str]] = ...) -> None: ...
+
+class ListHotSpotsRequest(_message.Message):
+    __slots__ = ("period", "grid_level", "grid_code", "baseline_periods", "alpha")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    GRID_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_PERIODS_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    period: PeriodSelector
+    grid_level: int
+    grid_code: str
+    baseline_periods: int
+    alpha: float
+    def __init__(self, period: _Optional[_Union[PeriodSelector, _Mapping]] = ..., grid_level: _Optional[int] = ..., grid_code: _Optional[str] = ..., baseline_periods: _Optional[int] = ..., alpha: _Optional[float] = ...) -> None: ...
+
+class ListHotSpotsResponse(_message.Message):
+    __slots__ = ("hot_spots", "rule", "start_time", "end_time")
+    HOT_SPOTS_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    hot_spots: _containers.RepeatedCompositeFieldContainer[HotSpot]
+    rule: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, hot_spots: _Optional[_Iterable[_Union[HotSpot, _Mapping]]] = ..., rule: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListRisingCategoriesRequest(_message.Message):
+    __slots__ = ("period", "grid_level", "grid_code", "baseline_periods", "alpha")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    GRID_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_PERIODS_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    period: PeriodSelector
+    grid_level: int
+    grid_code: str
+    baseline_periods: int
+    alpha: float
+    def __init__(self, period: _Optional[_Union[PeriodSelector, _Mapping]] = ..., grid_level: _Optional[int] = ..., grid_code: _Optional[str] = ..., baseline_periods: _Optional[int] = ..., alpha: _Optional[float] = ...) -> None: ...
+
+class ListRisingCategoriesResponse(_message.Message):
+    __slots__ = ("hot_spots", "rule", "start_time", "end_time")
+    HOT_SPOTS_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    hot_spots: _containers.RepeatedCompositeFieldContainer[HotSpot]
+    rule: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, hot_spots: _Optional[_Iterable[_Union[HotSpot, _Mapping]]] = ..., rule: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CategoryCount(_message.Message):
+    __slots__ = ("category", "count")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    category: str
+    count: int
+    def __init__(self, category: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class RepeatLocation(_message.Message):
+    __slots__ = ("latitude", "longitude", "radius_m", "size", "petition_ids", "categories", "grid_codes", "open_count", "first_time", "last_time")
+    LATITUDE_FIELD_NUMBER: _ClassVar[int]
+    LONGITUDE_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    PETITION_IDS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODES_FIELD_NUMBER: _ClassVar[int]
+    OPEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_TIME_FIELD_NUMBER: _ClassVar[int]
+    latitude: float
+    longitude: float
+    radius_m: float
+    size: int
+    petition_ids: _containers.RepeatedScalarFieldContainer[str]
+    categories: _containers.RepeatedCompositeFieldContainer[CategoryCount]
+    grid_codes: _containers.RepeatedScalarFieldContainer[str]
+    open_count: int
+    first_time: _timestamp_pb2.Timestamp
+    last_time: _timestamp_pb2.Timestamp
+    def __init__(self, latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., radius_m: _Optional[float] = ..., size: _Optional[int] = ..., petition_ids: _Optional[_Iterable[str]] = ..., categories: _Optional[_Iterable[_Union[CategoryCount, _Mapping]]] = ..., grid_codes: _Optional[_Iterable[str]] = ..., open_count: _Optional[int] = ..., first_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListRepeatLocationsRequest(_message.Message):
+    __slots__ = ("radius_m", "min_points", "recent_days", "grid_code", "limit")
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    MIN_POINTS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    radius_m: float
+    min_points: int
+    recent_days: int
+    grid_code: str
+    limit: int
+    def __init__(self, radius_m: _Optional[float] = ..., min_points: _Optional[int] = ..., recent_days: _Optional[int] = ..., grid_code: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListRepeatLocationsResponse(_message.Message):
+    __slots__ = ("locations", "petitions_considered")
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    PETITIONS_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
+    locations: _containers.RepeatedCompositeFieldContainer[RepeatLocation]
+    petitions_considered: int
+    def __init__(self, locations: _Optional[_Iterable[_Union[RepeatLocation, _Mapping]]] = ..., petitions_considered: _Optional[int] = ...) -> None: ...

@@ -95,6 +95,21 @@ class EvaluationServiceStub:
                 request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountRequest.SerializeToString,
                 response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountResponse.FromString,
                 _registered_method=True)
+        self.ListHotSpots = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/ListHotSpots',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListHotSpotsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListHotSpotsResponse.FromString,
+                _registered_method=True)
+        self.ListRisingCategories = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/ListRisingCategories',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRisingCategoriesRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRisingCategoriesResponse.FromString,
+                _registered_method=True)
+        self.ListRepeatLocations = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/ListRepeatLocations',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsResponse.FromString,
+                _registered_method=True)
 
 
 class EvaluationServiceServicer:
@@ -186,6 +201,31 @@ class EvaluationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListHotSpots(self, request, context):
+        """Petitions per grid and category in a period, with their counts in the periods before and
+        whether the count is rising (a statistical test against its own baseline; see `rule`).
+        Each caller sees the petitions of their scope only (grid roles their subtree, department
+        roles their department, admins, inspectors and services all).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRisingCategories(self, request, context):
+        """The hot spots whose count is rising, most surprising first; the same scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRepeatLocations(self, request, context):
+        """Places where open and recent petitions repeat: clusters of points within tens of metres
+        (DBSCAN, haversine), largest first; built from the caller's scope only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EvaluationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -248,6 +288,21 @@ def add_EvaluationServiceServicer_to_server(servicer, server):
                     servicer.GetTimeBankAccount,
                     request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountRequest.FromString,
                     response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountResponse.SerializeToString,
+            ),
+            'ListHotSpots': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHotSpots,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListHotSpotsRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListHotSpotsResponse.SerializeToString,
+            ),
+            'ListRisingCategories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRisingCategories,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRisingCategoriesRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRisingCategoriesResponse.SerializeToString,
+            ),
+            'ListRepeatLocations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRepeatLocations,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -575,6 +630,87 @@ class EvaluationService:
             '/gridplus.evaluation.v1.EvaluationService/GetTimeBankAccount',
             gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountRequest.SerializeToString,
             gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetTimeBankAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHotSpots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/ListHotSpots',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListHotSpotsRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListHotSpotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRisingCategories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/ListRisingCategories',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRisingCategoriesRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRisingCategoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRepeatLocations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/ListRepeatLocations',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsResponse.FromString,
             options,
             channel_credentials,
             insecure,
