@@ -111,10 +111,11 @@
       [item.petition_id, item.grid_code, category, who].forEach(function (text, index) {
         const td = document.createElement("td");
         td.textContent = text;
-        if (index === 0) { td.className = "code"; }
+        if (index === 0) { td.className = "code"; } else { td.dataset.label = labels.columns[index]; }
         tr.appendChild(td);
       });
       const td = document.createElement("td");
+      td.dataset.label = labels.columns[4];
       const time = document.createElement("time");
       time.dateTime = item.deadline;
       time.textContent = when;
