@@ -37,6 +37,9 @@ DASHBOARDS = sorted((REPO / "deploy" / "grafana").glob("*.json"))
 RULES_DIR = REPO / "deploy" / "prometheus" / "rules"
 OVERLAYS = ["dev", "production", "production/migrations"]
 RELEASE = "gridplus"
+# The staff console: a web workload beside the services, no gRPC API of its own, no HPA
+# (tests/deploy/test_console_chart.py checks it).
+CONSOLE = f"{RELEASE}-console"
 NAMESPACE = "gridplus"
 # Objects of CRDs (Prometheus Operator, Gateway API) the Kubernetes schemas do not include;
 # test_custom_resources_have_the_fields_their_crds_require checks them instead.
@@ -634,7 +637,7 @@ def test_network_policies_allow_only_the_designed_flows() -> None:
     policies = {
         d["metadata"]["name"].removeprefix(f"{RELEASE}-"): d
         for d in docs
-        if d["kind"] == "NetworkPolicy"
+        if d["kind"] == "NetworkPolicy" and not d["metadata"]["name"].startswith(CONSOLE)
     }
     assert set(policies) == {"grid-registry", "petition", "dispatch", "notification", "evaluation"}
     grpc_ports = {50051: "grid-registry", 50052: "petition", 50053: "dispatch",
@@ -674,8 +677,16 @@ def test_pdbs_always_and_hpa_replaces_fixed_replicas() -> None:
             "--set", "services.petition.settings.s3Bucket=city-photos",
         )
     )  # fmt: skip
-    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    pdbs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PodDisruptionBudget"}
+    deployments = {
+        d["metadata"]["name"]: d
+        for d in docs
+        if d["kind"] == "Deployment" and d["metadata"]["name"] != CONSOLE
+    }
+    pdbs = {
+        d["metadata"]["name"]: d
+        for d in docs
+        if d["kind"] == "PodDisruptionBudget" and d["metadata"]["name"] != CONSOLE
+    }
     hpas = {d["metadata"]["name"]: d for d in docs if d["kind"] == "HorizontalPodAutoscaler"}
     assert set(pdbs) == set(hpas) == set(deployments)
     for name, deployment in deployments.items():
@@ -717,7 +728,11 @@ def test_grpc_clients_resolve_every_replica_through_headless_services(values_fil
 
     docs = docs_of(rendered(values_file))
     services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
-    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    deployments = {
+        d["metadata"]["name"]: d
+        for d in docs
+        if d["kind"] == "Deployment" and d["metadata"]["name"] != CONSOLE
+    }
     assert deployments
     for name, deployment in deployments.items():
         headless = services[f"{name}-headless"]["spec"]

@@ -25,6 +25,9 @@ HELM = REPO / ".tools" / "bin" / "helm"
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
 RELEASE = "gridplus"
 NAMESPACE = "grid"
+# The staff console: a web workload beside the services, no gRPC port, no Kafka, no database
+# (tests/deploy/test_console_chart.py checks it).
+CONSOLE = f"{RELEASE}-console"
 
 # name -> (python package, gRPC port, metrics port), as in the project conventions.
 SERVICES: dict[str, tuple[str, int, int]] = {
@@ -112,9 +115,10 @@ def test_chart_lints_strictly(values_file: Path) -> None:
 def test_each_enabled_service_gets_a_deployment_and_a_service(values_file: Path) -> None:
     docs = render("-f", str(values_file))
     expected = {f"{RELEASE}-{name}" for name in enabled_services(values_file)}
-    assert set(of_kind(docs, "Deployment")) == expected
+    assert set(of_kind(docs, "Deployment")) == expected | {CONSOLE}
     headless = {f"{name}-headless" for name in expected}  # gRPC clients resolve every pod
-    assert set(of_kind(docs, "Service")) - IN_RELEASE_DEPENDENCIES == expected | headless
+    services = set(of_kind(docs, "Service")) - IN_RELEASE_DEPENDENCIES
+    assert services == expected | headless | {CONSOLE}
     assert set(of_kind(docs, "ServiceAccount")) == {RELEASE}
 
 
@@ -149,7 +153,9 @@ def test_ports_probes_and_addresses_follow_the_conventions(values_file: Path) ->
 
 def test_kafka_bootstrap_servers_come_from_values() -> None:
     docs = render("--set", "kafka.bootstrapServers=broker-0:9092\\,broker-1:9092")
-    for deployment in of_kind(docs, "Deployment").values():
+    for name, deployment in of_kind(docs, "Deployment").items():
+        if name == CONSOLE:
+            continue
         env = env_of(server_container(deployment))
         assert env["GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS"]["value"] == "broker-0:9092,broker-1:9092"
 
