@@ -120,7 +120,9 @@ async function initMap() {
   }
   box.hidden = false;
   box.setAttribute("aria-label", t("map.label"));
-  map = L.map(box, { attributionControl: false, zoomSnap: 0.5 });
+  document.addEventListener("gridplus:language", () => box.setAttribute("aria-label", t("map.label")));
+  map = L.map(box, { attributionControl: false, zoomControl: false, zoomSnap: 0.5 });
+  L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
   const cityLayer = outlineLayer(city).addTo(map);
   map.fitBounds(cityLayer.getBounds(), { padding: [8, 8] });
   map.on("click", (ev) => pickPlace(ev.latlng.lat, ev.latlng.lng, true));
