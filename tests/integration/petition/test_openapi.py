@@ -20,7 +20,7 @@ from gridplus.petition.api import openapi
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.open311 import Open311Settings
 from gridplus.petition.clients import FollowUpClient
-from tests.integration.petition.conftest import CATEGORIES, JWT, OPEN311_KEY, Store
+from tests.integration.petition.conftest import CATEGORIES, JWT, OPEN311_KEY, Store, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -156,3 +156,37 @@ def test_refusals_under_open311_are_its_error_list_and_allow_lists_what_is_serve
     assert "add .json or .xml" in unknown.get_json()[0]["description"]
     options = client.options("/open311/v2/discovery.json")
     assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_open311_refuses_an_idempotency_key_the_resident_api_refuses(
+    client: FlaskClient, store: Store
+) -> None:
+    """Found by the fuzzer: Open311 POST stored a request under a 201-character key (the
+    resident API refuses it; the described maximum is 200)."""
+    form = {
+        "api_key": OPEN311_KEY,
+        "service_code": "road.manhole",
+        "lat": "39.9",
+        "long": "116.4",
+    }
+    long_key = {"Idempotency-Key": "k" * 201}
+    refused = client.post("/open311/v2/requests.json", data=form, headers=long_key)
+    assert refused.status_code == 400
+    assert refused.get_json()[0]["description"].startswith("idempotency_key: ")
+    assert store.petition_count() == 0
+    fine = client.post("/open311/v2/requests.json", data=form, headers={"Idempotency-Key": "k1"})
+    assert fine.status_code == 201
+
+
+def test_a_photos_field_that_is_not_a_file_is_refused(client: FlaskClient, store: Store) -> None:
+    """Found by the fuzzer: a `photos` part without a filename was dropped and the petition
+    stored without it; the resident would think the photo went with it."""
+    refused = client.post(
+        "/api/v1/petitions",
+        data={"title": "乱堆垃圾", "lat": "39.9", "lon": "116.4", "photos": "not a file"},
+        content_type="multipart/form-data",
+        headers=bearer("resident-a"),
+    )
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.get_json()["errors"]] == ["photos"]
+    assert store.petition_count() == 0

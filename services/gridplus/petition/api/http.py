@@ -35,6 +35,7 @@ from gridplus.petition.api.convert import (
     petition_json,
     view_json,
 )
+from gridplus.petition.api.idempotency import idempotency_key
 from gridplus.petition.api.intake_limits import IntakeGuard, IntakeLimits
 from gridplus.petition.api.problems import problem_response
 from gridplus.petition.domain.access import Viewer, may_submit
@@ -52,7 +53,6 @@ from gridplus.petition.storage.repository import PetitionQuery
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a petition's text fits many times over; photos come as multipart
-IDEMPOTENCY_KEY_MAX = 200
 PUBLIC_ENDPOINTS = frozenset({"healthz", "readyz", openapi.ENDPOINT, *resident_page.PAGE_ENDPOINTS})
 _CONTACT_FIELDS = ("name", "phone", "email", "address", "language")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -133,7 +133,7 @@ class _Routes:
             raise PermissionDenied(f"role {reporter.role.value} may not submit petitions")
         # Before the body is read: a flood costs no parsing, photo decoding or database work.
         self._guard.resident(reporter.id, channel="http")
-        key = _idempotency_key()
+        key = idempotency_key()
         new = self._multipart() if request.mimetype == "multipart/form-data" else _json_new()
         result = intake.submit_petition_once(
             self._sessions,
@@ -254,7 +254,7 @@ class _FollowUpRoutes:
                 "only the resident who reported a petition rates it; staff record follow-up"
                 " visits with evaluation's RecordFollowUpVisit"
             )
-        key = _idempotency_key()
+        key = idempotency_key()
         rating, comment = _json_rating()
         with transaction(self._sessions) as session:
             queries.get_petition(session, petition_id=petition_id, viewer=caller)
@@ -359,19 +359,6 @@ def _json_object() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidArgument.single("body", "must be a JSON object")
     return body
-
-
-def _idempotency_key() -> str | None:
-    raw = request.headers.get("Idempotency-Key")
-    if raw is None:
-        return None
-    # The IETF draft sends the key as a structured-field string ("..."); plain tokens work too.
-    key = raw.strip().removeprefix('"').removesuffix('"')
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
-        raise InvalidArgument.single(
-            "idempotency_key", f"must be 1 to {IDEMPOTENCY_KEY_MAX} printable characters"
-        )
-    return key
 
 
 def _limit(raw: str | None) -> int:

@@ -37,6 +37,7 @@ from werkzeug.datastructures import MultiDict
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.roles import Role
+from gridplus.petition.api.idempotency import idempotency_key
 from gridplus.petition.api.intake_limits import IntakeGuard
 from gridplus.petition.api.open311_format import (
     PREFIX,
@@ -217,7 +218,7 @@ class _Open311:
             self._deps,
             new=new,
             reporter=reporter,
-            key=request.headers.get("Idempotency-Key") or None,
+            key=idempotency_key(),
             key_field="idempotency_key",
         )
         self._wake()
