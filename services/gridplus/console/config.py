@@ -43,6 +43,10 @@ class ConsoleSettings:
     dev_people: tuple[DevPerson, ...] = ()
     log_level: str = "INFO"
     grace_seconds: float = 10.0
+    # Petition's photo limits (the same variables petition reads), shown and checked in the page
+    # before an upload; petition checks them again.
+    photo_max_count: int = 9
+    photo_max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> ConsoleSettings:
@@ -79,6 +83,10 @@ class ConsoleSettings:
                 "GRIDPLUS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
             grace_seconds=env.number("GRIDPLUS_SHUTDOWN_GRACE_SECONDS", 10.0, minimum=1.0),
+            photo_max_count=env.integer("GRIDPLUS_PETITION_PHOTO_MAX_COUNT", 9, minimum=0),
+            photo_max_bytes=env.integer(
+                "GRIDPLUS_PETITION_PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+            ),
         )
 
 

@@ -13,6 +13,7 @@ from gridplus.api.petition.v1 import petition_pb2
 from gridplus.console.grpc_calls import stubs
 from gridplus.console.nav import AreaBlueprint, NavLink
 from gridplus.console.session import current_user, requires
+from gridplus.console.work import actions, petition_page
 from gridplus.console.work.present import WorkRow, counts, light_name, ordered
 from gridplus.kit.roles import Role
 
@@ -36,9 +37,8 @@ def blueprint() -> AreaBlueprint:
         rows = _rows()
         return render_template("work/list.html", rows=ordered(rows), counts=counts(rows))
 
-    from gridplus.console.work import petition_page
-
     petition_page.register(area, WORK_ROLES)
+    actions.register(area, WORK_ROLES)
     return area
 
 
