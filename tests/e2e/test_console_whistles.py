@@ -80,9 +80,10 @@ def test_a_chief_blows_a_whistle_and_a_department_reports_in_the_browser(
             assert staff.locator(f"{card(staff, petition_id)} form.report-form").count() == 0
         staff.context.close()
 
-    chief = console.open(chromium, chief_token, "/whistles?open=1")
+    chief = console.open(chromium, chief_token, "/whistles?open=1", PHONE)
     assert report_state(chief, petition_id, "DEP") == "reported"
     assert report_state(chief, petition_id, "NYPD") == "waiting"
+    check_page(chief, "console-whistles-chief-phone")
     chief.context.close()
 
     # Not summoned: another department sees nothing of it; nor does another grid's chief.
