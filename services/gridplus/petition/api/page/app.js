@@ -211,6 +211,7 @@ async function submitReport(ev) {
   clearErrors(form);
   setStatus(status, "", "");
   if (!token()) { setStatus(status, t("report.need_signin"), "bad"); return; }
+  if (placeChecking) await placeChecking; // a point picked a moment ago: wait for its check
   const problems = checkReport(form);
   if (problems.length) { showSummary(problems); setStatus(status, t("report.check"), "bad"); return; }
   const data = new FormData();

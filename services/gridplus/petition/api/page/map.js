@@ -18,7 +18,15 @@ function placeStatus(text, kind) {
   el.className = "status" + (kind ? " " + kind : "");
 }
 
-async function checkPlace(lat, lon) {
+// The check in flight, so a submit right after a pick waits for its answer.
+let placeChecking = null;
+
+function checkPlace(lat, lon) {
+  placeChecking = askPlace(lat, lon);
+  return placeChecking;
+}
+
+async function askPlace(lat, lon) {
   const mine = ++placeCheck;
   place = { lat, lon, inside: null, names: [] };
   placeStatus(t("map.checking"), "");
