@@ -77,7 +77,7 @@ class Console:
 
 @contextmanager
 def running_console(
-    stack: LocalStack, config: Mapping[str, object] | None = None
+    stack: LocalStack, config: Mapping[str, object] | None = None, *, tile_url: str | None = None
 ) -> Iterator[Console]:
     jwt = JwtSettings(secret=stack.credentials["jwt_secret"], issuer="gridplus")
     settings = ConsoleSettings(
@@ -85,7 +85,7 @@ def running_console(
         addresses={p: f"127.0.0.1:{stack.ports.grpc[p]}" for p in SERVICES},
         session_secret=secrets.token_urlsafe(48),
         dev_login=False,
-        tile_url=None,
+        tile_url=tile_url,
         jwt=jwt,
     )
     app = create_app(settings)

@@ -4,9 +4,11 @@ events, no reload); another grid's chief never sees it; a resident gets the refu
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -190,3 +192,47 @@ def test_the_outlines_are_small_and_cached(console: Console, chromium: Browser) 
     print(f"board page weight (MN boroughs' level 2): outlines {outlines} B, all {total} B")
     assert 0 < outlines < 60_000
     page.context.close()
+
+
+def test_a_configured_tile_server_lies_under_the_grids(
+    stack: LocalStack,
+    chromium: Browser,  # noqa: F811
+) -> None:
+    """GRIDPLUS_CONSOLE_TILE_URL: the map asks the tile server (the page's CSP allows its
+    images) and still draws the grids on top."""
+    asked: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(TILE)))
+            self.end_headers()
+            self.wfile.write(TILE)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/tiles/{{z}}/{{x}}/{{y}}.png"
+    try:
+        with running_console(stack, tile_url=url) as console:
+            page = open_board(chromium, console, console.token(Role.ADMIN, "admin-demo"), "/map")
+            page.wait_for_selector("img.leaflet-tile-loaded")
+            assert asked and all(path.startswith("/tiles/") for path in asked)
+            assert page.locator("#board-map path[data-grid-code]").count() == 5
+            check_page(page, "console-board-tiles-desktop")
+            page.context.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+# A 1x1 transparent PNG.
+TILE = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
+    "9c6360000002000154a24f5d0000000049454e44ae426082"
+)
