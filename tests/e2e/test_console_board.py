@@ -85,7 +85,11 @@ def test_a_chief_sees_the_grid_go_red_and_back_without_reloading(
         f"the board's row did not turn red: {lights_of(page, row)} (before {before})",
     )
     assert lights_of(page, polygon)[0] == before[0] + 1
-    assert page.locator(f"#board-overdue tr[data-petition-id='{petition_id}']").count() == 1
+    overdue_row = page.locator(f"#board-overdue tr[data-petition-id='{petition_id}']")
+    assert overdue_row.count() == 1
+    # Into the petition: its page in My work.
+    link = overdue_row.locator("a").get_attribute("href")
+    assert link == f"/work/petitions/{petition_id}"
     assert page.evaluate("() => window.sameDocument") == "still here"  # never reloaded
     check_page(page, "console-board-red-desktop")
 

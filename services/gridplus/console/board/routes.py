@@ -18,7 +18,8 @@ from gridplus.console.board import lights
 from gridplus.console.board.shapes import OutlineCache
 from gridplus.console.grpc_calls import ServiceStubs, refusal_of, stubs
 from gridplus.console.nav import STAFF, AreaBlueprint, NavLink
-from gridplus.console.session import requires
+from gridplus.console.session import current_user, requires
+from gridplus.console.work.routes import WORK_ROLES
 
 BOARD_ROLES = STAFF
 OVERDUE_SHOWN = 50
@@ -60,6 +61,7 @@ def blueprint() -> AreaBlueprint:
                 "board.shapes", grid=view.area_code, level=view.child_level, v=version
             ),
             events_url=url_for("board.events", grid=view.selected_code),
+            petition_url=_petition_url(),
         )
 
     @area.get("/map/shapes")
@@ -195,6 +197,19 @@ def _code_arg(name: str) -> str:
     if len(code) > _MAX_CODE or any(not (c.isalnum() or c in "-_.") for c in code):
         abort(400)
     return code
+
+
+def _petition_url() -> str:
+    """My work's page of a petition, with PETITION where the id goes; "" when the user's role
+    has no My work (inspectors) or the console has no such page."""
+    user = current_user()
+    if (
+        user is None
+        or user.role not in WORK_ROLES
+        or "work.petition" not in current_app.view_functions
+    ):
+        return ""
+    return url_for("work.petition", petition_id="PETITION")
 
 
 def _cache() -> OutlineCache:

@@ -110,7 +110,14 @@
       const when = item.deadline.slice(0, 16).replace("T", " ") + " UTC";
       [item.petition_id, item.grid_code, category, who].forEach(function (text, index) {
         const td = document.createElement("td");
-        td.textContent = text;
+        if (index === 0 && labels.petition_url) {
+          const link = document.createElement("a");
+          link.href = labels.petition_url.replace("PETITION", encodeURIComponent(item.petition_id));
+          link.textContent = text;
+          td.appendChild(link);
+        } else {
+          td.textContent = text;
+        }
         if (index === 0) { td.className = "code"; } else { td.dataset.label = labels.columns[index]; }
         tr.appendChild(td);
       });
