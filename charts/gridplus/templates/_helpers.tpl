@@ -170,9 +170,10 @@ A map value becomes valueFrom, anything else value. Args: dict root, name, cfg.
 {{- $_ := set $env "OTEL_SERVICE_NAME" .name }}
 {{- $_ := set $env "GRIDPLUS_VAR_DIR" "/app/var" }}
 {{- $_ := set $env "GRIDPLUS_SHUTDOWN_GRACE_SECONDS" $cfg.shutdownGraceSeconds }}
-{{- if eq .name "notification" }}
-{{- /* Outgoing rate limits are service-wide, divided among the most replicas that can run. */}}
-{{- $_ := set $env "GRIDPLUS_NOTIFICATION_REPLICAS" (ternary $cfg.autoscaling.maxReplicas $cfg.replicas $cfg.autoscaling.enabled) }}
+{{- if has .name (list "notification" "petition") }}
+{{- /* Rate limits are service-wide (notification's outgoing channels, petition's public intake),
+       divided among the most replicas that can run. */}}
+{{- $_ := set $env (printf "%s_REPLICAS" $prefix) (ternary $cfg.autoscaling.maxReplicas $cfg.replicas $cfg.autoscaling.enabled) }}
 {{- end }}
 {{- /* Migrations run before the pods start: a hook Job (PostgreSQL) or an init container (SQLite). */}}
 {{- $_ := set $env "GRIDPLUS_MIGRATE_ON_START" "false" }}
