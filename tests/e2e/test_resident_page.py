@@ -39,6 +39,7 @@ NEWARK = (40.80, -74.15)  # across the Hudson: inside the map's view, outside th
 PHOTO_LIMIT = 10 * 1024 * 1024  # the stack's default GRIDPLUS_PETITION_PHOTO_MAX_BYTES
 GREY = "rgb(154, 165, 177)"  # --grey: a dot without a light
 WAIT = 30.0  # each hop goes through Kafka and a consumer
+SMALL_PHONE = Viewport("phone375", 375, 667, is_mobile=True)
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
@@ -195,7 +196,9 @@ def test_a_resident_reports_on_the_map_follows_rates_and_sees_it_closed(
     assert "Manhattan" in page.inner_text("#place-status")
     assert not page.locator('.field[data-field="location"].invalid').count()
 
-    # Categories: searched in English, grouped by class, named in both languages.
+    # Categories: searched in either language, grouped by class, named in both languages.
+    page.fill("#category-search", "路灯")
+    assert page.input_value("#category") == "nyc.street_light_condition"
     page.fill("#category-search", "street light")
     assert page.input_value("#category") == "nyc.street_light_condition"
     label = page.inner_text("#category option:checked")
@@ -296,3 +299,10 @@ def test_a_resident_reports_on_the_map_follows_rates_and_sees_it_closed(
     phone.wait_for_selector("#your-rating")
     assert "您提交了诉求" in phone.inner_text("#detail-history")
     check_page(phone, "resident-phone-detail")
+
+    # The narrowest common phone: the list still fits.
+    small = signed_in(chromium, stack, SMALL_PHONE)
+    small.click("#tab-mine")
+    small.wait_for_selector(row)
+    assert badges_inside_their_card(small) == []
+    check_page(small, "resident-phone375-my-petitions")
