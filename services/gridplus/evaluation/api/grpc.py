@@ -9,11 +9,11 @@ import grpc
 
 from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
-from gridplus.evaluation.api import convert
+from gridplus.evaluation.api import convert, hotspot_convert
 from gridplus.evaluation.domain import stars
 from gridplus.evaluation.domain.access import READ_ALL
 from gridplus.evaluation.domain.assessment import AssessmentScores
-from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank, scorecards
+from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank, hotspots, scorecards
 from gridplus.evaluation.handlers.scorecards import Scorecard
 from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock
@@ -47,6 +47,10 @@ POLICY: AuthPolicy = service_policy(
         # Volunteers may be residents; the handler allows only their own account.
         "SpendPoints": ALL_ROLES,
         "GetTimeBankAccount": ALL_ROLES,
+        # Staff only; each sees the petitions of their scope (domain/hotspots.py `visible`).
+        "ListHotSpots": STAFF_ROLES,
+        "ListRisingCategories": STAFF_ROLES,
+        "ListRepeatLocations": STAFF_ROLES,
     },
 )
 
@@ -252,6 +256,58 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
             balance=balance,
             entries=[convert.entry(e) for e in entries],
         )
+
+    # -- hot spots and repeat locations --------------------------------------------------------
+
+    def ListHotSpots(
+        self, request: pb.ListHotSpotsRequest, context: grpc.ServicerContext
+    ) -> pb.ListHotSpotsResponse:
+        report = self._hot_spots(request)
+        response = pb.ListHotSpotsResponse()
+        hotspot_convert.hot_spots(report, report.spots, response)
+        return response
+
+    def ListRisingCategories(
+        self, request: pb.ListRisingCategoriesRequest, context: grpc.ServicerContext
+    ) -> pb.ListRisingCategoriesResponse:
+        report = self._hot_spots(request)
+        response = pb.ListRisingCategoriesResponse()
+        hotspot_convert.hot_spots(report, report.rising, response)
+        return response
+
+    def _hot_spots(
+        self, request: pb.ListHotSpotsRequest | pb.ListRisingCategoriesRequest
+    ) -> hotspots.HotSpotReport:
+        rule = hotspots.rising_rule(request.baseline_periods, request.alpha)
+        window = convert.period(request.period, today=self._today())
+        kind = convert.PERIODS[request.period.kind]
+        grid_code = clean_text(request.grid_code, field="grid_code")
+        with transaction(self._sessions) as session:
+            return hotspots.hot_spots(
+                session,
+                current_principal(),
+                kind,
+                window.start,
+                grid_level=request.grid_level,
+                grid_code=grid_code,
+                rule=rule,
+            )
+
+    def ListRepeatLocations(
+        self, request: pb.ListRepeatLocationsRequest, context: grpc.ServicerContext
+    ) -> pb.ListRepeatLocationsResponse:
+        settings = hotspots.repeat_settings(
+            request.radius_m, request.min_points, request.recent_days, request.limit
+        )
+        grid_code = clean_text(request.grid_code, field="grid_code")
+        with transaction(self._sessions) as session:
+            found, considered = hotspots.repeat_locations(
+                session, current_principal(), self._clock.now(), settings, grid_code=grid_code
+            )
+        response = pb.ListRepeatLocationsResponse(petitions_considered=considered)
+        for location in found:
+            hotspot_convert.repeat_location(location, response.locations.add())
+        return response
 
 
 def _comment(value: str) -> str:

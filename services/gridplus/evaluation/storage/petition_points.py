@@ -78,7 +78,7 @@ def load(
         .where(or_(in_window, still_open) if open_too else in_window)
         .order_by(PetitionPointRow.petition_id)
     )
-    return [_point(point, fact) for point, fact in session.execute(query).tuples()]
+    return [_point(point, fact) for point, fact in session.execute(query).all()]
 
 
 def _point(row: PetitionPointRow, fact: PetitionFact) -> PetitionPoint:
