@@ -42,18 +42,24 @@ def with_contacts(found: Contacts) -> set[str]:
     return {person for person, (email, phone) in found.items() if email or phone}
 
 
-def test_a_worker_of_another_grid_reads_names_and_roles_but_no_contacts(
-    registry: Running,
-) -> None:
-    """The probe: w-MN0502-1 lists BK0602's people."""
-    brooklyn = members(registry, "BK0602", WORKER_MN0502)
+def test_a_worker_of_another_grid_is_told_the_grid_is_not_found(registry: Running) -> None:
+    """The probe: w-MN0502-1 lists BK0602's people. Issue 17: a grid worker or chief reads the
+    directory of the grids on their own line only; another grid answers as an unknown one."""
+    for ask in (
+        lambda: members(registry, "BK0602", WORKER_MN0502),
+        lambda: chain_contacts(registry, "BK0602", WORKER_MN0502),
+        lambda: members(registry, "BK0602", CHIEF_MN05),
+    ):
+        with pytest.raises(grpc.RpcError) as hidden:
+            ask()
+        assert hidden.value.code() is grpc.StatusCode.NOT_FOUND
+        assert "BK0602" in str(hidden.value.details())
+    # Staff who serve the whole city read its names (contacts as below).
+    brooklyn = members(registry, "BK0602", NYPD_STAFF)
     assert {(m.person_id, m.role) for m in brooklyn} >= {
         ("c-BK0602", grid_pb2.MEMBER_ROLE_GRID_CHIEF),
         ("w-BK0602-1", grid_pb2.MEMBER_ROLE_GRID_WORKER),
     }
-    assert all(m.display_name for m in brooklyn)
-    assert [(m.email, m.phone) for m in brooklyn] == [("", "")] * len(brooklyn)
-    assert with_contacts(chain_contacts(registry, "BK0602", WORKER_MN0502)) == set()
 
 
 def test_the_own_subtree_and_the_chiefs_above_keep_their_contacts(registry: Running) -> None:
@@ -65,11 +71,13 @@ def test_the_own_subtree_and_the_chiefs_above_keep_their_contacts(registry: Runn
     chain = chain_contacts(registry, "MN0502", WORKER_MN0502)
     assert {"c-MN05", "c-1", "w-MN0502-2"} <= with_contacts(chain)
     # A sibling grid of the same district is not on the worker's line; the district above is.
+    with pytest.raises(grpc.RpcError) as sibling:
+        chain_contacts(registry, "MN0501", WORKER_MN0502)
+    assert sibling.value.code() is grpc.StatusCode.NOT_FOUND
     levels = registry.stub.GetChain(
-        grid_pb2.GetChainRequest(grid_code="MN0501"), metadata=WORKER_MN0502, timeout=5
+        grid_pb2.GetChainRequest(grid_code="MN05"), metadata=WORKER_MN0502, timeout=5
     ).levels
     by_grid = {level.grid.code: list(level.members) for level in levels}
-    assert by_grid["MN0501"] and not any(m.email or m.phone for m in by_grid["MN0501"])
     assert all(m.email and m.phone for m in by_grid["MN05"])
 
 

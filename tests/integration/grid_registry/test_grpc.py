@@ -9,6 +9,7 @@ from grpc_status import rpc_status
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.grid.v1 import grid_pb2
+from gridplus.kit.auth import Role
 from tests.integration.grid_registry.registry import (
     ATLANTIC_OCEAN,
     RESIDENT,
@@ -17,6 +18,7 @@ from tests.integration.grid_registry.registry import (
     TIMES_SQUARE,
     WORKER,
     Running,
+    bearer,
 )
 
 pytestmark = pytest.mark.integration
@@ -168,8 +170,10 @@ def test_listing_pages_through_every_manhattan_neighbourhood(registry: Running) 
 
 def test_the_chain_of_times_square_from_the_borough_down_to_its_units(registry: Running) -> None:
     point = common_pb2.GeoPoint(lat=TIMES_SQUARE[0], lon=TIMES_SQUARE[1])
+    # A worker of the grid reads its chain (issue 17: another grid's answers NOT_FOUND).
+    local_worker = bearer(Role.GRID_WORKER, "w-MN0502-1", ("MN0502",))
     chain = registry.stub.GetChain(
-        grid_pb2.GetChainRequest(point=point), metadata=WORKER, timeout=5
+        grid_pb2.GetChainRequest(point=point), metadata=local_worker, timeout=5
     ).levels
     assert [level.grid.code for level in chain] == ["1", "MN05", "MN0502"]
     borough, district, neighbourhood = chain

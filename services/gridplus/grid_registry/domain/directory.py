@@ -8,8 +8,13 @@ the work needs them (DESIGN.md, Security):
   inside the person's grid subtree (a worker reaches the chiefs and heads above);
 - the person's own department's staff and heads;
 - the person themself.
-Everyone else (another grid's workers, other departments, inspectors) gets the entry with its
-phone and email empty. Residents do not reach the directory at all (the RPC policy).
+Everyone else (other departments, inspectors) gets the entry with its phone and email empty.
+Residents do not reach the directory at all (the RPC policy).
+
+Which grids' people a caller may list at all (`may_read_grid`): grid workers and chiefs only the
+grids on their own line (their subtrees and the grids above them); another grid's directory
+answers NOT_FOUND, as an unknown grid does (issue 17: a worker had read any grid's people and
+places). Departments, inspectors, admins and services serve the whole city and read every grid.
 """
 
 from __future__ import annotations
@@ -35,6 +40,13 @@ def may_see_contacts(viewer: Principal, member: Member, grids: GridSet) -> bool:
     if viewer.role in _GRID_STAFF:
         return _on_one_line(viewer.grid_codes, member.grid_code, grids)
     return False
+
+
+def may_read_grid(viewer: Principal, grid_code: str, grids: GridSet) -> bool:
+    """Whether `viewer` may list the people (and places) of `grid_code` at all."""
+    if viewer.role in _GRID_STAFF:
+        return _on_one_line(viewer.grid_codes, grid_code, grids)
+    return True
 
 
 def as_seen_by(viewer: Principal, members: Iterable[Member], grids: GridSet) -> list[Member]:

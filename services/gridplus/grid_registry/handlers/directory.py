@@ -14,7 +14,7 @@ from gridplus.grid_registry.domain.places import Place
 from gridplus.grid_registry.handlers.grids import get_grid
 from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot
 from gridplus.grid_registry.storage import repository
-from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.errors import InvalidArgument, NotFound
 from gridplus.kit.roles import Principal
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def members(
     contacts only where `viewer` may see them (domain/directory.py)."""
     if not grid_code:
         raise InvalidArgument.single("grid_code", "required")
-    get_grid(snapshot, grid_code)
+    _readable_grid(snapshot, grid_code, viewer)
     found = repository.get_members(
         session, version=snapshot.version, grid_code=grid_code, role=role
     )
@@ -55,7 +55,7 @@ def chain(
 ) -> list[ChainStep]:
     """The organisation chain of a grid: every level from level 1 down to it, with its people
     (contacts as `viewer` may see them); the smallest grid also lists its buildings and units."""
-    spec = get_grid(snapshot, grid_code)
+    spec = _readable_grid(snapshot, grid_code, viewer)
     path = snapshot.grids.path(spec.code)
     people = repository.get_members_of_grids(session, version=snapshot.version, grid_codes=path)
     places = repository.get_places(session, version=snapshot.version, grid_code=spec.code)
@@ -67,3 +67,12 @@ def chain(
         )
         for code in path
     ]
+
+
+def _readable_grid(snapshot: GridSetSnapshot, grid_code: str, viewer: Principal) -> GridSpec:
+    """The grid, if `viewer` may read its directory; off their line, the unknown grid's answer
+    (NOT_FOUND, same words), so a grid's people cannot be probed from another grid."""
+    spec = get_grid(snapshot, grid_code)
+    if not directory.may_read_grid(viewer, spec.code, snapshot.grids):
+        raise NotFound(f"grid {grid_code!r} not found in grid set {snapshot.version}")
+    return spec
