@@ -20,6 +20,7 @@ from gridplus.petition.api.grpc import POLICY, SERVICE_NAME, PetitionServicer
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.http_server import http_loop
 from gridplus.petition.api.open311 import Open311Settings
+from gridplus.petition.api.resident_map import tile_url
 from gridplus.petition.api.resident_signin import SignInSettings
 from gridplus.petition.clients import FollowUpClient, RegistryCategories, RegistryGridMap
 from gridplus.petition.config import PetitionSettings
@@ -92,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 app.channel("grid_registry"), ttl_seconds=settings.categories_cache_seconds
             ),
             categories=categories,
+            tile_url=tile_url(app.env.optional("GRIDPLUS_PETITION_TILE_URL")),
+            tile_attribution=app.env.optional("GRIDPLUS_PETITION_TILE_ATTRIBUTION") or "",
         ),
     )
     # Half the grace period: the runner waits for all loops within the whole of it.

@@ -13,7 +13,8 @@ from flask import Flask
 from shapely.geometry import box, mapping
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from gridplus.petition.api import resident_page
+from gridplus.kit.config import ConfigError
+from gridplus.petition.api import resident_map, resident_page
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.open311 import Open311Settings
 from gridplus.petition.api.resident_signin import SignInSettings
@@ -197,7 +198,26 @@ def test_the_page_config_tells_the_limits_and_no_secret(app: Flask, city: TwoGri
             "types": ["image/jpeg", "image/png", "image/webp"],
         },
         "map": True,
+        "tile_url": None,
+        "tile_attribution": "",
     }
+
+
+def test_configured_map_tiles_are_offered_and_allowed_by_the_csp(app: Flask) -> None:
+    tiles = resident_map.tile_url("https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    resident_page.configure(
+        app, resident_page.ResidentPage(tile_url=tiles, tile_attribution="© Example GIS")
+    )
+    client = app.test_client()
+
+    config = client.get("/api/v1/page-config").get_json()
+    csp = client.get("/").headers["Content-Security-Policy"]
+
+    assert (config["tile_url"], config["tile_attribution"]) == (tiles, "© Example GIS")
+    assert "img-src 'self' blob: data: https://*.tiles.example.org;" in csp
+    assert "connect-src 'self';" in csp  # tiles are images, nothing else opens up
+    with pytest.raises(ConfigError, match="GRIDPLUS_PETITION_TILE_URL"):
+        resident_map.tile_url("ftp://tiles.example.org/{z}/{x}/{y}")
 
 
 def test_without_configuration_there_is_no_token_paste_and_no_map(app: Flask) -> None:

@@ -6,15 +6,18 @@ provider as its issuer, so the provider's opaque access token is what the API ac
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from PIL import Image
 from playwright.sync_api import Page
 from shapely.geometry import Point, box, mapping
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -57,6 +60,30 @@ def database_url(tmp_path: Path) -> str:
 @dataclass
 class Site:
     url: str
+    tiles_served: list[str]
+
+
+def tile_server() -> tuple[ThreadingHTTPServer, list[str]]:
+    """A deployment's own map tiles: every path a plain 256 px PNG; the paths asked are kept."""
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), (230, 236, 240)).save(out, format="PNG")
+    png, asked = out.getvalue(), []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, asked
 
 
 @pytest.fixture
@@ -69,17 +96,25 @@ def site(store: Store, oidc_provider: OidcProvider) -> Iterator[Site]:  # noqa: 
     sign_in = SignInSettings(
         issuer=oidc_provider.issuer, client_id=CLIENT_ID, client_secret="any-secret"
     )
+    tiles, asked = tile_server()
     resident_page.configure(
         app,
-        resident_page.ResidentPage(sign_in=sign_in, grid_map=SquareCity(), categories=CATEGORIES),
+        resident_page.ResidentPage(
+            sign_in=sign_in,
+            grid_map=SquareCity(),
+            categories=CATEGORIES,
+            tile_url=f"http://127.0.0.1:{tiles.server_port}/{{z}}/{{x}}/{{y}}.png",
+            tile_attribution="© Square City GIS",
+        ),
     )
     server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{port}")
+        yield Site(f"http://127.0.0.1:{port}", asked)
     finally:
         server.shutdown()
+        tiles.shutdown()
         thread.join(timeout=5)
 
 
@@ -120,6 +155,12 @@ def test_a_resident_signs_in_at_the_city_provider_reports_and_sees_the_petition(
     assert token and "." not in token  # the provider's opaque access token, not a JWT
 
     page.wait_for_selector("#map .leaflet-interactive")
+    # The city's own tiles under the outlines, allowed by the page's CSP, credited as text.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#map img.leaflet-tile')]"
+        ".some(img => img.complete && img.naturalWidth === 256)"
+    )
+    assert site.tiles_served and page.inner_text("#map-attribution") == "© Square City GIS"
     point = page.evaluate("([lat, lon]) => map.latLngToContainerPoint([lat, lon])", list(INSIDE))
     frame = page.locator("#map").bounding_box()
     assert frame is not None

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import math
 import threading
+from urllib.parse import urlsplit
 
 from flask import Response, jsonify, request
 
+from gridplus.kit.config import ConfigError
 from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
 from gridplus.petition.ports import Category, CategorySource, GridMap
 
@@ -128,3 +130,25 @@ def _coordinate(name: str, raw: str | None, bound: float) -> float:
             [FieldViolation(name, f"required, a number from {-bound:g} to {bound:g}")]
         )
     return value
+
+
+def tile_url(raw: str | None) -> str | None:
+    """GRIDPLUS_PETITION_TILE_URL: a deployment's own map tiles ({z}/{x}/{y} template, e.g. its
+    GIS or OpenStreetMap's) under the grid outlines; unset, the outlines are the whole map."""
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc or "{z}" not in raw:
+        raise ConfigError(
+            "GRIDPLUS_PETITION_TILE_URL must be an http(s) URL template with {z}, {x} and {y},"
+            f" got {raw!r}"
+        )
+    return raw
+
+
+def tile_origin(url: str | None) -> str | None:
+    """scheme://host[:port] of the tile server, for the page's CSP ({s} subdomains as *)."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"

@@ -19,7 +19,7 @@ from importlib import resources
 from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import NotFound
 
-from gridplus.petition.api.resident_map import MapRoutes
+from gridplus.petition.api.resident_map import MapRoutes, tile_origin
 from gridplus.petition.api.resident_signin import SignIn, SignInSettings
 from gridplus.petition.domain.photos import PhotoLimits
 from gridplus.petition.ports import CategorySource, GridMap
@@ -38,7 +38,7 @@ PAGE_ENDPOINTS = frozenset(
     }
 )
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:{tiles}; "
     "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 # The assets a browser may fetch, and their types (anything else is a 404).
@@ -62,6 +62,8 @@ class ResidentPage:
     photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
     grid_map: GridMap | None = None
     categories: CategorySource | None = None
+    tile_url: str | None = None  # resident_map.tile_url: map tiles under the outlines
+    tile_attribution: str = ""  # shown under the map as text (tile servers ask for credit)
 
 
 def register(app: Flask) -> None:
@@ -109,6 +111,8 @@ def _config() -> Response:
         dev_token_paste=routes.page.sign_in.dev_token_paste,
         photos={"max_count": limits.max_count, "max_bytes": limits.max_bytes, "types": PHOTO_TYPES},
         map=routes.page.grid_map is not None,
+        tile_url=routes.page.tile_url,
+        tile_attribution=routes.page.tile_attribution,
     )
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -136,7 +140,8 @@ def _asset(asset: str) -> Response:
 
 
 def _secured(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    origin = tile_origin(_routes().page.tile_url)
+    response.headers["Content-Security-Policy"] = CSP.format(tiles=f" {origin}" if origin else "")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

@@ -131,6 +131,12 @@ async function initMap() {
   document.addEventListener("gridplus:language", () => box.setAttribute("aria-label", t("map.label")));
   map = L.map(box, { attributionControl: false, zoomControl: false, zoomSnap: 0.5 });
   L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
+  if (pageConfig.tile_url) {
+    L.tileLayer(pageConfig.tile_url, { maxZoom: 19 }).addTo(map);
+    // As text under the map (Leaflet's own attribution control would parse it as HTML).
+    const credit = document.getElementById("map-attribution");
+    credit.textContent = pageConfig.tile_attribution || "";
+  }
   const cityLayer = outlineLayer(city).addTo(map);
   map.fitBounds(cityLayer.getBounds(), { padding: [8, 8] });
   map.on("click", (ev) => pickPlace(ev.latlng.lat, ev.latlng.lng, true));
