@@ -285,6 +285,13 @@ def test_staff_see_and_change_only_their_scope(client: FlaskClient, store: Store
             metadata=as_caller("i-1", Role.INSPECTOR),
         )
     assert inspector.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    # Inspectors change nothing but note what they found (the RPC policy and README; issue 17:
+    # the handler refused them).
+    noted = stub.AddPetitionNote(
+        S.AddPetitionNoteRequest(request_id="n", id=petition_id, note="seen on an open visit"),
+        metadata=as_caller("i-1", Role.INSPECTOR),
+    ).petition
+    assert noted.id == petition_id and noted.status == S.PETITION_STATUS_ASSIGNED
 
 
 def test_a_transfer_changes_the_handler_and_keeps_the_clock(

@@ -27,6 +27,8 @@ GRID_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD})
 # Staff who handle petitions: verify, reject, merge, resolve, reopen, add notes.
 HANDLERS = GRID_ROLES | DEPARTMENT_ROLES | {Role.ADMIN}
+# Inspectors change nothing but may note what they found on a visit (README, Access).
+NOTE_TAKERS = HANDLERS | {Role.INSPECTOR}
 # Grid workers and chiefs visit and call reporters; admins answer requests about the data.
 # Departments and inspectors work from masked data.
 SEE_CONTACTS = GRID_ROLES | {Role.ADMIN, Role.SERVICE}
@@ -68,9 +70,11 @@ def may_view(petition: Petition, viewer: Viewer, *, follows: bool = False) -> bo
     return False
 
 
-def may_handle(petition: Petition, viewer: Viewer) -> bool:
-    """Staff who may change the petition: handlers who can see it."""
-    return viewer.role in HANDLERS and may_view(petition, viewer)
+def may_handle(petition: Petition, viewer: Viewer, *, note_only: bool = False) -> bool:
+    """Staff who may change the petition: handlers who can see it; for a note (`note_only`),
+    inspectors too."""
+    roles = NOTE_TAKERS if note_only else HANDLERS
+    return viewer.role in roles and may_view(petition, viewer)
 
 
 def may_see_contact(petition: Petition, viewer: Viewer) -> bool:

@@ -11,6 +11,7 @@ from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import FailedPrecondition, PermissionDenied
 from gridplus.petition.domain.access import Viewer, may_handle
 from gridplus.petition.domain.commands import (
+    AddNote,
     Command,
     Merge,
     Reject,
@@ -68,7 +69,8 @@ def apply_once(
 def apply(
     session: Session, deps: Deps, *, petition_id: str, command: Command, caller: Viewer
 ) -> Petition:
-    petition = _handled(session, petition_id, caller, lock=True)
+    note_only = isinstance(command, AddNote)
+    petition = _handled(session, petition_id, caller, lock=True, note_only=note_only)
     at = deps.clock.now()
     actor = caller.actor
     if isinstance(command, Verify):
@@ -105,9 +107,11 @@ def apply(
     return petition
 
 
-def _handled(session: Session, petition_id: str, caller: Viewer, *, lock: bool) -> Petition:
+def _handled(
+    session: Session, petition_id: str, caller: Viewer, *, lock: bool, note_only: bool = False
+) -> Petition:
     petition = get_petition(session, petition_id=petition_id, viewer=caller)
-    if not may_handle(petition, caller):
+    if not may_handle(petition, caller, note_only=note_only):
         raise PermissionDenied(f"role {caller.role.value} may not change this petition")
     return repository.get(session, petition_id=petition_id, lock=lock) if lock else petition
 
