@@ -27,6 +27,7 @@ from tools.stack import LocalStack
 pytestmark = pytest.mark.e2e
 
 STREET_LIGHT = "nyc.street_light_condition"
+BIKE = "nyc.abandoned_bike"  # no other test reports one: the duplicates found are this test's
 SEEN_WITHIN_SECONDS = 10.0
 
 
@@ -37,7 +38,9 @@ def jpeg(path: Path, colour: tuple[int, int, int]) -> Path:
     return path
 
 
-def submit_with_photo(stack: LocalStack, photo: Path, title: str) -> str:
+def submit_with_photo(
+    stack: LocalStack, photo: Path, title: str, category: str = STREET_LIGHT
+) -> str:
     with photo.open("rb") as handle:
         answer = requests.post(
             f"{stack.http_url}/api/v1/petitions",
@@ -46,7 +49,7 @@ def submit_with_photo(stack: LocalStack, photo: Path, title: str) -> str:
                 "description": "The lamp at the corner has been dark for three nights",
                 "lat": str(TIMES_SQUARE["lat"]),
                 "lon": str(TIMES_SQUARE["lon"]),
-                "category": STREET_LIGHT,
+                "category": category,
             },
             files={"photos": ("lamp.jpg", handle, "image/jpeg")},
             headers={"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"},
@@ -171,4 +174,46 @@ def test_a_worker_of_another_grid_gets_not_found_not_the_petition(
     )
     assert acted.status in (400, 404)  # no CSRF token of this page: refused before any call
     assert get(stack, petition_id)["status"] == "ASSIGNED"
+    page.context.close()
+
+
+def test_a_worker_notes_pauses_resumes_and_merges_a_duplicate(
+    chromium: Browser,  # noqa: F811
+    stack: LocalStack,
+    tmp_path: Path,
+) -> None:
+    first = submit_with_photo(
+        stack, jpeg(tmp_path / "a.jpg", (10, 10, 200)), "Bike chained for weeks", BIKE
+    )
+    assignee_of(stack, first)
+    second = submit_with_photo(
+        stack, jpeg(tmp_path / "b.jpg", (10, 200, 200)), "Abandoned bike at the corner", BIKE
+    )
+    worker = assignee_of(stack, second)
+    page = console_page(
+        chromium,
+        f"{stack.console_url}/dev-login?role=grid_worker&subject={worker}"
+        f"&next=/work/petitions/{second}",
+    )
+    page.wait_for_selector("#petition[data-status=ASSIGNED]")
+
+    page.fill("#note-note", "Called the building manager")
+    page.click("#note-button")
+    assert "Called the building manager" in (page.text_content("#history") or "")
+
+    page.fill("#reason-pause", "Resident away until Monday")
+    page.click("#pause-button")
+    page.wait_for_selector("#resume-button")
+    assert page.locator("#petition .badge", has_text="Clock paused").count() == 1
+    page.click("#resume-button")
+    page.wait_for_selector("#pause-button")
+
+    candidate = page.locator(f"#duplicates [data-candidate-id='{first}']")
+    assert "0 m away" in (candidate.text_content() or "")
+    assert candidate.locator("img").count() == 1  # its photo beside this one's
+    check_page(page, "console-petition-duplicates-desktop")
+    candidate.locator("button").click()
+    page.wait_for_selector("#petition[data-status=DUPLICATE]")
+    merged = get(stack, second)
+    assert merged["status"] == "DUPLICATE"
     page.context.close()

@@ -127,7 +127,8 @@ def load_view(
     return PetitionView(
         petition=found,
         status=status,
-        light=light_name(found.light),
+        # Dispatch owns clocks and lights: its answer is current, petition's copy follows.
+        light=light_name(assignment.light if assignment is not None else found.light),
         history=list(history),
         assignment=assignment,
         candidates=_candidates(calls, found),
