@@ -4,12 +4,18 @@ point, or the venv's python):
     python -m gridplus.evaluation export --kind grid --level 1 --period month --date 2025-03-04 \
         --format csv [--output FILE]
     python -m gridplus.evaluation rebuild
+    python -m gridplus.evaluation hotspots --period week --date 2025-03-04 --level 3 \
+        [--grid G] [--rising] [--baseline 8] [--alpha 0.01] [--output FILE]
+    python -m gridplus.evaluation repeats [--radius 50] [--min-points 3] [--recent-days 30] \
+        [--grid G] [--limit 100] [--output FILE]
 
-`export` writes a period's scorecards (every subject of the kind) as CSV or JSON to stdout or a
-file. `rebuild` migrates the configured database and replays the petition, dispatch and
-evaluation topics from the start into it (stop the service first; see messaging/replay.py).
+`hotspots` and `repeats` write hot spots (per grid and category: counts, trend, the rising
+rule) and repeat locations as CSV, over every petition (an operator's export). `export`
+writes a period's scorecards (every subject of the kind) as CSV or JSON to stdout or a file.
+`rebuild` migrates the configured database and replays the petition, dispatch and evaluation
+topics from the start into it (stop the service first; see messaging/replay.py).
 
-A command reads only the settings it uses: export the database's
+A command reads only the settings it uses: export, hotspots and repeats the database's
 (GRIDPLUS_EVALUATION_DATABASE_URL, or GRIDPLUS_VAR_DIR for the SQLite default), rebuild those
 and the broker's (GRIDPLUS_KAFKA_*). No JWT secret, no ports.
 """
@@ -25,10 +31,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from gridplus.evaluation.api import convert
+from gridplus.evaluation.api import convert, hotspot_convert
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
-from gridplus.evaluation.handlers import scorecards
+from gridplus.evaluation.handlers import hotspots, scorecards
 from gridplus.evaluation.messaging.consumers import REBUILD_HANDLERS, REBUILD_TOPICS
 from gridplus.evaluation.messaging.replay import replay
 from gridplus.kit import kafka
@@ -45,7 +51,7 @@ from gridplus.kit.migrations import migrate
 from gridplus.kit.topology import SERVICES
 
 PACKAGE = "evaluation"
-COMMANDS = ("export", "rebuild")
+COMMANDS = ("export", "rebuild", "hotspots", "repeats")
 MIGRATIONS = Path(__file__).parent / "storage" / "alembic"
 
 
@@ -62,6 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--output", type=Path, help="file to write; default stdout")
     commands.add_parser("rebuild", help="replay the topics from the start into the database")
+    hot = commands.add_parser("hotspots", help="a period's hot spots and trends as CSV")
+    hot.add_argument("--period", choices=[p.value for p in PeriodKind], default="week")
+    hot.add_argument("--date", type=date.fromisoformat, help="a day in the period (UTC)")
+    hot.add_argument("--level", type=int, default=3, help="grid level 1..3")
+    hot.add_argument("--grid", default="", help="only this grid's subtree")
+    hot.add_argument("--baseline", type=int, default=0, help="previous periods (default 8)")
+    hot.add_argument("--alpha", type=float, default=0.0, help="per-series level (0.01)")
+    hot.add_argument("--rising", action="store_true", help="only the rising ones")
+    hot.add_argument("--output", type=Path, help="file to write; default stdout")
+    where = commands.add_parser("repeats", help="repeat locations (clusters) as CSV")
+    where.add_argument("--radius", type=float, default=0.0, help="metres (default 50)")
+    where.add_argument("--min-points", type=int, default=0, help="per cluster (default 3)")
+    where.add_argument("--recent-days", type=int, default=0, help="closed ones (default 30)")
+    where.add_argument("--grid", default="", help="only this grid's subtree")
+    where.add_argument("--limit", type=int, default=0, help="largest first (default 100)")
+    where.add_argument("--output", type=Path, help="file to write; default stdout")
     return parser
 
 
@@ -77,6 +99,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             if args.command == "rebuild":
                 migrate(engine, MIGRATIONS)
                 rebuild(sessions, KafkaSettings.from_env(env), clock)
+            elif args.command in HOT_SPOT_COMMANDS:
+                HOT_SPOT_COMMANDS[args.command](sessions, args, clock)
             else:
                 export(sessions, args, clock)
         finally:
@@ -133,3 +157,41 @@ def rebuild(sessions: SessionFactory, settings: KafkaSettings, clock: Clock) -> 
     finally:
         consumer.close(autocommit=False)
     print(f"replayed {count.read} event(s): {count.applied} applied, {count.skipped} skipped")
+
+
+def hot_spots(sessions: SessionFactory, args: argparse.Namespace, clock: Clock) -> None:
+    rule = hotspots.rising_rule(args.baseline, args.alpha)
+    anchor = args.date or clock.now().date()
+    with transaction(sessions) as session:
+        report = hotspots.hot_spots(
+            session,
+            None,
+            PeriodKind(args.period),
+            anchor,
+            grid_level=args.level,
+            grid_code=args.grid,
+            rule=rule,
+        )
+    chosen = report.rising if args.rising else report.spots
+    _write(hotspot_convert.hot_spots_csv(report, chosen), args.output, f"{len(chosen)} hot spot(s)")
+
+
+def repeats(sessions: SessionFactory, args: argparse.Namespace, clock: Clock) -> None:
+    settings = hotspots.repeat_settings(args.radius, args.min_points, args.recent_days, args.limit)
+    with transaction(sessions) as session:
+        found, considered = hotspots.repeat_locations(
+            session, None, clock.now(), settings, grid_code=args.grid
+        )
+    what = f"{len(found)} repeat location(s) among {considered} petition(s)"
+    _write(hotspot_convert.repeats_csv(found), args.output, what)
+
+
+def _write(text: str, output: Path | None, what: str) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {what} to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+HOT_SPOT_COMMANDS = {"hotspots": hot_spots, "repeats": repeats}
