@@ -13,7 +13,7 @@ from flask import Flask
 from shapely.geometry import box, mapping
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from gridplus.kit.config import ConfigError
+from gridplus.kit.config import ConfigError, Env
 from gridplus.petition.api import resident_map, resident_page
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.open311 import Open311Settings
@@ -310,3 +310,14 @@ def test_leaflet_is_served_from_the_vendored_copy(app: Flask) -> None:
     assert response.status_code == 200
     assert b"Leaflet" in response.get_data()[:400]
     assert app.test_client().get("/vendor/leaflet/../../secret").status_code == 404
+
+
+def test_the_token_paste_is_a_development_switch_off_with_a_city_provider() -> None:
+    paste = {"GRIDPLUS_PETITION_DEV_TOKEN_PASTE": "1"}
+    issuer = {"GRIDPLUS_OIDC_ISSUER": "https://login.city.example/", "GRIDPLUS_OIDC_CLIENT_ID": "r"}
+
+    assert SignInSettings.from_env(Env({})).dev_token_paste is False
+    assert SignInSettings.from_env(Env(paste)).dev_token_paste is True
+    with_provider = SignInSettings.from_env(Env(paste | issuer))
+    assert with_provider.dev_token_paste is False
+    assert (with_provider.issuer, with_provider.client_id) == ("https://login.city.example", "r")

@@ -52,7 +52,9 @@ class SignInSettings:
             issuer=issuer.rstrip("/") if issuer else None,
             client_id=env.text("GRIDPLUS_OIDC_CLIENT_ID", DEFAULT_CLIENT_ID),
             client_secret=env.optional("GRIDPLUS_OIDC_CLIENT_SECRET"),
-            dev_token_paste=env.flag("GRIDPLUS_PETITION_DEV_TOKEN_PASTE", False),
+            # With a city's provider the services refuse development tokens for people, so a
+            # pasted one could never work: the switch is off then, whatever it says.
+            dev_token_paste=env.flag("GRIDPLUS_PETITION_DEV_TOKEN_PASTE", False) and not issuer,
         )
 
 
