@@ -71,26 +71,47 @@ def load(
     still_open = (PetitionPointRow.submitted_at < as_utc(until)) & or_(
         PetitionFact.status.is_(None), PetitionFact.status.in_(OPEN_STATUSES)
     )
+    # Plain columns, not ORM entities: a query over a city's weeks reads tens of thousands.
+    point, fact = PetitionPointRow, PetitionFact
     query = (
-        select(PetitionPointRow, PetitionFact)
-        .join(PetitionFact, PetitionFact.petition_id == PetitionPointRow.petition_id)
-        .where(placed, PetitionFact.merged.is_(False))
+        select(
+            point.petition_id,
+            point.latitude,
+            point.longitude,
+            point.category,
+            point.submitted_at,
+            fact.grid_l1,
+            fact.grid_l2,
+            fact.grid_l3,
+            fact.status,
+            fact.department_code,
+        )
+        .join(fact, fact.petition_id == point.petition_id)
+        .where(placed, fact.merged.is_(False))
         .where(or_(in_window, still_open) if open_too else in_window)
-        .order_by(PetitionPointRow.petition_id)
+        .order_by(point.petition_id)
     )
-    return [_point(point, fact) for point, fact in session.execute(query).all()]
+    return [_point(*row) for row in session.execute(query)]
 
 
-def _point(row: PetitionPointRow, fact: PetitionFact) -> PetitionPoint:
-    assert row.submitted_at is not None and row.latitude is not None  # filtered in the query
-    path = tuple(code for code in (fact.grid_l1, fact.grid_l2, fact.grid_l3) if code)
+def _point(
+    petition_id: str,
+    latitude: float | None,
+    longitude: float | None,
+    category: str | None,
+    submitted_at: datetime | None,
+    *rest: str | None,
+) -> PetitionPoint:
+    # The query keeps located, dated rows only.
+    assert latitude is not None and longitude is not None and submitted_at is not None
+    *levels, status, department = rest
     return PetitionPoint(
-        petition_id=row.petition_id,
-        latitude=row.latitude,
-        longitude=row.longitude or 0.0,
-        category=row.category or "",
-        grid_path=path,
-        submitted_at=as_utc(row.submitted_at),
-        status=fact.status or "",
-        department_code=fact.department_code or "",
+        petition_id=petition_id,
+        latitude=latitude,
+        longitude=longitude,
+        category=category or "",
+        grid_path=tuple(code for code in levels if code),
+        submitted_at=as_utc(submitted_at),
+        status=status or "",
+        department_code=department or "",
     )
