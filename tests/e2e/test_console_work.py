@@ -217,3 +217,19 @@ def test_a_worker_notes_pauses_resumes_and_merges_a_duplicate(
     merged = get(stack, second)
     assert merged["status"] == "DUPLICATE"
     page.context.close()
+
+
+def test_a_chiefs_my_work_shows_a_new_petition_of_the_grid_without_a_reload(
+    chromium: Browser,  # noqa: F811
+    stack: LocalStack,
+    tmp_path: Path,
+) -> None:
+    page = console_page(chromium, f"{stack.console_url}/dev-login?role=grid_chief&next=/work")
+    assert page.locator("h1").text_content() == "My work"
+    petition_id = submit_with_photo(stack, jpeg(tmp_path / "c.jpg", (90, 90, 0)), "Lamp flickers")
+    started = time.monotonic()
+    # The page fetches its list again every 10 s: the row appears with no reload.
+    page.wait_for_selector(f"tr[data-petition-id='{petition_id}']", timeout=25_000)
+    assert time.monotonic() - started < 25
+    check_page(page, "console-work-chief-desktop")
+    page.context.close()
