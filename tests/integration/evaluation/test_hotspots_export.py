@@ -161,3 +161,54 @@ def test_hotspots_exports_a_planted_rise_and_refuses_bad_parameters(
         code, out, err = run(argv, capsys)
         assert (code, out) == (1, ""), argv
         assert field in err, (argv, err)
+
+
+def test_imported_history_gives_the_trend_its_past(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """History imported from a 311 export (PetitionSubmitted with `imported`, no dispatch event,
+    closed long ago) counts for the grid it was located in: eight weeks of it are the baseline
+    this week's petitions are judged against; closed, it is a repeat location only while
+    recent."""
+    path = ["BX", "BX12", "BX1201"]
+    grid = common_pb2.GridRef(code=path[-1], level=3, path=path)
+    monday = datetime(2025, 10, 13, tzinfo=UTC)
+    payloads: list[tuple[str, Message]] = []
+    for week in range(1, 9):
+        for n in range(4):
+            pid = f"h-{week}-{n}"
+            at = monday - timedelta(days=7 * week) + timedelta(hours=n)
+            history = events_pb2.PetitionSubmitted(
+                petition_id=pid,
+                category="noise",
+                location=common_pb2.GeoPoint(lat=40.8919, lon=-73.8602),
+                submitted_at=stamp(at),
+                imported=events_pb2.HistoryImport(
+                    source="nyc311-csv", source_request_id=pid, grid=grid
+                ),
+            )
+            closed = events_pb2.PetitionStatusChanged(
+                petition_id=pid,
+                from_status=1,  # type: ignore[arg-type]
+                to_status=5,  # type: ignore[arg-type]
+                changed_at=stamp(at + timedelta(hours=2)),
+                category="noise",
+                imported=True,
+            )
+            payloads += [(pid, history), (pid, closed)]
+    for n in range(5):  # this week, filed in Grid+: as many as usual, nothing rising
+        payloads += submitted(f"p-{n}", monday + timedelta(hours=n), 40.7, -73.9 - n, path, "noise")
+    with migrated_store(database, MIGRATIONS) as store:
+        apply(store.sessions, payloads)
+
+    code, out, err = run(["hotspots", "--date", "2025-10-14"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["grid_code"], r["counts"], r["rising"]) for r in rows] == [
+        ("BX1201", "4 4 4 4 4 4 4 4 5", "no")
+    ]
+    code, out, err = run(["repeats"], capsys)  # the last 30 days: four weeks of four
+    assert code == 0, err
+    assert [(r["size"], r["open"]) for r in csv.DictReader(io.StringIO(out))] == [("16", "0")]
+    code, out, err = run(["repeats", "--recent-days", "7"], capsys)
+    assert code == 0 and list(csv.DictReader(io.StringIO(out))) == [], err
