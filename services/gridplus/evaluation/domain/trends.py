@@ -17,6 +17,9 @@ the observed current count k measures how surprising k is. A category is RISING 
 counts are discrete: the plain exact test flags flat series far less often than alpha says
 (about half as often at small counts), mid-p keeps the false-positive rate near alpha. alpha is
 per series: over m series about m·alpha flat ones are flagged in a period by chance.
+
+The model assumes periods of equal length: exact for days and ISO weeks; calendar months differ
+by up to three days (about 10%), which the rule does not correct for.
 """
 
 from __future__ import annotations
