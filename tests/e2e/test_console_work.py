@@ -233,3 +233,48 @@ def test_a_chiefs_my_work_shows_a_new_petition_of_the_grid_without_a_reload(
     assert time.monotonic() - started < 25
     check_page(page, "console-work-chief-desktop")
     page.context.close()
+
+
+def test_a_worker_transfers_and_the_department_refuses_with_a_reason(
+    chromium: Browser,  # noqa: F811
+    stack: LocalStack,
+    tmp_path: Path,
+) -> None:
+    petition_id = submit_with_photo(stack, jpeg(tmp_path / "t.jpg", (1, 99, 1)), "Lamp leaning")
+    worker = assignee_of(stack, petition_id)
+    other = "w-MN0502-2" if worker != "w-MN0502-2" else "w-MN0502-1"
+    page = console_page(
+        chromium,
+        f"{stack.console_url}/dev-login?role=grid_worker&subject={worker}"
+        f"&next=/work/petitions/{petition_id}",
+    )
+    page.fill("#to-assignee", other)
+    page.fill("#reason-transfer", "My colleague covers this block")
+    page.click("#transfer-button")
+    page.wait_for_selector(".flash")
+    assert "Transferred" in (page.text_content(".flash") or "")
+    stub = dispatch_pb2_grpc.DispatchServiceStub(channel(stack, "dispatch"))
+
+    def assignment() -> dispatch_pb2.Assignment:
+        return stub.GetAssignment(
+            dispatch_pb2.GetAssignmentRequest(petition_id=petition_id),
+            metadata=grpc_metadata(stack),
+            timeout=5,
+        ).assignment
+
+    assert assignment().assignee_id == other
+    page.context.close()
+
+    department = token_for(stack, Role.DEPARTMENT_STAFF, "dot-staff-1", department="DOT")
+    staff = console_page(
+        chromium,
+        f"{stack.console_url}/work/petitions/{petition_id}",
+        cookies=[session_cookie(stack, department)],
+    )
+    assert staff.locator("#refuse-button").count() == 1
+    staff.fill("#reason-refuse", "Street lights on this avenue are the BID's, not ours")
+    staff.click("#refuse-button")
+    staff.wait_for_selector(".flash")
+    assert "Refused" in (staff.text_content(".flash") or "")
+    assert assignment().refusals == 1
+    staff.context.close()
