@@ -137,12 +137,9 @@ def test_department_lists_hold_only_the_departments_own_rows(
 ) -> None:
     petition_id = reported_litter(stack)
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel(stack, "dispatch"))
-    # None: the dev department token, which carries no department claim.
-    caller = (
-        department_token(stack, subject, department)
-        if department
-        else grpc_metadata(stack, Role.DEPARTMENT_STAFF)
-    )
+    # None: a department token without its department claim (make run's dev tokens carry DOT
+    # since issue 17).
+    caller = department_token(stack, subject or "s-no-claim", department)
     listed = dispatch.ListAssignments(
         pb.ListAssignmentsRequest(page_size=100), metadata=caller, timeout=5
     ).assignments
