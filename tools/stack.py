@@ -330,7 +330,11 @@ def dev_people_json() -> str:
     """DEV_SUBJECTS as the console's GRIDPLUS_CONSOLE_DEV_PEOPLE (whom /dev-login may act as)."""
     return json.dumps(
         {
-            role.value: {"subject": subject, "grids": list(grids)}
+            role.value: {
+                "subject": subject,
+                "grids": list(grids),
+                "department": DEV_DEPARTMENTS.get(role),
+            }
             for role, (subject, grids) in DEV_SUBJECTS.items()
             if role is not Role.SERVICE
         }
