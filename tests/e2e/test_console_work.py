@@ -232,6 +232,10 @@ def test_a_chiefs_my_work_shows_a_new_petition_of_the_grid_without_a_reload(
     page.wait_for_selector(f"tr[data-petition-id='{petition_id}']", timeout=25_000)
     assert time.monotonic() - started < 25
     check_page(page, "console-work-chief-desktop")
+    page.goto(f"{stack.console_url}/work/petitions/{petition_id}?lang=zh")
+    assert page.locator("#petition-status").text_content() == "已分派"
+    page.wait_for_selector("#place-map .leaflet-interactive")
+    check_page(page, "console-petition-chief-zh")
     page.context.close()
 
 
