@@ -34,6 +34,7 @@ from gridplus.kit.db import transaction
 from gridplus.kit.events import Event
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.tables import outbox_messages
+from gridplus.petition import cli
 from gridplus.petition.clients import RegistryCategories, RegistryGridLocator
 from gridplus.petition.domain.history_import import Format, read_nyc311_csv
 from gridplus.petition.handlers.history_import import (
@@ -60,7 +61,7 @@ if not FILES[0].exists():
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[grpc.Channel]:
+def registry_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """grid-registry with the 71 community districts as its grids (BoroCD codes, e.g. 318 for
     Brooklyn 18: what a 311 row's own "Community Board" names), imported with gridctl as
     grid-registry's own 311 check does, and its seeded taxonomy; served over gRPC."""
@@ -76,10 +77,15 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[grpc.Channel]
             grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(servicer, server)
 
         server = start_server(register, SERVICE_NAME, POLICY, jwt=JWT)
-        channel = service_channel(f"127.0.0.1:{server.port}", ServiceToken(JWT, "petition"))
-        yield channel
-        channel.close()
+        yield server.port
         server.stop(0).wait(5)
+
+
+@pytest.fixture(scope="module")
+def registry(registry_port: int) -> Iterator[grpc.Channel]:
+    channel = service_channel(f"127.0.0.1:{registry_port}", ServiceToken(JWT, "petition"))
+    yield channel
+    channel.close()
 
 
 def run(
@@ -239,3 +245,55 @@ def test_the_imported_events_count_in_evaluations_scorecards(
     assert in_318 > 10 and (brooklyn_18.submitted, brooklyn_18.closed) == (in_318, in_318)
     # Counted, never as assigned or resolved: no response or handling times are made up.
     assert (city.assigned, city.resolved, city.responded_on_time) == (0, 0, 0)
+
+
+def test_the_command_imports_an_open311_dump_and_strict_imports_nothing_when_a_row_is_bad(
+    store: Store,
+    database_url: str,
+    registry_port: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def request(key: str, **fields: object) -> dict[str, object]:
+        return {
+            "service_request_id": key,
+            "status": "closed",
+            "service_code": "nyc.noise_residential",
+            "service_name": "Noise - Residential",
+            "requested_datetime": "2024-05-01T22:00:00-04:00",
+            "updated_datetime": "2024-05-02T01:00:00-04:00",
+            "lat": 40.6319,
+            "long": -73.9205,
+            **fields,
+        }
+
+    dump = [
+        request("A1"),
+        request("A2", service_code="311-heat", service_name="HEAT/HOT WATER"),
+        request("A3", long=-60.0),  # in the Atlantic: outside every grid
+        request("A4", status="open"),
+    ]
+    path = tmp_path / "requests.json"
+    path.write_text(json.dumps(dump), encoding="utf-8")
+    monkeypatch.setenv("GRIDPLUS_PETITION_DATABASE_URL", database_url)
+    monkeypatch.setenv("GRIDPLUS_JWT_SECRET", JWT.secret)
+    monkeypatch.setenv("GRIDPLUS_GRID_REGISTRY_ADDR", f"127.0.0.1:{registry_port}")
+    command = ["import-history", str(path), "--format", "open311-json"]
+
+    assert cli.main([*command, "--strict"]) == 1
+    out, err = capsys.readouterr()
+    assert "line 3 (request A3): the point 40.6319, -60.0 lies outside every grid" in err
+    assert "0 imported" in out and "nothing imported (--strict)" in out
+    assert table_counts(store) == (0, 0)
+
+    assert cli.main(command) == 2
+    out, err = capsys.readouterr()
+    assert "4 rows: 2 imported, 0 already imported, 1 not closed (skipped), 1 bad" in out
+    assert "line 3 (request A3)" in err
+    with transaction(store.sessions) as session:
+        found = dict(session.execute(select(PetitionRow.category, PetitionRow.grid_path)).all())
+    assert found == {"nyc.noise_residential": '["318"]', "nyc.heat_hot_water": '["318"]'}
+    assert cli.main(command) == 2
+    assert "0 imported, 2 already imported" in capsys.readouterr().out
+    assert table_counts(store) == (2, 4)
