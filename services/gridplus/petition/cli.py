@@ -9,8 +9,9 @@ transaction), then drop the old key.
 
 `import-history`: a city's 311 export (NYC Open Data CSV, or an Open311 requests.json dump) as
 closed petitions, through the outbox like every petition (handlers/history_import.py). Bad rows
-are listed by line on stderr and the rest imported (exit 2), or with --strict nothing is (exit
-1); progress every --progress-every rows on stderr; a second run imports nothing twice.
+are listed by line (a JSON dump's by item) on stderr and the rest imported (exit 2), or with
+--strict nothing is (exit 1); progress every --progress-every rows on stderr; a second run
+imports nothing twice.
 
 A command reads only the settings it uses: the database's (GRIDPLUS_PETITION_DATABASE_URL, or
 GRIDPLUS_VAR_DIR for the SQLite default) and the key ring's (GRIDPLUS_PII_KEYS or
@@ -176,9 +177,11 @@ def import_history(args: argparse.Namespace, env: Env) -> int:
     finally:
         registry.close()
         engine.dispose()
+    # A CSV row by its line; a JSON dump's request by its position in the list.
+    where = "line" if args.format == Format.NYC311_CSV else "item"
     for problem in report.bad:
         request = f" (request {problem.request_id})" if problem.request_id else ""
-        print(f"line {problem.line}{request}: {problem.reason}", file=sys.stderr)
+        print(f"{where} {problem.line}{request}: {problem.reason}", file=sys.stderr)
     refused = args.strict and report.bad
     print(
         f"{report.rows} rows: {0 if refused else report.imported} imported, {report.already} "

@@ -283,14 +283,14 @@ def test_the_command_imports_an_open311_dump_and_strict_imports_nothing_when_a_r
 
     assert cli.main([*command, "--strict"]) == 1
     out, err = capsys.readouterr()
-    assert "line 3 (request A3): the point 40.6319, -60.0 lies outside every grid" in err
+    assert "item 3 (request A3): the point 40.6319, -60.0 lies outside every grid" in err
     assert "0 imported" in out and "nothing imported (--strict)" in out
     assert table_counts(store) == (0, 0)
 
     assert cli.main(command) == 2
     out, err = capsys.readouterr()
     assert "4 rows: 2 imported, 0 already imported, 1 not closed (skipped), 1 bad" in out
-    assert "line 3 (request A3)" in err
+    assert "item 3 (request A3)" in err
     with transaction(store.sessions) as session:
         found = dict(session.execute(select(PetitionRow.category, PetitionRow.grid_path)).all())
     assert found == {"nyc.noise_residential": '["318"]', "nyc.heat_hot_water": '["318"]'}
