@@ -196,7 +196,10 @@ def fuzz(server: Running, *extra: str) -> FuzzRun:
     with tempfile.TemporaryDirectory() as reports:
         events = Path(reports) / "events.ndjson"
         command += ["--report", "ndjson", "--report-ndjson-path", str(events)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        # Run inside the temporary directory: `st` keeps its own files (.schemathesis/) there.
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300, cwd=reports
+        )
         print(done.stdout, done.stderr, sep="\n")  # the report: phases, failures, totals
         statuses = tried(events)
     print(tried_table(statuses))
