@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     app = ServiceApp("petition", area="petition", migrations=cli.MIGRATIONS)
     settings = PetitionSettings.from_env(app.env, app.settings.var_dir)
+    categories = RegistryCategories(
+        app.channel("grid_registry"), ttl_seconds=settings.categories_cache_seconds
+    )
     deps = Deps(
         outbox=app.outbox,
         clock=app.clock,
@@ -49,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         blobs=_photo_store(settings),
         photo_limits=settings.photo_limits,
         duplicate_rule=settings.duplicate_rule,
+        categories=categories,
     )
     stopping = threading.Event()
     servicer = PetitionServicer(
@@ -66,9 +70,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     app.consume(
         [events_topic("dispatch"), events_topic("evaluation")],
         {**dispatch_handlers(deps), **evaluation_handlers(deps)},
-    )
-    categories = RegistryCategories(
-        app.channel("grid_registry"), ttl_seconds=settings.categories_cache_seconds
     )
     web = create_app(
         sessions=app.sessions,

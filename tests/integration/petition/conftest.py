@@ -122,7 +122,8 @@ def store(database_url: str, tmp_path: Path) -> Iterator[Store]:
     migrate(engine, MIGRATIONS)
     clock = ManualClock(T0)
     outbox = Outbox(topic=events_topic("petition"), source="/gridplus/petition", clock=clock)
-    deps = Deps(outbox=outbox, clock=clock, keys=KEYS, blobs=LocalBlobStore(tmp_path / "blobs"))
+    blob_store = LocalBlobStore(tmp_path / "blobs")
+    deps = Deps(outbox=outbox, clock=clock, keys=KEYS, blobs=blob_store, categories=CATEGORIES)
     yield Store(create_session_factory(engine), outbox, clock, [], deps)
     engine.dispose()
 

@@ -153,13 +153,13 @@ def test_dispatchs_handle_deadline_shows_on_the_petition_paused_resumed_and_neve
     store.clock.advance(timedelta(hours=1))
     verified_at = store.clock.now()
     verify = petition_pb2.VerifyPetitionRequest(
-        request_id="v-1", id=petition_id, category="road.pothole", note="a pothole, not a cover"
+        request_id="v-1", id=petition_id, category="nyc.noise_residential", note="noise, no cover"
     )
     stub.VerifyPetition(verify, metadata=WORKER)
     # Dispatch learns the new category from the status change ...
     verified = store.status_changes()[-1]
     assert verified.to_status == petition_pb2.PETITION_STATUS_VERIFIED
-    assert verified.category == "road.pothole"
+    assert verified.category == "nyc.noise_residential"
     # ... and answers with the handle clock: 4 h, yellow with 1 h left.
     deadline = verified_at + timedelta(hours=4)
     started = deadline_changed(

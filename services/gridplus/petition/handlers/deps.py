@@ -17,6 +17,7 @@ from gridplus.petition.domain.access import Viewer
 from gridplus.petition.domain.events import PetitionStatusChanged
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.photos import PhotoLimits
+from gridplus.petition.ports import CategorySource
 from gridplus.petition.storage import blobs
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ class Deps:
     blobs: blobs.BlobStore
     photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
     duplicate_rule: duplicates.DuplicateRule = field(default_factory=duplicates.DuplicateRule)
+    # grid-registry's taxonomy: a category staff choose is checked against it (None: no
+    # taxonomy here, so no category can be checked and none is taken).
+    categories: CategorySource | None = None
 
 
 def publish(session: Session, outbox: Outbox, petition: Petition) -> None:

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from gridplus.kit import idempotency
 from gridplus.kit.db import SessionFactory, transaction
-from gridplus.kit.errors import FailedPrecondition, PermissionDenied
+from gridplus.kit.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    TransientError,
+)
 from gridplus.petition.domain.access import Viewer, may_handle
 from gridplus.petition.domain.commands import (
     AddNote,
@@ -44,6 +49,9 @@ def apply_once(
     """Apply a staff command in its own transaction, once per request id. Returns True when
     this call was a replay of an earlier one."""
     request = {"petition": petition_id, "command": type(command).__name__, "args": _args(command)}
+    if isinstance(command, Verify) and command.category:
+        # Before the transaction: asking grid-registry must not hold the petition's row.
+        check_category(deps, command.category)
     if isinstance(command, Resolve) and command.photos:
         # Only someone who may change the petition puts bytes in the store, and before the
         # transaction that locks the petition's row (intake.upload_photos).
@@ -64,6 +72,15 @@ def apply_once(
         action=action,
     )
     return replayed
+
+
+def check_category(deps: Deps, code: str) -> None:
+    """`code` is in grid-registry's taxonomy, else INVALID_ARGUMENT naming `category`; when the
+    taxonomy cannot be had, UNAVAILABLE (an unchecked code is never stored)."""
+    if deps.categories is None:
+        raise TransientError(f"the category taxonomy is not available to check category {code}")
+    if deps.categories.get(code) is None:
+        raise InvalidArgument.single("category", f"unknown category {code}: not in the taxonomy")
 
 
 def apply(
