@@ -167,7 +167,7 @@ class ListTriageRequest(_message.Message):
     def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class TriageItem(_message.Message):
-    __slots__ = ("petition_id", "title", "description", "grid", "best_guess", "confidence", "sent_at")
+    __slots__ = ("petition_id", "title", "description", "grid", "best_guess", "confidence", "sent_at", "suggestions")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -175,6 +175,7 @@ class TriageItem(_message.Message):
     BEST_GUESS_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     title: str
     description: str
@@ -182,7 +183,20 @@ class TriageItem(_message.Message):
     best_guess: str
     confidence: float
     sent_at: _timestamp_pb2.Timestamp
-    def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., best_guess: _Optional[str] = ..., confidence: _Optional[float] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    suggestions: _containers.RepeatedCompositeFieldContainer[CategorySuggestion]
+    def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., best_guess: _Optional[str] = ..., confidence: _Optional[float] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., suggestions: _Optional[_Iterable[_Union[CategorySuggestion, _Mapping]]] = ...) -> None: ...
+
+class CategorySuggestion(_message.Message):
+    __slots__ = ("category_code", "name_zh", "name_en", "probability")
+    CATEGORY_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    category_code: str
+    name_zh: str
+    name_en: str
+    probability: float
+    def __init__(self, category_code: _Optional[str] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., probability: _Optional[float] = ...) -> None: ...
 
 class ListTriageResponse(_message.Message):
     __slots__ = ("items", "next_page_token")
