@@ -19,7 +19,7 @@ from gridplus.dispatch.domain.calendar import BusinessCalendar
 from gridplus.dispatch.domain.classifier import Prediction
 from gridplus.dispatch.domain.time_limits import TimePolicy
 from gridplus.dispatch.handlers.clocks import ClockKeeper
-from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute
+from gridplus.dispatch.handlers.routing import Classifier, PetitionRouter, PetitionToRoute
 from gridplus.dispatch.ports import GridDirectory
 from gridplus.kit.auth import Role, mint_token
 from gridplus.kit.clock import ManualClock
@@ -76,15 +76,20 @@ def auth(
 
 
 @contextmanager
-def dispatch_api(database_url: str, directory: GridDirectory) -> Iterator[Api]:
+def dispatch_api(
+    database_url: str,
+    directory: GridDirectory,
+    classifier: Classifier | None = None,
+    threshold: float = 0.5,
+) -> Iterator[Api]:
     clock = ManualClock(T0)
     router = PetitionRouter(
         directory=directory,
         outbox=Outbox(topic=TOPIC, source="/gridplus/dispatch", clock=clock),
         clock=clock,
         policy=POLICY_,
-        classifier=UnsureClassifier(),
-        threshold=0.5,
+        classifier=classifier or UnsureClassifier(),
+        threshold=threshold,
     )
     outbox = Outbox(topic=TOPIC, source="/gridplus/dispatch", clock=clock)
     keeper = ClockKeeper(directory=directory, policy=POLICY_, clock=clock, outbox=outbox)

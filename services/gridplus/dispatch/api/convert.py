@@ -302,6 +302,12 @@ def triage_item(item: TriageItem) -> dispatch_pb2.TriageItem:
         grid=grid_ref(item.grid),
         best_guess=item.best_guess,
         confidence=item.confidence,
+        suggestions=[
+            dispatch_pb2.CategorySuggestion(
+                category_code=s.code, name_zh=s.name_zh, name_en=s.name_en, probability=s.confidence
+            )
+            for s in item.suggestions
+        ],
     )
     message.sent_at.FromDatetime(item.sent_at)
     return message

@@ -37,11 +37,17 @@ _TAXONOMY_REPEATS = 2
 _TEMPERATURE = {"zh": 4.0, "en": 10.0}
 
 
+SUGGESTIONS = 3  # how many of the likeliest classes a person in triage is offered
+
+
 @dataclass(frozen=True)
 class Prediction:
     label: str  # "en": an `nyc.<slug>` category code; "zh": a top-level class's Chinese name
     confidence: float  # 0..1
     language: str  # "zh" or "en"
+    # The likeliest classes (label, confidence), best first (label and confidence are the
+    # first): what triage offers a person when the best is not sure enough.
+    ranked: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,21 @@ def confidences(
     return [str(classes[i]) for i in best], probabilities.max(axis=1)
 
 
+def ranked(
+    model: Pipeline, text: str, temperature: float, count: int = SUGGESTIONS
+) -> tuple[tuple[str, float], ...]:
+    """The `count` likeliest labels of one text with their softmax confidences, best first."""
+    scores = np.atleast_2d(model.decision_function([text]))
+    classes = model.classes_
+    if scores.shape[1] == 1:  # two classes: one margin column
+        scores = np.hstack([-scores, scores])
+    scaled = np.exp(temperature * (scores[0] - scores[0].max()))
+    probabilities = scaled / scaled.sum()
+    # Stable on ties: the class listed first wins, as argmax does for the best guess.
+    order = np.argsort(-probabilities, kind="stable")[:count]
+    return tuple((str(classes[i]), float(probabilities[i])) for i in order)
+
+
 class TextClassifier:
     """Both models, trained once; `predict` is thread-safe (read-only after training)."""
 
@@ -157,8 +178,9 @@ class TextClassifier:
 
     def predict(self, title: str, description: str) -> Prediction:
         if is_chinese(f"{title}{description}"):
-            codes, confidence = confidences(self._chinese, [chinese_text(title, description)])
-            return Prediction(codes[0], float(confidence[0]), "zh")
-        text = english_text(title, description)
-        codes, confidence = confidences(self._english, [text], _TEMPERATURE["en"])
-        return Prediction(codes[0], float(confidence[0]), "en")
+            model, text, language = self._chinese, chinese_text(title, description), "zh"
+        else:
+            model, text, language = self._english, english_text(title, description), "en"
+        likeliest = ranked(model, text, _TEMPERATURE[language])
+        label, confidence = likeliest[0]
+        return Prediction(label, confidence, language, likeliest)

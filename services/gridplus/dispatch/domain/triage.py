@@ -10,6 +10,17 @@ from gridplus.dispatch.domain.places import GridPlace
 from gridplus.kit.errors import FailedPrecondition
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """One of the classifier's likeliest categories for a petition in triage, as grid-registry
+    names it: a person may take it in one action."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    confidence: float  # the classifier's, 0..1
+
+
 @dataclass
 class TriageItem:
     petition_id: str
@@ -21,6 +32,8 @@ class TriageItem:
     confidence: float
     sent_at: datetime
     open: bool = True
+    # The classifier's likeliest categories the registry knows, best first (none without one).
+    suggestions: tuple[Suggestion, ...] = ()
 
     def take(self) -> None:
         """A person chose the category: the petition leaves the queue (once)."""

@@ -17,7 +17,7 @@ from gridplus.dispatch.domain.classifier import Prediction
 from gridplus.dispatch.domain.events import PetitionRoutingFailed, PetitionSentToTriage
 from gridplus.dispatch.domain.places import GridPlace, Member
 from gridplus.dispatch.domain.time_limits import Step, TimePolicy
-from gridplus.dispatch.domain.triage import TriageItem
+from gridplus.dispatch.domain.triage import Suggestion, TriageItem
 from gridplus.dispatch.handlers import publish
 from gridplus.dispatch.ports import Department, GridDirectory
 from gridplus.dispatch.storage import assignments, triage
@@ -62,6 +62,7 @@ class Placement:
     best_guess: Prediction | None = None
     department: Department | None = None
     guessed: Category | None = None  # the registry's category for the best guess
+    suggestions: tuple[Suggestion, ...] = ()  # what triage offers when choice is None
 
 
 class PetitionRouter:
@@ -98,7 +99,8 @@ class PetitionRouter:
             parent_chiefs = tuple(self._directory.members(grid.parent_code))
         choice, guess, guessed = self._choose(petition, triaged_by)
         department = None if choice is None else self._directory.department(choice.code, grid.code)
-        return Placement(grid, members, parent_chiefs, choice, guess, department, guessed)
+        offered = self.suggestions(guess) if choice is None else ()
+        return Placement(grid, members, parent_chiefs, choice, guess, department, guessed, offered)
 
     def _choose(
         self, petition: PetitionToRoute, triaged_by: str
@@ -119,11 +121,7 @@ class PetitionRouter:
             why = f"category {other.code}: no category given and no classifier"
             return CategoryChoice(other, CategorySource.GIVEN, 0.0, why), None, None
         guess = self._classifier.predict(petition.title, petition.description)
-        category = (
-            self._directory.top_level_named(guess.label)
-            if guess.language == "zh"
-            else self._directory.category(guess.label)
-        )
+        category = self._registry_category(guess.label, guess.language)
         if guess.confidence < self._threshold or category is None:
             return None, guess, category
         unknown = f"given category {code} is unknown; " if code else ""
@@ -133,6 +131,26 @@ class PetitionRouter:
         )
         choice = CategoryChoice(category, CategorySource.CLASSIFIED, guess.confidence, why)
         return choice, guess, category
+
+    def _registry_category(self, label: str, language: str) -> Category | None:
+        """The registry's category for a classifier label (Chinese classes are named)."""
+        if language == "zh":
+            return self._directory.top_level_named(label)
+        return self._directory.category(label)
+
+    def suggestions(self, guess: Prediction | None) -> tuple[Suggestion, ...]:
+        """The classifier's likeliest categories the registry knows, best first: what triage
+        offers (a label the registry does not know could not be chosen)."""
+        if guess is None:
+            return ()
+        found: list[Suggestion] = []
+        for label, confidence in guess.ranked or ((guess.label, guess.confidence),):
+            category = self._registry_category(label, guess.language)
+            if category is not None and all(s.code != category.code for s in found):
+                found.append(
+                    Suggestion(category.code, category.name_zh, category.name_en, confidence)
+                )
+        return tuple(found)
 
     # -- in the transaction ----------------------------------------------------------------
 
@@ -229,6 +247,7 @@ class PetitionRouter:
             best_guess=best,
             confidence=confidence,
             sent_at=now,
+            suggestions=placement.suggestions,
         )
         triage.add(session, item)
         sent = PetitionSentToTriage(petition.petition_id, grid, category, confidence, reason, now)

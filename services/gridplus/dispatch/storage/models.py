@@ -124,6 +124,9 @@ class TriageRow(Base):
     confidence: Mapped[float] = mapped_column(Float, nullable=False)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=OPEN)
+    # The classifier's likeliest categories, best first: [{code, name_zh, name_en, confidence}]
+    # (NULL: queued before they were kept).
+    suggestions: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
 
 
 class TriageGridRow(Base):

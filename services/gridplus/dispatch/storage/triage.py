@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
 from gridplus.dispatch.domain.places import GridPlace
-from gridplus.dispatch.domain.triage import TriageItem
+from gridplus.dispatch.domain.triage import Suggestion, TriageItem
 from gridplus.dispatch.storage.models import CLOSED, OPEN, TriageGridRow, TriageRow
 
 
@@ -24,6 +24,17 @@ def _to_domain(row: TriageRow) -> TriageItem:
         confidence=row.confidence,
         sent_at=row.sent_at,
         open=row.status == OPEN,
+        suggestions=tuple(_suggestion(s) for s in row.suggestions or ()),
+    )
+
+
+def _suggestion(stored: dict[str, object]) -> Suggestion:
+    confidence = stored.get("confidence", 0.0)
+    return Suggestion(
+        code=str(stored["code"]),
+        name_zh=str(stored.get("name_zh", "")),
+        name_en=str(stored.get("name_en", "")),
+        confidence=float(confidence) if isinstance(confidence, int | float) else 0.0,
     )
 
 
@@ -44,6 +55,15 @@ def add(session: Session, item: TriageItem) -> None:
             confidence=item.confidence,
             sent_at=item.sent_at,
             status=OPEN if item.open else CLOSED,
+            suggestions=[
+                {
+                    "code": s.code,
+                    "name_zh": s.name_zh,
+                    "name_en": s.name_en,
+                    "confidence": s.confidence,
+                }
+                for s in item.suggestions
+            ],
         )
     )
     session.flush()  # the parent row first: triage_grids refers to it
