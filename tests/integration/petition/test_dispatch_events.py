@@ -52,7 +52,10 @@ def test_an_assignment_shows_grid_assignee_and_deadline(client: FlaskClient, sto
     shown = client.get(f"/api/v1/petitions/{petition_id}", headers=bearer("resident-a")).get_json()
     assert shown["status"] == "ASSIGNED"
     assert shown["grid"] == {"code": "G1-2-3", "level": 3, "path": PATH, "grid_set_version": 2}
-    assert shown["assignee_id"] == "worker-7"
+    assert "assignee_id" not in shown  # a resident never reads a staff id (issue 15)
+    handler = bearer("worker-7", Role.GRID_WORKER, grids=("G1-2",))
+    staff = client.get(f"/api/v1/petitions/{petition_id}", headers=handler).get_json()
+    assert (staff["assignee_id"], staff["grid"]["code"]) == ("worker-7", "G1-2-3")
     assert shown["category"] == "road.manhole"
     assert shown["deadline"] == "2026-11-28T10:00:00+00:00"
     assert datetime.fromisoformat(shown["deadline"]).utcoffset() == timedelta(0)

@@ -87,8 +87,7 @@ def test_a_resident_submits_and_the_event_is_in_the_outbox(
         "description": "lamp at gate 3 is out",
         "category": "streetlight",
         "location": {"lat": 39.91, "lon": 116.39},
-        "grid": None,
-        "assignee_id": None,
+        "grid": None,  # and no assignee_id: a resident never reads a staff id (issue 15)
         "deadline": None,
         "paused": False,
         "paused_at": None,

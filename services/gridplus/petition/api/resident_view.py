@@ -5,8 +5,10 @@ Staff and services read the full record (who did what, dispatch's routing reason
 reads the history in resident words: who acted by role only, never a staff member's id; a note
 only where it was written for the reporter (the resolution, the reason for a rejection, a staff
 member's note, the petition it was merged into), never dispatch's routing reasons, triage
-scores, transfer targets or clock bookkeeping; times to the second. The page turns these into
-sentences in the resident's language and zone.
+scores, transfer targets or clock bookkeeping; times to the second. The petition itself leaves
+out every staff id (issue 15: `assignee_id`, the grid worker handling it) but keeps the
+department and the grid: a resident may know who handles it, not which person. The page turns
+these into sentences in the resident's language and zone.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from gridplus.petition.domain.access import Viewer
 from gridplus.petition.domain.history import EntryKind
 from gridplus.petition.domain.lifecycle import Status
 
+# Fields of petition_json that name a staff member: staff read them, a resident never does.
+STAFF_ID_FIELDS = ("assignee_id",)
 # Status changes whose note is addressed to the reporter, whoever recorded it.
 _NOTES_FOR_REPORTER = frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE})
+# Fields of petition_json that name a staff member: staff read them, a resident never does.
+STAFF_ID_FIELDS = ("assignee_id",)
 # Status changes whose note a staff member wrote by hand (a service's note there is internal).
 _STAFF_NOTES = frozenset({Status.CLOSED, Status.REOPENED})
 TRIAGE_WORDS = "staff are choosing the category"
@@ -37,9 +43,9 @@ def history_for(viewer: Viewer, entries: list[dict[str, Any]]) -> list[dict[str,
 
 
 def resident_petition(body: dict[str, Any]) -> dict[str, Any]:
-    """A petition's JSON (petition_json / view_json) as its reporter sees it: the triage wait
-    in plain words (not the classifier's scores), instants to the second."""
-    out = dict(body)
+    """A petition's JSON (petition_json / view_json) as its reporter sees it: no staff id, the
+    triage wait in plain words (not the classifier's scores), instants to the second."""
+    out = {key: value for key, value in body.items() if key not in STAFF_ID_FIELDS}
     triage = out.get("triage")
     if isinstance(triage, dict):
         out["triage"] = {**triage, "reason": TRIAGE_WORDS}
