@@ -75,11 +75,15 @@ def test_a_resident_reads_no_staff_id_over_http_while_staff_read_the_assignee(
     shown = client.get(f"/api/v1/petitions/{petition_id}", headers=resident).get_json()
     listed = client.get("/api/v1/petitions", headers=resident).get_json()
     history = client.get(f"/api/v1/petitions/{petition_id}/history", headers=resident).get_json()
+    # Open311's public views (anyone may read them) name the agency, never a person.
+    public_one = client.get(f"/open311/v2/requests/{petition_id}.json").get_json()
+    public_all = client.get("/open311/v2/requests.json").get_json()
+    assert [r["agency_responsible"] for r in public_one] == ["water"]
 
     assert "assignee_id" not in shown
     assert [p["id"] for p in listed["petitions"]] == [petition_id]
     assert "assignee_id" not in listed["petitions"][0]
-    for read in (shown, listed, history):
+    for read in (shown, listed, history, public_one, public_all):
         text = json.dumps(read, ensure_ascii=False)
         assert not [staff for staff in STAFF_IDS if staff in text], text
     # What a resident may know stays: who handles it by department and grid, and the outcome.
