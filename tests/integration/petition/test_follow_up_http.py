@@ -266,13 +266,14 @@ def test_evaluations_refusals_become_problems(loop: Loop, stub: Any) -> None:
         "due_at": None,
         "answers": [],
     }
-    # Evaluation knows another reporter (say its facts came from an earlier import): 403.
+    # Evaluation knows another reporter (say its facts came from an earlier import): 404, as an
+    # unknown one, so a petition id cannot be probed (OWASP API1).
     other = submit(loop)
     with transaction(loop.evaluation) as session:
         stray = events_pb2.PetitionSubmitted(petition_id=other, reporter_id="resident-z")
         event = Event.create(stray, key=other, source="/gridplus/petition", time=T0)
         HANDLERS[event.type](session, event)  # type: ignore[operator]
-    problem(rate(loop, other, {"rating": 5}), 403)
+    problem(rate(loop, other, {"rating": 5}), 404)
 
 
 def test_evaluation_away_is_a_503(store: Store) -> None:
