@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from gridplus.api.events.v1 import events_pb2 as _events_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -76,7 +77,7 @@ class PeriodSelector(_message.Message):
     def __init__(self, kind: _Optional[_Union[PeriodKind, str]] = ..., anchor_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Scorecard(_message.Message):
-    __slots__ = ("kind", "subject_id", "start_time", "end_time", "submitted_count", "assigned_count", "resolved_count", "closed_count", "overdue_count", "responded_on_time_count", "response_rate", "on_time_count", "on_time_rate", "answered_petition_count", "solved_count", "resolution_rate", "satisfied_count", "unsatisfied_count", "no_response_count", "satisfaction_rate", "average_handling_seconds", "p90_handling_seconds", "reopened_count", "reopen_rate", "whistle_summoned_count", "whistle_reported_on_time_count", "whistle_report_rate")
+    __slots__ = ("kind", "subject_id", "start_time", "end_time", "submitted_count", "assigned_count", "resolved_count", "closed_count", "overdue_count", "responded_on_time_count", "response_rate", "on_time_count", "on_time_rate", "answered_petition_count", "solved_count", "resolution_rate", "satisfied_count", "unsatisfied_count", "no_response_count", "satisfaction_rate", "average_handling_seconds", "p90_handling_seconds", "reopened_count", "reopen_rate", "whistle_summoned_count", "whistle_reported_on_time_count", "whistle_report_rate", "households_count", "households_visited_count", "visit_coverage", "care_visits_due_count", "care_visits_on_time_count", "care_visit_on_time_rate")
     KIND_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +105,12 @@ class Scorecard(_message.Message):
     WHISTLE_SUMMONED_COUNT_FIELD_NUMBER: _ClassVar[int]
     WHISTLE_REPORTED_ON_TIME_COUNT_FIELD_NUMBER: _ClassVar[int]
     WHISTLE_REPORT_RATE_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLDS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLDS_VISITED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VISIT_COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_DUE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_ON_TIME_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISIT_ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
     kind: SubjectKind
     subject_id: str
     start_time: _timestamp_pb2.Timestamp
@@ -131,7 +138,13 @@ class Scorecard(_message.Message):
     whistle_summoned_count: int
     whistle_reported_on_time_count: int
     whistle_report_rate: float
-    def __init__(self, kind: _Optional[_Union[SubjectKind, str]] = ..., subject_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_count: _Optional[int] = ..., assigned_count: _Optional[int] = ..., resolved_count: _Optional[int] = ..., closed_count: _Optional[int] = ..., overdue_count: _Optional[int] = ..., responded_on_time_count: _Optional[int] = ..., response_rate: _Optional[float] = ..., on_time_count: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., answered_petition_count: _Optional[int] = ..., solved_count: _Optional[int] = ..., resolution_rate: _Optional[float] = ..., satisfied_count: _Optional[int] = ..., unsatisfied_count: _Optional[int] = ..., no_response_count: _Optional[int] = ..., satisfaction_rate: _Optional[float] = ..., average_handling_seconds: _Optional[float] = ..., p90_handling_seconds: _Optional[float] = ..., reopened_count: _Optional[int] = ..., reopen_rate: _Optional[float] = ..., whistle_summoned_count: _Optional[int] = ..., whistle_reported_on_time_count: _Optional[int] = ..., whistle_report_rate: _Optional[float] = ...) -> None: ...
+    households_count: int
+    households_visited_count: int
+    visit_coverage: float
+    care_visits_due_count: int
+    care_visits_on_time_count: int
+    care_visit_on_time_rate: float
+    def __init__(self, kind: _Optional[_Union[SubjectKind, str]] = ..., subject_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_count: _Optional[int] = ..., assigned_count: _Optional[int] = ..., resolved_count: _Optional[int] = ..., closed_count: _Optional[int] = ..., overdue_count: _Optional[int] = ..., responded_on_time_count: _Optional[int] = ..., response_rate: _Optional[float] = ..., on_time_count: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., answered_petition_count: _Optional[int] = ..., solved_count: _Optional[int] = ..., resolution_rate: _Optional[float] = ..., satisfied_count: _Optional[int] = ..., unsatisfied_count: _Optional[int] = ..., no_response_count: _Optional[int] = ..., satisfaction_rate: _Optional[float] = ..., average_handling_seconds: _Optional[float] = ..., p90_handling_seconds: _Optional[float] = ..., reopened_count: _Optional[int] = ..., reopen_rate: _Optional[float] = ..., whistle_summoned_count: _Optional[int] = ..., whistle_reported_on_time_count: _Optional[int] = ..., whistle_report_rate: _Optional[float] = ..., households_count: _Optional[int] = ..., households_visited_count: _Optional[int] = ..., visit_coverage: _Optional[float] = ..., care_visits_due_count: _Optional[int] = ..., care_visits_on_time_count: _Optional[int] = ..., care_visit_on_time_rate: _Optional[float] = ...) -> None: ...
 
 class GetScorecardRequest(_message.Message):
     __slots__ = ("kind", "subject_id", "start_time", "end_time", "period")
@@ -544,3 +557,17 @@ class ListRepeatLocationsResponse(_message.Message):
     locations: _containers.RepeatedCompositeFieldContainer[RepeatLocation]
     petitions_considered: int
     def __init__(self, locations: _Optional[_Iterable[_Union[RepeatLocation, _Mapping]]] = ..., petitions_considered: _Optional[int] = ...) -> None: ...
+
+class GetGridDigestRequest(_message.Message):
+    __slots__ = ("grid_code", "anchor_time")
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    ANCHOR_TIME_FIELD_NUMBER: _ClassVar[int]
+    grid_code: str
+    anchor_time: _timestamp_pb2.Timestamp
+    def __init__(self, grid_code: _Optional[str] = ..., anchor_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetGridDigestResponse(_message.Message):
+    __slots__ = ("digest",)
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    digest: _events_pb2.GridDigestReady
+    def __init__(self, digest: _Optional[_Union[_events_pb2.GridDigestReady, _Mapping]] = ...) -> None: ...

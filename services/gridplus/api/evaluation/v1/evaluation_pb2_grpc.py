@@ -110,6 +110,11 @@ class EvaluationServiceStub:
                 request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsResponse.FromString,
                 _registered_method=True)
+        self.GetGridDigest = channel.unary_unary(
+                '/gridplus.evaluation.v1.EvaluationService/GetGridDigest',
+                request_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetGridDigestRequest.SerializeToString,
+                response_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetGridDigestResponse.FromString,
+                _registered_method=True)
 
 
 class EvaluationServiceServicer:
@@ -226,6 +231,15 @@ class EvaluationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetGridDigest(self, request, context):
+        """The weekly digest of a grid (its subtree) for a week, as sent to its grid chief: petitions,
+        busiest and rising categories, repeat locations, visit coverage and care visits. Grid roles
+        for their own subtree, inspectors and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EvaluationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -303,6 +317,11 @@ def add_EvaluationServiceServicer_to_server(servicer, server):
                     servicer.ListRepeatLocations,
                     request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsRequest.FromString,
                     response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsResponse.SerializeToString,
+            ),
+            'GetGridDigest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGridDigest,
+                    request_deserializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetGridDigestRequest.FromString,
+                    response_serializer=gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetGridDigestResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -711,6 +730,33 @@ class EvaluationService:
             '/gridplus.evaluation.v1.EvaluationService/ListRepeatLocations',
             gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsRequest.SerializeToString,
             gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.ListRepeatLocationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGridDigest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.evaluation.v1.EvaluationService/GetGridDigest',
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetGridDigestRequest.SerializeToString,
+            gridplus_dot_evaluation_dot_v1_dot_evaluation__pb2.GetGridDigestResponse.FromString,
             options,
             channel_credentials,
             insecure,

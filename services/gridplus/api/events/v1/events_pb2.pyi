@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gridplus.api.common.v1 import common_pb2 as _common_pb2
 from gridplus.api.dispatch.v1 import dispatch_pb2 as _dispatch_pb2
+from gridplus.api.dispatch.v1 import visits_pb2 as _visits_pb2
 from gridplus.api.grid.v1 import grid_pb2 as _grid_pb2
 from gridplus.api.petition.v1 import petition_pb2 as _petition_pb2
 from google.protobuf.internal import containers as _containers
@@ -37,7 +38,7 @@ FOLLOW_UP_OUTCOME_UNSATISFIED: FollowUpOutcome
 FOLLOW_UP_OUTCOME_NO_RESPONSE: FollowUpOutcome
 
 class PetitionSubmitted(_message.Message):
-    __slots__ = ("petition_id", "title", "description", "category", "location", "submitted_at", "reporter_id", "source", "imported")
+    __slots__ = ("petition_id", "title", "description", "category", "location", "submitted_at", "reporter_id", "source", "imported", "visit")
     PETITION_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +48,7 @@ class PetitionSubmitted(_message.Message):
     REPORTER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    VISIT_FIELD_NUMBER: _ClassVar[int]
     petition_id: str
     title: str
     description: str
@@ -56,7 +58,20 @@ class PetitionSubmitted(_message.Message):
     reporter_id: str
     source: _petition_pb2.PetitionSource
     imported: HistoryImport
-    def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reporter_id: _Optional[str] = ..., source: _Optional[_Union[_petition_pb2.PetitionSource, str]] = ..., imported: _Optional[_Union[HistoryImport, _Mapping]] = ...) -> None: ...
+    visit: VisitRef
+    def __init__(self, petition_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reporter_id: _Optional[str] = ..., source: _Optional[_Union[_petition_pb2.PetitionSource, str]] = ..., imported: _Optional[_Union[HistoryImport, _Mapping]] = ..., visit: _Optional[_Union[VisitRef, _Mapping]] = ...) -> None: ...
+
+class VisitRef(_message.Message):
+    __slots__ = ("visit_id", "finding_index", "grid_code", "worker_id")
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    FINDING_INDEX_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    visit_id: str
+    finding_index: int
+    grid_code: str
+    worker_id: str
+    def __init__(self, visit_id: _Optional[str] = ..., finding_index: _Optional[int] = ..., grid_code: _Optional[str] = ..., worker_id: _Optional[str] = ...) -> None: ...
 
 class HistoryImport(_message.Message):
     __slots__ = ("source", "source_request_id", "grid")
@@ -371,3 +386,119 @@ class PetitionDeadlineChanged(_message.Message):
     changed_at: _timestamp_pb2.Timestamp
     reason: str
     def __init__(self, petition_id: _Optional[str] = ..., step: _Optional[_Union[_dispatch_pb2.AssignmentStep, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., yellow_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CareMemberRef(_message.Message):
+    __slots__ = ("member_id", "care_groups", "visit_interval_days")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    CARE_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    VISIT_INTERVAL_DAYS_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    care_groups: _containers.RepeatedScalarFieldContainer[str]
+    visit_interval_days: int
+    def __init__(self, member_id: _Optional[str] = ..., care_groups: _Optional[_Iterable[str]] = ..., visit_interval_days: _Optional[int] = ...) -> None: ...
+
+class HouseholdChanged(_message.Message):
+    __slots__ = ("household_id", "grid_code", "place_code", "care_members", "member_count", "removed", "changed_at", "version")
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_CODE_FIELD_NUMBER: _ClassVar[int]
+    CARE_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    household_id: str
+    grid_code: str
+    place_code: str
+    care_members: _containers.RepeatedCompositeFieldContainer[CareMemberRef]
+    member_count: int
+    removed: bool
+    changed_at: _timestamp_pb2.Timestamp
+    version: int
+    def __init__(self, household_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., place_code: _Optional[str] = ..., care_members: _Optional[_Iterable[_Union[CareMemberRef, _Mapping]]] = ..., member_count: _Optional[int] = ..., removed: _Optional[bool] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class CareVisitCheck(_message.Message):
+    __slots__ = ("member_id", "due_at", "on_time")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    due_at: _timestamp_pb2.Timestamp
+    on_time: bool
+    def __init__(self, member_id: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_time: _Optional[bool] = ...) -> None: ...
+
+class VisitRecorded(_message.Message):
+    __slots__ = ("visit_id", "household_id", "grid_code", "worker_id", "visited_at", "location", "findings", "care_visits", "photo_count")
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    VISITED_AT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_FIELD_NUMBER: _ClassVar[int]
+    PHOTO_COUNT_FIELD_NUMBER: _ClassVar[int]
+    visit_id: str
+    household_id: str
+    grid_code: str
+    worker_id: str
+    visited_at: _timestamp_pb2.Timestamp
+    location: _common_pb2.GeoPoint
+    findings: _containers.RepeatedCompositeFieldContainer[_visits_pb2.VisitFinding]
+    care_visits: _containers.RepeatedCompositeFieldContainer[CareVisitCheck]
+    photo_count: int
+    def __init__(self, visit_id: _Optional[str] = ..., household_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., worker_id: _Optional[str] = ..., visited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[_visits_pb2.VisitFinding, _Mapping]]] = ..., care_visits: _Optional[_Iterable[_Union[CareVisitCheck, _Mapping]]] = ..., photo_count: _Optional[int] = ...) -> None: ...
+
+class CareVisitOverdue(_message.Message):
+    __slots__ = ("member_id", "household_id", "grid_code", "care_groups", "due_at", "last_visited_at", "detected_at")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    CARE_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_VISITED_AT_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    household_id: str
+    grid_code: str
+    care_groups: _containers.RepeatedScalarFieldContainer[str]
+    due_at: _timestamp_pb2.Timestamp
+    last_visited_at: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    def __init__(self, member_id: _Optional[str] = ..., household_id: _Optional[str] = ..., grid_code: _Optional[str] = ..., care_groups: _Optional[_Iterable[str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_visited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DigestCategoryCount(_message.Message):
+    __slots__ = ("category", "count", "previous_count", "rising")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RISING_FIELD_NUMBER: _ClassVar[int]
+    category: str
+    count: int
+    previous_count: int
+    rising: bool
+    def __init__(self, category: _Optional[str] = ..., count: _Optional[int] = ..., previous_count: _Optional[int] = ..., rising: _Optional[bool] = ...) -> None: ...
+
+class GridDigestReady(_message.Message):
+    __slots__ = ("grid_code", "period_start", "period_end", "petitions_submitted", "petitions_closed", "top_categories", "repeat_locations", "visit_coverage", "care_visits_on_time", "care_visits_overdue")
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    PETITIONS_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    PETITIONS_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    TOP_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    VISIT_COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    grid_code: str
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    petitions_submitted: int
+    petitions_closed: int
+    top_categories: _containers.RepeatedCompositeFieldContainer[DigestCategoryCount]
+    repeat_locations: int
+    visit_coverage: float
+    care_visits_on_time: float
+    care_visits_overdue: int
+    def __init__(self, grid_code: _Optional[str] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., petitions_submitted: _Optional[int] = ..., petitions_closed: _Optional[int] = ..., top_categories: _Optional[_Iterable[_Union[DigestCategoryCount, _Mapping]]] = ..., repeat_locations: _Optional[int] = ..., visit_coverage: _Optional[float] = ..., care_visits_on_time: _Optional[float] = ..., care_visits_overdue: _Optional[int] = ...) -> None: ...

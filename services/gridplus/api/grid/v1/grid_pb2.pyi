@@ -326,3 +326,23 @@ class ListGridBoundariesResponse(_message.Message):
     boundaries: _containers.RepeatedCompositeFieldContainer[GridBoundary]
     grid_set_version: int
     def __init__(self, boundaries: _Optional[_Iterable[_Union[GridBoundary, _Mapping]]] = ..., grid_set_version: _Optional[int] = ...) -> None: ...
+
+class MeasureDistanceToGridRequest(_message.Message):
+    __slots__ = ("grid_code", "lat", "lon")
+    GRID_CODE_FIELD_NUMBER: _ClassVar[int]
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    grid_code: str
+    lat: float
+    lon: float
+    def __init__(self, grid_code: _Optional[str] = ..., lat: _Optional[float] = ..., lon: _Optional[float] = ...) -> None: ...
+
+class MeasureDistanceToGridResponse(_message.Message):
+    __slots__ = ("inside", "distance_meters", "grid_set_version")
+    INSIDE_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    GRID_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    inside: bool
+    distance_meters: float
+    grid_set_version: int
+    def __init__(self, inside: _Optional[bool] = ..., distance_meters: _Optional[float] = ..., grid_set_version: _Optional[int] = ...) -> None: ...

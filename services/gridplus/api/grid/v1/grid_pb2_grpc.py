@@ -90,6 +90,11 @@ class GridRegistryServiceStub:
                 request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesRequest.SerializeToString,
                 response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesResponse.FromString,
                 _registered_method=True)
+        self.MeasureDistanceToGrid = channel.unary_unary(
+                '/gridplus.grid.v1.GridRegistryService/MeasureDistanceToGrid',
+                request_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.MeasureDistanceToGridRequest.SerializeToString,
+                response_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.MeasureDistanceToGridResponse.FromString,
+                _registered_method=True)
 
 
 class GridRegistryServiceServicer:
@@ -176,6 +181,14 @@ class GridRegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MeasureDistanceToGrid(self, request, context):
+        """How far a point lies from a grid's outline: 0 inside it. Dispatch checks a visit's GPS point
+        against the household's grid with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GridRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -233,6 +246,11 @@ def add_GridRegistryServiceServicer_to_server(servicer, server):
                     servicer.ListGridBoundaries,
                     request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesRequest.FromString,
                     response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesResponse.SerializeToString,
+            ),
+            'MeasureDistanceToGrid': grpc.unary_unary_rpc_method_handler(
+                    servicer.MeasureDistanceToGrid,
+                    request_deserializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.MeasureDistanceToGridRequest.FromString,
+                    response_serializer=gridplus_dot_grid_dot_v1_dot_grid__pb2.MeasureDistanceToGridResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -533,6 +551,33 @@ class GridRegistryService:
             '/gridplus.grid.v1.GridRegistryService/ListGridBoundaries',
             gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesRequest.SerializeToString,
             gridplus_dot_grid_dot_v1_dot_grid__pb2.ListGridBoundariesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MeasureDistanceToGrid(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.grid.v1.GridRegistryService/MeasureDistanceToGrid',
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.MeasureDistanceToGridRequest.SerializeToString,
+            gridplus_dot_grid_dot_v1_dot_grid__pb2.MeasureDistanceToGridResponse.FromString,
             options,
             channel_credentials,
             insecure,

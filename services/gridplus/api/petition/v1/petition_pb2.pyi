@@ -65,6 +65,7 @@ class PetitionSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PETITION_SOURCE_GRID_WORKER: _ClassVar[PetitionSource]
     PETITION_SOURCE_OPEN311: _ClassVar[PetitionSource]
     PETITION_SOURCE_HOTLINE: _ClassVar[PetitionSource]
+    PETITION_SOURCE_VISIT: _ClassVar[PetitionSource]
 PETITION_PUBLICATION_UNSPECIFIED: PetitionPublication
 PETITION_PUBLICATION_PRIVATE: PetitionPublication
 PETITION_PUBLICATION_REPORTER: PetitionPublication
@@ -99,6 +100,7 @@ PETITION_SOURCE_RESIDENT: PetitionSource
 PETITION_SOURCE_GRID_WORKER: PetitionSource
 PETITION_SOURCE_OPEN311: PetitionSource
 PETITION_SOURCE_HOTLINE: PetitionSource
+PETITION_SOURCE_VISIT: PetitionSource
 
 class PetitionCategory(_message.Message):
     __slots__ = ("code", "name_zh", "name_en", "top_level_code", "origin", "confidence")
@@ -145,7 +147,7 @@ class PetitionPhoto(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., media_type: _Optional[str] = ..., size: _Optional[int] = ..., stage: _Optional[str] = ..., digest: _Optional[str] = ...) -> None: ...
 
 class Petition(_message.Message):
-    __slots__ = ("id", "status", "title", "description", "category", "location", "grid", "assignee_id", "deadline", "created_at", "updated_at", "reject_reason", "source", "category_choice", "in_triage", "triage_reason", "department_code", "verify_deadline", "handling_deadline", "duplicate_of", "light", "reporter_contact", "photos", "possible_duplicate_ids", "resolution_note", "reporter_id", "paused", "paused_at", "publication")
+    __slots__ = ("id", "status", "title", "description", "category", "location", "grid", "assignee_id", "deadline", "created_at", "updated_at", "reject_reason", "source", "category_choice", "in_triage", "triage_reason", "department_code", "verify_deadline", "handling_deadline", "duplicate_of", "light", "reporter_contact", "photos", "possible_duplicate_ids", "resolution_note", "reporter_id", "paused", "paused_at", "publication", "visit_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -175,6 +177,7 @@ class Petition(_message.Message):
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
     PUBLICATION_FIELD_NUMBER: _ClassVar[int]
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: PetitionStatus
     title: str
@@ -204,7 +207,8 @@ class Petition(_message.Message):
     paused: bool
     paused_at: _timestamp_pb2.Timestamp
     publication: PetitionPublication
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[PetitionStatus, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., source: _Optional[_Union[PetitionSource, str]] = ..., category_choice: _Optional[_Union[PetitionCategory, _Mapping]] = ..., in_triage: _Optional[bool] = ..., triage_reason: _Optional[str] = ..., department_code: _Optional[str] = ..., verify_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate_of: _Optional[str] = ..., light: _Optional[_Union[Light, str]] = ..., reporter_contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PetitionPhoto, _Mapping]]] = ..., possible_duplicate_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., reporter_id: _Optional[str] = ..., paused: _Optional[bool] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publication: _Optional[_Union[PetitionPublication, str]] = ...) -> None: ...
+    visit_id: str
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[PetitionStatus, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., category: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., grid: _Optional[_Union[_common_pb2.GridRef, _Mapping]] = ..., assignee_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., source: _Optional[_Union[PetitionSource, str]] = ..., category_choice: _Optional[_Union[PetitionCategory, _Mapping]] = ..., in_triage: _Optional[bool] = ..., triage_reason: _Optional[str] = ..., department_code: _Optional[str] = ..., verify_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handling_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate_of: _Optional[str] = ..., light: _Optional[_Union[Light, str]] = ..., reporter_contact: _Optional[_Union[PetitionContact, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PetitionPhoto, _Mapping]]] = ..., possible_duplicate_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., reporter_id: _Optional[str] = ..., paused: _Optional[bool] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publication: _Optional[_Union[PetitionPublication, str]] = ..., visit_id: _Optional[str] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
     __slots__ = ("from_status", "to_status", "actor_id", "actor_role", "note", "at", "kind")
