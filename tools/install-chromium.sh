@@ -8,17 +8,5 @@ if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto s
   exit 0
 fi
 
-as_root=()
-if [[ "$(id -u)" -ne 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-  else
-    echo "install-chromium: chromium missing and not root: apt-get install chromium fonts-noto-cjk" >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+"$(dirname "$0")/apt-install.sh" install-chromium chromium fonts-noto-cjk
 command -v chromium >/dev/null

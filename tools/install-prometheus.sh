@@ -8,21 +8,10 @@ if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1;
   exit 0
 fi
 
-as_root=()
-if [[ "$(id -u)" -ne 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-  else
-    echo "install-prometheus: promtool/prometheus missing and not root: apt-get install prometheus" >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+"$(dirname "$0")/apt-install.sh" install-prometheus prometheus
 # The package starts a system Prometheus where an init system runs; tests start their own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-  "${as_root[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+  if [[ "$(id -u)" -eq 0 ]]; then systemctl disable --now prometheus >/dev/null 2>&1 || true
+  else sudo systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
 fi
 command -v promtool >/dev/null && command -v prometheus >/dev/null
