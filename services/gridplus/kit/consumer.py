@@ -1,9 +1,11 @@
 """The idempotent consumer loop.
 
-For each event: record its id and apply its effect in one database transaction, then commit the
-Kafka offset. A redelivered event finds its id already recorded and changes nothing. Failures a
-retry can cure (database busy, a dependency UNAVAILABLE) are retried until they pass; any other
-failure is retried a bounded number of times, then the event goes to `<topic>.dlq`.
+For each poll, per partition: record the events' ids and apply their effects in one database
+transaction (kit/batch.py; at most `max_batch` events each), then commit the Kafka offset. A
+redelivered event finds its id already recorded and changes nothing. A batch that fails is
+applied again one event at a time: failures a retry can cure (database busy, a dependency
+UNAVAILABLE) are retried until they pass; any other failure is retried a bounded number of
+times, then the event goes to `<topic>.dlq`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
 
 from gridplus.kit import metrics
+from gridplus.kit.batch import (
+    DEFAULT_MAX_BATCH,
+    BatchApplier,
+    EventHandler,
+    Prepared,
+    apply_handler,
+)
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import TransientError
@@ -35,18 +43,9 @@ from gridplus.kit.tracing import continued_from
 
 log = logging.getLogger(__name__)
 
+# Handlers import these from here; they live beside the batch that applies them.
+__all__ = ["EventConsumer", "EventHandler", "Prepared", "RetryPolicy", "handler_table"]
 
-@dataclass(frozen=True)
-class Prepared:
-    """A handler in two steps, for effects that need remote calls first (e.g. dispatch asking
-    grid-registry): `prepare` runs before the transaction opens, so no database lock is held
-    while waiting on the network; `apply` gets its result inside the transaction."""
-
-    prepare: Callable[[Event], Any]
-    apply: Callable[[Session, Event, Any], None]
-
-
-EventHandler = Callable[[Session, Event], None] | Prepared
 
 _TRANSIENT_GRPC = {
     grpc.StatusCode.UNAVAILABLE,
@@ -108,6 +107,7 @@ class EventConsumer:
         clock: Clock,
         retry: RetryPolicy | None = None,
         after_commit: Callable[[], None] | None = None,
+        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
         self.name = name
         self._topics = topics
@@ -120,6 +120,15 @@ class EventConsumer:
         self._retry = retry or RetryPolicy()
         self._after_commit = after_commit or (lambda: None)
         self._idle_seconds = 0.0
+        # 1 keeps the per-event path: one transaction per event, as before batching.
+        self._max_batch = max(1, max_batch)
+        self._batches = BatchApplier(
+            name=name,
+            handlers=self._handlers,
+            sessions=sessions,
+            clock=clock,
+            after_commit=self._after_commit,
+        )
 
     def run(self, stop: threading.Event) -> None:
         consumer = self._connect(stop)
@@ -205,6 +214,28 @@ class EventConsumer:
         The caller commits that offset only after the database commits, once per batch: a crash
         in between redelivers a few events, which the processed-event records turn into no-ops.
         """
+        if self._max_batch == 1:
+            return self._apply_one_by_one(records, stop)
+        for start in range(0, len(records), self._max_batch):
+            chunk = records[start : start + self._max_batch]
+            stopped_at = self._batches.apply(
+                chunk, lambda record, attempts: self._one_by_one(record, stop, attempts)
+            )
+            if stopped_at is not None:
+                return (stopped_at if stopped_at > records[0].offset else None), True
+        return records[-1].offset + 1, False
+
+    def _one_by_one(self, record: ConsumerRecord, stop: threading.Event, attempts: int) -> bool:
+        """The per-event path for one record of a batch; False when shutdown interrupted it."""
+        try:
+            self.process(record, stop, attempts_used=attempts)
+        except _Stopping:
+            return False
+        return True
+
+    def _apply_one_by_one(
+        self, records: list[ConsumerRecord], stop: threading.Event
+    ) -> tuple[int | None, bool]:
         next_offset = None
         for record in records:
             try:
@@ -214,8 +245,11 @@ class EventConsumer:
             next_offset = record.offset + 1
         return next_offset, False
 
-    def process(self, record: ConsumerRecord, stop: threading.Event) -> str:
-        """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered)."""
+    def process(
+        self, record: ConsumerRecord, stop: threading.Event, *, attempts_used: int = 0
+    ) -> str:
+        """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered).
+        `attempts_used`: attempts already spent on it (in a batch that failed on it)."""
         try:
             event = decode(record.key, record.value, record.headers)
         except MalformedEvent as exc:
@@ -227,14 +261,19 @@ class EventConsumer:
             metrics.EVENTS_CONSUMED.labels(self.name, event.type, "ignored").inc()
             return "ignored"
         with continued_from(event.traceparent, f"consume {event.type}", consumer=self.name):
-            outcome = self._apply_with_retries(handler, event, record, stop)
+            outcome = self._apply_with_retries(handler, event, record, stop, attempts_used)
         metrics.EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
         return outcome
 
     def _apply_with_retries(
-        self, handler: EventHandler, event: Event, record: ConsumerRecord, stop: threading.Event
+        self,
+        handler: EventHandler,
+        event: Event,
+        record: ConsumerRecord,
+        stop: threading.Event,
+        attempts_used: int,
     ) -> str:
-        attempt = 0
+        attempt = attempts_used
         while True:
             attempt += 1
             started = time.perf_counter()
@@ -274,10 +313,7 @@ class EventConsumer:
                 ).first()
                 if seen is not None:
                     return "duplicate"
-                if isinstance(handler, Prepared):
-                    handler.apply(session, event, prepared)
-                else:
-                    handler(session, event)
+                apply_handler(handler, session, event, prepared)
                 session.execute(
                     insert(processed_events).values(
                         consumer=self.name, event_id=event.id, processed_at=self._clock.now()

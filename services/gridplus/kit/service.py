@@ -109,6 +109,7 @@ class ServiceApp:
             producer_factory=self._producer,
             clock=self.clock,
             after_commit=self.relay.wake,
+            max_batch=self.env.integer("GRIDPLUS_CONSUMER_MAX_BATCH", 200, minimum=1),
         )
         self.runner.add_loop(f"consumer-{group}", consumer.run)
         return consumer
