@@ -193,7 +193,8 @@ class BatchApplier:
                 fresh = record_new(
                     session, self._name, [ready.event.id for ready in pending], self._clock.now()
                 )
-                for index, ready in enumerate(pending):
+                for ready in pending:
+                    index = len(outcomes)  # the event a failure from here on is blamed on
                     outcomes.append(self._apply_one(session, ready, fresh))
                 index = None  # past the handlers: a failure now is the commit's
         except Exception as exc:
