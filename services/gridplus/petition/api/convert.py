@@ -11,7 +11,6 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gridplus.api.common.v1 import common_pb2
-from gridplus.api.evaluation.v1 import evaluation_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.petition.domain.events import DomainEvent, PetitionMerged, PetitionSubmitted
@@ -147,6 +146,7 @@ def petition_to_proto(petition: Petition) -> petition_pb2.Petition:
         out.handling_deadline.CopyFrom(timestamp(petition.handling_deadline))
     out.paused = petition.paused
     out.publication = _PUBLICATION_TO_PROTO[petition.publication]
+    out.visit_id = petition.visit_id or ""
     if petition.paused and petition.clock_paused_at is not None:
         out.paused_at.CopyFrom(timestamp(petition.clock_paused_at))
     choice = petition.category_choice
@@ -240,6 +240,10 @@ def event_payload(event: DomainEvent) -> Message:
             imported = submitted.imported
             imported.source, imported.source_request_id = origin.source, origin.source_request_id
             imported.grid.CopyFrom(grid_ref_to_proto(origin.grid))
+        if (visit := event.visit) is not None:  # raised by a visit: routed to the visit's grid
+            ref = submitted.visit
+            ref.visit_id, ref.finding_index = visit.visit_id, visit.finding_index
+            ref.grid_code, ref.worker_id = visit.grid_code, visit.worker_id
         return submitted
     if isinstance(event, PetitionMerged):
         return events_pb2.PetitionMerged(
@@ -370,29 +374,4 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
         "actor_role": entry.actor.role.value,
         "note": entry.note,
         "at": iso(entry.at),
-    }
-
-
-def answer_json(answer: evaluation_pb2.FollowUpAnswer) -> dict[str, Any]:
-    """One completed follow-up: SATISFIED (the petition closes), UNSATISFIED (it reopens) or
-    NO_RESPONSE; `via` rating, visit or timeout."""
-    outcome = evaluation_pb2.FollowUpOutcome.Name(answer.outcome)
-    return {
-        "outcome": outcome.removeprefix("FOLLOW_UP_OUTCOME_"),
-        "rating": answer.rating or None,
-        "comment": answer.comment,
-        "via": answer.via,
-        "completed_at": iso(answer.completed_at.ToDatetime(tzinfo=UTC)),
-    }
-
-
-def follow_up_json(petition_id: str, state: evaluation_pb2.GetFollowUpResponse) -> dict[str, Any]:
-    """`pending` while the petition is RESOLVED and unanswered, until `due_at` (then it closes
-    as no response)."""
-    due = state.due_time.ToDatetime(tzinfo=UTC) if state.HasField("due_time") else None
-    return {
-        "petition_id": petition_id,
-        "pending": state.pending,
-        "due_at": iso(due),
-        "answers": [answer_json(a) for a in state.answers],
     }

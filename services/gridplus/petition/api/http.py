@@ -28,13 +28,8 @@ from gridplus.kit.roles import Principal, Role
 from gridplus.kit.text import clean_text
 from gridplus.petition import metrics
 from gridplus.petition.api import open311, openapi, paging, resident_page, resident_view
-from gridplus.petition.api.convert import (
-    answer_json,
-    follow_up_json,
-    history_json,
-    petition_json,
-    view_json,
-)
+from gridplus.petition.api.convert import history_json, petition_json, view_json
+from gridplus.petition.api.follow_up_json import answer_json, follow_up_json
 from gridplus.petition.api.idempotency import idempotency_key
 from gridplus.petition.api.intake_limits import IntakeGuard, IntakeLimits
 from gridplus.petition.api.problems import problem_response

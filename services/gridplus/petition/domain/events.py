@@ -22,6 +22,17 @@ class HistoryOrigin:
 
 
 @dataclass(frozen=True)
+class VisitOrigin:
+    """The household visit whose finding raised a petition: dispatch routes the petition to
+    the visit's grid rather than locating its point again."""
+
+    visit_id: str
+    finding_index: int  # the finding's position in the visit, from 1
+    grid_code: str  # the household's smallest grid
+    worker_id: str  # who made the visit
+
+
+@dataclass(frozen=True)
 class PetitionSubmitted:
     petition_id: str
     title: str
@@ -32,6 +43,7 @@ class PetitionSubmitted:
     source: Source
     at: datetime
     imported: HistoryOrigin | None = None  # set only on history imported from another system
+    visit: VisitOrigin | None = None  # set only on a petition raised by a visit's finding
 
 
 @dataclass(frozen=True)

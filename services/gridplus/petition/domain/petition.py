@@ -79,6 +79,7 @@ class Petition:
     attributes: dict[str, str] = field(default_factory=dict)
     # Whether the free text may be published on the public Open311 views.
     publication: Publication = Publication.PRIVATE
+    visit_id: str | None = None  # the household visit whose finding raised it (source VISIT)
     # Recorded since the petition was loaded; the repository stores them, the outbox sends them.
     new_history: list[HistoryEntry] = field(default_factory=list, repr=False)
     events: list[DomainEvent] = field(default_factory=list, repr=False)

@@ -15,6 +15,7 @@ class Source(StrEnum):
     GRID_WORKER = "GRID_WORKER"
     OPEN311 = "OPEN311"
     HOTLINE = "HOTLINE"
+    VISIT = "VISIT"  # a finding of a grid worker's household visit (走访)
 
 
 class Publication(StrEnum):

@@ -9,4 +9,5 @@ decision.
   request id
 - `reactions`: what dispatch's and evaluation's events change on a petition
 - `personal_data`: reporters' contacts for notification; erasing a resident's data
+- `visits`: petitions raised by a household visit's findings (dispatch's VisitRecorded)
 """

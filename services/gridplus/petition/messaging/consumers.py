@@ -28,6 +28,7 @@ from gridplus.petition.api.convert import (
 from gridplus.petition.domain.petition import Step
 from gridplus.petition.handlers import reactions
 from gridplus.petition.handlers.deps import Deps
+from gridplus.petition.messaging.visits import visit_handlers
 
 # Dispatch's step -> the petition's.
 _STEPS: dict[int, Step] = {
@@ -152,7 +153,8 @@ class EvaluationEvents:
 
 
 def dispatch_handlers(deps: Deps) -> dict[str, EventHandler]:
-    return DispatchEvents(deps).table()
+    # Dispatch's topic also carries its visits: findings that raise petitions.
+    return {**DispatchEvents(deps).table(), **visit_handlers(deps)}
 
 
 def evaluation_handlers(deps: Deps) -> dict[str, EventHandler]:

@@ -1,4 +1,4 @@
-"""What the history import asks the petitions table: which of a batch's petitions exist."""
+"""What the history import and visit petitions ask the petitions table: which of a batch exist."""
 
 from __future__ import annotations
 

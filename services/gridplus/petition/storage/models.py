@@ -72,6 +72,8 @@ class PetitionRow(Base):
     publication: Mapped[str] = mapped_column(
         String(16), nullable=False, server_default="PRIVATE", default="PRIVATE"
     )
+    # The household visit (dispatch) whose finding raised it; set only for source VISIT.
+    visit_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         # "My petitions, newest first" and "petitions in a status, newest first".
@@ -80,6 +82,7 @@ class PetitionRow(Base):
         Index("ix_petitions_department_created", "department_code", "created_at", "id"),
         Index("ix_petitions_category_status", "category", "status", "created_at"),
         Index("ix_petitions_duplicate_of", "duplicate_of"),
+        Index("ix_petitions_visit", "visit_id"),
     )
 
 

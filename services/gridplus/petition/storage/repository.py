@@ -344,6 +344,7 @@ def _copy_into(row: PetitionRow, petition: Petition) -> None:
         json.dumps(petition.attributes, ensure_ascii=False) if petition.attributes else None
     )
     row.publication = petition.publication.value
+    row.visit_id = petition.visit_id
 
 
 def petition_of(row: PetitionRow) -> Petition:
@@ -395,4 +396,5 @@ def petition_of(row: PetitionRow) -> Petition:
         media_url=row.media_url,
         attributes=json.loads(row.attributes) if row.attributes else {},
         publication=Publication(row.publication or Publication.PRIVATE.value),
+        visit_id=row.visit_id,
     )
