@@ -114,8 +114,11 @@ examples-node: examples/node/node_modules/.package-lock.json
 examples/node/node_modules/.package-lock.json: examples/node/package-lock.json
 	npm ci --prefix examples/node --no-audit --no-fund
 
-bench: install
-	$(PY) -m bench
+# QUICK=1: small counts, the slow phases skipped (≤ 90 s); DB=postgresql: every service on its own
+# PostgreSQL database. Figures as JSON in var/bench/ (python -m bench compare A.json B.json).
+QUICK ?=
+bench: install $(if $(filter postgresql,$(DB)),postgres)
+	$(PY) -m bench --db $(DB) $(if $(QUICK),--quick)
 
 # The long chaos run (not in make test; tests/e2e/test_chaos.py is its bounded version).
 CHAOS_PETITIONS ?= 10000

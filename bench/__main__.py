@@ -1,92 +1,89 @@
-"""`make bench`: one run prints every figure (nothing here is asserted).
+"""`make bench`: one run prints every figure (nothing here is asserted) and keeps them as JSON.
 
-- the whole path: petitions/s submit→ASSIGNED under a fixed concurrent load, p50/p99 latency;
-- for scale, measured in the same run: raw broker produce/consume and raw database insert rates;
-- each service's resident memory idle and at peak under load;
-- grid location on the 262 NYC level-3 grids: batch and per point, beside shapely's own STRtree;
-- grid-registry over gRPC: LocateGrid p50/p99 with 8 concurrent callers, LocateGrids points/s;
-- dispatch's text classifier (cross-validated accuracy) and one deadline scan tick over 1,000,000
-  open assignments.
+    python -m bench [--quick] [--db sqlite|postgresql] [--json PATH]   a run (make bench)
+    python -m bench compare A.json B.json                              figures side by side, B/A
+    python -m bench profile [--db …] [--petitions N]                  py-spy on every service
+
+A run: the whole path (HTTP submit → … → ASSIGNED) closed loop and open loop, issue 13's "done"
+count, CPU per petition per service, resident memory idle and at peak, the raw broker and
+database rates of the same run (and the path as a ratio of them), LocateGrid over gRPC; the full
+run also grid location in process, the classifier and the deadline scan (bench/run.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import classifier, dispatch_scan, grid_rpc, locate, memory, path, raw
-from gridplus.kit.auth import Role
-from tests.support.ports import free_port
-from tools.stack import ROUTE_EVERYTHING, START_ORDER, LocalStack, Ports
+from bench import run
+from bench.figures import Figures, Progress, compare, default_json_path, run_meta
+from tools.stack import ROOT
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--petitions", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["compare"]:
+        parser = argparse.ArgumentParser(prog="python -m bench compare")
+        parser.add_argument("a", type=Path)
+        parser.add_argument("b", type=Path)
+        args = parser.parse_args(argv[1:])
+        print(f"A: {args.a}\nB: {args.b}")
+        print("\n".join(compare(Figures.read(args.a), Figures.read(args.b))))
+        return
+    profiling = argv[:1] == ["profile"]
+    args = _parser(profiling).parse_args(argv[1:] if profiling else argv)
+    started = datetime.now(UTC)
+    json_path = args.json or default_json_path(ROOT, started)
+    settings = _settings(args, profiling, json_path)
+    figures = Figures(meta=run_meta(db=args.db, quick=settings.quick, argv=argv))
+    load = ", ".join(f"{x:.2f}" for x in figures.meta["load_average"])
+    print(f"bench on {args.db}, load average at start {load} ({figures.meta['cpus']} CPUs)")
+    progress = Progress()
+    try:
+        run.run(settings, figures, progress)
+    finally:
+        figures.meta["phase_seconds"] = progress.seconds
+        figures.write(json_path)
+        print("== figures ==")
+        print("\n".join(run.summary_lines(figures)))
+        print(f"figures written to {json_path}")
+        if settings.profile_dir is not None:
+            print(f"profiles (speedscope JSON, folded stacks) in {settings.profile_dir}")
 
-    print("== grid location (in process) ==")
-    locate.report()
-    print("== dispatch: text classifier (cross-validated) ==")
-    classifier.report()
-    print("== dispatch: deadline scanner over 1,000,000 open assignments ==")
-    dispatch_scan.report()
 
-    with tempfile.TemporaryDirectory(prefix="gridplus-bench-") as tmp:
-        ports = Ports(
-            grpc={p: free_port() for p in START_ORDER},
-            metrics={p: free_port() for p in START_ORDER},
-            http=free_port(),
-            broker=free_port(),
-        )
-        stack = LocalStack(Path(tmp) / "var", ports, ROUTE_EVERYTHING)
-        stack.start(timeout=90)
-        try:
-            pids = {name: process.pid for name, process in stack.processes.items()}
-            idle = {name: memory.rss_mb(pid) for name, pid in pids.items()}
-            # Raw rates first, while the services idle, so the path's load does not skew them.
-            produce, consume = raw.broker_rates(f"127.0.0.1:{ports.broker}")
-            inserts = raw.database_insert_rate(Path(tmp))
-            grid_address = f"127.0.0.1:{ports.grpc['grid_registry']}"
-            grid_lines = [
-                grid_rpc.locate_latency(grid_address, stack.token(Role.SERVICE)),
-                grid_rpc.batch_throughput(grid_address, stack.token(Role.SERVICE)),
-            ]
-            points = locate.sample_points(200)
-            path.run_load(stack, points, petitions=200, concurrency=args.concurrency)  # warm-up
-            cpu_before = {name: memory.cpu_seconds(pid) for name, pid in pids.items()}
-            with memory.PeakSampler(pids) as sampler:
-                result = path.run_load(stack, points, args.petitions, args.concurrency)
-            cpu_used = {n: memory.cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
-            print("== whole path (5 processes, SQLite, local broker) ==")
-            print("closed loop, as fast as the clients go:", path.summary(result))
-            paced_rate = max(1.0, round(result.rate * 0.5))
-            paced = path.run_load(
-                stack, points, int(paced_rate * 20), args.concurrency, rate=paced_rate
-            )
-            print(f"open loop at {paced_rate:.0f}/s (half that):", path.summary(paced))
-        finally:
-            stack.stop()
+def _parser(profiling: bool) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench" + (" profile" if profiling else ""))
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="small counts, ≤ 90 s")
+    parser.add_argument("--json", type=Path, help="default var/bench/<utc time>.json")
+    parser.add_argument("--petitions", type=int, help="closed loop petitions")
+    parser.add_argument("--concurrency", type=int, help="closed loop clients")
+    parser.add_argument("--rate", type=float, help="open loop petitions/s")
+    parser.add_argument("--seconds", type=float, help="open loop duration")
+    return parser
 
-    print("== grid-registry over gRPC (measured while the stack idled) ==")
-    print("\n".join(grid_lines))
-    print("== raw rates in the same run, for scale ==")
-    print(f"broker: produce {produce:,.0f} msg/s (acks=all), consume {consume:,.0f} msg/s")
-    print(f"database: {inserts:,.0f} single-row transactions/s (SQLite, WAL)")
-    print(
-        f"ratios: path/produce {result.rate / produce:.3f}, path/consume "
-        f"{result.rate / consume:.3f}, path/db-insert {result.rate / inserts:.3f}"
+
+def _settings(args: argparse.Namespace, profiling: bool, json_path: Path) -> run.Settings:
+    # A profile loads the path only (QUICK's shape, more petitions for more samples) and keeps
+    # its files beside the run's JSON.
+    profile_dir = json_path.with_suffix("") if profiling else None
+    base = (
+        run.Settings.quick_settings(args.db, profile_dir)
+        if args.quick or profiling
+        else run.Settings(args.db)
     )
-    print("== per service: resident memory (MB) idle → peak; CPU per petition under load ==")
-    for name in START_ORDER:
-        per_petition_ms = cpu_used[name] / max(1, result.petitions) * 1e3
-        print(
-            f"{name:>14}: {idle[name]:6.1f} → {sampler.peak[name]:6.1f} MB, "
-            f"{per_petition_ms:5.1f} ms CPU per petition"
-        )
+    return run.Settings(
+        db=args.db,
+        quick=base.quick,
+        petitions=args.petitions or (600 if profiling else base.petitions),
+        concurrency=args.concurrency or base.concurrency,
+        open_rate=args.rate or base.open_rate,
+        open_seconds=args.seconds if args.seconds is not None else base.open_seconds,
+        profile_dir=profile_dir,
+        open_loop=not profiling,
+    )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

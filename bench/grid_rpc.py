@@ -11,11 +11,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import numpy as np
 
+from bench.figures import percentile
 from bench.locate import NYC_BBOX, sample_points
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.kit.auth import Role
@@ -28,15 +30,32 @@ BATCH_POINTS = 10_000
 BATCHES = 50
 
 
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+@dataclass
+class Latency:
+    callers: int
+    calls: int
+    rate: float  # calls/s
+    p50: float  # seconds
+    p99: float
+
+    def line(self) -> str:
+        return (
+            f"LocateGrid, {self.callers} concurrent caller(s), {self.calls:,} calls: "
+            f"{self.rate:,.0f} calls/s, p50 {self.p50 * 1e3:.2f} ms, "
+            f"p99 {self.p99 * 1e3:.2f} ms (target < 5 ms)"
+        )
 
 
 def locate_latency(address: str, token: str, callers: int = CALLERS) -> str:
+    return measure_locate(address, token, callers).line()
+
+
+def measure_locate(
+    address: str, token: str, callers: int = CALLERS, calls_per_caller: int = CALLS_PER_CALLER
+) -> Latency:
     """`callers` threads, each with its own channel, calling LocateGrid back to back."""
     metadata = (("authorization", f"Bearer {token}"),)
-    points = sample_points(callers * CALLS_PER_CALLER)
+    points = sample_points(callers * calls_per_caller)
     latencies: list[list[float]] = [[] for _ in range(callers)]
     start = threading.Barrier(callers + 1)
 
@@ -46,7 +65,7 @@ def locate_latency(address: str, token: str, callers: int = CALLERS) -> str:
             for lat, lon in points[:20]:  # connect and warm up
                 stub.LocateGrid(grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata)
             start.wait()
-            mine = points[number * CALLS_PER_CALLER : (number + 1) * CALLS_PER_CALLER]
+            mine = points[number * calls_per_caller : (number + 1) * calls_per_caller]
             for lat, lon in mine:
                 began = time.perf_counter()
                 stub.LocateGrid(
@@ -63,15 +82,21 @@ def locate_latency(address: str, token: str, callers: int = CALLERS) -> str:
         thread.join()
     seconds = time.perf_counter() - began
     every = [latency for own in latencies for latency in own]
-    return (
-        f"LocateGrid, {callers} concurrent caller(s), {len(every):,} calls: "
-        f"{len(every) / seconds:,.0f} calls/s, p50 {_percentile(every, 50) * 1e3:.2f} ms, "
-        f"p99 {_percentile(every, 99) * 1e3:.2f} ms (target < 5 ms)"
+    return Latency(
+        callers, len(every), len(every) / seconds, percentile(every, 50), percentile(every, 99)
     )
 
 
 def batch_throughput(address: str, token: str) -> str:
-    """One LocateGrids stream of BATCHES messages of BATCH_POINTS random points each."""
+    return (
+        f"LocateGrids stream, {BATCHES} messages × {BATCH_POINTS:,} points: "
+        f"{measure_batch(address, token):,.0f} points/s end to end (target ≥ 100,000)"
+    )
+
+
+def measure_batch(address: str, token: str) -> float:
+    """Points/s through one LocateGrids stream of BATCHES messages of BATCH_POINTS random
+    points each."""
     metadata = (("authorization", f"Bearer {token}"),)
     rng = np.random.default_rng(3)
     lons = rng.uniform(NYC_BBOX[0], NYC_BBOX[2], BATCH_POINTS).tolist()
@@ -93,10 +118,7 @@ def batch_throughput(address: str, token: str) -> str:
             for answer in stub.LocateGrids(requests(BATCHES), metadata=metadata, timeout=120)
         )
         seconds = time.perf_counter() - began
-    return (
-        f"LocateGrids stream, {BATCHES} messages × {BATCH_POINTS:,} points: "
-        f"{located / seconds:,.0f} points/s end to end (target ≥ 100,000)"
-    )
+    return located / seconds
 
 
 def report(address: str, token: str) -> None:

@@ -10,11 +10,12 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from kafka import KafkaConsumer
 
+from bench.figures import percentile
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.auth import Role
@@ -24,18 +25,19 @@ from tools.stack import LocalStack
 
 @dataclass
 class PathResult:
-    petitions: int
+    petitions: int  # submitted and seen ASSIGNED
     concurrency: int
-    seconds: float
+    seconds: float  # first submit → last ASSIGNED
     latencies: list[float]
+    submitted: set[str] = field(default_factory=set)  # every petition id the intake accepted
+    intake_stopped: float = 0.0  # time.monotonic() when the last submit was answered
 
     @property
     def rate(self) -> float:
-        return self.petitions / self.seconds
+        return self.petitions / self.seconds if self.seconds > 0 else 0.0
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+        return percentile(self.latencies, p)
 
 
 class AssignmentListener:
@@ -76,9 +78,11 @@ def run_load(
     petitions: int,
     concurrency: int,
     rate: float | None = None,
+    wait: float = 120.0,
 ) -> PathResult:
     """Submit `petitions` from `concurrency` clients: as fast as they go (closed loop), or
-    paced at `rate` per second (open loop, for latency below saturation)."""
+    paced at `rate` per second (open loop, for latency below saturation). Waits up to `wait`
+    seconds after the last submit for the last ASSIGNED."""
     listener = AssignmentListener(f"127.0.0.1:{stack.ports.broker}")
     headers = {"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"}
     submitted_at: dict[str, float] = {}
@@ -103,7 +107,8 @@ def run_load(
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(submit, range(petitions)))
-    deadline = time.monotonic() + 120
+    intake_stopped = time.monotonic()
+    deadline = intake_stopped + wait
     while len(listener.assigned_at.keys() & submitted_at.keys()) < petitions:
         if time.monotonic() > deadline:
             break
@@ -116,14 +121,19 @@ def run_load(
         concurrency=concurrency,
         seconds=finished - started,
         latencies=[done[i] - submitted_at[i] for i in done],
+        submitted=set(submitted_at),
+        intake_stopped=intake_stopped,
     )
 
 
 def summary(result: PathResult) -> str:
+    if not result.latencies:
+        return f"no petition ASSIGNED of {len(result.submitted)} submitted"
     mean_ms = statistics.mean(result.latencies) * 1e3
     return (
-        f"{result.rate:,.0f} petitions/s submit→ASSIGNED "
-        f"({result.petitions} petitions, {result.concurrency} concurrent clients, "
+        f"{result.rate:,.1f} petitions/s submit→ASSIGNED "
+        f"({result.petitions} of {len(result.submitted)} petitions, "
+        f"{result.concurrency} concurrent clients, "
         f"{result.seconds:.1f} s); latency p50 {result.percentile(50) * 1e3:.0f} ms, "
         f"p99 {result.percentile(99) * 1e3:.0f} ms, mean {mean_ms:.0f} ms"
     )

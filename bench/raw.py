@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
@@ -37,10 +36,10 @@ def broker_rates(bootstrap: str, count: int = 20_000, size: int = 300) -> tuple[
     return produce, consume
 
 
-def database_insert_rate(directory: Path, count: int = 3_000) -> float:
-    """Single-row transactions per second on SQLite with the kit's settings (WAL, IMMEDIATE),
-    the shape of one petition's intake."""
-    engine = create_database_engine(f"sqlite:///{directory}/bench.db")
+def database_insert_rate(url: str, count: int = 3_000) -> float:
+    """Single-row transactions per second with the kit's settings (SQLite: WAL, IMMEDIATE;
+    PostgreSQL: the kit's pool), the shape of one petition's intake."""
+    engine = create_database_engine(url)
     table = Table("rows", MetaData(), Column("id", Integer, primary_key=True), Column("v", String))
     table.metadata.create_all(engine)
     sessions = create_session_factory(engine)

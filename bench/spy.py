@@ -1,0 +1,143 @@
+"""py-spy on the services while the bench loads them: one recorder per process, its samples
+written as speedscope JSON (open at speedscope.app) and as folded stacks (flamegraph.pl's input,
+one `frame;frame;frame count` line per stack), and each service's top frames by own and by
+cumulative time, in % of that process's samples.
+
+py-spy counts only samples where a thread is running Python or native code (idle threads
+waiting on a lock or a socket are left out), so the percentages are shares of CPU time, not of
+wall time. The parsing below is pure and unit-tested (tests/unit/test_bench_spy.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SAMPLES_PER_SECOND = 100
+
+
+@dataclass
+class Profile:
+    samples: int
+    own: Counter[str]  # frame → samples where it was the innermost frame
+    cumulative: Counter[str]  # frame → samples where it was anywhere on the stack
+    folded: Counter[str]  # "outer;…;inner" → samples
+
+    def top(self, by: str, count: int = 15) -> list[tuple[str, float]]:
+        """The `count` frames with the most own or cumulative samples, with their % of all."""
+        counter = self.own if by == "own" else self.cumulative
+        return [(frame, 100 * n / max(1, self.samples)) for frame, n in counter.most_common(count)]
+
+
+def frame_label(frame: dict[str, Any]) -> str:
+    """`function (module/file.py)`: the line left out, so a function's samples add up over its
+    lines; the path shortened to where the code lives (site-packages or this checkout)."""
+    return f"{frame.get('name', '?')} ({short_path(str(frame.get('file', '')))})"
+
+
+def short_path(path: str) -> str:
+    for marker in ("site-packages/", "services/", "/lib/python3"):
+        if marker in path:
+            return path.split(marker, 1)[1] if marker != "/lib/python3" else "stdlib"
+    return path.rsplit("/", 2)[-1] if "/" in path else path
+
+
+def parse_speedscope(document: dict[str, Any]) -> Profile:
+    """Every thread's samples of one py-spy speedscope file, added up (stacks root first).
+
+    Each sample counts once: py-spy's weights are its sampling interval in seconds."""
+    labels = [frame_label(f) for f in document["shared"]["frames"]]
+    own: Counter[str] = Counter()
+    cumulative: Counter[str] = Counter()
+    folded: Counter[str] = Counter()
+    total = 0
+    for profile in document.get("profiles", []):
+        for stack in profile.get("samples", []):
+            if not stack:
+                continue
+            names = [labels[i] for i in stack]
+            total += 1
+            own[names[-1]] += 1
+            for name in set(names):
+                cumulative[name] += 1
+            folded[";".join(names)] += 1
+    return Profile(total, own, cumulative, folded)
+
+
+def folded_text(profile: Profile) -> str:
+    return "".join(f"{stack} {n}\n" for stack, n in sorted(profile.folded.items()))
+
+
+def py_spy() -> str:
+    """The venv's py-spy (a dev dependency), else one on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if not found:
+        raise RuntimeError("py-spy is not installed: make install (it is a dev dependency)")
+    return found
+
+
+class Recorders:
+    """One `py-spy record` per service process, started now, stopped (SIGINT: py-spy then
+    writes its file) by `stop`."""
+
+    def __init__(self, pids: dict[str, int], directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.files = {name: directory / f"{name}.speedscope.json" for name in pids}
+        self._logs = {name: open(directory / f"{name}.py-spy.log", "wb") for name in pids}  # noqa: SIM115
+        self._processes = {
+            name: subprocess.Popen(
+                [
+                    py_spy(),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--rate",
+                    str(SAMPLES_PER_SECOND),
+                    "--format",
+                    "speedscope",
+                    "--output",
+                    str(self.files[name]),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=self._logs[name],
+            )
+            for name, pid in pids.items()
+        }
+
+    def stop(self, timeout: float = 60) -> dict[str, Profile]:
+        for process in self._processes.values():
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGINT)
+        profiles: dict[str, Profile] = {}
+        for name, process in self._processes.items():
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            self._logs[name].close()
+            path = self.files[name]
+            if not path.exists():
+                continue  # py-spy could not attach (see its log)
+            profile = parse_speedscope(json.loads(path.read_text()))
+            path.with_suffix("").with_suffix(".folded").write_text(folded_text(profile))
+            profiles[name] = profile
+        return profiles
+
+
+def report(name: str, profile: Profile, count: int = 15) -> list[str]:
+    lines = [f"-- {name}: {profile.samples:,} samples --"]
+    for by in ("own", "cumulative"):
+        lines.append(f"  top {count} by {by} time:")
+        lines += [f"    {share:5.1f}%  {frame}" for frame, share in profile.top(by, count)]
+    return lines
