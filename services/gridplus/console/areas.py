@@ -12,6 +12,7 @@ from gridplus.console.board import blueprint as board
 from gridplus.console.bulletins import blueprint as bulletins
 from gridplus.console.scores import blueprint as scores
 from gridplus.console.triage import blueprint as triage
+from gridplus.console.visits import blueprint as visits
 from gridplus.console.whistles import blueprint as whistles
 from gridplus.console.work import blueprint as work
 
@@ -23,4 +24,5 @@ AREAS: list[Callable[[], Blueprint]] = [
     whistles,
     scores,
     bulletins,
+    visits,
 ]

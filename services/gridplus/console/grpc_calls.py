@@ -17,9 +17,9 @@ from flask import current_app
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
+from gridplus.api.dispatch.v1 import dispatch_pb2_grpc, visits_pb2_grpc
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
-from gridplus.api.grid.v1 import grid_pb2_grpc
+from gridplus.api.grid.v1 import grid_pb2_grpc, households_pb2_grpc
 from gridplus.api.notification.v1 import notification_pb2_grpc
 from gridplus.api.petition.v1 import petition_pb2_grpc
 from gridplus.console.session import current_user
@@ -38,6 +38,9 @@ class ServiceStubs:
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
     notification: notification_pb2_grpc.NotificationServiceStub
     evaluation: evaluation_pb2_grpc.EvaluationServiceStub
+    # Second services on the same servers: grid-registry's households, dispatch's visits.
+    households: households_pb2_grpc.HouseholdServiceStub
+    visits: visits_pb2_grpc.VisitServiceStub
 
 
 # token -> stubs. create_app(stubs=...) takes one (tests may point it elsewhere).
@@ -94,6 +97,8 @@ class Channels:
             dispatch=dispatch_pb2_grpc.DispatchServiceStub(channel("dispatch")),
             notification=notification_pb2_grpc.NotificationServiceStub(channel("notification")),
             evaluation=evaluation_pb2_grpc.EvaluationServiceStub(channel("evaluation")),
+            households=households_pb2_grpc.HouseholdServiceStub(channel("grid_registry")),
+            visits=visits_pb2_grpc.VisitServiceStub(channel("dispatch")),
         )
 
     def close(self) -> None:

@@ -1,0 +1,130 @@
+"""The worker's diary by day (民情日记; chiefs pick a worker of their subtree) and the care
+register's due visits by light, red first, each with a link to record the visit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
+
+from gridplus.api.dispatch.v1 import dispatch_pb2, visits_pb2
+from gridplus.api.grid.v1 import grid_pb2
+from gridplus.console.grpc_calls import ServiceStubs, stubs
+from gridplus.console.nav import AreaBlueprint
+from gridplus.console.session import ConsoleUser, current_user, requires
+from gridplus.console.visits import present
+from gridplus.console.visits.present import BadField, CareRow
+from gridplus.console.visits.routes import (
+    RECORD_ROLES,
+    VISIT_ROLES,
+    care_group_names,
+    grid_households,
+    household_label,
+)
+from gridplus.kit.roles import Role
+
+CARE_PAGE = 200
+LIGHTS = ("RED", "YELLOW", "GREEN")
+
+
+def register(area: AreaBlueprint) -> None:
+    @area.get("/visits/diary", endpoint="diary")
+    @requires(*VISIT_ROLES)
+    def diary() -> ResponseReturnValue:
+        user = current_user()
+        assert user is not None
+        try:
+            query = present.parse_diary_query(request.args, datetime.now(UTC).date())
+        except BadField:
+            abort(400)
+        calls = stubs()
+        worker = query.worker_id if user.role is Role.GRID_CHIEF else ""
+        days = []
+        if worker or user.role is Role.GRID_WORKER:
+            days = list(
+                calls.visits.ListDiary(
+                    visits_pb2.ListDiaryRequest(
+                        worker_id=worker,
+                        from_day=query.from_day.isoformat(),
+                        to_day=query.to_day.isoformat(),
+                    )
+                ).days
+            )
+        return render_template(
+            "visits/diary.html",
+            query=query,
+            days=days,
+            workers=_workers(calls, user),
+            worker=worker,
+            visit_count=sum(len(day.visits) for day in days),
+        )
+
+    @area.get("/visits/care", endpoint="care")
+    @requires(*VISIT_ROLES)
+    def care() -> ResponseReturnValue:
+        user = current_user()
+        assert user is not None
+        chosen = request.args.get("light", "")
+        light = chosen if chosen in LIGHTS else ""
+        calls = stubs()
+        answer = calls.visits.ListCareDue(
+            visits_pb2.ListCareDueRequest(
+                light=dispatch_pb2.Light.Value(f"LIGHT_{light}") if light else 0,
+                page_size=CARE_PAGE,
+            )
+        )
+        rows = present.ordered(_row(due) for due in answer.care_due)
+        now = datetime.now(UTC)
+        return render_template(
+            "visits/care.html",
+            rows=rows,
+            counts=present.light_counts(rows),
+            light=light,
+            lights=LIGHTS,
+            groups=care_group_names(),
+            labels=_labels(calls),
+            due_words=lambda row: present.due_words(row.due_at, now),
+            may_record=user.role in RECORD_ROLES,
+            more=bool(answer.next_page_token),
+        )
+
+
+def _row(due: visits_pb2.CareDue) -> CareRow:
+    return CareRow(
+        member_id=due.member_id,
+        household_id=due.household_id,
+        grid_code=due.grid_code,
+        care_groups=tuple(due.care_groups),
+        interval_days=due.visit_interval_days,
+        last_visited_at=(
+            due.last_visited_at.ToDatetime(tzinfo=UTC) if due.HasField("last_visited_at") else None
+        ),
+        due_at=due.due_at.ToDatetime(tzinfo=UTC),
+        light=present.light_name(due.light),
+    )
+
+
+def _labels(calls: ServiceStubs) -> dict[str, str]:
+    """household id -> its masked label: dispatch holds ids only, the registry the places."""
+    try:
+        return {h.household_id: household_label(h) for h in grid_households(calls)}
+    except grpc.RpcError:
+        return {}  # the ids still show; the page works without the registry's labels
+
+
+def _workers(calls: ServiceStubs, user: ConsoleUser) -> list[tuple[str, str]]:
+    """(person id, name) of the grid workers a chief may pick: those of the chief's grids."""
+    if user.role is not Role.GRID_CHIEF:
+        return []
+    found: dict[str, str] = {}
+    for code in user.principal.grid_codes:
+        try:
+            members = calls.grid.ListMembers(
+                grid_pb2.ListMembersRequest(grid_code=code, role=grid_pb2.MEMBER_ROLE_GRID_WORKER)
+            ).members
+        except grpc.RpcError:
+            continue
+        found.update((m.person_id, m.display_name or m.person_id) for m in members)
+    return sorted(found.items())
