@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
 from gridplus.evaluation import cli
@@ -11,9 +12,14 @@ from gridplus.evaluation.api.grpc import POLICY, SERVICE_NAME, EvaluationService
 from gridplus.evaluation.config import EvaluationSettings
 from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank
 from gridplus.evaluation.jobs.follow_up_timeouts import FollowUpTimeouts
+from gridplus.evaluation.jobs.grid_digests import GridDigests
 from gridplus.evaluation.jobs.rate_gauges import RateGauges
 from gridplus.evaluation.messaging.consumers import HANDLERS, TOPICS
+from gridplus.kit.lease import Lease, new_holder_id
 from gridplus.kit.service import ServiceApp
+
+# The digest job's lease outlives a round of it (the fence renews it every digest).
+DIGEST_LEASE = timedelta(minutes=2)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -55,6 +61,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     app.add_loop("follow-up-timeouts", timeouts.run)
     gauges = RateGauges(app.sessions, app.clock, interval_seconds=settings.gauges_seconds)
     app.add_loop("rate-gauges", gauges.run)
+    lease = Lease(
+        app.sessions,
+        "evaluation-grid-digests",
+        new_holder_id("grid-digests"),
+        DIGEST_LEASE,
+        app.clock,
+    )
+    weekly = GridDigests(
+        app.sessions,
+        app.outbox,
+        app.clock,
+        lease,
+        interval_seconds=settings.digest_scan_seconds,
+        wake=app.relay.wake,
+    )
+    app.add_loop("grid-digests", weekly.run)
     app.main(args)
 
 

@@ -8,14 +8,17 @@ point, or the venv's python):
         [--grid G] [--rising] [--baseline 8] [--alpha 0.01] [--output FILE]
     python -m gridplus.evaluation repeats [--radius 50] [--min-points 3] [--recent-days 30] \
         [--grid G] [--limit 100] [--output FILE]
+    python -m gridplus.evaluation coverage --kind grid|worker [--level 3] [--period week] \
+        [--date D | --from D --to D] [--grid G] [--output FILE]
 
 `hotspots` and `repeats` write hot spots (per grid and category: counts, trend, the rising
-rule) and repeat locations as CSV, over every petition (an operator's export). `export`
+rule) and repeat locations as CSV, over every petition (an operator's export); `coverage`
+households visited and care visits on time per grid or worker as CSV. `export`
 writes a period's scorecards (every subject of the kind) as CSV or JSON to stdout or a file.
 `rebuild` migrates the configured database and replays the petition, dispatch and evaluation
 topics from the start into it (stop the service first; see messaging/replay.py).
 
-A command reads only the settings it uses: export, hotspots and repeats the database's
+A command reads only the settings it uses: export, hotspots, repeats and coverage the database's
 (GRIDPLUS_EVALUATION_DATABASE_URL, or GRIDPLUS_VAR_DIR for the SQLite default), rebuild those
 and the broker's (GRIDPLUS_KAFKA_*). No JWT secret, no ports.
 """
@@ -34,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gridplus.evaluation.api import convert, hotspot_convert
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
-from gridplus.evaluation.handlers import hotspots, scorecards
+from gridplus.evaluation.handlers import coverage, hotspots, scorecards
 from gridplus.evaluation.messaging.consumers import REBUILD_HANDLERS, REBUILD_TOPICS
 from gridplus.evaluation.messaging.replay import replay
 from gridplus.kit import kafka
@@ -51,7 +54,7 @@ from gridplus.kit.migrations import migrate
 from gridplus.kit.topology import SERVICES
 
 PACKAGE = "evaluation"
-COMMANDS = ("export", "rebuild", "hotspots", "repeats")
+COMMANDS = ("export", "rebuild", "hotspots", "repeats", "coverage")
 MIGRATIONS = Path(__file__).parent / "storage" / "alembic"
 
 
@@ -84,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--grid", default="", help="only this grid's subtree")
     where.add_argument("--limit", type=int, default=0, help="largest first (default 100)")
     where.add_argument("--output", type=Path, help="file to write; default stdout")
+    cover = commands.add_parser("coverage", help="households visited, care visits, as CSV")
+    cover.add_argument("--kind", choices=("grid", "worker"), default="grid")
+    cover.add_argument("--level", type=int, default=3, help="grid level 1..3 (grids only)")
+    cover.add_argument("--period", choices=[p.value for p in PeriodKind], default="week")
+    cover.add_argument("--date", type=date.fromisoformat, help="a day in the period (UTC)")
+    cover.add_argument("--from", dest="start", type=date.fromisoformat, help="range start")
+    cover.add_argument("--to", dest="end", type=date.fromisoformat, help="range end, exclusive")
+    cover.add_argument("--grid", default="", help="only grids of this grid's subtree")
+    cover.add_argument("--output", type=Path, help="file to write; default stdout")
     return parser
 
 
@@ -122,14 +134,17 @@ def database_url(env: Env) -> str:
     )
 
 
-def export(sessions: SessionFactory, args: argparse.Namespace, clock: Clock) -> None:
+def _window(args: argparse.Namespace, clock: Clock) -> Window:
     if args.start or args.end:
         if not (args.start and args.end) or args.end <= args.start:
             raise SystemExit("--from and --to go together, and --to must be after --from")
-        window = Window(args.start, args.end)
-    else:
-        anchor = args.date or clock.now().date()
-        window = Window(*period_range(PeriodKind(args.period), anchor))
+        return Window(args.start, args.end)
+    anchor = args.date or clock.now().date()
+    return Window(*period_range(PeriodKind(args.period), anchor))
+
+
+def export(sessions: SessionFactory, args: argparse.Namespace, clock: Clock) -> None:
+    window = _window(args, clock)
     kind = SubjectKind(args.kind)
     with transaction(sessions) as session:
         cards = scorecards.scorecards(session, kind, window, grid_level=args.level)
@@ -194,4 +209,13 @@ def _write(text: str, output: Path | None, what: str) -> None:
         sys.stdout.write(text)
 
 
-HOT_SPOT_COMMANDS = {"hotspots": hot_spots, "repeats": repeats}
+def coverage_export(sessions: SessionFactory, args: argparse.Namespace, clock: Clock) -> None:
+    window = _window(args, clock)
+    with transaction(sessions) as session:
+        cards = coverage.coverage_cards(
+            session, SubjectKind(args.kind), window, grid_level=args.level, within=args.grid
+        )
+    _write(convert.coverage_csv(cards), args.output, f"coverage of {len(cards)} {args.kind}(s)")
+
+
+HOT_SPOT_COMMANDS = {"hotspots": hot_spots, "repeats": repeats, "coverage": coverage_export}

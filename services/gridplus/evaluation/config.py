@@ -16,6 +16,7 @@ class EvaluationSettings:
     weights: AssessmentWeights
     points_per_hour: int
     gauges_seconds: float
+    digest_scan_seconds: float
 
     @classmethod
     def from_env(cls, env: Env) -> EvaluationSettings:
@@ -39,4 +40,8 @@ class EvaluationSettings:
             weights=weights,
             points_per_hour=env.integer("GRIDPLUS_EVALUATION_POINTS_PER_HOUR", 10, minimum=1),
             gauges_seconds=env.number("GRIDPLUS_EVALUATION_GAUGES_SECONDS", 60.0, minimum=1.0),
+            # How often the weekly digest job looks whether a week has ended.
+            digest_scan_seconds=env.number(
+                "GRIDPLUS_EVALUATION_DIGEST_SCAN_SECONDS", 300.0, minimum=1.0
+            ),
         )

@@ -263,11 +263,12 @@ def apis(broker: Broker, database_urls: tuple[str, str]) -> Iterator[tuple[Stub,
     and the API over an empty database the topics were then replayed into."""
     settings = kafka_settings(broker)
     prefix = f"test-{uuid.uuid4().hex[:8]}"
-    topics = [f"{prefix}.petition", f"{prefix}.dispatch"]
+    # The live service's topics: petition, dispatch and grid-registry's (households).
+    topics = [f"{prefix}.petition", f"{prefix}.dispatch", f"{prefix}.grid"]
     assert len(topics) == len(TOPICS)
     ensure_topics(settings, topics)
     clock = ManualClock(NOW)
-    feed = Feed(broker, *topics)
+    feed = Feed(broker, *topics[:2])
     live_url, rebuilt_url = database_urls
     with (
         migrated_store(live_url, MIGRATIONS) as live,

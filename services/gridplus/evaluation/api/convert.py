@@ -130,6 +130,12 @@ def scorecard(card: Scorecard, out: pb.Scorecard) -> pb.Scorecard:
     out.whistle_summoned_count = card.whistle_summoned
     out.whistle_reported_on_time_count = card.whistle_reported_on_time
     out.whistle_report_rate = card.whistle_report_rate
+    out.households_count = card.households
+    out.households_visited_count = card.households_visited
+    out.visit_coverage = card.visit_coverage
+    out.care_visits_due_count = card.care_visits_due
+    out.care_visits_on_time_count = card.care_visits_on_time
+    out.care_visit_on_time_rate = card.care_visit_on_time_rate
     return out
 
 
@@ -190,6 +196,12 @@ COLUMNS = (
     "whistle_summoned",
     "whistle_reported_on_time",
     "whistle_report_rate",
+    "households",
+    "households_visited",
+    "visit_coverage",
+    "care_visits_due",
+    "care_visits_on_time",
+    "care_visit_on_time_rate",
 )
 
 
@@ -211,6 +223,20 @@ def to_csv(cards: Sequence[Scorecard]) -> str:
     writer.writeheader()
     for card in cards:
         writer.writerow(row(card))
+    return buffer.getvalue()
+
+
+COVERAGE_COLUMNS = (*COLUMNS[:4], *COLUMNS[COLUMNS.index("households") :])
+
+
+def coverage_csv(cards: Sequence[Scorecard]) -> str:
+    """Coverage and care visits per subject (`python -m gridplus.evaluation coverage`)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COVERAGE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for card in cards:
+        values = row(card)
+        writer.writerow({column: values[column] for column in COVERAGE_COLUMNS})
     return buffer.getvalue()
 
 

@@ -10,10 +10,18 @@ import grpc
 from gridplus.api.evaluation.v1 import evaluation_pb2 as pb
 from gridplus.api.evaluation.v1 import evaluation_pb2_grpc
 from gridplus.evaluation.api import convert, hotspot_convert
-from gridplus.evaluation.domain import stars
+from gridplus.evaluation.api.digest_convert import digest_payload
+from gridplus.evaluation.domain import digest, stars
 from gridplus.evaluation.domain.access import READ_ALL
 from gridplus.evaluation.domain.assessment import AssessmentScores
-from gridplus.evaluation.handlers import Assessments, FollowUps, TimeBank, hotspots, scorecards
+from gridplus.evaluation.handlers import (
+    Assessments,
+    FollowUps,
+    TimeBank,
+    digests,
+    hotspots,
+    scorecards,
+)
 from gridplus.evaluation.handlers.scorecards import Scorecard
 from gridplus.kit.auth import ALL_ROLES, STAFF_ROLES, Role, current_principal
 from gridplus.kit.clock import Clock
@@ -51,6 +59,8 @@ POLICY: AuthPolicy = service_policy(
         "ListHotSpots": STAFF_ROLES,
         "ListRisingCategories": STAFF_ROLES,
         "ListRepeatLocations": STAFF_ROLES,
+        # Grid roles for their own subtree (handlers/digests.py), inspectors and admins.
+        "GetGridDigest": frozenset({Role.GRID_WORKER, Role.GRID_CHIEF, Role.INSPECTOR, Role.ADMIN}),
     },
 )
 
@@ -308,6 +318,20 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
         for location in found:
             hotspot_convert.repeat_location(location, response.locations.add())
         return response
+
+    # -- weekly digest -------------------------------------------------------------------------
+
+    def GetGridDigest(
+        self, request: pb.GetGridDigestRequest, context: grpc.ServicerContext
+    ) -> pb.GetGridDigestResponse:
+        grid_code = clean_text(request.grid_code, field="grid_code")
+        if request.HasField("anchor_time"):
+            week = digest.week_of(request.anchor_time.ToDatetime().date())
+        else:
+            week = digest.last_complete_week(self._today())
+        with transaction(self._sessions) as session:
+            found = digests.grid_digest(session, current_principal(), grid_code, week)
+        return pb.GetGridDigestResponse(digest=digest_payload(found))
 
 
 def _comment(value: str) -> str:

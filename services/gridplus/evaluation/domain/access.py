@@ -58,3 +58,17 @@ def may_read_follow_up(principal: Principal, follow_up: FollowUp) -> bool:
             follow_up.department_code
         )
     return False
+
+
+# Who reads a grid's weekly digest: the grid roles of its subtree (a level-1 chief reads every
+# grid under theirs), inspectors and admins.
+_DIGEST_READ_ALL = frozenset({Role.ADMIN, Role.INSPECTOR})
+
+
+def check_digest_access(principal: Principal, placed_in: Set[str]) -> None:
+    """`placed_in`: the grid and the grids above it."""
+    if principal.role in _DIGEST_READ_ALL:
+        return
+    if principal.role in _GRID_ROLES and placed_in & set(principal.grid_codes):
+        return
+    raise PermissionDenied("you read the digests of your own grid subtree only")

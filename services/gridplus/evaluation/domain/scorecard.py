@@ -35,6 +35,9 @@ Definitions, for a period [start, end) of whole UTC days (12345-hotline style):
 - whistle report rate (报到率) = reported_on_time / summoned, over the department summons of
   whistles blown in the period.
 
+- visit coverage (走访覆盖率) = households_visited / households and care-visit on-time rate
+  (关爱走访及时率) = care_visits_on_time / care_visits_due: defined in domain/coverage.py.
+
 A rate whose denominator is zero is reported as 0 with the zero denominator beside it.
 """
 
@@ -168,6 +171,10 @@ class Scorecard:
     reopened: int = 0
     whistle_summoned: int = 0
     whistle_reported_on_time: int = 0
+    households: int = 0
+    households_visited: int = 0
+    care_visits_due: int = 0
+    care_visits_on_time: int = 0
     handling_seconds: list[float] = field(default_factory=list)
 
     @property
@@ -193,6 +200,14 @@ class Scorecard:
     @property
     def whistle_report_rate(self) -> float:
         return ratio(self.whistle_reported_on_time, self.whistle_summoned)
+
+    @property
+    def visit_coverage(self) -> float:
+        return ratio(self.households_visited, self.households)
+
+    @property
+    def care_visit_on_time_rate(self) -> float:
+        return ratio(self.care_visits_on_time, self.care_visits_due)
 
     @property
     def average_handling_seconds(self) -> float:

@@ -19,6 +19,7 @@ from gridplus.evaluation.domain.scorecard import (
     add_whistle,
     compute,
 )
+from gridplus.evaluation.handlers import coverage
 from gridplus.evaluation.storage import queries
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.roles import Principal
@@ -37,7 +38,9 @@ def scorecard(
         check_scorecard_access(reader, subject, queries.placed_in(session, subject))
     histories = [a.history for a in queries.histories(session, window, subject)]
     summons = [s.summons for s in queries.whistle_summons(session, window, subject)]
-    return compute(subject, window, histories, summons)
+    card = compute(subject, window, histories, summons)
+    coverage.fill_one(session, card)
+    return card
 
 
 def check_level(kind: SubjectKind, grid_level: int) -> None:
@@ -66,6 +69,7 @@ def scorecards(
             key = _key(kind, grid_level, None, summons.department_code, summons.grids)
             if key in cards:
                 add_whistle(cards[key], summons.summons)
+    coverage.fill_all(session, cards, kind, window, grid_level)
     return [cards[subject_id] for subject_id in sorted(cards)]
 
 

@@ -1,7 +1,9 @@
 """Events evaluation consumes, turned into read-model writes.
 
-The live service consumes the petition and dispatch topics (TOPICS, HANDLERS). Its own
-FollowUpCompleted and AssessmentRecorded are written to the read models by the use case that
+The live service consumes the petition, dispatch and grid topics (TOPICS, HANDLERS):
+petitions, assignments and clocks; visits and missed care visits (dispatch); households
+(grid-registry's HouseholdChanged). Its own FollowUpCompleted, AssessmentRecorded and
+GridDigestReady are written to the read models by the use case that
 publishes them; only a rebuild replays them from evaluation's topic (REBUILD_TOPICS,
 REBUILD_HANDLERS), keyed by the event id the use case used, so nothing counts twice.
 """
@@ -17,13 +19,13 @@ from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.evaluation.api.convert import assessment_recorded, follow_up_completed
-from gridplus.evaluation.storage import facts, petition_points
+from gridplus.evaluation.storage import digests, facts, households, petition_points
 from gridplus.kit.clock import as_utc
 from gridplus.kit.consumer import EventHandler, handler_table
 from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
 
-TOPICS = [events_topic("petition"), events_topic("dispatch")]
+TOPICS = [events_topic("petition"), events_topic("dispatch"), events_topic("grid")]
 REBUILD_TOPICS = [*TOPICS, events_topic("evaluation")]
 _STATUS_PREFIX = "PETITION_STATUS_"
 
@@ -169,6 +171,61 @@ def on_assessment_recorded(session: Session, event: Event) -> None:
     facts.record_assessment(session, assessment_recorded(p, _at(p.recorded_at, event)))
 
 
+def on_household_changed(session: Session, event: Event) -> None:
+    p: events_pb2.HouseholdChanged = event.payload  # type: ignore[assignment]
+    households.record_household(
+        session,
+        household_id=p.household_id,
+        version=p.version,
+        grid_code=p.grid_code,
+        place_code=p.place_code,
+        member_count=p.member_count,
+        care_member_ids=[m.member_id for m in p.care_members],
+        removed=p.removed,
+        changed_at=_at(p.changed_at, event),
+    )
+
+
+def on_visit_recorded(session: Session, event: Event) -> None:
+    p: events_pb2.VisitRecorded = event.payload  # type: ignore[assignment]
+    visited_at = _at(p.visited_at, event)
+    households.record_visit(
+        session,
+        visit_id=p.visit_id,
+        household_id=p.household_id,
+        grid_code=p.grid_code,
+        worker_id=p.worker_id,
+        visited_at=visited_at,
+        # A check without its due time is read as due at the visit itself.
+        care_checks=[
+            (c.member_id, _optional(c.due_at) or visited_at, c.on_time) for c in p.care_visits
+        ],
+    )
+
+
+def on_care_visit_overdue(session: Session, event: Event) -> None:
+    p: events_pb2.CareVisitOverdue = event.payload  # type: ignore[assignment]
+    households.record_care_miss(
+        session,
+        member_id=p.member_id,
+        due_at=_at(p.due_at, event),
+        household_id=p.household_id,
+        grid_code=p.grid_code,
+        detected_at=_at(p.detected_at, event),
+    )
+
+
+def on_grid_digest_ready(session: Session, event: Event) -> None:
+    p: events_pb2.GridDigestReady = event.payload  # type: ignore[assignment]
+    digests.record_published(
+        session,
+        grid_code=p.grid_code,
+        period_start=_at(p.period_start, event),
+        event_id=event.id,
+        published_at=as_utc(event.time),
+    )
+
+
 # WhistleReportOverdue needs no handler: a summons without an on-time report counts as not
 # reported in time whether or not the breach event arrived.
 HANDLERS: dict[str, EventHandler] = handler_table(
@@ -180,11 +237,15 @@ HANDLERS: dict[str, EventHandler] = handler_table(
     (events_pb2.PetitionOverdue, on_overdue),
     (events_pb2.WhistleBlown, on_whistle_blown),
     (events_pb2.WhistleReported, on_whistle_reported),
+    (events_pb2.HouseholdChanged, on_household_changed),
+    (events_pb2.VisitRecorded, on_visit_recorded),
+    (events_pb2.CareVisitOverdue, on_care_visit_overdue),
 )
 REBUILD_HANDLERS: dict[str, EventHandler] = {
     **HANDLERS,
     **handler_table(
         (events_pb2.FollowUpCompleted, on_follow_up_completed),
         (events_pb2.AssessmentRecorded, on_assessment_recorded),
+        (events_pb2.GridDigestReady, on_grid_digest_ready),
     ),
 }

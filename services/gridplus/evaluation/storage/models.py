@@ -1,8 +1,9 @@
 """Evaluation's tables.
 
 Read models, rebuilt from events by `python -m gridplus.evaluation rebuild`: petition_facts,
-petition_points, status_changes, overdues, whistle_summons, grid_paths, and follow_ups/assessments
-(also written directly by the use cases that publish the events). Owned data that no event
+petition_points, status_changes, overdues, whistle_summons, grid_paths, household_versions,
+visits, care_visit_checks, care_visit_misses, and follow_ups/assessments/grid_digests (also
+written directly by the use cases that publish the events). Owned data that no event
 carries: follow-up comments, assessment aspect scores and notes, and the time bank.
 """
 
@@ -186,3 +187,69 @@ class PetitionPointRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(When, index=True)
     category: Mapped[str | None] = mapped_column(Id)
     category_at: Mapped[datetime | None] = mapped_column(When)
+
+
+class HouseholdVersionRow(Base):
+    """One version of a household (HouseholdChanged): which grid, which care members (ids only),
+    removed or not. Every version is kept, so a period's end sees the state of that time."""
+
+    __tablename__ = "household_versions"
+
+    household_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(Id, nullable=False, index=True)
+    place_code: Mapped[str] = mapped_column(Id, nullable=False, default="")
+    member_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    care_member_ids: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON
+    removed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    changed_at: Mapped[datetime] = mapped_column(When, nullable=False, index=True)
+
+
+class VisitRow(Base):
+    """A household visit (VisitRecorded): who, where, when; notes and findings stay in dispatch."""
+
+    __tablename__ = "visits"
+
+    visit_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    household_id: Mapped[str] = mapped_column(Id, nullable=False, index=True)
+    grid_code: Mapped[str] = mapped_column(Id, nullable=False, index=True)
+    worker_id: Mapped[str] = mapped_column(Id, nullable=False, index=True)
+    visited_at: Mapped[datetime] = mapped_column(When, nullable=False, index=True)
+
+
+class CareVisitCheckRow(Base):
+    """One care member's check at one visit: the due time it answered and whether in time."""
+
+    __tablename__ = "care_visit_checks"
+
+    visit_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(When, nullable=False, index=True)
+    on_time: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    visited_at: Mapped[datetime] = mapped_column(When, nullable=False)
+    worker_id: Mapped[str] = mapped_column(Id, nullable=False)
+    grid_code: Mapped[str] = mapped_column(Id, nullable=False)
+
+
+class CareVisitMissRow(Base):
+    """A missed care-visit due time (CareVisitOverdue, published once per missed due time)."""
+
+    __tablename__ = "care_visit_misses"
+
+    member_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(When, primary_key=True)
+    household_id: Mapped[str] = mapped_column(Id, nullable=False)
+    grid_code: Mapped[str] = mapped_column(Id, nullable=False)
+    detected_at: Mapped[datetime] = mapped_column(When, nullable=False)
+
+
+class GridDigestRow(Base):
+    """A weekly digest published (GridDigestReady): one per grid and week, whichever replica
+    or round got there first (the primary key decides)."""
+
+    __tablename__ = "grid_digests"
+
+    grid_code: Mapped[str] = mapped_column(Id, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(When, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    published_at: Mapped[datetime] = mapped_column(When, nullable=False)

@@ -27,6 +27,7 @@ from gridplus.evaluation.storage.models import (
     OverdueRow,
     PetitionFact,
     StatusChangeRow,
+    VisitRow,
     WhistleSummonsRow,
 )
 
@@ -228,7 +229,7 @@ def assessment_scores(
 
 def placed_in(session: Session, subject: Subject) -> set[str]:
     """Grid codes whose subtree holds the subject: a grid's path to the top, or every grid on
-    the paths of the petitions a worker handles."""
+    the paths of the petitions a worker handles and of the households they visit."""
     if subject.kind is SubjectKind.GRID:
         row = session.execute(
             select(GridPathRow.grid_l1, GridPathRow.grid_l2, GridPathRow.grid_l3).where(
@@ -242,5 +243,12 @@ def placed_in(session: Session, subject: Subject) -> set[str]:
             .where(PetitionFact.worker_id == subject.subject_id)
             .distinct()
         ).all()
-        return {code for row in rows for code in row if code}
+        # The grids of the worker's household visits too, with the grids above them.
+        visited = session.execute(
+            select(VisitRow.grid_code, GridPathRow.grid_l1, GridPathRow.grid_l2)
+            .outerjoin(GridPathRow, GridPathRow.code == VisitRow.grid_code)
+            .where(VisitRow.worker_id == subject.subject_id)
+            .distinct()
+        ).all()
+        return {code for row in [*rows, *visited] for code in row if code}
     return set()
