@@ -225,6 +225,14 @@ MATRIX: tuple[Operation, ...] = (
     _op(EV, "ListHotSpots", PETITION_READ, HIDDEN, "built from the petitions the caller may see"),
     _op(EV, "ListRisingCategories", PETITION_READ, HIDDEN, "as ListHotSpots"),
     _op(EV, "ListRepeatLocations", PETITION_READ, HIDDEN, "as ListHotSpots"),
+    _op(
+        EV,
+        "GetGridDigest",
+        "- grid grid - - all all -",
+        DENIED,
+        "a grid's weekly digest: grid roles of its subtree (a level-1 chief reads every grid "
+        "under theirs)",
+    ),
     _op(EV, "SpendPoints", "own own all own own own all own", DENIED),
     _op(EV, "GetTimeBankAccount", "own own all own own own all own", DENIED),
     # -- petition HTTP: the resident API, the resident page, Open311 ----------------------------

@@ -731,6 +731,12 @@ def _(w: World, c: Caller) -> Result:
     return Result("OK", shown=any(w.target in x.petition_ids for x in answer.locations))
 
 
+@probe("evaluation GetGridDigest")
+def _(w: World, c: Caller) -> Result:
+    request = ev.GetGridDigestRequest(grid_code=w.grid)
+    return unary(w.stubs.evaluation.GetGridDigest, request, c)
+
+
 @probe("evaluation GetStarRule")
 def _(w: World, c: Caller) -> Result:
     return unary(w.stubs.evaluation.GetStarRule, ev.GetStarRuleRequest(), c)
