@@ -76,6 +76,7 @@ PUBLIC = "public public public public public public public public"
 PETITION_READ = "- grid grid dept dept all all all"
 HANDLE = "- grid grid dept dept - all -"
 ASSIGNMENT_READ = "- grid grid dept dept all all all"
+VISIT_READ = "- grid grid - - all all -"
 NF, HIDDEN, DENIED = "NOT_FOUND", "hidden", "PERMISSION_DENIED"
 
 GR, PE, DI, NO, EV, HTTP = (
@@ -176,6 +177,23 @@ MATRIX: tuple[Operation, ...] = (
     _op(DI, "WatchAssignments", "- - grid dept dept - all all", HIDDEN),
     _op(DI, "CountLights", ASSIGNMENT_READ, HIDDEN, "counts only what the caller may see"),
     _op(DI, "ListWhistles", ASSIGNMENT_READ, HIDDEN, "a department: the whistles summoning it"),
+    _op(
+        DI,
+        "RecordVisit",
+        "- grid - - - - - -",
+        NF,
+        "a grid worker visits households of their own grid (another grid's household: NOT_FOUND)",
+    ),
+    _op(DI, "GetVisit", VISIT_READ, NF, "the worker who made it and the staff of its subtree"),
+    _op(DI, "GetVisitPhoto", VISIT_READ, NF, "as GetVisit"),
+    _op(
+        DI,
+        "ListDiary",
+        "- own grid - - all all -",
+        DENIED,
+        "a worker reads their own diary; a chief a worker's visits within the chief's subtree",
+    ),
+    _op(DI, "ListCareDue", VISIT_READ, HIDDEN, "care clocks of the caller's grid subtrees"),
     # -- notification ----------------------------------------------------------------------------
     _op(NO, "ListInbox", "own own own own own own all all", DENIED),
     _op(NO, "MarkRead", "own own own own own own all all", DENIED),

@@ -7,12 +7,16 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
+from gridplus.api.dispatch.v1 import dispatch_pb2_grpc, visits_pb2_grpc
 from gridplus.dispatch.api.grpc import POLICY, SERVICE_NAME, DispatchServicer
+from gridplus.dispatch.api.visits import VISIT_POLICY, VISIT_SERVICE_NAME, VisitServicer
 from gridplus.dispatch.clients import GrpcGridDirectory
 from gridplus.dispatch.config import DispatchSettings
 from gridplus.dispatch.handlers.clocks import ClockKeeper
+from gridplus.dispatch.handlers.households import HouseholdReplica
 from gridplus.dispatch.handlers.routing import PetitionRouter
+from gridplus.dispatch.handlers.visits import VisitRecorder
+from gridplus.dispatch.jobs.care_clocks import CareClockScanner
 from gridplus.dispatch.jobs.deadlines import DeadlineScanner
 from gridplus.dispatch.messaging.consumers import handlers
 from gridplus.dispatch.storage.training import trained_classifier
@@ -61,7 +65,24 @@ def main() -> None:
         SERVICE_NAME,
         POLICY,
     )
-    app.consume([events_topic("petition")], handlers(router, keeper, app.sessions))
+    recorder = VisitRecorder(
+        directory=directory,
+        outbox=app.outbox,
+        clock=app.clock,
+        tolerance_meters=settings.visit_tolerance_meters,
+        zone=settings.policy.calendar.zone,
+    )
+    visit_servicer = VisitServicer(app.sessions, recorder=recorder)
+    app.grpc_api(
+        lambda server: visits_pb2_grpc.add_VisitServiceServicer_to_server(visit_servicer, server),
+        VISIT_SERVICE_NAME,
+        VISIT_POLICY,
+    )
+    replica = HouseholdReplica(overrides=settings.care_overrides)
+    app.consume(
+        [events_topic("petition"), events_topic("grid")],
+        handlers(router, keeper, app.sessions, households=(replica, directory)),
+    )
     # The light board counts the whole database: one replica exports it (see metrics.LightBoard).
     lights_lease = Lease(
         app.sessions,
@@ -82,6 +103,21 @@ def main() -> None:
     )
     app.add_loop("deadline-scanner", scanner.run)
     app.add_loop("light-board", scanner.run_lights)
+    care_lease = Lease(
+        app.sessions,
+        "dispatch-care-board",
+        new_holder_id("dispatch"),
+        timedelta(seconds=max(30.0, 3 * settings.care_scan_seconds)),
+        app.clock,
+    )
+    care_scanner = CareClockScanner(
+        sessions=app.sessions,
+        outbox=app.outbox,
+        clock=app.clock,
+        interval_seconds=settings.care_scan_seconds,
+        gauge_lease=care_lease,
+    )
+    app.add_loop("care-clocks", care_scanner.run)
     app.main()
 
 

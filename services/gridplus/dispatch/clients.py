@@ -1,5 +1,8 @@
 """The grid registry over gRPC (gridplus.grid.v1.GridRegistryService).
 
+Grids by code (GetGrid, cached) give a household's grid path and a visit petition's grid;
+MeasureDistanceToGrid checks a visit's GPS point.
+
 The taxonomy is grid-registry's alone (dispatch keeps no copy): one ListCategories, cached for
 `cache_seconds` (on an outage the last taxonomy held answers), serves every code's names,
 priority, step limits and business calendar. Departments are cached the same way, so the
@@ -18,6 +21,7 @@ from gridplus.dispatch.domain.categories import Category
 from gridplus.dispatch.domain.places import GridPlace, Member
 from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
 from gridplus.kit.cache import TtlCache
+from gridplus.kit.errors import TransientError
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 
 _ABSENT = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED}
@@ -42,6 +46,7 @@ class GrpcGridDirectory(GridDirectory):
         )
         self._responsible: TtlCache[Department | None] = TtlCache(cache_seconds)
         self._department_heads: TtlCache[dict[str, str] | None] = TtlCache(cache_seconds)
+        self._grids: TtlCache[GridPlace | None] = TtlCache(cache_seconds, stale_on=(grpc.RpcError,))
 
     def locate(self, lat: float, lon: float) -> GridPlace | None:
         # No snapping tolerance: a point outside every grid is out of jurisdiction, not guessed.
@@ -54,6 +59,31 @@ class GrpcGridDirectory(GridDirectory):
                 return None
             raise
         return grid_place(response)
+
+    def grid(self, code: str) -> GridPlace | None:
+        return self._grids.get(code, lambda: self._load_grid(code))
+
+    def _load_grid(self, code: str) -> GridPlace | None:
+        try:
+            response = self._stub.GetGrid(grid_pb2.GetGridRequest(code=code), timeout=self._timeout)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
+                return None
+            raise
+        grid = response.grid
+        path = tuple(grid.path) or (grid.code,)
+        return GridPlace(grid.code, grid.level, path, grid.grid_set_version)
+
+    def distance_to_grid(self, grid_code: str, lat: float, lon: float) -> float | None:
+        request = grid_pb2.MeasureDistanceToGridRequest(grid_code=grid_code, lat=lat, lon=lon)
+        try:
+            response = self._stub.MeasureDistanceToGrid(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
+                return None
+            # The caller is told to retry: a visit is never stored unchecked.
+            raise TransientError("grid-registry cannot measure the distance now") from error
+        return 0.0 if response.inside else response.distance_meters
 
     def members(self, grid_code: str) -> list[Member]:
         response = self._stub.ListMembers(

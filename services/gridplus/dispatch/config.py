@@ -15,9 +15,15 @@ service naming the variable.
 | GRIDPLUS_DISPATCH_LIGHTS_SECONDS | 15 | how often the light board metrics are recounted |
 | GRIDPLUS_DISPATCH_CATEGORY_CACHE_SECONDS | 300 | cache time of categories and departments |
 | GRIDPLUS_DISPATCH_WHISTLE_REPORT_MINUTES | 30 | time a summoned department has to report |
+| GRIDPLUS_DISPATCH_VISIT_TOLERANCE_METERS | 100 | metres a visit may lie outside its grid |
+| GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE | (none) | `GROUP=SECONDS,...` care intervals |
+| GRIDPLUS_DISPATCH_CARE_SCAN_SECONDS | 5 | care clock scan (and care gauges) interval |
 
 GRIDPLUS_DISPATCH_SLA_OVERRIDE replaces a category's step limits with wall-clock seconds, for
 tests and demos (the Prometheus end-to-end test uses a few seconds): `nyc.noise_residential=5:30`.
+GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE does the same for care groups (`ELDERLY_ALONE=20`: a
+care member of that group is due a visit 20 s after the last), so a clock runs out in a test.
+Diary days are local days in GRIDPLUS_DISPATCH_CALENDAR_ZONE, the platform's time zone.
 GRIDPLUS_DISPATCH_ESCALATION_LADDER lists rungs `seconds-after-deadline:target+target`, targets
 grid_chief, level2_chief, department_head; default `0:grid_chief;3600:level2_chief+department_head`.
 """
@@ -25,7 +31,7 @@ grid_chief, level2_chief, department_head; default `0:grid_chief;3600:level2_chi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gridplus.dispatch.domain.calendar import (
@@ -34,6 +40,7 @@ from gridplus.dispatch.domain.calendar import (
     parse_periods,
     parse_weekdays,
 )
+from gridplus.dispatch.domain.care import parse_interval_overrides
 from gridplus.dispatch.domain.escalation import DEFAULT_LADDER, Ladder, parse_ladder
 from gridplus.dispatch.domain.time_limits import TimePolicy, parse_overrides
 from gridplus.kit.config import ConfigError, Env
@@ -50,6 +57,9 @@ class DispatchSettings:
     lights_seconds: float
     cache_seconds: float
     whistle_report_minutes: int
+    visit_tolerance_meters: float = 100.0
+    care_overrides: dict[str, int] = field(default_factory=dict)
+    care_scan_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Env) -> DispatchSettings:
@@ -89,6 +99,16 @@ class DispatchSettings:
             cache_seconds=env.number(
                 "GRIDPLUS_DISPATCH_CATEGORY_CACHE_SECONDS", 300.0, minimum=0.0
             ),
+            visit_tolerance_meters=env.number(
+                "GRIDPLUS_DISPATCH_VISIT_TOLERANCE_METERS", 100.0, minimum=0.0
+            ),
+            care_overrides=_parsed(
+                "GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE",
+                lambda: parse_interval_overrides(
+                    env.text("GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE", "")
+                ),
+            ),
+            care_scan_seconds=env.number("GRIDPLUS_DISPATCH_CARE_SCAN_SECONDS", 5.0, minimum=0.1),
         )
 
 

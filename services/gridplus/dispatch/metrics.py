@@ -72,6 +72,16 @@ REFUSALS = Counter(
     ["department"],
 )
 
+VISITS_RECORDED = Counter(
+    "gridplus_dispatch_visits_recorded_total",
+    "Household visits (走访) recorded by grid workers, by level-1 grid.",
+    ["grid_level1"],
+)
+CARE_OVERDUE_DETECTED = Counter(
+    "gridplus_dispatch_care_visits_overdue_detected_total",
+    "Care visits missed (one CareVisitOverdue each).",
+)
+
 NO_DEPARTMENT = "none"  # label value while responsibility is unresolved
 
 
@@ -167,3 +177,61 @@ class LightBoard(Collector):
 
 LIGHTS = LightBoard()
 REGISTRY.register(LIGHTS)
+
+
+class CareCount(Protocol):
+    @property
+    def grid_code(self) -> str: ...
+    @property
+    def light(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+
+
+class CareBoard(Collector):
+    """gridplus_dispatch_care_visits_overdue{grid} (red) and
+    gridplus_dispatch_care_visits_due_soon{grid} (yellow), by level-3 grid, from the last
+    snapshot; gated like the light board (one replica exports the database-wide counts)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: list[tuple[str, str, int]] = []
+        self._gate: Callable[[], bool] = lambda: True
+
+    def gate(self, exporting: Callable[[], bool]) -> None:
+        self._gate = exporting
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts = []
+
+    def update(self, counts: Iterable[CareCount]) -> None:
+        snapshot = [(c.grid_code, c.light, c.count) for c in counts]
+        with self._lock:
+            self._counts = snapshot
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            counts = list(self._counts) if self._gate() else []
+        overdue = GaugeMetricFamily(
+            "gridplus_dispatch_care_visits_overdue",
+            "Special-care members whose care visit is past due (red light), by level-3 grid.",
+            labels=["grid"],
+        )
+        due_soon = GaugeMetricFamily(
+            "gridplus_dispatch_care_visits_due_soon",
+            "Special-care members in the last quarter of their visit interval (yellow light), "
+            "by level-3 grid.",
+            labels=["grid"],
+        )
+        for grid, light, count in counts:
+            if light == "red":
+                overdue.add_metric([grid], count)
+            elif light == "yellow":
+                due_soon.add_metric([grid], count)
+        yield overdue
+        yield due_soon
+
+
+CARE = CareBoard()
+REGISTRY.register(CARE)

@@ -68,6 +68,15 @@ class GridDirectory(ABC):
         """Every department's code; None when the directory cannot say (nothing is refused)."""
         return None
 
+    def grid(self, code: str) -> GridPlace | None:
+        """The grid with this code (its path from level 1), None when the registry knows none."""
+        return None
+
+    def distance_to_grid(self, grid_code: str, lat: float, lon: float) -> float | None:
+        """Metres from the point to the grid's outline, 0 inside it; None when the grid is
+        unknown. A registry that is down raises (the caller answers UNAVAILABLE)."""
+        return None
+
     def assignees(self, grid: GridPlace) -> dict[str, AssigneeRole]:
         """Who may take a petition of `grid` over, and in which role: the grid's own workers and
         chiefs, then the chiefs of the grids enclosing it (routing's fallback, who see it too)."""

@@ -47,6 +47,8 @@ class PetitionToRoute:
     description: str
     category: str  # empty: dispatch chooses
     location: tuple[float, float] | None  # (lat, lon)
+    # Raised by a household visit's finding: routed to the visit's grid, not located.
+    visit_grid_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class PetitionRouter:
     def place(self, petition: PetitionToRoute, *, triaged_by: str = "") -> Placement:
         if petition.location is None:
             return Placement(grid=None)
-        grid = self._directory.locate(*petition.location)
+        grid = self._grid_of(petition)
         if grid is None:
             return Placement(grid=None)
         members = tuple(self._directory.members(grid.code))
@@ -101,6 +103,16 @@ class PetitionRouter:
         department = None if choice is None else self._directory.department(choice.code, grid.code)
         offered = self.suggestions(guess) if choice is None else ()
         return Placement(grid, members, parent_chiefs, choice, guess, department, guessed, offered)
+
+    def _grid_of(self, petition: PetitionToRoute) -> GridPlace | None:
+        """The visit's grid for a petition a visit raised (the registry's, with its path; its
+        point is located only when the registry no longer knows that grid); else located."""
+        assert petition.location is not None
+        if petition.visit_grid_code:
+            grid = self._directory.grid(petition.visit_grid_code)
+            if grid is not None:
+                return grid
+        return self._directory.locate(*petition.location)
 
     def _choose(
         self, petition: PetitionToRoute, triaged_by: str

@@ -8,8 +8,12 @@ from sqlalchemy.orm import Session
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
+from gridplus.dispatch.api.visit_convert import household_change
+from gridplus.dispatch.domain.places import GridPlace
 from gridplus.dispatch.handlers.clocks import ClockKeeper, HandlePlan
+from gridplus.dispatch.handlers.households import HouseholdReplica
 from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute, Placement
+from gridplus.dispatch.ports import GridDirectory
 from gridplus.kit.consumer import EventHandler, Prepared, handler_table
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.events import Event
@@ -33,6 +37,7 @@ def petition_to_route(payload: events_pb2.PetitionSubmitted) -> PetitionToRoute:
         description=payload.description,
         category=payload.category,
         location=None if location is None else (location.lat, location.lon),
+        visit_grid_code=payload.visit.grid_code if payload.HasField("visit") else "",
     )
 
 
@@ -40,6 +45,7 @@ def handlers(
     router: PetitionRouter,
     keeper: ClockKeeper | None = None,
     sessions: SessionFactory | None = None,
+    households: tuple[HouseholdReplica, GridDirectory] | None = None,
 ) -> dict[str, EventHandler]:
     # Imported history (events.proto `imported`: closed long ago in another system) is not
     # routed: no assignment, no clock, no light; petition located it in its grid already.
@@ -57,7 +63,27 @@ def handlers(
     ]
     if keeper is not None and sessions is not None:
         pairs += status_handlers(keeper, sessions)
+    if households is not None:
+        pairs.append(household_handler(*households))
     return handler_table(*pairs)
+
+
+def household_handler(
+    replica: HouseholdReplica, directory: GridDirectory
+) -> tuple[type, EventHandler]:
+    """HouseholdChanged (gridplus.grid.events.v1) into the household replica and care clocks;
+    the grid's path is asked of grid-registry first (cached), outside the transaction."""
+
+    def grid_of(event: Event) -> GridPlace | None:
+        payload: events_pb2.HouseholdChanged = event.payload  # type: ignore[assignment]
+        return directory.grid(payload.grid_code) if payload.grid_code else None
+
+    def changed(session: Session, event: Event, grid: GridPlace | None) -> None:
+        payload: events_pb2.HouseholdChanged = event.payload  # type: ignore[assignment]
+        if payload.household_id:
+            replica.apply(session, household_change(payload, grid, event.time))
+
+    return events_pb2.HouseholdChanged, Prepared(prepare=grid_of, apply=changed)
 
 
 def status_handlers(

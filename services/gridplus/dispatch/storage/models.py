@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -195,3 +196,93 @@ class AssignmentChangeRow(Base):
     )
     petition_id: Mapped[str] = mapped_column(String(64), nullable=False)
     department_code: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+# -- households, visits and care clocks (issue 16) ----------------------------------------------
+
+
+class HouseholdRow(Base):
+    """Dispatch's replica of a household (from HouseholdChanged): ids, place and grid only."""
+
+    __tablename__ = "households"
+
+    household_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    grid_path: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    place_code: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    member_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    removed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class CareMemberRow(Base):
+    """A special-care member's care-visit clock. `due_at` and `yellow_at` are the domain's
+    (domain/care.py), stored so the scan and the lists compare instants in SQL."""
+
+    __tablename__ = "care_members"
+    __table_args__ = (
+        Index("ix_care_members_household", "household_id"),
+        Index("ix_care_members_due", "due_at", "member_id"),
+        Index("ix_care_members_grid", "grid_code", "due_at"),
+        Index("ix_care_members_level2", "grid_level2", "due_at"),
+        Index("ix_care_members_level1", "grid_level1", "due_at"),
+    )
+
+    member_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    grid_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    grid_level1: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    grid_level2: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    grid_path: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    care_groups: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    interval_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    interval_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    last_visited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    yellow_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    # The due time CareVisitOverdue went out for (once per missed due time).
+    reported_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class VisitRow(Base):
+    """A recorded visit; the diary is these rows by worker and local day."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_worker_day", "worker_id", "local_day", "visited_at"),
+        Index("ix_visits_household", "household_id", "visited_at"),
+    )
+
+    visit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    grid_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    grid_path: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    worker_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    visited_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    local_day: Mapped[str] = mapped_column(String(10), nullable=False)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    distance_meters: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # [{index, category, title, description, raise_petition, petition_id}]
+    findings: Mapped[list[dict[str, object]]] = mapped_column(JSON, nullable=False)
+    # [{member_id, due_at (ISO), on_time}]
+    care_checks: Mapped[list[dict[str, object]]] = mapped_column(JSON, nullable=False)
+    photo_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class VisitPhotoRow(Base):
+    """A visit's photo, cleaned of metadata (the kit's images), 1-based `seq`."""
+
+    __tablename__ = "visit_photos"
+
+    visit_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("visits.visit_id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
