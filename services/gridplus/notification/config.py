@@ -21,6 +21,7 @@ DEFAULT_SMS_KINDS = (
     NoticeKind.PETITION_ESCALATED,
     NoticeKind.WHISTLE_BLOWN,
     NoticeKind.WHISTLE_REPORT_OVERDUE,
+    NoticeKind.CARE_VISIT_OVERDUE,
 )
 
 

@@ -215,6 +215,35 @@ def _report_overdue(p: events_pb2.WhistleReportOverdue) -> events.WhistleReportO
     return events.WhistleReportOverdue(p.petition_id, p.department_code, _instant(p, "deadline"))
 
 
+def _care_overdue(p: events_pb2.CareVisitOverdue) -> events.CareVisitOverdue:
+    return events.CareVisitOverdue(
+        p.member_id,
+        p.household_id,
+        p.grid_code,
+        tuple(p.care_groups),
+        _instant(p, "due_at"),
+        _instant(p, "last_visited_at"),
+    )
+
+
+def _digest(p: events_pb2.GridDigestReady) -> events.GridDigestReady:
+    return events.GridDigestReady(
+        grid_code=p.grid_code,
+        period_start=_instant(p, "period_start"),
+        period_end=_instant(p, "period_end"),
+        petitions_submitted=p.petitions_submitted,
+        petitions_closed=p.petitions_closed,
+        top_categories=tuple(
+            events.DigestCategory(c.category, c.count, c.previous_count, c.rising)
+            for c in p.top_categories
+        ),
+        repeat_locations=p.repeat_locations,
+        visit_coverage=p.visit_coverage,
+        care_visits_on_time=p.care_visits_on_time,
+        care_visits_overdue=p.care_visits_overdue,
+    )
+
+
 # Event type (the payload's full name, its ce_type) -> the fact the rules read.
 _FACTS: dict[str, Callable[[Any], events.Fact]] = {
     message.DESCRIPTOR.full_name: convert
@@ -228,6 +257,8 @@ _FACTS: dict[str, Callable[[Any], events.Fact]] = {
         (events_pb2.AssignmentRefused, _refused),
         (events_pb2.WhistleBlown, _whistle),
         (events_pb2.WhistleReportOverdue, _report_overdue),
+        (events_pb2.CareVisitOverdue, _care_overdue),
+        (events_pb2.GridDigestReady, _digest),
     )
 }
 FACT_TYPES: frozenset[str] = frozenset(_FACTS)

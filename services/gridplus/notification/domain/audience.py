@@ -21,6 +21,13 @@ class GridChiefs:
 
 
 @dataclass(frozen=True)
+class GridWorkers:
+    """The grid workers (网格员) of one grid."""
+
+    grid_code: str
+
+
+@dataclass(frozen=True)
 class DepartmentPeople:
     """A department's head, and with `staff` also its staff serving in `grid_code`'s chain."""
 
@@ -37,7 +44,7 @@ class Reporters:
     via_duplicate_only: bool = False
 
 
-Audience = Person | GridChiefs | DepartmentPeople | Reporters
+Audience = Person | GridChiefs | GridWorkers | DepartmentPeople | Reporters
 
 
 @dataclass(frozen=True)

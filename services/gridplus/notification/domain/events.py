@@ -77,6 +77,42 @@ class WhistleReportOverdue:
     deadline: datetime | None
 
 
+@dataclass(frozen=True)
+class CareVisitOverdue:
+    """A special-care member not visited by their due time (dispatch's care-visit clock)."""
+
+    member_id: str
+    household_id: str
+    grid_code: str
+    care_groups: tuple[str, ...]
+    due_at: datetime | None
+    last_visited_at: datetime | None  # None: never visited
+
+
+@dataclass(frozen=True)
+class DigestCategory:
+    category: str
+    count: int
+    previous_count: int
+    rising: bool
+
+
+@dataclass(frozen=True)
+class GridDigestReady:
+    """Evaluation's weekly digest (周报) of one grid, for its chiefs."""
+
+    grid_code: str
+    period_start: datetime | None
+    period_end: datetime | None  # exclusive
+    petitions_submitted: int
+    petitions_closed: int
+    top_categories: tuple[DigestCategory, ...]
+    repeat_locations: int
+    visit_coverage: float  # 0..1
+    care_visits_on_time: float  # 0..1; negative when none were due
+    care_visits_overdue: int
+
+
 Fact = (
     PetitionAssigned
     | PetitionStatusChanged
@@ -87,6 +123,8 @@ Fact = (
     | AssignmentRefused
     | WhistleBlown
     | WhistleReportOverdue
+    | CareVisitOverdue
+    | GridDigestReady
 )
 
 
@@ -98,6 +136,6 @@ class Received:
     event_id: str
     event_type: str  # the CloudEvents ce_type: the payload's full protobuf name
     time: datetime
-    petition_id: str
+    petition_id: str  # empty for events not about one petition (care visits, digests)
     fact: Fact | None
     document: str

@@ -21,6 +21,8 @@ class NoticeKind(StrEnum):
     ASSIGNMENT_REFUSED = "assignment_refused"  # to the arbitrator: work comes back
     WHISTLE_BLOWN = "whistle_blown"  # to the summoned departments
     WHISTLE_REPORT_OVERDUE = "whistle_report_overdue"  # to the late department's head
+    CARE_VISIT_OVERDUE = "care_visit_overdue"  # to the grid's workers and chief (5类人群)
+    GRID_DIGEST = "grid_digest"  # to the grid's chiefs: the weekly digest (周报)
     BULLETIN = "bulletin"  # to everyone in a grid subtree (辖区大事要闻, 宣传报道)
 
 
@@ -51,6 +53,6 @@ class Recipient:
 class Notice:
     recipient_id: str
     kind: NoticeKind
-    petition_id: str  # empty for notices not about one petition (bulletins)
+    petition_id: str  # empty for notices not about one petition (bulletins, care, digests)
     title: str
     body: str

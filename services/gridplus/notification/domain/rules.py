@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridplus.notification.domain import events
@@ -19,11 +19,12 @@ from gridplus.notification.domain.audience import (
     Audience,
     DepartmentPeople,
     GridChiefs,
+    GridWorkers,
     Person,
     Reporters,
 )
 from gridplus.notification.domain.notices import Channel, Notice, NoticeKind, Recipient
-from gridplus.notification.domain.templates import render
+from gridplus.notification.domain.templates import EN, ZH_CN, care_group_names, language_of, render
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Intent:
     audiences: tuple[Audience, ...]
     petition_id: str
     values: Mapping[str, str] = field(default_factory=dict)
+    # Values worded per template language (zh-CN, en), under the same names in both.
+    localized: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 Rule = Callable[[Any], list[Intent]]
@@ -140,6 +143,83 @@ def whistle_report_overdue(fact: events.WhistleReportOverdue) -> list[Intent]:
     return [Intent(NoticeKind.WHISTLE_REPORT_OVERDUE, audience, fact.petition_id, values)]
 
 
+def care_visit_overdue(fact: events.CareVisitOverdue) -> list[Intent]:
+    """The grid's workers and its chief: which household and care member, which groups, since
+    when due. Ids and codes only, never the member's name or address."""
+    grid = fact.grid_code
+    if not grid:
+        return []
+    values = {
+        "grid_code": grid,
+        "household_id": fact.household_id or "?",
+        "member_id": fact.member_id or "?",
+        "due_at": _when(fact.due_at),
+    }
+    last = fact.last_visited_at
+    localized = {
+        language: {
+            "groups": care_group_names(fact.care_groups, language),
+            "last_visit": (never if last is None else seen.format(when=_when(last))),
+        }
+        for language, never, seen in (
+            (ZH_CN, "从未走访", "上次走访于 {when}"),
+            (EN, "never visited", "last visited {when}"),
+        )
+    }
+    audiences = (GridWorkers(grid), GridChiefs(grid))
+    return [Intent(NoticeKind.CARE_VISIT_OVERDUE, audiences, "", values, localized)]
+
+
+def grid_digest_ready(fact: events.GridDigestReady) -> list[Intent]:
+    """The grid's chiefs: the week's petitions, busiest categories, repeat locations and visits."""
+    if not fact.grid_code:
+        return []
+    values = {
+        "grid_code": fact.grid_code,
+        "period": _period(fact.period_start, fact.period_end),
+        "submitted": str(fact.petitions_submitted),
+        "closed": str(fact.petitions_closed),
+        "repeat_locations": str(fact.repeat_locations),
+        "coverage": _share(fact.visit_coverage),
+        "overdue": str(fact.care_visits_overdue),
+    }
+    on_time = fact.care_visits_on_time
+    localized = {
+        ZH_CN: {
+            "categories": "；".join(_category_zh(c) for c in fact.top_categories) or "无",
+            "on_time": _share(on_time) if on_time >= 0 else "本周无到期走访",
+        },
+        EN: {
+            "categories": "; ".join(_category_en(c) for c in fact.top_categories) or "none",
+            "on_time": _share(on_time) if on_time >= 0 else "none due",
+        },
+    }
+    audience = (GridChiefs(fact.grid_code),)
+    return [Intent(NoticeKind.GRID_DIGEST, audience, "", values, localized)]
+
+
+def _category_zh(category: events.DigestCategory) -> str:
+    rising = "，上升" if category.rising else ""
+    return f"{category.category} {category.count} 件（上周 {category.previous_count}{rising}）"
+
+
+def _category_en(category: events.DigestCategory) -> str:
+    rising = ", rising" if category.rising else ""
+    return f"{category.category} {category.count} (week before {category.previous_count}{rising})"
+
+
+def _share(value: float) -> str:
+    return f"{max(0.0, min(1.0, value)):.0%}"
+
+
+def _period(start: datetime | None, end: datetime | None) -> str:
+    """The week as dates, end inclusive ("2026-11-23 – 2026-11-29"), in UTC."""
+    if start is None or end is None:
+        return "?"
+    last = (end - timedelta(microseconds=1)).astimezone(UTC)
+    return f"{start.astimezone(UTC):%Y-%m-%d} – {last:%Y-%m-%d}"
+
+
 RULES: dict[type[Any], Rule] = {
     events.PetitionAssigned: petition_assigned,
     events.PetitionStatusChanged: petition_status_changed,
@@ -150,6 +230,8 @@ RULES: dict[type[Any], Rule] = {
     events.AssignmentRefused: assignment_refused,
     events.WhistleBlown: whistle_blown,
     events.WhistleReportOverdue: whistle_report_overdue,
+    events.CareVisitOverdue: care_visit_overdue,
+    events.GridDigestReady: grid_digest_ready,
 }
 
 
@@ -170,7 +252,8 @@ def notices(intent: Intent, recipients: Iterable[Recipient]) -> list[Notice]:
         if recipient.person_id in seen or not recipient.person_id:
             continue
         seen.add(recipient.person_id)
-        title, body = render(intent.kind, recipient.language, **intent.values)
+        worded = intent.localized.get(language_of(recipient.language), {})
+        title, body = render(intent.kind, recipient.language, **intent.values, **worded)
         made.append(Notice(recipient.person_id, intent.kind, intent.petition_id, title, body))
     return made
 

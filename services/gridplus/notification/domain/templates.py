@@ -114,9 +114,58 @@ TEMPLATES: dict[NoticeKind, dict[str, Template]] = {
             "Department {department_code} did not report on petition {petition_id} by {deadline}.",
         ),
     ),
+    NoticeKind.CARE_VISIT_OVERDUE: _pair(
+        (
+            "特殊人群走访逾期（红灯）",
+            "网格 {grid_code} 住户 {household_id} 的关爱对象 {member_id}（{groups}）"
+            "应于 {due_at} 前走访，现已逾期；{last_visit}。请尽快入户走访。",
+        ),
+        (
+            "Care visit overdue (red)",
+            "Care member {member_id} ({groups}) of household {household_id} in grid "
+            "{grid_code} was due a visit by {due_at} and is overdue; {last_visit}. "
+            "Please visit soon.",
+        ),
+    ),
+    NoticeKind.GRID_DIGEST: _pair(
+        (
+            "网格 {grid_code} 周报（{period}）",
+            "网格 {grid_code} 本周（{period}）：新增诉求 {submitted} 件，办结 {closed} 件。\n"
+            "热点类别：{categories}\n"
+            "重复发生地点：{repeat_locations} 处\n"
+            "住户走访覆盖率：{coverage}；特殊人群按时走访率：{on_time}；"
+            "逾期未访的关爱对象：{overdue} 人。",
+        ),
+        (
+            "Weekly digest of grid {grid_code} ({period})",
+            "Grid {grid_code}, week {period}: {submitted} petitions submitted, "
+            "{closed} closed.\n"
+            "Busiest categories: {categories}\n"
+            "Repeat locations: {repeat_locations}\n"
+            "Households visited: {coverage}; care visits on time: {on_time}; "
+            "care members overdue for a visit: {overdue}.",
+        ),
+    ),
     # The sender writes a bulletin in both languages; the template only places the text.
     NoticeKind.BULLETIN: _pair(("{title}", "{body}"), ("{title}", "{body}")),
 }
+
+
+# Names of the care groups (5类人群) the platform ships with (grid-registry's seed
+# care_groups.csv); a group configured later is shown by its code.
+CARE_GROUPS: dict[str, dict[str, str]] = {
+    "ELDERLY_ALONE": {ZH_CN: "独居老人", EN: "elderly living alone"},
+    "DISABLED": {ZH_CN: "残疾人", EN: "person with disabilities"},
+    "SUBSISTENCE": {ZH_CN: "低保户", EN: "on subsistence allowance"},
+    "LEFT_BEHIND_CHILD": {ZH_CN: "留守儿童", EN: "left-behind child"},
+    "IN_DIFFICULTY": {ZH_CN: "困难群众", EN: "in difficulty"},
+}
+
+
+def care_group_names(codes: tuple[str, ...], language: str) -> str:
+    """The groups in `language` (zh-CN or en), joined; "?" when none are given."""
+    names = [CARE_GROUPS.get(code, {}).get(language, code) for code in codes if code]
+    return ("、" if language == ZH_CN else ", ").join(names) or "?"
 
 
 def language_of(tag: str | None) -> str:

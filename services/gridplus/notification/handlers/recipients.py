@@ -12,6 +12,7 @@ from gridplus.notification.domain.audience import (
     Audience,
     DepartmentPeople,
     GridChiefs,
+    GridWorkers,
     Member,
     Person,
     Reporters,
@@ -20,6 +21,7 @@ from gridplus.notification.domain.notices import Recipient
 from gridplus.notification.ports import RecipientDirectory
 
 GRID_CHIEF = "grid_chief"
+GRID_WORKER = "grid_worker"
 DEPARTMENT_HEAD = "department_head"
 DEPARTMENT_STAFF = "department_staff"
 
@@ -43,12 +45,11 @@ class RecipientLookup:
     def _resolve(self, audience: Audience) -> list[Recipient]:
         if isinstance(audience, Person):
             return [self._person(audience.person_id, audience.grid_code)]
-        if isinstance(audience, GridChiefs):
+        if isinstance(audience, GridChiefs | GridWorkers):
+            role = GRID_CHIEF if isinstance(audience, GridChiefs) else GRID_WORKER
             chain = self._chain(audience.grid_code)
             return [
-                _recipient(m)
-                for m in chain
-                if m.role == GRID_CHIEF and m.grid_code == audience.grid_code
+                _recipient(m) for m in chain if m.role == role and m.grid_code == audience.grid_code
             ]
         if isinstance(audience, DepartmentPeople):
             return self._department(audience)
