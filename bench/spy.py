@@ -44,10 +44,12 @@ def frame_label(frame: dict[str, Any]) -> str:
 
 
 def short_path(path: str) -> str:
-    for marker in ("site-packages/", "services/", "/lib/python3"):
+    for marker in ("site-packages/", "services/"):
         if marker in path:
-            return path.split(marker, 1)[1] if marker != "/lib/python3" else "stdlib"
-    return path.rsplit("/", 2)[-1] if "/" in path else path
+            return path.split(marker, 1)[1]
+    if "/lib/python3" in path:  # the standard library: /…/lib/python3.11/threading.py
+        return "stdlib/" + path.split("/lib/python3", 1)[1].split("/", 1)[-1]
+    return path
 
 
 def parse_speedscope(document: dict[str, Any]) -> Profile:

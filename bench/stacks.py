@@ -59,9 +59,12 @@ def running_stack(var_dir: Path, db: str, *, timeout: float = 120) -> Iterator[B
     stack = LocalStack(var_dir, ports, env)
     try:
         if names:
-            stack.broker("start")
             _migrate(stack)
-        stack.start(timeout=timeout)
+        try:
+            stack.start(timeout=timeout)
+        except Exception:
+            _print_logs(var_dir / "logs")  # the temporary directory goes with the run
+            raise
         yield BenchStack(stack, urls)
     finally:
         stack.stop()
@@ -99,3 +102,9 @@ def scratch_database(db: str, var_dir: Path) -> Iterator[str]:
         yield ensure_database(name)
     finally:
         drop_database(name)
+
+
+def _print_logs(logs: Path, lines: int = 25) -> None:
+    for log in sorted(logs.glob("*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        print(f"-- last lines of {log.name} --", *tail, sep="\n", flush=True)
