@@ -27,9 +27,13 @@ from gridplus.kit.db import insert_for
 
 
 def insert_ignoring_duplicates(session: Session, model: type[Any], **values: Any) -> bool:
-    """Insert a row unless its key exists; True when inserted."""
-    statement = insert_for(session, model).values(**values).on_conflict_do_nothing()
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    """Insert a row unless its key exists; True when inserted. Asks for the inserted key back
+    rather than a row count: on PostgreSQL (psycopg) this INSERT reports -1 rows, which would
+    read as inserted whether or not it was."""
+    table = getattr(model, "__table__", model)
+    key = next(iter(table.primary_key.columns))
+    statement = insert_for(session, table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(key)).first() is not None
 
 
 def _newer(candidate: datetime, current: datetime | None) -> bool:
