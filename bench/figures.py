@@ -163,6 +163,10 @@ def default_json_path(root: Path, now: datetime) -> Path:
 
 
 def _git_commit() -> str:
+    """HEAD (+dirty when the tree differs), or GRIDPLUS_BENCH_COMMIT for a run from an exported
+    copy of a commit (`git archive`), which has no .git of its own."""
+    if os.environ.get("GRIDPLUS_BENCH_COMMIT"):
+        return os.environ["GRIDPLUS_BENCH_COMMIT"]
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10

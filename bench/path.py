@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ class PathResult:
     latencies: list[float]
     submitted: set[str] = field(default_factory=set)  # every petition id the intake accepted
     intake_stopped: float = 0.0  # time.monotonic() when the last submit was answered
+    retries: int = 0  # submits tried again after a timeout or a 5xx (same Idempotency-Key)
 
     @property
     def rate(self) -> float:
@@ -89,6 +91,9 @@ def run_load(
     local = threading.local()
     started = time.perf_counter()
 
+    retries = [0]
+    lock = threading.Lock()
+
     def submit(n: int) -> None:
         if rate is not None:
             time.sleep(max(0.0, started + n / rate - time.perf_counter()))
@@ -96,24 +101,23 @@ def run_load(
             local.http = requests.Session()
         lat, lon = points[n % len(points)]
         sent = time.perf_counter()
-        response = local.http.post(
-            f"{stack.http_url}/api/v1/petitions",
-            json={"title": f"bench {n}", "description": "路灯不亮", "lat": lat, "lon": lon},
-            headers=headers,
-            timeout=30,
-        )
-        response.raise_for_status()
-        submitted_at[response.json()["id"]] = sent
+        body = {"title": f"bench {n}", "description": "路灯不亮", "lat": lat, "lon": lon}
+        petition_id, tries = _post(local.http, f"{stack.http_url}/api/v1/petitions", body, headers)
+        with lock:
+            submitted_at[petition_id] = sent
+            retries[0] += tries - 1
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(submit, range(petitions)))
-    intake_stopped = time.monotonic()
-    deadline = intake_stopped + wait
-    while len(listener.assigned_at.keys() & submitted_at.keys()) < petitions:
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    listener.close()
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(submit, range(petitions)))
+        intake_stopped = time.monotonic()
+        deadline = intake_stopped + wait
+        while len(listener.assigned_at.keys() & submitted_at.keys()) < petitions:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        listener.close()
     done = {i: listener.assigned_at[i] for i in submitted_at if i in listener.assigned_at}
     finished = max(done.values()) if done else time.perf_counter()
     return PathResult(
@@ -123,7 +127,31 @@ def run_load(
         latencies=[done[i] - submitted_at[i] for i in done],
         submitted=set(submitted_at),
         intake_stopped=intake_stopped,
+        retries=retries[0],
     )
+
+
+def _post(
+    http: requests.Session, url: str, body: dict[str, object], headers: dict[str, str]
+) -> tuple[str, int]:
+    """The petition's id and how many tries it took. A timeout or a 5xx is tried again with the
+    same Idempotency-Key (as a resident's app would): on a loaded machine one slow answer must
+    not end the run, nor submit the petition twice."""
+    keyed = {**headers, "Idempotency-Key": f"bench-{uuid.uuid4()}"}
+    deadline = time.monotonic() + 180
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            response = http.post(url, json=body, headers=keyed, timeout=30)
+            if response.status_code < 500:
+                response.raise_for_status()
+                return str(response.json()["id"]), tries
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"petition intake did not answer within 180 s ({tries} tries)")
+        time.sleep(0.2)
 
 
 def summary(result: PathResult) -> str:

@@ -148,10 +148,14 @@ def closed_loop(
         cpu_before = {n: memory.cpu_seconds(p) for n, p in pids.items()}
         if settings.profile_dir is not None:
             recorders = spy.Recorders(pids, settings.profile_dir)
-        with memory.PeakSampler(pids) as sampler:
-            result = path.run_load(bench.stack, points, settings.petitions, settings.concurrency)
+        try:
+            with memory.PeakSampler(pids) as sampler:
+                result = path.run_load(
+                    bench.stack, points, settings.petitions, settings.concurrency
+                )
+        finally:
+            profiles = recorders.stop() if recorders is not None else {}
         progress.say(path.summary(result))
-    profiles = recorders.stop() if recorders is not None else {}
     with progress.phase("done: lag 0, then every petition ASSIGNED, in an inbox, in evaluation"):
         audit = settle(bench, result)
         cpu = {n: memory.cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
@@ -159,6 +163,7 @@ def closed_loop(
     figures.add("path.closed.p50", result.percentile(50) * 1e3, "ms")
     figures.add("path.closed.p99", result.percentile(99) * 1e3, "ms")
     figures.add("path.closed.petitions", len(result.submitted), "petitions")
+    figures.add("path.closed.submit_retries", result.retries, "requests")
     figures.add("done.missing", audit.missing, "petitions")
     figures.add("done.not_assigned", audit.not_assigned, "petitions")
     figures.add("done.no_inbox_item", audit.no_inbox_item, "petitions")
@@ -220,6 +225,7 @@ def open_loop(
     figures.add("path.open.p50", result.percentile(50) * 1e3, "ms")
     figures.add("path.open.p99", result.percentile(99) * 1e3, "ms")
     figures.add("path.open.assigned", result.petitions, "petitions")
+    figures.add("path.open.submit_retries", result.retries, "requests")
 
 
 def ratio_line(what: str, rate: float, figures: Figures) -> str:
