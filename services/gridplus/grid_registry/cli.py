@@ -43,6 +43,8 @@ from gridplus.kit.outbox import Outbox
 from gridplus.kit.topology import SERVICES, events_topic
 
 PACKAGE = "grid_registry"
+# The commands `python -m gridplus.grid_registry` hands to gridctl.
+COMMANDS = ("load-demo", "import-households", "generate-households")
 LAYER_KEYS = {"path", "level", "code", "name", "parent"}
 
 

@@ -1,7 +1,8 @@
 """GridRegistryService: proto in, use case, proto out (api/convert.py converts).
 
 Every RPC only reads: grids, members and reference data change through imports (gridctl,
-load-demo), so there is no mutating RPC and no request_id to apply once."""
+load-demo), so there is no mutating RPC and no request_id to apply once. Households have their
+own service (api/households.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.grid_registry.api import convert, page_tokens
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.listing import GridQuery
-from gridplus.grid_registry.handlers import directory, grids, reference
+from gridplus.grid_registry.handlers import directory, distance, grids, reference
 from gridplus.grid_registry.handlers.snapshots import (
     GridSetSnapshot,
     ReferenceSnapshot,
@@ -49,6 +50,8 @@ POLICY: AuthPolicy = service_policy(
         "LocateGrids": STAFF_ROLES,
         # Grid outlines are drawn on public maps (the resident page shows where the city is).
         "ListGridBoundaries": ALL_ROLES,
+        # Dispatch checks a visit's GPS point against the household's grid; staff tools too.
+        "MeasureDistanceToGrid": STAFF_ROLES,
     },
 )
 
@@ -205,6 +208,16 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
                 for spec, outline in found
             ],
             grid_set_version=snapshot.version,
+        )
+
+    def MeasureDistanceToGrid(
+        self, request: grid_pb2.MeasureDistanceToGridRequest, context: grpc.ServicerContext
+    ) -> grid_pb2.MeasureDistanceToGridResponse:
+        found = distance.measure(
+            self._current.get(), grid_code=request.grid_code, lat=request.lat, lon=request.lon
+        )
+        return grid_pb2.MeasureDistanceToGridResponse(
+            inside=found.inside, distance_meters=found.meters, grid_set_version=found.version
         )
 
 

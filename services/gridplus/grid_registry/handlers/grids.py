@@ -43,7 +43,7 @@ def locate(
     snapshot: GridSetSnapshot, *, lat: float, lon: float, tolerance_m: float = 0.0
 ) -> Located:
     """The level-3 grid containing the point; NotFound ("out of jurisdiction") when none does."""
-    _check_point(lat, lon, tolerance_m)
+    check_point(lat, lon, tolerance_m)
     started = time.perf_counter()
     result = snapshot.locator.locate(lat, lon, tolerance_m=tolerance_m)
     outcome = (
@@ -85,7 +85,7 @@ def locate_batch(
         raise InvalidArgument.single(
             "lats", f"at most {MAX_BATCH_POINTS:,} points per message, got {len(lats):,}"
         )
-    _check_point(0.0, 0.0, tolerance_m)
+    check_point(0.0, 0.0, tolerance_m)
     try:
         codes, snapped = snapshot.locator.locate_batch(
             np.asarray(lats, dtype=float), np.asarray(lons, dtype=float), tolerance_m=tolerance_m
@@ -141,7 +141,7 @@ def _geojson(geometry: BaseGeometry, tolerance: float) -> str:
     return json.dumps(mapping(shape), separators=(",", ":"))
 
 
-def _check_point(lat: float, lon: float, tolerance_m: float) -> None:
+def check_point(lat: float, lon: float, tolerance_m: float) -> None:
     violations = []
     if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
         violations.append(FieldViolation("lat", f"must be a latitude within -90..90, got {lat}"))

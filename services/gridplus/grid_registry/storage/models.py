@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gridplus.kit.db import UtcDateTime
+
 
 class Base(DeclarativeBase):
     pass
@@ -150,3 +152,66 @@ class ReferenceDataRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class HouseholdRow(Base):
+    """A household (domain.households.Household). Address and unit are sealed with the key
+    ring (kit.pii) under `key_id`; a removed household keeps only its ids and place."""
+
+    __tablename__ = "households"
+    __table_args__ = (Index("ix_households_grid_place", "grid_code", "place_code", "household_id"),)
+
+    household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(50), nullable=False)
+    place_code: Mapped[str] = mapped_column(String(50), nullable=False)
+    key_id: Mapped[str | None] = mapped_column(String(50))
+    address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    unit: Mapped[bytes | None] = mapped_column(LargeBinary)
+    has_care_members: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The operator's key of a CSV import (gridctl import-households): a re-import finds it.
+    import_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    removed_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class HouseholdMemberRow(Base):
+    """One person of a household: name, phone and ID tail sealed; the ID number only as a
+    keyed hash (to find a person registered twice); care groups as comma-separated codes."""
+
+    __tablename__ = "household_members"
+    __table_args__ = (
+        Index("ix_household_members_household", "household_id", "position"),
+        Index("ix_household_members_id_hash", "id_hash"),
+    )
+
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    key_id: Mapped[str] = mapped_column(String(50), nullable=False)
+    name: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    phone: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_tail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_hash: Mapped[str | None] = mapped_column(String(64))
+    birth_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    care_groups: Mapped[str] = mapped_column(String(500), nullable=False)
+
+
+class CareAccessRow(Base):
+    """One read of a special-care record by staff: who, in what role, which household, why."""
+
+    __tablename__ = "care_access_log"
+    __table_args__ = (
+        Index("ix_care_access_grid", "grid_code", "id"),
+        Index("ix_care_access_actor", "actor_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    actor_role: Mapped[str] = mapped_column(String(30), nullable=False)
+    household_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    grid_code: Mapped[str] = mapped_column(String(50), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from gridplus.grid_registry.domain.care_groups import CareGroups, parse_care_groups
 from gridplus.grid_registry.domain.taxonomy import (
     Category,
     Department,
@@ -64,3 +65,8 @@ def read_taxonomy(directory: Path = SEED_DIR) -> Taxonomy:
         for row in read_rows(directory / "responsibility.csv")
     ]
     return Taxonomy(categories, departments, rules)
+
+
+def read_care_groups(path: Path) -> CareGroups:
+    """The care groups of a CSV (code, name_zh, name_en, visit_interval_days)."""
+    return parse_care_groups(read_rows(path), source=str(path))
