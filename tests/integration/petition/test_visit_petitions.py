@@ -22,6 +22,7 @@ from gridplus.kit.auth import Role
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import KafkaSettings
 from gridplus.kit.consumer import EventConsumer
+from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.events import encode_headers
 from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
 from gridplus.kit.topology import dlq_topic, events_topic
@@ -150,6 +151,23 @@ def test_a_visit_without_petitions_to_raise_changes_nothing(store: Store) -> Non
 
     assert store.petition_count() == 0
     assert store.events(events_pb2.PetitionSubmitted) == []
+
+
+def test_a_visit_claiming_a_residents_petition_fails_and_changes_nothing(
+    store: Store, client: FlaskClient
+) -> None:
+    body = {"title": "噪音扰民", "description": "", "lat": 39.9, "lon": 116.4}
+    filed = client.post("/api/v1/petitions", json=body, headers=bearer("resident-a"))
+    resident_petition = str(filed.get_json()["id"])
+    payload = visit_recorded("visit-forged")
+    payload.findings[0].petition_id = resident_petition
+
+    with pytest.raises(InvalidArgument, match=r"findings\[0\]\.petition_id"):
+        deliver(store, payload, "visit-forged")  # the kit retries, then dead-letters it
+
+    assert store.petition_count() == 1
+    mine = client.get(f"/api/v1/petitions/{resident_petition}", headers=bearer("resident-a"))
+    assert (mine.get_json()["source"], mine.get_json()["title"]) == ("RESIDENT", "噪音扰民")
 
 
 def publish_twice(broker: Broker, payload: events_pb2.VisitRecorded) -> tuple[int, int]:

@@ -118,10 +118,22 @@ def test_bad_findings_are_named_and_nothing_is_raised() -> None:
                 finding(1),
                 finding(2, petition_id="not-a-uuid"),
                 finding(3, title="bad\u202etitle"),
+                finding(0, petition_id=""),
             )
         )
     fields = [v.field for v in refused.value.violations]
-    assert fields == ["findings[1].petition_id", "findings[2].title"]
+    assert fields == ["findings[1].petition_id", "findings[2].title", "findings[3].index"]
+
+
+def test_a_finding_cannot_claim_another_petitions_id() -> None:
+    """Another petition's id (a resident's, or another finding's) is refused, not skipped as
+    already raised: a visit links only the petitions its own findings raised."""
+    for claimed in (str(uuid.uuid4()), visit_petition_id(VISIT_ID, 1), visit_petition_id("v-2", 2)):
+        with pytest.raises(InvalidArgument) as refused:
+            raised_petitions(visit(finding(2, petition_id=claimed)))
+        [violation] = refused.value.violations
+        assert violation.field == "findings[0].petition_id"
+        assert "finding 2 of this visit" in violation.description
 
 
 @pytest.mark.parametrize("field", ["visit_id", "grid_code", "worker_id"])

@@ -33,7 +33,7 @@ class VisitFinding:
     """One finding of a visit that raises a petition."""
 
     index: int  # position in the visit, from 1
-    petition_id: str  # as dispatch named it; empty: computed by the agreed rule
+    petition_id: str  # as dispatch named it (checked against the agreed rule); empty: computed
     title: str
     description: str
     category: str  # empty: dispatch chooses
@@ -58,7 +58,8 @@ def visit_petition_id(visit_id: str, index: int) -> str:
 
 def raised_petitions(visit: RecordedVisit) -> list[Petition]:
     """The SUBMITTED petitions `visit`'s findings raise, each with its event carrying the
-    visit; InvalidArgument naming each bad field (findings[<n>].<field>) and nothing raised."""
+    visit; InvalidArgument naming each bad field (findings[<n>].<field>, n counting the
+    findings that raise a petition) and nothing raised."""
     _check_visit(visit)
     violations: list[FieldViolation] = []
     petitions: list[Petition] = []
@@ -91,11 +92,14 @@ def _check_visit(visit: RecordedVisit) -> None:
 
 
 def _raised(visit: RecordedVisit, finding: VisitFinding) -> Petition:
-    petition_id = finding.petition_id or visit_petition_id(visit.visit_id, finding.index)
-    try:
-        petition_id = str(uuid.UUID(petition_id))
-    except ValueError:
-        raise InvalidArgument.single("petition_id", "must be a UUID") from None
+    if finding.index < 1:
+        raise InvalidArgument.single("index", "must be 1 or more")
+    petition_id = visit_petition_id(visit.visit_id, finding.index)
+    # Only the agreed id is taken: a finding cannot claim (or be skipped as) another petition.
+    if finding.petition_id and finding.petition_id != petition_id:
+        raise InvalidArgument.single(
+            "petition_id", f"is not the id of finding {finding.index} of this visit"
+        )
     submission = validate_submission(
         title=_title(finding),
         description=finding.description,
