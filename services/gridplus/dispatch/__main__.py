@@ -107,17 +107,19 @@ def main() -> None:
         app.sessions,
         "dispatch-care-board",
         new_holder_id("dispatch"),
-        timedelta(seconds=max(30.0, 3 * settings.care_scan_seconds)),
+        timedelta(seconds=max(30.0, 3 * settings.lights_seconds)),
         app.clock,
     )
     care_scanner = CareClockScanner(
         sessions=app.sessions,
         outbox=app.outbox,
         clock=app.clock,
-        interval_seconds=settings.care_scan_seconds,
+        interval_seconds=settings.scan_seconds,
+        gauge_interval_seconds=settings.lights_seconds,
         gauge_lease=care_lease,
     )
     app.add_loop("care-clocks", care_scanner.run)
+    app.add_loop("care-board", care_scanner.run_gauges)
     app.main()
 
 

@@ -11,13 +11,12 @@ service naming the variable.
 | GRIDPLUS_DISPATCH_MAKEUP_WORKDAYS | (none) | weekend dates worked (调休) |
 | GRIDPLUS_DISPATCH_SLA_OVERRIDE | (none) | `code=verify_s[:handle_s];...` (see below) |
 | GRIDPLUS_DISPATCH_ESCALATION_LADDER | (see below) | escalation rungs |
-| GRIDPLUS_DISPATCH_SCAN_SECONDS | 5 | deadline scan interval |
-| GRIDPLUS_DISPATCH_LIGHTS_SECONDS | 15 | how often the light board metrics are recounted |
+| GRIDPLUS_DISPATCH_SCAN_SECONDS | 5 | deadline and care clock scan interval |
+| GRIDPLUS_DISPATCH_LIGHTS_SECONDS | 15 | how often the light board and care gauges are recounted |
 | GRIDPLUS_DISPATCH_CATEGORY_CACHE_SECONDS | 300 | cache time of categories and departments |
 | GRIDPLUS_DISPATCH_WHISTLE_REPORT_MINUTES | 30 | time a summoned department has to report |
 | GRIDPLUS_DISPATCH_VISIT_TOLERANCE_METERS | 100 | metres a visit may lie outside its grid |
 | GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE | (none) | `GROUP=SECONDS,...` care intervals |
-| GRIDPLUS_DISPATCH_CARE_SCAN_SECONDS | 5 | care clock scan (and care gauges) interval |
 
 GRIDPLUS_DISPATCH_SLA_OVERRIDE replaces a category's step limits with wall-clock seconds, for
 tests and demos (the Prometheus end-to-end test uses a few seconds): `nyc.noise_residential=5:30`.
@@ -59,7 +58,6 @@ class DispatchSettings:
     whistle_report_minutes: int
     visit_tolerance_meters: float = 100.0
     care_overrides: dict[str, int] = field(default_factory=dict)
-    care_scan_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Env) -> DispatchSettings:
@@ -108,7 +106,6 @@ class DispatchSettings:
                     env.text("GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE", "")
                 ),
             ),
-            care_scan_seconds=env.number("GRIDPLUS_DISPATCH_CARE_SCAN_SECONDS", 5.0, minimum=0.1),
         )
 
 

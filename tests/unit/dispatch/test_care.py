@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gridplus.dispatch.config import DispatchSettings
 from gridplus.dispatch.domain.care import (
     CareClock,
     check_visit,
@@ -14,6 +15,7 @@ from gridplus.dispatch.domain.care import (
     parse_interval_overrides,
 )
 from gridplus.dispatch.domain.time_limits import Light
+from gridplus.kit.config import ConfigError, Env
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 WEEK = 7 * 86_400
@@ -75,3 +77,20 @@ def test_the_shortest_overridden_interval_replaces_the_days() -> None:
 def test_a_bad_override_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_interval_overrides(text)
+
+
+def test_the_settings_read_the_tolerance_and_the_override() -> None:
+    defaults = DispatchSettings.from_env(Env({}))
+    assert defaults.visit_tolerance_meters == 100.0 and defaults.care_overrides == {}
+    settings = DispatchSettings.from_env(
+        Env(
+            {
+                "GRIDPLUS_DISPATCH_VISIT_TOLERANCE_METERS": "30",
+                "GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE": "ELDERLY_ALONE=20",
+            }
+        )
+    )
+    assert settings.visit_tolerance_meters == 30.0
+    assert settings.care_overrides == {"ELDERLY_ALONE": 20}
+    with pytest.raises(ConfigError, match="GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE"):
+        DispatchSettings.from_env(Env({"GRIDPLUS_DISPATCH_CARE_INTERVAL_OVERRIDE": "x"}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gridplus.dispatch import metrics
@@ -41,6 +42,7 @@ class CareClockScanner:
         outbox: Outbox,
         clock: Clock,
         interval_seconds: float = 5.0,
+        gauge_interval_seconds: float = 15.0,
         gauge_lease: Leadership | None = None,
         board: metrics.CareBoard = metrics.CARE,
     ) -> None:
@@ -48,32 +50,46 @@ class CareClockScanner:
         self._outbox = outbox
         self._clock = clock
         self._interval = interval_seconds
+        self._gauge_interval = gauge_interval_seconds
         self._lease = gauge_lease  # None: the only replica
         self._board = board
         if gauge_lease is not None:
             board.gate(lambda: gauge_lease.held)
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # a database hiccup must not end the loop: the next round retries
-                log.exception("care clock scan failed")
-            stop.wait(self._interval)
-        if self._lease is not None:
+        """The scan loop: missed care visits reported."""
+        self._loop(stop, self.scan, self._interval, "care clock scan failed")
+
+    def run_gauges(self, stop: threading.Event) -> None:
+        """The gauge loop, apart (a recount of every clock must not delay the scan)."""
+        self._loop(stop, self.refresh_gauges, self._gauge_interval, "care gauge recount failed")
+        if self._lease is not None:  # hand the gauges over at once (a rollout)
             try:
                 self._lease.release()
             except Exception:  # the database is away: the lease expires by itself
                 log.warning("care-board lease not released", exc_info=True)
 
-    def tick(self) -> CareTick:
+    @staticmethod
+    def _loop(stop: threading.Event, step: Callable[[], object], every: float, oops: str) -> None:
+        while not stop.is_set():
+            try:
+                step()
+            except Exception:  # a database hiccup must not end the loop: the next round retries
+                log.exception(oops)
+            stop.wait(every)
+
+    def scan(self) -> int:
+        """Report every clock newly past due; how many were reported."""
         overdue = 0
         while True:
             found = self._report_overdue()
             overdue += found
             if found < BATCH:
-                break
-        return CareTick(overdue, self.refresh_gauges())
+                return overdue
+
+    def tick(self) -> CareTick:
+        """One scan and one recount (what the two loops do, at once: for tests and tools)."""
+        return CareTick(self.scan(), self.refresh_gauges())
 
     def _report_overdue(self) -> int:
         now = self._clock.now()
