@@ -1,7 +1,9 @@
-"""Replay done-means, with the real broker: petition and dispatch events go through Kafka to the
-live consumer, residents rate, a visit and a timeout close follow-ups, inspectors assess, the
-outbox relay publishes evaluation's own events; then a rebuild replays the three topics into an
-empty database and every scorecard, ranking and export comes out identical."""
+"""Replay done-means, with the real broker: petition, dispatch and grid-registry events
+(households, household visits, missed care visits) go through Kafka to the live consumer,
+residents rate, a visit and a timeout close follow-ups, inspectors assess, the weekly digest job
+runs, the outbox relay publishes evaluation's own events; then a rebuild replays the four topics
+into an empty database and every scorecard (coverage and care visits too), ranking, export and
+weekly digest comes out identical, and the digest job there finds every digest already out."""
 
 from __future__ import annotations
 
@@ -21,11 +23,13 @@ from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2
 from gridplus.evaluation.api import convert
+from gridplus.evaluation.domain import digest
 from gridplus.evaluation.domain.assessment import AssessmentScores, AssessmentWeights
 from gridplus.evaluation.domain.follow_up import FollowUpPolicy
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
-from gridplus.evaluation.handlers import Assessments, FollowUps, scorecards
+from gridplus.evaluation.handlers import Assessments, FollowUps, digests, scorecards
 from gridplus.evaluation.jobs.follow_up_timeouts import FollowUpTimeouts
+from gridplus.evaluation.jobs.grid_digests import GridDigests
 from gridplus.evaluation.messaging.consumers import HANDLERS, REBUILD_HANDLERS
 from gridplus.evaluation.messaging.replay import replay
 from gridplus.kit.auth import Principal, Role
@@ -35,6 +39,7 @@ from gridplus.kit.consumer import EventConsumer
 from gridplus.kit.db import transaction
 from gridplus.kit.events import encode_headers
 from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
+from gridplus.kit.lease import Lease
 from gridplus.kit.outbox import Outbox, OutboxRelay
 from gridplus.kit.tables import processed_events
 from tests.integration.evaluation.conftest import MIGRATIONS, stamp
@@ -56,6 +61,7 @@ class Topics:
     petition: str
     dispatch: str
     evaluation: str
+    grid: str
 
 
 class Feed:
@@ -71,6 +77,9 @@ class Feed:
 
     def dispatch(self, payload: Message, key: str) -> None:
         self._send(self.topics.dispatch, payload, key)
+
+    def grid(self, payload: Message, key: str) -> None:
+        self._send(self.topics.grid, payload, key)
 
     def _send(self, topic: str, payload: Message, key: str) -> None:
         headers = encode_headers(
@@ -208,6 +217,70 @@ def first_wave(feed: Feed, count: int) -> list[int]:
     return resolved
 
 
+def care(member: str, due: datetime, on_time: bool) -> events_pb2.CareVisitCheck:
+    return events_pb2.CareVisitCheck(member_id=member, due_at=stamp(due), on_time=on_time)
+
+
+def proactive_wave(feed: Feed) -> None:
+    """Households in the wave's grids (some move or leave mid-week), every other one visited,
+    care visits on time and late, missed care visits (one visited late after it)."""
+    for n in range(12):
+        members = [
+            events_pb2.CareMemberRef(
+                member_id=f"m-{n}", care_groups=["ELDERLY_ALONE"], visit_interval_days=7
+            )
+        ]
+        feed.grid(
+            events_pb2.HouseholdChanged(
+                household_id=f"h-{n}",
+                grid_code=path(n)[-1],
+                care_members=members if n % 3 == 0 else [],
+                member_count=2,
+                changed_at=stamp(T0 - 240 * H),
+                version=1,
+            ),
+            f"h-{n}",
+        )
+        if n % 5 == 4:  # moves to the next grid, or (h-9) moves away
+            feed.grid(
+                events_pb2.HouseholdChanged(
+                    household_id=f"h-{n}",
+                    grid_code=path(n + 1)[-1],
+                    removed=n == 9,
+                    changed_at=stamp(T0 + 50 * H),
+                    version=2,
+                ),
+                f"h-{n}",
+            )
+    due = T0 + 24 * H
+    for n in range(0, 12, 2):
+        checks = [care(f"m-{n}", due, n % 4 == 0)] if n % 3 == 0 else []
+        feed.dispatch(
+            events_pb2.VisitRecorded(
+                visit_id=f"v-{n}",
+                household_id=f"h-{n}",
+                grid_code=path(n)[-1],
+                worker_id=f"w-{n % 4}",
+                visited_at=stamp(T0 + (n if n % 4 == 0 else 30) * H),
+                care_visits=checks,
+            ),
+            f"v-{n}",
+        )
+    for n in (3, 6, 9):
+        feed.dispatch(
+            events_pb2.CareVisitOverdue(
+                member_id=f"m-{n}",
+                household_id=f"h-{n}",
+                grid_code=path(n)[-1],
+                care_groups=["ELDERLY_ALONE"],
+                due_at=stamp(due),
+                detected_at=stamp(due + H),
+            ),
+            f"m-{n}",
+        )
+    feed.flush()
+
+
 def wait_applied(store: MigratedStore, expected: int) -> None:
     """Until the live consumer has applied `expected` events (asynchronous delivery)."""
 
@@ -253,14 +326,23 @@ def snapshot(store: MigratedStore) -> dict[str, str]:
                             for e in ranking.entries
                         ]
                     ) + repr(ranking.excellent_ratio)
+        week = digest.week_of(date(2025, 3, 3))
+        facts = digests.facts(session, week)
+        found["digests"] = repr(
+            [digest.build(facts, code, digests.RULE) for code in sorted(facts.grids())]
+        )
     return found
 
 
 @pytest.fixture
 def topics(broker: Broker) -> Topics:
     prefix = f"test-{uuid.uuid4().hex[:8]}"
-    names = Topics(f"{prefix}.petition", f"{prefix}.dispatch", f"{prefix}.evaluation")
-    ensure_topics(kafka_settings(broker), [names.petition, names.dispatch, names.evaluation])
+    names = Topics(
+        f"{prefix}.petition", f"{prefix}.dispatch", f"{prefix}.evaluation", f"{prefix}.grid"
+    )
+    ensure_topics(
+        kafka_settings(broker), [names.petition, names.dispatch, names.evaluation, names.grid]
+    )
     return names
 
 
@@ -291,7 +373,7 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
         group = f"evaluation-{uuid.uuid4().hex[:6]}"
         consumer = EventConsumer(
             name=CONSUMER,
-            topics=[topics.petition, topics.dispatch],
+            topics=[topics.petition, topics.dispatch, topics.grid],
             handlers=HANDLERS,
             sessions=live.sessions,
             consumer_factory=lambda: create_consumer(settings, group, "evaluation-test"),
@@ -303,6 +385,7 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
         thread.start()
         try:
             resolved = first_wave(feed, 24)
+            proactive_wave(feed)
             wait_applied(live, feed.sent)
 
             def resident(i: int) -> Principal:
@@ -370,6 +453,11 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
             assert FollowUpTimeouts(
                 live.sessions, follow_ups, interval_seconds=1
             ).run_once() == len(silent)
+            lease = Lease(live.sessions, "digests", "replica-a", timedelta(minutes=2), clock)
+            published = GridDigests(
+                live.sessions, outbox, clock, lease, interval_seconds=60
+            ).run_once()
+            assert published == 20  # every grid of the wave: 2 level-1, 6 level-2, 12 level-3
         finally:
             stop.set()
             thread.join(15)
@@ -385,6 +473,10 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
     city = expected["city0:2025-03-01..2025-04-01"]
     assert '"satisfied": 13' in city and '"unsatisfied": 4' in city and '"no_response": 3' in city
     assert '"overdue": 4' in city and '"whistle_summoned": 8' in city
+    # 11 households at the month's end (h-9 left), 6 visited; m-0 on time, m-6 late (once),
+    # m-3 and m-9 missed.
+    assert '"households": 11' in city and '"households_visited": 6' in city
+    assert '"care_visits_due": 4' in city and '"care_visits_on_time": 1' in city
 
     with migrated_store(empty_url, MIGRATIONS) as rebuilt:
         reader = create_consumer(settings, f"rebuild-{uuid.uuid4().hex[:6]}", "rebuild-test")
@@ -392,12 +484,17 @@ def test_replaying_the_topics_into_an_empty_database_reproduces_every_number(
             count = replay(
                 reader,
                 rebuilt.sessions,
-                [topics.petition, topics.dispatch, topics.evaluation],
+                [topics.petition, topics.dispatch, topics.grid, topics.evaluation],
                 REBUILD_HANDLERS,  # type: ignore[arg-type]
                 consumer_name=CONSUMER,
                 clock=clock,
             )
         finally:
             reader.close(autocommit=False)
-        assert count.applied == count.read == feed.sent + 20 + 3  # follow-ups, assessments
+        # Follow-ups, assessments, digests.
+        assert count.applied == count.read == feed.sent + 20 + 3 + published
         assert snapshot(rebuilt) == expected
+        lease = Lease(rebuilt.sessions, "digests", "replica-b", timedelta(minutes=2), clock)
+        again = GridDigests(rebuilt.sessions, Outbox(topics.evaluation, "/e", clock), clock, lease,
+                            interval_seconds=60)  # fmt: skip
+        assert again.run_once() == 0  # the replayed digests count as published
