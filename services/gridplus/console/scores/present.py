@@ -25,6 +25,8 @@ PERIODS = {
 }
 CHART_PERIODS = 6
 RATES = ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")
+# Proactive work's shares (issue 16): each "—" when nothing was there to count.
+COVERAGE = ("visit_coverage", "care_visit_on_time_rate")
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,6 +98,15 @@ def chart_anchors(period: str, anchor: date, count: int = CHART_PERIODS) -> list
     return found
 
 
+def coverage_cell(card: pb.Scorecard, name: str) -> str:
+    """A coverage share in percent, or "—" when no household was registered (coverage) or no
+    care visit fell due (on-time care visits): a zero there would read as a failure."""
+    counted = card.households_count if name == "visit_coverage" else card.care_visits_due_count
+    if not counted:
+        return "—"
+    return f"{round(getattr(card, name) * 100, 1)} %"
+
+
 def period_label(period: str, anchor: date) -> str:
     if period == "day":
         return anchor.isoformat()
@@ -137,6 +148,8 @@ CSV_COLUMNS = (
     "satisfaction_rate",
     "reopen_rate",
     "whistle_report_rate",
+    "visit_coverage",
+    "care_visit_on_time_rate",
     "period_start",
     "period_end",
 )
@@ -165,6 +178,8 @@ def csv_rows(entries: Iterable[pb.RankingEntry], names: Mapping[str, str]) -> li
                 round(card.satisfaction_rate, 4),
                 round(card.reopen_rate, 4),
                 round(card.whistle_report_rate, 4),
+                round(card.visit_coverage, 4),
+                round(card.care_visit_on_time_rate, 4),
                 card.start_time.ToDatetime().date().isoformat(),
                 card.end_time.ToDatetime().date().isoformat(),
             ]

@@ -16,8 +16,10 @@ from gridplus.console.grpc_calls import CallRefusal, ServiceStubs, refusal_of, s
 from gridplus.console.i18n import current_language
 from gridplus.console.nav import STAFF, AreaBlueprint, NavLink
 from gridplus.console.scores import present
+from gridplus.console.scores.digest import chief_digests
 from gridplus.console.scores.present import BadQuery, Query
-from gridplus.console.session import requires
+from gridplus.console.session import current_user, requires
+from gridplus.console.work.petition_page import categories
 
 SCORE_ROLES = STAFF
 
@@ -40,6 +42,9 @@ def blueprint() -> AreaBlueprint:
             except grpc.RpcError as error:
                 refused = refusal_of(error)
         chart, chart_refused = _chart(calls, query)
+        user = current_user()
+        assert user is not None
+        digests = chief_digests(calls, user)
         return render_template(
             "scores/index.html",
             query=query,
@@ -49,6 +54,10 @@ def blueprint() -> AreaBlueprint:
             chart=chart,
             chart_refused=chart_refused,
             rates=present.RATES,
+            coverage=present.COVERAGE,
+            coverage_cell=present.coverage_cell,
+            digests=digests,
+            category_names=dict(categories()) if digests else {},
             kinds=list(present.KINDS),
             periods=list(present.PERIODS),
         )

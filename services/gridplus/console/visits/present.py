@@ -18,6 +18,7 @@ DIARY_DAYS = 7  # a week back by default: what a worker looks at on a phone
 DIARY_MAX_DAYS = 92
 _FINDING_FIELD = re.compile(r"^findings-(\d{1,2})-(category|title|description|raise)$")
 _SERVICE_FINDING = re.compile(r"^findings\[(\d+)\]\.?(\w*)")
+_OUTSIDE_BY = re.compile(r"(\d+) m outside")
 _PERSON_ID = re.compile(r"^[\w.@:-]{1,100}$")
 
 T = TypeVar("T")
@@ -154,10 +155,19 @@ def form_field_of(service_field: str, findings: list[FindingInput]) -> tuple[str
         index, part = int(matched.group(1)), matched.group(2) or "title"
         position = findings[index].position if index < len(findings) else 1
         return f"findings-{position}-{part}", _FINDING_KEYS.get(part)
+    if service_field.startswith("findings."):
+        # Dispatch names the part, not which finding: the message goes above the button.
+        return "form", _FINDING_KEYS.get(service_field.removeprefix("findings."))
     base = re.split(r"[.\[]", service_field, maxsplit=1)[0]
     if base in _SERVICE_FIELDS:
         return _SERVICE_FIELDS[base]
     return "form", None
+
+
+def outside_by(description: str) -> int | None:
+    """The metres dispatch says a refused point lies outside the household's grid, if it says."""
+    found = _OUTSIDE_BY.search(description)
+    return int(found.group(1)) if found else None
 
 
 # ---- care lights --------------------------------------------------------------------------------
@@ -195,12 +205,11 @@ def light_counts(rows: Iterable[CareRow]) -> dict[str, int]:
 
 def due_words(due_at: datetime, now: datetime) -> tuple[str, int]:
     """(i18n key, count) saying when a care visit is due: overdue by / due in days or hours."""
-    left = due_at - now
-    seconds = abs(left.total_seconds())
-    unit = "days" if seconds >= 86400 else "hours"
-    count = int(seconds // 86400) if unit == "days" else max(1, int(seconds // 3600))
-    state = "overdue" if left.total_seconds() < 0 else "due_in"
-    return f"visits.care.{state}_{unit}", count
+    left = (due_at - now).total_seconds()
+    hours = max(1, round(abs(left) / 3600))
+    unit, count = ("hours", hours) if hours < 36 else ("days", round(hours / 24))
+    state = "overdue" if left < 0 else "due_in"
+    return f"visits.care.{state}_{unit}{'_one' if count == 1 else ''}", count
 
 
 # ---- the diary ----------------------------------------------------------------------------------

@@ -149,7 +149,10 @@ def _refused_at(
     errors: dict[str, str] = {}
     for service_field, description in fields.items():
         form_field, key = present.form_field_of(service_field, findings)
-        errors[form_field] = t(key) if key else description
+        meters = present.outside_by(description) if form_field == "location" else None
+        if meters is not None:
+            key = "visits.error.location_outside"
+        errors[form_field] = t(key, meters=meters) if key else description
     if not errors:
         errors["form"] = str(getattr(refused, "message", "")) or t("common.error.failed")
     return errors
