@@ -9,7 +9,7 @@ import grpc
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from gridplus.api.dispatch.v1 import dispatch_pb2, visits_pb2
+from gridplus.api.dispatch.v1 import visits_pb2
 from gridplus.api.grid.v1 import grid_pb2
 from gridplus.console.grpc_calls import ServiceStubs, stubs
 from gridplus.console.nav import AreaBlueprint
@@ -71,7 +71,7 @@ def register(area: AreaBlueprint) -> None:
         calls = stubs()
         answer = calls.visits.ListCareDue(
             visits_pb2.ListCareDueRequest(
-                light=dispatch_pb2.Light.Value(f"LIGHT_{light}") if light else 0,
+                light=f"LIGHT_{light or 'UNSPECIFIED'}",  # the enum by name
                 page_size=CARE_PAGE,
             )
         )
