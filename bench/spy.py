@@ -23,6 +23,33 @@ from typing import Any
 
 SAMPLES_PER_SECOND = 100
 
+# Innermost frames where a thread waits (a lock, a queue, a socket, a gRPC reply). py-spy leaves
+# out threads the kernel has asleep, but on a loaded 2-core machine a woken thread stays runnable
+# in these frames until it gets a CPU (or the GIL): those samples are waiting, not work.
+WAIT_FRAMES = frozenset(
+    {
+        "Condition.wait (stdlib/threading.py)",
+        "Event.wait (stdlib/threading.py)",
+        "_worker (stdlib/concurrent/futures/thread.py)",
+        "EpollSelector.select (stdlib/selectors.py)",
+        "_PollLikeSelector.select (stdlib/selectors.py)",
+        "_UnaryUnaryMultiCallable._blocking (grpc/_channel.py)",
+        "_status (grpc/_server.py)",
+        "_serve (grpc/_server.py)",
+        "handler_thread (waitress/task.py)",
+    }
+)
+# Frames on nearly every stack (thread start-up, the service runner's loop): true but no help
+# in a cumulative ranking.
+PLUMBING = frozenset(
+    {
+        "Thread.run (stdlib/threading.py)",
+        "Thread._bootstrap (stdlib/threading.py)",
+        "Thread._bootstrap_inner (stdlib/threading.py)",
+        "ServiceRunner.supervise.<locals>.run (gridplus/kit/runner.py)",
+    }
+)
+
 
 @dataclass
 class Profile:
@@ -32,9 +59,24 @@ class Profile:
     folded: Counter[str]  # "outer;…;inner" → samples
 
     def top(self, by: str, count: int = 15) -> list[tuple[str, float]]:
-        """The `count` frames with the most own or cumulative samples, with their % of all."""
+        """The `count` frames with the most own or cumulative samples, with their % of all
+        samples; waiting frames (own) and start-up plumbing (cumulative) left out."""
         counter = self.own if by == "own" else self.cumulative
-        return [(frame, 100 * n / max(1, self.samples)) for frame, n in counter.most_common(count)]
+        skip = WAIT_FRAMES if by == "own" else PLUMBING
+        ranked = [(f, n) for f, n in counter.most_common() if f not in skip][:count]
+        return [(frame, 100 * n / max(1, self.samples)) for frame, n in ranked]
+
+    @property
+    def waiting(self) -> float:
+        """% of samples whose innermost frame is a wait (see WAIT_FRAMES)."""
+        return 100 * sum(self.own[f] for f in WAIT_FRAMES) / max(1, self.samples)
+
+    def by_package(self) -> list[tuple[str, float]]:
+        """Own time by the library (or Grid+ package) the innermost frame is in, waits apart."""
+        shares: Counter[str] = Counter()
+        for frame, n in self.own.items():
+            shares["(waiting)" if frame in WAIT_FRAMES else package_of(frame)] += n
+        return [(p, 100 * n / max(1, self.samples)) for p, n in shares.most_common()]
 
 
 def frame_label(frame: dict[str, Any]) -> str:
@@ -72,6 +114,17 @@ def parse_speedscope(document: dict[str, Any]) -> Profile:
                 cumulative[name] += 1
             folded[";".join(names)] += 1
     return Profile(total, own, cumulative, folded)
+
+
+def package_of(label: str) -> str:
+    """`gridplus/kit` or `gridplus/<service>` for Grid+ code, the top module otherwise."""
+    path = label.rsplit(" (", 1)[-1].rstrip(")")
+    parts = path.split("/")
+    if parts[0] == "gridplus" and len(parts) > 2:
+        return "/".join(parts[:2])
+    if parts[0] == "stdlib" and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0] if len(parts) > 1 else path
 
 
 def folded_text(profile: Profile) -> str:
@@ -141,8 +194,23 @@ class Recorders:
 
 
 def report(name: str, profile: Profile, count: int = 15) -> list[str]:
-    lines = [f"-- {name}: {profile.samples:,} samples --"]
+    lines = [f"-- {name}: {profile.samples:,} samples, {profile.waiting:.1f}% waiting --"]
+    packages = ", ".join(f"{p} {share:.1f}%" for p, share in profile.by_package()[:8])
+    lines.append(f"  own time by package: {packages}")
     for by in ("own", "cumulative"):
         lines.append(f"  top {count} by {by} time:")
         lines += [f"    {share:5.1f}%  {frame}" for frame, share in profile.top(by, count)]
     return lines
+
+
+def report_directory(directory: Path, count: int = 15) -> list[str]:
+    """The report of a profile run's files again (python -m bench.spy DIR)."""
+    lines: list[str] = []
+    for path in sorted(directory.glob("*.speedscope.json")):
+        name = path.name.removesuffix(".speedscope.json")
+        lines += report(name, parse_speedscope(json.loads(path.read_text())), count)
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(report_directory(Path(sys.argv[1]))))

@@ -59,8 +59,33 @@ def test_paths_are_shortened_to_where_the_code_lives() -> None:
 
 def test_report_names_the_service_and_both_rankings() -> None:
     lines = report("dispatch", parse_speedscope(speedscope()), count=1)
-    assert lines[0] == "-- dispatch: 4 samples --"
-    assert lines[1] == "  top 1 by own time:"
-    assert lines[2].endswith("execute (sqlalchemy/orm/session.py)")
-    assert "50.0%" in lines[2]
-    assert lines[3] == "  top 1 by cumulative time:"
+    assert lines[0] == "-- dispatch: 4 samples, 0.0% waiting --"
+    assert lines[1].startswith("  own time by package: sqlalchemy 50.0%, gridplus/kit 50.0%")
+    assert lines[2] == "  top 1 by own time:"
+    assert lines[3].endswith("execute (sqlalchemy/orm/session.py)")
+    assert "50.0%" in lines[3]
+    assert lines[4] == "  top 1 by cumulative time:"
+
+
+def test_waiting_frames_are_counted_apart_and_left_out_of_the_own_ranking() -> None:
+    frames = [
+        {"name": "Thread.run", "file": "/x/lib/python3.11/threading.py"},
+        {"name": "Condition.wait", "file": "/x/lib/python3.11/threading.py"},
+        {"name": "execute", "file": f"{SITE}/sqlalchemy/orm/session.py"},
+        {"name": "route", "file": "/work/main/services/gridplus/dispatch/handlers/routing.py"},
+    ]
+    stacks = [[0, 1], [0, 1], [0, 3, 2], [0, 3]]
+    profile = parse_speedscope({"shared": {"frames": frames}, "profiles": [{"samples": stacks}]})
+
+    assert profile.waiting == 50.0
+    assert [frame for frame, _ in profile.top("own")] == [
+        "execute (sqlalchemy/orm/session.py)",
+        "route (gridplus/dispatch/handlers/routing.py)",
+    ]
+    assert profile.by_package() == [
+        ("(waiting)", 50.0),
+        ("sqlalchemy", 25.0),
+        ("gridplus/dispatch", 25.0),
+    ]
+    # Thread start-up is on every stack: no help in the cumulative ranking.
+    assert "Thread.run (stdlib/threading.py)" not in dict(profile.top("cumulative"))
