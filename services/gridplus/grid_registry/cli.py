@@ -7,6 +7,9 @@ gridctl import --layer path=boroughs.geojson,level=1,code=BoroCode,name=BoroName
 gridctl validate [--layer ...]        coverage of the stored grid set, or of the files given
 gridctl locate LAT LON [--tolerance M]
 gridctl list [--level N] [--parent CODE]
+gridctl import-households FILE.csv [--dry-run]   one row per person (domain/household_rows.py)
+gridctl generate-households [--per-unit N] [--seed S] [--out FILE.csv]
+                                      a demo register: written to FILE, or imported at once
 
 A layer without `parent=PROPERTY` finds each grid's parent in the layer above by containment.
 Only the database settings are read (GRIDPLUS_GRID_REGISTRY_DATABASE_URL, GRIDPLUS_VAR_DIR):
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from gridplus.grid_registry.api import household_cli
 from gridplus.grid_registry.config import GridRegistryConfig
 from gridplus.grid_registry.domain.coverage import check_coverage
 from gridplus.grid_registry.domain.geojson_layers import LayerSource, OnInvalid
@@ -44,7 +48,7 @@ from gridplus.kit.topology import SERVICES, events_topic
 
 PACKAGE = "grid_registry"
 # The commands `python -m gridplus.grid_registry` hands to gridctl.
-COMMANDS = ("load-demo", "import-households", "generate-households")
+COMMANDS = ("load-demo", *household_cli.COMMANDS)
 LAYER_KEYS = {"path", "level", "code", "name", "parent"}
 
 
@@ -71,7 +75,7 @@ def database_url(env: Env) -> str:
 
 
 def _run(args: argparse.Namespace, env: Env, sessions: SessionFactory, engine: Engine) -> None:
-    if args.command in ("load-demo", "import"):
+    if args.command in ("load-demo", "import", *household_cli.COMMANDS):
         migrate(engine, MIGRATIONS)
     clock = SystemClock()
     outbox = Outbox(topic=events_topic("grid"), source=f"/gridplus/{PACKAGE}", clock=clock)
@@ -82,6 +86,8 @@ def _run(args: argparse.Namespace, env: Env, sessions: SessionFactory, engine: E
         )
     elif args.command == "import":
         _import(sessions, args, outbox, clock)
+    elif args.command in household_cli.COMMANDS:
+        household_cli.run(args, env, sessions, _snapshot(sessions), outbox, clock)
     elif args.command == "validate":
         _validate(sessions, args)
     elif args.command == "locate":
@@ -110,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list grids")
     listing.add_argument("--level", type=int, choices=(1, 2, 3))
     listing.add_argument("--parent", metavar="CODE")
+    household_cli.add_commands(commands)
     return parser
 
 
