@@ -77,6 +77,8 @@ PETITION_READ = "- grid grid dept dept all all all"
 HANDLE = "- grid grid dept dept - all -"
 ASSIGNMENT_READ = "- grid grid dept dept all all all"
 VISIT_READ = "- grid grid - - all all -"
+HOUSEHOLD_CHANGE = "- grid grid - - - all -"
+HOUSEHOLD_READ = "- grid grid - - all all all"
 NF, HIDDEN, DENIED = "NOT_FOUND", "hidden", "PERMISSION_DENIED"
 
 GR, PE, DI, NO, EV, HTTP = (
@@ -108,6 +110,34 @@ MATRIX: tuple[Operation, ...] = (
     _op(GR, "GetChain", "- grid grid all all all all all", NF, "as ListMembers"),
     _op(GR, "LocateGrids", STAFF, note="bulk location for services and staff tools"),
     _op(GR, "ListGridBoundaries", EVERYONE, note="the map's outlines (the resident page)"),
+    _op(GR, "MeasureDistanceToGrid", STAFF, note="dispatch checks a visit's GPS point with it"),
+    # -- grid-registry HouseholdService: the register of households and care members ----------
+    _op(
+        GR,
+        "RegisterHousehold",
+        HOUSEHOLD_CHANGE,
+        NF,
+        "a place outside the caller's grid subtrees answers as an unknown place",
+    ),
+    _op(GR, "UpdateHousehold", HOUSEHOLD_CHANGE, NF),
+    _op(GR, "RemoveHousehold", HOUSEHOLD_CHANGE, NF),
+    _op(
+        GR,
+        "GetHousehold",
+        HOUSEHOLD_READ,
+        NF,
+        "in full for the household's grid staff and admins, masked for inspectors and services; "
+        "a staff read of a special-care record needs a reason and is written to the access log",
+    ),
+    _op(GR, "ListHouseholds", HOUSEHOLD_READ, NF, "always masked; another grid: NOT_FOUND"),
+    _op(GR, "ListCareGroups", STAFF),
+    _op(
+        GR,
+        "ListCareAccessLog",
+        "- - grid - - all all -",
+        NF,
+        "a chief: the reads of households in their subtree",
+    ),
     # -- petition (gRPC is for staff; residents use HTTP) --------------------------------------
     _op(
         PE,
