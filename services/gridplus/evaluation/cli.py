@@ -15,7 +15,7 @@ point, or the venv's python):
 rule) and repeat locations as CSV, over every petition (an operator's export); `coverage`
 households visited and care visits on time per grid or worker as CSV. `export`
 writes a period's scorecards (every subject of the kind) as CSV or JSON to stdout or a file.
-`rebuild` migrates the configured database and replays the petition, dispatch and evaluation
+`rebuild` migrates the configured database and replays the petition, dispatch, grid and evaluation
 topics from the start into it (stop the service first; see messaging/replay.py).
 
 A command reads only the settings it uses: export, hotspots, repeats and coverage the database's
