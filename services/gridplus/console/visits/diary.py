@@ -23,6 +23,7 @@ from gridplus.console.visits.routes import (
     grid_households,
     household_label,
 )
+from gridplus.console.work.petition_page import categories
 from gridplus.kit.roles import Role
 
 CARE_PAGE = 200
@@ -36,7 +37,7 @@ def register(area: AreaBlueprint) -> None:
         user = current_user()
         assert user is not None
         try:
-            query = present.parse_diary_query(request.args, datetime.now(UTC).date())
+            query = present.parse_diary_query(request.args)
         except BadField:
             abort(400)
         calls = stubs()
@@ -47,8 +48,8 @@ def register(area: AreaBlueprint) -> None:
                 calls.visits.ListDiary(
                     visits_pb2.ListDiaryRequest(
                         worker_id=worker,
-                        from_day=query.from_day.isoformat(),
-                        to_day=query.to_day.isoformat(),
+                        from_day=query.from_day.isoformat() if query.from_day else "",
+                        to_day=query.to_day.isoformat() if query.to_day else "",
                     )
                 ).days
             )
@@ -59,6 +60,7 @@ def register(area: AreaBlueprint) -> None:
             workers=_workers(calls, user),
             worker=worker,
             visit_count=sum(len(day.visits) for day in days),
+            names=dict(categories()) if days else {},
         )
 
     @area.get("/visits/care", endpoint="care")

@@ -14,7 +14,6 @@ from typing import TypeVar
 LIGHT_ORDER = {"RED": 0, "YELLOW": 1, "GREEN": 2, "NONE": 3}
 TITLE_MAX = 200  # "at most a line" (visits.proto)
 NOTES_MAX = 4000  # visits.proto: at most 4,000 characters
-DIARY_DAYS = 7  # a week back by default: what a worker looks at on a phone
 DIARY_MAX_DAYS = 92
 _FINDING_FIELD = re.compile(r"^findings-(\d{1,2})-(category|title|description|raise)$")
 _SERVICE_FINDING = re.compile(r"^findings\[(\d+)\]\.?(\w*)")
@@ -218,22 +217,22 @@ def due_words(due_at: datetime, now: datetime) -> tuple[str, int]:
 @dataclass(frozen=True)
 class DiaryQuery:
     worker_id: str  # "" = the caller
-    from_day: date
-    to_day: date
+    # None: dispatch's own default (the last 30 days up to today in the platform's time zone,
+    # which may be a day ahead of or behind UTC).
+    from_day: date | None
+    to_day: date | None
 
 
-def parse_diary_query(args: Mapping[str, str], today: date) -> DiaryQuery:
+def parse_diary_query(args: Mapping[str, str]) -> DiaryQuery:
     worker = (args.get("worker") or "").strip()
     if worker and not _PERSON_ID.match(worker):
         raise BadField("worker", "visits.error.worker")
     try:
-        to_day = date.fromisoformat(args.get("to") or today.isoformat())
-        from_day = date.fromisoformat(
-            args.get("from") or (to_day - timedelta(days=DIARY_DAYS - 1)).isoformat()
-        )
+        to_day = date.fromisoformat(args["to"]) if args.get("to") else None
+        from_day = date.fromisoformat(args["from"]) if args.get("from") else None
     except ValueError:
         raise BadField("from", "visits.error.day") from None
-    if from_day > to_day or (to_day - from_day).days >= DIARY_MAX_DAYS:
+    if from_day and to_day and (from_day > to_day or (to_day - from_day).days >= DIARY_MAX_DAYS):
         raise BadField("from", "visits.error.days", max=DIARY_MAX_DAYS)
     return DiaryQuery(worker, from_day, to_day)
 
