@@ -200,15 +200,33 @@ def get_page(
     rows = session.scalars(
         query.order_by(HouseholdRow.place_code, HouseholdRow.household_id).limit(size)
     ).all()
-    return [_household(session, row, sealing) for row in rows]
+    members = _members_of(session, [row.household_id for row in rows])
+    return [_household(session, row, sealing, members.get(row.household_id, [])) for row in rows]
 
 
-def _household(session: Session, row: HouseholdRow, sealing: Sealing) -> Household:
-    members = session.scalars(
+def _members_of(session: Session, household_ids: list[str]) -> dict[str, list[HouseholdMemberRow]]:
+    """The members of a page of households in one query, in their order."""
+    found: dict[str, list[HouseholdMemberRow]] = {}
+    if not household_ids:
+        return found
+    rows = session.scalars(
         select(HouseholdMemberRow)
-        .where(HouseholdMemberRow.household_id == row.household_id)
-        .order_by(HouseholdMemberRow.position)
-    ).all()
+        .where(HouseholdMemberRow.household_id.in_(household_ids))
+        .order_by(HouseholdMemberRow.household_id, HouseholdMemberRow.position)
+    )
+    for row in rows:
+        found.setdefault(row.household_id, []).append(row)
+    return found
+
+
+def _household(
+    session: Session,
+    row: HouseholdRow,
+    sealing: Sealing,
+    members: list[HouseholdMemberRow] | None = None,
+) -> Household:
+    if members is None:
+        members = _members_of(session, [row.household_id]).get(row.household_id, [])
     key_id = row.key_id or ""
     return Household(
         household_id=row.household_id,
