@@ -33,6 +33,12 @@ class PathResult:
     submitted: set[str] = field(default_factory=set)  # every petition id the intake accepted
     intake_stopped: float = 0.0  # time.monotonic() when the last submit was answered
     retries: int = 0  # submits tried again after a timeout or a 5xx (same Idempotency-Key)
+    intake_seconds: float = 0.0  # first submit → last submit answered
+
+    @property
+    def intake_rate(self) -> float:
+        """Petitions/s the intake accepted: below an open loop's rate when it fell behind."""
+        return len(self.submitted) / self.intake_seconds if self.intake_seconds > 0 else 0.0
 
     @property
     def rate(self) -> float:
@@ -111,6 +117,7 @@ def run_load(
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(submit, range(petitions)))
         intake_stopped = time.monotonic()
+        intake_seconds = time.perf_counter() - started
         deadline = intake_stopped + wait
         while len(listener.assigned_at.keys() & submitted_at.keys()) < petitions:
             if time.monotonic() > deadline:
@@ -128,6 +135,7 @@ def run_load(
         submitted=set(submitted_at),
         intake_stopped=intake_stopped,
         retries=retries[0],
+        intake_seconds=intake_seconds,
     )
 
 

@@ -222,6 +222,7 @@ def open_loop(
         )
         progress.say(path.summary(result))
     figures.add("path.open.offered", settings.open_rate, "petitions/s")
+    figures.add("path.open.accepted", result.intake_rate, "petitions/s")
     figures.add("path.open.p50", result.percentile(50) * 1e3, "ms")
     figures.add("path.open.p99", result.percentile(99) * 1e3, "ms")
     figures.add("path.open.assigned", result.petitions, "petitions")

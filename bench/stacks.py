@@ -51,14 +51,15 @@ def running_stack(var_dir: Path, db: str, *, timeout: float = 120) -> Iterator[B
     names: dict[str, str] = {}
     urls = {p: f"sqlite:///{var_dir.resolve()}/{p}.db" for p in START_ORDER}
     env = dict(ROUTE_EVERYTHING)
-    if db == "postgresql":
-        prefix = f"gridplus_bench_{uuid.uuid4().hex[:8]}"
-        names = {p: f"{prefix}_{p}" for p in START_ORDER}
-        urls = {p: ensure_database(name) for p, name in names.items()}
-        env.update({f"{SERVICES[p].env_prefix}_DATABASE_URL": url for p, url in urls.items()})
     stack = LocalStack(var_dir, ports, env)
     try:
-        if names:
+        if db == "postgresql":
+            prefix = f"gridplus_bench_{uuid.uuid4().hex[:8]}"
+            names = {p: f"{prefix}_{p}" for p in START_ORDER}
+            urls = {p: ensure_database(name) for p, name in names.items()}
+            stack.extra_env.update(
+                {f"{SERVICES[p].env_prefix}_DATABASE_URL": url for p, url in urls.items()}
+            )
             _migrate(stack)
         try:
             stack.start(timeout=timeout)
@@ -68,8 +69,8 @@ def running_stack(var_dir: Path, db: str, *, timeout: float = 120) -> Iterator[B
         yield BenchStack(stack, urls)
     finally:
         stack.stop()
-        for name in names.values():
-            drop_database(name)
+        with ThreadPoolExecutor(len(START_ORDER)) as pool:
+            list(pool.map(drop_database, names.values()))
 
 
 def _migrate(stack: LocalStack) -> None:
