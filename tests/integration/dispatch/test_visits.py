@@ -189,7 +189,10 @@ def test_the_diary_lists_visits_by_local_day_newest_first(api: Visits) -> None:
 
     theirs = visits_pb2.ListDiaryRequest(worker_id="w-MN0502-1")
     assert len(api.stub.ListDiary(theirs, metadata=CHIEF).days) == 2
-    assert list(api.stub.ListDiary(theirs, metadata=OTHER_CHIEF).days) == []
+    error = refused(api.stub.ListDiary, theirs, metadata=OTHER_CHIEF)
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    nobody = visits_pb2.ListDiaryRequest(worker_id="w-nobody")
+    assert list(api.stub.ListDiary(nobody, metadata=OTHER_CHIEF).days) == []
     error = refused(lambda: api.stub.ListDiary(theirs, metadata=COLLEAGUE))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 

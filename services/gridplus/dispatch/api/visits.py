@@ -4,7 +4,8 @@ out.
 Scope: a visit is recorded by a grid worker of the household's grid only (anyone else: NOT_FOUND
 for the household); a visit is read by the worker who made it, the grid staff of its subtree,
 admins and inspectors (others: NOT_FOUND). A grid worker reads their own diary only; a chief the
-diaries of workers in their subtree (visits elsewhere are left out). RecordVisit takes a
+diaries of workers in their subtree (a worker whose visits all lie elsewhere: PERMISSION_DENIED;
+visits elsewhere are left out). RecordVisit takes a
 `request_id` and is applied once (`api/once.py`).
 """
 

@@ -27,7 +27,7 @@ from gridplus.dispatch.ports import GridDirectory
 from gridplus.dispatch.storage import care, visits
 from gridplus.kit.clock import Clock
 from gridplus.kit.db import after_commit
-from gridplus.kit.errors import NotFound
+from gridplus.kit.errors import NotFound, PermissionDenied
 from gridplus.kit.images import CleanPhoto
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.roles import Principal, Role
@@ -173,7 +173,11 @@ def get_photo(session: Session, *, visit_id: str, index: int, visibility: Visibi
 def diary(
     session: Session, *, worker_id: str, days: tuple[date, date], visibility: Visibility
 ) -> list[tuple[str, list[Visit]]]:
-    """(local day, visits in time order), newest day first; days without visits left out."""
+    """(local day, visits in time order), newest day first; days without visits left out. A
+    worker whose visits all lie outside the caller's grids is not the caller's to read."""
+    worked_in = visits.worker_grid_paths(session, worker_id=worker_id)
+    if worked_in and not any(visits.allows(visibility, worker_id, path) for path in worked_in):
+        raise PermissionDenied(f"worker {worker_id} does not work in your grids")
     found = visits.diary(
         session,
         worker_id=worker_id,

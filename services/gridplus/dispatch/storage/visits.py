@@ -81,6 +81,22 @@ def diary(
     return [to_visit(row) for row in rows if allows(visibility, row.worker_id, row.grid_path)]
 
 
+def worker_grid_paths(session: Session, *, worker_id: str) -> list[tuple[str, ...]]:
+    """The grid paths of every grid the worker recorded a visit in (a worker records visits in
+    their own grids only, so these are where they work)."""
+    mine = VisitRow.worker_id == worker_id
+    codes = session.scalars(select(VisitRow.grid_code).where(mine).distinct()).all()
+    # JSON has no equality on PostgreSQL: one row's path per grid code.
+    return [
+        tuple(
+            session.scalars(
+                select(VisitRow.grid_path).where(mine, VisitRow.grid_code == code).limit(1)
+            ).one()
+        )
+        for code in codes
+    ]
+
+
 def allows(visibility: Visibility, worker_id: str, grid_path: Sequence[str]) -> bool:
     """The worker who made the visit, the staff of its grid subtree, and who sees everything."""
     return bool(
