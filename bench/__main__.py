@@ -13,6 +13,7 @@ run also grid location in process, the classifier and the deadline scan (bench/r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ def main(argv: list[str]) -> None:
         run.run(settings, figures, progress)
     finally:
         figures.meta["phase_seconds"] = progress.seconds
+        figures.meta["load_average_end"] = list(os.getloadavg())
         figures.write(json_path)
         print("== figures ==")
         print("\n".join(run.summary_lines(figures)))
