@@ -106,8 +106,8 @@ def stack_phases(
         tx = raw.database_insert_rate(url, settings.db_transactions)
         figures.add("raw.db_tx", tx, "tx/s")
     grid_phases(settings, bench, figures, progress)
-    points = locate.sample_points(200)
     with progress.phase(f"warm-up: {settings.warm_up} petitions"):
+        points = locate.sample_points(200)  # in the city's grids (loads the demo city)
         path.run_load(bench.stack, points, settings.warm_up, settings.concurrency)
     closed_loop(settings, bench, figures, progress, points)
     if settings.open_loop:
