@@ -467,3 +467,25 @@ def test_distance_to_a_grid_in_metres(world: World) -> None:
         )
         is grpc.StatusCode.NOT_FOUND
     )
+
+
+def test_a_household_moved_to_another_grid_goes_with_its_place(world: World) -> None:
+    made = register(world, household(), CHIEF_MN01)
+    moved = households_pb2.Household()
+    moved.CopyFrom(made)
+    moved.place_code = "MN0102-B1-U1"
+    # The grid's own worker cannot move it out of reach; their chief can.
+    assert (
+        refused(
+            lambda: world.households.UpdateHousehold(
+                households_pb2.UpdateHouseholdRequest(household=moved), metadata=WORKER, timeout=10
+            )
+        )
+        is grpc.StatusCode.NOT_FOUND
+    )
+    after = world.households.UpdateHousehold(
+        households_pb2.UpdateHouseholdRequest(household=moved), metadata=CHIEF_MN01, timeout=10
+    ).household
+    assert (after.grid_code, after.place_code) == ("MN0102", "MN0102-B1-U1")
+    assert [e.grid_code for e in events_of(world, made.household_id)] == ["MN0101", "MN0102"]
+    assert refused(lambda: get(world, made.household_id, WORKER)) is grpc.StatusCode.NOT_FOUND

@@ -139,7 +139,7 @@ def change(
         or not access.may_change(viewer, current.grid_code, snapshot.grids)
     ):
         raise NotFound(f"household {household_id!r} not found")
-    _changeable_place(session, snapshot, viewer, draft.place_code)
+    place = _changeable_place(session, snapshot, viewer, draft.place_code)
     known = store.member_ids(session, household_id=household_id)
     strangers = [
         FieldViolation(check.name(f"members[{index}].member_id"), "not a member of this household")
@@ -150,7 +150,12 @@ def change(
         raise InvalidArgument(strangers)
     _refuse_registered_elsewhere(session, deps, draft, household_id=household_id, check=check)
     store.replace_contents(
-        session, household_id=household_id, draft=draft, at=deps.clock.now(), sealing=deps.sealing
+        session,
+        household_id=household_id,
+        grid_code=place.grid_code,
+        draft=draft,
+        at=deps.clock.now(),
+        sealing=deps.sealing,
     )
     _record(session, deps, household_id)
 

@@ -74,17 +74,31 @@ def create(
         )
     )
     session.flush()
-    replace_contents(session, household_id=household_id, draft=draft, at=at, sealing=sealing)
+    replace_contents(
+        session,
+        household_id=household_id,
+        grid_code=grid_code,
+        draft=draft,
+        at=at,
+        sealing=sealing,
+    )
 
 
 def replace_contents(
-    session: Session, *, household_id: str, draft: HouseholdDraft, at: datetime, sealing: Sealing
+    session: Session,
+    *,
+    household_id: str,
+    grid_code: str,
+    draft: HouseholdDraft,
+    at: datetime,
+    sealing: Sealing,
 ) -> None:
     """New address, unit and members; a member keeps the id the draft gives (checked by the
     caller to be one of this household's), the others get new ids. Bumps the version."""
     row = session.get(HouseholdRow, household_id, with_for_update=True)
     assert row is not None
     row.place_code = draft.place_code
+    row.grid_code = grid_code  # the place decides the grid: a household may move to another
     row.key_id = sealing.keys.active_id
     row.address = sealing.seal(draft.address, _context(household_id, "address"))
     row.unit = sealing.seal(draft.unit, _context(household_id, "unit"))
