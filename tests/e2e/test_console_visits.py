@@ -213,6 +213,7 @@ def test_a_point_far_from_the_grid_is_named_at_its_field_in_chinese_and_records_
     assert page.input_value("#notes") == "门口没人应答"  # what was typed is kept
     assert diary_visits(stack) == before
     problems_of(page).errors.clear()  # Chromium logs the 400 answer itself as an error
+    page.wait_for_selector("#visit-map .leaflet-interactive")
     check_page(page, "console-visits-record-refused-phone-zh")
     page.context.close()
 

@@ -18,7 +18,11 @@
     if (!marker) {
       marker = L.circleMarker(point, { radius: 9, weight: 3, color: "#b91c1c", fillColor: "#ef4444", fillOpacity: 0.8 }).addTo(map);
     } else { marker.setLatLng(point); }
-    if (pan) { map.setView(point, Math.max(map.getZoom() || 0, 16)); }
+    if (pan && outline) {
+      const both = outline.getBounds();
+      both.extend(point);
+      map.fitBounds(both, { padding: [12, 12], maxZoom: 17 });
+    } else if (pan) { map.setView(point, 16); }
   }
 
   function setPoint(latitude, longitude, pan) {
@@ -69,9 +73,12 @@
       }).addTo(map);
       const mine = outline.getLayers().filter(function (l) { return l.feature.properties.code === place.grid_code; });
       const bounds = mine.length ? mine[0].getBounds() : outline.getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); }
+      const point = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : null;
+      // The grid and the point together: a worker outside it sees how far, and which way.
+      if (point) { bounds.extend(point); }
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 }); }
       box.dataset.drawn = place.grid_code;
-      if (lat.value && lon.value) { showPoint([Number(lat.value), Number(lon.value)], false); }
+      if (point) { showPoint(point, false); }
     }).catch(function (failure) { status.textContent = failure.message; });
   }
 

@@ -20,8 +20,7 @@ from gridplus.console.visits.routes import (
     RECORD_ROLES,
     VISIT_ROLES,
     care_group_names,
-    grid_households,
-    household_label,
+    labels_of,
 )
 from gridplus.console.work.petition_page import categories
 from gridplus.kit.roles import Role
@@ -61,6 +60,7 @@ def register(area: AreaBlueprint) -> None:
             worker=worker,
             visit_count=sum(len(day.visits) for day in days),
             names=dict(categories()) if days else {},
+            labels=labels_of(calls) if days else {},
         )
 
     @area.get("/visits/care", endpoint="care")
@@ -86,7 +86,7 @@ def register(area: AreaBlueprint) -> None:
             light=light,
             lights=LIGHTS,
             groups=care_group_names(),
-            labels=_labels(calls),
+            labels=labels_of(calls),
             due_words=lambda row: present.due_words(row.due_at, now),
             may_record=user.role in RECORD_ROLES,
             more=bool(answer.next_page_token),
@@ -106,14 +106,6 @@ def _row(due: visits_pb2.CareDue) -> CareRow:
         due_at=due.due_at.ToDatetime(tzinfo=UTC),
         light=present.light_name(due.light),
     )
-
-
-def _labels(calls: ServiceStubs) -> dict[str, str]:
-    """household id -> its masked label: dispatch holds ids only, the registry the places."""
-    try:
-        return {h.household_id: household_label(h) for h in grid_households(calls)}
-    except grpc.RpcError:
-        return {}  # the ids still show; the page works without the registry's labels
 
 
 def _workers(calls: ServiceStubs, user: ConsoleUser) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from gridplus.console.visits.routes import (
     VISIT_ROLES,
     grid_households,
     household_label,
+    labels_of,
 )
 from gridplus.console.work.petition_page import categories
 
@@ -65,7 +66,9 @@ def register(area: AreaBlueprint) -> None:
     @requires(*VISIT_ROLES)
     def visit(visit_id: str) -> ResponseReturnValue:
         found = stubs().visits.GetVisit(visits_pb2.GetVisitRequest(visit_id=visit_id)).visit
-        return render_template("visits/visit.html", visit=found, names=dict(categories()))
+        return render_template(
+            "visits/visit.html", visit=found, names=dict(categories()), labels=labels_of(stubs())
+        )
 
     @area.get("/visits/v/<visit_id>/photos/<int:index>", endpoint="photo")
     @requires(*VISIT_ROLES)

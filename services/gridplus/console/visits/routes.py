@@ -75,6 +75,14 @@ def grid_households(calls: ServiceStubs, grid_code: str = "") -> list[households
     return list(answer.households)
 
 
+def labels_of(calls: ServiceStubs) -> dict[str, str]:
+    """household id -> its masked label: dispatch holds ids only, the registry the places."""
+    try:
+        return {h.household_id: household_label(h) for h in grid_households(calls)}
+    except grpc.RpcError:
+        return {}  # the ids still show; the page works without the registry's labels
+
+
 def outlines_of(calls: ServiceStubs, code: str) -> dict[str, object]:
     empty: dict[str, object] = {"type": "FeatureCollection", "features": []}
     if not code:
