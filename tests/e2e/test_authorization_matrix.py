@@ -17,14 +17,14 @@ import pytest
 import requests
 
 from gridplus.api.dispatch.v1 import dispatch_pb2 as di
-from gridplus.api.dispatch.v1 import dispatch_pb2_grpc
+from gridplus.api.dispatch.v1 import dispatch_pb2_grpc, visits_pb2
 from gridplus.api.evaluation.v1 import evaluation_pb2
-from gridplus.api.grid.v1 import grid_pb2
+from gridplus.api.grid.v1 import grid_pb2, households_pb2
 from gridplus.api.notification.v1 import notification_pb2
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from gridplus.api.petition.v1 import petition_pb2 as pe
 from gridplus.kit.roles import Role
-from tests.support import authz_world
+from tests.support import authz_visits, authz_world
 from tests.support.authz_matrix import MATRIX, ROLES, SCOPED, Operation, render
 from tests.support.authz_probes import PROBES, Result
 from tools.stack import DEV_SUBJECTS, LocalStack
@@ -33,13 +33,15 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_STATUSES = frozenset({"OK", "FAILED_PRECONDITION"})
-_SERVICES = {
-    "grid-registry": grid_pb2.DESCRIPTOR.services_by_name["GridRegistryService"],
-    "petition": petition_pb2.DESCRIPTOR.services_by_name["PetitionService"],
-    "dispatch": di.DESCRIPTOR.services_by_name["DispatchService"],
-    "notification": notification_pb2.DESCRIPTOR.services_by_name["NotificationService"],
-    "evaluation": evaluation_pb2.DESCRIPTOR.services_by_name["EvaluationService"],
-}
+_SERVICES = (
+    ("grid-registry", grid_pb2.DESCRIPTOR.services_by_name["GridRegistryService"]),
+    ("grid-registry", households_pb2.DESCRIPTOR.services_by_name["HouseholdService"]),
+    ("petition", petition_pb2.DESCRIPTOR.services_by_name["PetitionService"]),
+    ("dispatch", di.DESCRIPTOR.services_by_name["DispatchService"]),
+    ("dispatch", visits_pb2.DESCRIPTOR.services_by_name["VisitService"]),
+    ("notification", notification_pb2.DESCRIPTOR.services_by_name["NotificationService"]),
+    ("evaluation", evaluation_pb2.DESCRIPTOR.services_by_name["EvaluationService"]),
+)
 # The one operation whose allowed callers cannot be shown an object: the e2e stack routes every
 # petition (classifier threshold 0), so nothing waits in triage and an allowed caller hears
 # NOT_FOUND ("not in triage") while every other role is refused before that.
@@ -48,7 +50,9 @@ NOTHING_IN_TRIAGE = "dispatch SetTriageCategory"
 
 @pytest.fixture(scope="module")
 def world(stack: LocalStack) -> Iterator[authz_world.World]:
-    yield authz_world.build(stack)
+    built = authz_world.build(stack)
+    authz_visits.prepare(built)
+    yield built
 
 
 def test_the_document_is_the_rendering_of_the_table() -> None:
@@ -61,7 +65,7 @@ def test_the_document_is_the_rendering_of_the_table() -> None:
 
 def test_the_table_covers_every_grpc_method_and_has_a_probe_for_each_operation() -> None:
     in_table = {op.key for op in MATRIX}
-    methods = {f"{name} {m.name}" for name, svc in _SERVICES.items() for m in svc.methods}
+    methods = {f"{name} {m.name}" for name, svc in _SERVICES for m in svc.methods}
     assert methods - in_table == set(), "methods without a row in the matrix"
     assert {k for k in in_table if not k.startswith("http ")} - methods == set(), "stale rows"
     assert in_table - set(PROBES) == set(), "operations without a probe"

@@ -89,6 +89,8 @@ class World:
     whistle_id: str = ""
     bulletin_id: str = ""  # sent by the inside grid chief
     callers: dict[tuple[Role, bool], Caller] = field(default_factory=dict)
+    # household, member, visit, worker: the VisitService target (tests/support/authz_visits.py)
+    visit_ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
