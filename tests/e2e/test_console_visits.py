@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Geolocation, Page
+from playwright.sync_api import Browser, FilePayload, Geolocation, Page
 
 from gridplus.api.dispatch.v1 import visits_pb2, visits_pb2_grpc
 from gridplus.api.grid.v1 import households_pb2, households_pb2_grpc
@@ -134,7 +134,8 @@ def test_a_worker_records_a_visit_whose_finding_raises_a_petition_and_finds_it_i
     page.wait_for_selector("#visit-form")
     assert page.locator("#household_id").input_value() == hid
     page.wait_for_function("() => document.getElementById('lat').value !== ''")
-    page.wait_for_selector("#visit-map .leaflet-interactive")  # the grid drawn, and the point
+    page.wait_for_selector(f"#visit-map[data-drawn='{GRID}']")  # the grid drawn
+    assert page.locator("#visit-map .leaflet-interactive").count() >= 2  # grids and the point
     assert abs(float(page.input_value("#lat")) - TIMES_SQUARE["lat"]) < 1e-6
     check_page(page, "console-visits-record-desktop")
 
@@ -201,7 +202,7 @@ def test_a_point_far_from_the_grid_is_named_at_its_field_in_chinese_and_records_
     located(page, FAR_AWAY)
     page.goto(f"{stack.console_url}/visits/record?household={hid}&lang=zh")
     page.wait_for_function("() => document.getElementById('lat').value !== ''")
-    page.wait_for_selector("#visit-map .leaflet-interactive")
+    page.wait_for_selector(f"#visit-map[data-drawn='{GRID}']")
     check_page(page, "console-visits-record-phone-zh")
     before = diary_visits(stack)
     page.fill("#notes", "门口没人应答")
@@ -213,8 +214,14 @@ def test_a_point_far_from_the_grid_is_named_at_its_field_in_chinese_and_records_
     assert page.input_value("#notes") == "门口没人应答"  # what was typed is kept
     assert diary_visits(stack) == before
     problems_of(page).errors.clear()  # Chromium logs the 400 answer itself as an error
-    page.wait_for_selector("#visit-map .leaflet-interactive")
+    page.wait_for_selector(f"#visit-map[data-drawn='{GRID}']")
     check_page(page, "console-visits-record-refused-phone-zh")
+
+    # A file that is no photo is named before anything is sent.
+    text = FilePayload(name="notes.txt", mimeType="text/plain", buffer=b"hello")
+    page.set_input_files("#photos", files=[text])
+    assert page.locator("#photos-check").is_visible()
+    assert "notes.txt" in (page.text_content("#photos-check") or "")
     page.context.close()
 
 
