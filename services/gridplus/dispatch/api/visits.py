@@ -11,6 +11,7 @@ visits elsewhere are left out). RecordVisit takes a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import grpc
@@ -197,8 +198,8 @@ class VisitServicer(visits_pb2_grpc.VisitServiceServicer):
         return response
 
 
-def _findings(given: object) -> list[Finding]:
-    items = list(given)  # type: ignore[call-overload]
+def _findings(given: Iterable[visits_pb2.VisitFinding]) -> list[Finding]:
+    items = list(given)
     if len(items) > rules.MAX_FINDINGS:
         raise InvalidArgument.single("findings", f"at most {rules.MAX_FINDINGS} findings")
     found = []
