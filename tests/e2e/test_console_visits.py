@@ -139,12 +139,26 @@ def test_a_worker_records_a_visit_whose_finding_raises_a_petition_and_finds_it_i
     assert abs(float(page.input_value("#lat")) - TIMES_SQUARE["lat"]) < 1e-6
     check_page(page, "console-visits-record-desktop")
 
-    page.fill("#notes", "Lives alone, in good spirits; the stair light outside is out")
-    page.set_input_files("#photos", str(jpeg(tmp_path / "stair.jpg")))
-    page.fill("#findings-1-category", STREET_LIGHT)
-    page.fill("#findings-1-title", "Street light at the door is out")
-    page.fill("#findings-1-description", "She cannot see the steps at night")
+    form = {
+        "notes": "Lives alone, in good spirits; the stair light outside is out",
+        "findings-1-category": STREET_LIGHT,
+        "findings-1-title": "Street light at the door is out",
+        "findings-1-description": "She cannot see the steps at night",
+    }
+    for name, value in form.items():
+        page.fill(f"[name='{name}']", value)
+    photo = jpeg(tmp_path / "stair.jpg")
+    page.set_input_files("#photos", str(photo))
     page.check("#findings-1-raise")
+    sent = {
+        **form,
+        "findings-1-raise": "on",
+        "household_id": hid,
+        "lat": page.input_value("#lat"),
+        "lon": page.input_value("#lon"),
+        "request_id": page.input_value("[name=request_id]"),
+        "csrf_token": page.evaluate("() => document.body.dataset.csrf"),
+    }
     page.click("#record-button")
     page.wait_for_selector("#visit-done")
 
@@ -156,6 +170,21 @@ def test_a_worker_records_a_visit_whose_finding_raises_a_petition_and_finds_it_i
     assert petition_id == str(uuid.uuid5(uuid.NAMESPACE_URL, f"gridplus:visit:{visit_id}:1"))
     assert page.locator("#visit img").count() == 1
     check_page(page, "console-visits-visit-desktop")
+
+    # The same form sent again (a double tap, a retry after a timeout): the same visit, once.
+    recorded = diary_visits(stack)
+    assert visit_id in recorded
+    again = page.request.post(
+        f"{stack.console_url}/visits/record",
+        multipart={
+            **sent,
+            "photos": FilePayload(
+                name="stair.jpg", mimeType="image/jpeg", buffer=photo.read_bytes()
+            ),
+        },
+    )
+    assert again.ok and again.url.endswith(f"/visits/v/{visit_id}"), (again.status, again.url)
+    assert diary_visits(stack) == recorded
 
     petition = eventually(
         lambda: (
@@ -225,12 +254,12 @@ def test_a_point_far_from_the_grid_is_named_at_its_field_in_chinese_and_records_
     page.context.close()
 
 
-def diary_visits(stack: LocalStack) -> set[str]:
+def diary_visits(stack: LocalStack) -> list[str]:
     stub = visits_pb2_grpc.VisitServiceStub(channel(stack, "dispatch"))
     days = stub.ListDiary(
         visits_pb2.ListDiaryRequest(), metadata=worker_metadata(stack), timeout=10
     ).days
-    return {visit.visit_id for day in days for visit in day.visits}
+    return [visit.visit_id for day in days for visit in day.visits]
 
 
 def test_the_household_shows_in_full_after_a_reason_and_the_read_is_logged(
