@@ -17,6 +17,7 @@ from gridplus.api.dispatch.v1 import dispatch_pb2, visits_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.dispatch.jobs.care_clocks import CareClockScanner
 from gridplus.dispatch.metrics import CareBoard
+from gridplus.kit.lease import Lease
 from gridplus.kit.outbox import Outbox
 from tests.integration.dispatch.api_harness import TOPIC
 from tests.integration.dispatch.visits_harness import (
@@ -32,6 +33,7 @@ from tests.integration.dispatch.visits_harness import (
 pytestmark = pytest.mark.integration
 
 ELDERLY = ("ELDERLY_ALONE",)
+LEASE, TTL = "dispatch-care-board", timedelta(seconds=30)
 
 
 @pytest.fixture
@@ -161,3 +163,27 @@ def test_an_interval_override_runs_a_clock_out_in_seconds(database_url: str) -> 
         api.clock.advance(timedelta(seconds=5))
         assert api.scanner.tick().overdue == 1
         assert [e.member_id for e in overdue_events(api)] == ["m-1"]
+
+
+def test_only_the_replica_holding_the_care_board_lease_exports_the_gauges(api: Visits) -> None:
+    api.clock.advance(timedelta(days=8))
+    boards = [CareBoard(), CareBoard()]
+    outbox = Outbox(topic=TOPIC, source="/gridplus/dispatch", clock=api.clock)
+    scanners = [
+        CareClockScanner(
+            sessions=api.sessions,
+            outbox=outbox,
+            clock=api.clock,
+            board=board,
+            gauge_lease=Lease(api.sessions, LEASE, f"replica-{n}", TTL, api.clock),
+        )
+        for n, board in enumerate(boards)
+    ]
+    assert [s.refresh_gauges() for s in scanners] == [True, False]
+    exported = [gauges(board) for board in boards]
+    assert 'gridplus_dispatch_care_visits_overdue{grid="MN0502"} 1.0' in exported[0]
+    assert "gridplus_dispatch_care_visits_overdue{" not in exported[1]
+    api.clock.advance(timedelta(seconds=31))  # the first replica stalled: its lease ran out
+    assert scanners[1].refresh_gauges()
+    assert "gridplus_dispatch_care_visits_overdue{" not in gauges(boards[0])
+    assert 'gridplus_dispatch_care_visits_overdue{grid="MN0502"} 1.0' in gauges(boards[1])
