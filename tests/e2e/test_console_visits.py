@@ -297,7 +297,7 @@ def test_the_household_shows_in_full_after_a_reason_and_the_read_is_logged(
     assert any(e.household_id == hid and e.reason == reason for e in log)
 
 
-def test_another_grids_worker_gets_not_found_for_the_household_and_its_visit(
+def test_another_grids_worker_gets_not_found_and_other_roles_are_refused(
     chromium: Browser,  # noqa: F811
     stack: LocalStack,
     household: households_pb2.Household,
@@ -335,3 +335,14 @@ def test_another_grids_worker_gets_not_found_for_the_household_and_its_visit(
         .care_due
     }
     page.context.close()
+
+    # Roles without proactive work get the console's refusal; a chief records no visit.
+    for role, subject, path in (
+        (Role.DEPARTMENT_STAFF, "dot-staff-1", "/visits/care"),
+        (Role.INSPECTOR, "inspector-demo", f"/visits/households/{hid}"),
+        (Role.GRID_CHIEF, CHIEF, "/visits/record"),
+    ):
+        token = token_for(stack, role, subject, grids=(GRID,) if role is Role.GRID_CHIEF else ())
+        refused = signed_in(chromium, stack, token, path)
+        assert "Not for your role" in (refused.text_content("main") or ""), (role, path)
+        refused.context.close()
