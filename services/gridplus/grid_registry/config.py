@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from gridplus.kit.config import ConfigError, Env
 DEFAULT_DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo" / "nyc"
 DEFAULT_CARE_GROUPS = Path(__file__).resolve().parent / "seed" / "care_groups.csv"
 ID_HASH_KEY = "GRIDPLUS_GRID_REGISTRY_ID_HASH_KEY"
+_LABEL = b"gridplus.grid_registry/id-number-hash"
 
 
 @dataclass(frozen=True)
@@ -38,23 +41,37 @@ class GridRegistryConfig:
 
 
 def id_hash_key(env: Env, var_dir: Path) -> bytes:
-    """The key of the ID-number hash: GRIDPLUS_GRID_REGISTRY_ID_HASH_KEY (base64, at least 32
-    bytes, from the chart's Secret); on a developer's machine a random key kept in
-    `var_dir/id-hash-key`, shared by the service and gridctl. It never rotates: a hash made
-    with another key would not find the same person."""
+    """The key of the ID-number hash. It never rotates (a hash made with another key would not
+    find the same person), so it is not one of the key ring's:
+    - GRIDPLUS_GRID_REGISTRY_ID_HASH_KEY (base64, at least 32 bytes) when set;
+    - else, with a single GRIDPLUS_PII_KEY (the chart's Secret), derived from it:
+      HMAC-SHA256(that key, "gridplus.grid_registry/id-number-hash") — set the variable to
+      that value (base64) before moving to a rotating GRIDPLUS_PII_KEYS ring;
+    - with GRIDPLUS_PII_KEYS and no hash key: refused at start, rather than a hash that changes;
+    - on a developer's machine, a random key kept in `var_dir/id-hash-key`, shared by the
+      service and gridctl."""
     encoded = env.optional(ID_HASH_KEY)
     if encoded is None:
+        single = env.optional("GRIDPLUS_PII_KEY")
+        if single:
+            return hmac.new(_decode("GRIDPLUS_PII_KEY", single), _LABEL, hashlib.sha256).digest()
+        if env.optional("GRIDPLUS_PII_KEYS"):
+            raise ConfigError(f"{ID_HASH_KEY} is needed beside a rotating GRIDPLUS_PII_KEYS")
         path = var_dir / "id-hash-key"
         if not path.exists():
             _create_key_file(path)
         encoded = path.read_text()
-    try:
-        key = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise ConfigError(f"{ID_HASH_KEY} must be base64") from None
+    key = _decode(ID_HASH_KEY, encoded)
     if len(key) < 32:
         raise ConfigError(f"{ID_HASH_KEY} must decode to at least 32 bytes")
     return key
+
+
+def _decode(name: str, encoded: str) -> bytes:
+    try:
+        return base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{name} must be base64") from None
 
 
 def _create_key_file(path: Path) -> None:

@@ -4,11 +4,14 @@ CSV rows' line numbers and the demo register."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from shapely.geometry import box
 
+from gridplus.grid_registry.config import ID_HASH_KEY, id_hash_key
 from gridplus.grid_registry.domain import household_access as access
 from gridplus.grid_registry.domain.care_groups import CareGroupsInvalid, parse_care_groups
 from gridplus.grid_registry.domain.demo_households import demo_household_rows
@@ -25,6 +28,7 @@ from gridplus.grid_registry.domain.households import (
     masked,
 )
 from gridplus.grid_registry.domain.places import Place, PlaceKind
+from gridplus.kit.config import ConfigError, Env
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.roles import Principal, Role
 
@@ -191,3 +195,17 @@ def test_the_demo_register_is_the_same_for_a_seed() -> None:
     assert rows != demo_household_rows(places, per_unit=3, seed=2)
     assert {r["place_code"] for r in rows} == {"G-B1-U1", "G-B1-U2", "H-B1"}
     assert len({r["household_key"] for r in rows}) == 9
+
+
+def test_the_id_hash_key_never_follows_a_rotating_ring(tmp_path: Path) -> None:
+    pii = base64.b64encode(bytes(range(32))).decode()
+    own = base64.b64encode(bytes(range(1, 41))).decode()
+    assert id_hash_key(Env({ID_HASH_KEY: own}), tmp_path) == bytes(range(1, 41))
+    derived = id_hash_key(Env({"GRIDPLUS_PII_KEY": pii}), tmp_path)
+    assert len(derived) == 32 and derived == id_hash_key(Env({"GRIDPLUS_PII_KEY": pii}), tmp_path)
+    with pytest.raises(ConfigError, match=ID_HASH_KEY):
+        id_hash_key(Env({"GRIDPLUS_PII_KEYS": f"k1:{pii}"}), tmp_path)
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        id_hash_key(Env({ID_HASH_KEY: base64.b64encode(b"short").decode()}), tmp_path)
+    development = id_hash_key(Env({}), tmp_path)
+    assert development == id_hash_key(Env({}), tmp_path) and (tmp_path / "id-hash-key").exists()
