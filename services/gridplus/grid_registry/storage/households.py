@@ -95,7 +95,7 @@ def replace_contents(
 ) -> None:
     """New address, unit and members; a member keeps the id the draft gives (checked by the
     caller to be one of this household's), the others get new ids. Bumps the version."""
-    row = session.get(HouseholdRow, household_id, with_for_update=True)
+    row = session.get(HouseholdRow, household_id, with_for_update=True, populate_existing=True)
     assert row is not None
     row.place_code = draft.place_code
     row.grid_code = grid_code  # the place decides the grid: a household may move to another
@@ -131,7 +131,7 @@ def replace_contents(
 def remove(session: Session, *, household_id: str, reason: str, at: datetime) -> None:
     """Moved away: personal data goes (members deleted, address and unit emptied); the ids and
     place stay, so a retried removal and other services' history still name it."""
-    row = session.get(HouseholdRow, household_id, with_for_update=True)
+    row = session.get(HouseholdRow, household_id, with_for_update=True, populate_existing=True)
     assert row is not None
     session.execute(
         delete(HouseholdMemberRow).where(HouseholdMemberRow.household_id == household_id)
