@@ -4,7 +4,7 @@ onto the scorecards the petition facts gave."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Collection, MutableMapping
 from typing import TYPE_CHECKING
 
 from gridplus.evaluation.domain import coverage
@@ -18,17 +18,26 @@ if TYPE_CHECKING:
 
 
 def tallies(
-    session: Session, kind: SubjectKind, window: Window, grid_level: int = 0
+    session: Session,
+    kind: SubjectKind,
+    window: Window,
+    grid_level: int = 0,
+    within: Collection[str] | None = None,
 ) -> tuple[dict[str, Tally], dict[str, Tally]]:
-    """(households, visited) and (care visits due, on time) per subject id of `kind`."""
+    """(households, visited) and (care visits due, on time) per subject id of `kind`;
+    `within`: read only the facts of these (smallest) grids, for one subject's numbers."""
     if kind is SubjectKind.DEPARTMENT:
         return {}, {}  # departments have no households
     known = households.grid_levels(session)
     end = window.end_at
-    registered = coverage.registered_at(households.household_versions(session, end, known), end)
-    visits = households.visits(session, window, known)
-    misses = households.care_misses(session, window.start_at, end, known)
-    checks = households.care_checks(session, window, known, {m.member_id for m in misses})
+    versions = households.household_versions(session, end, known, within)
+    registered = coverage.registered_at(versions, end)
+    visits = households.visits(session, window, known, within)
+    # A worker's missed due times may lie in a grid the member moved to since: read them all.
+    miss_grids = None if kind is SubjectKind.WORKER else within
+    misses = households.care_misses(session, window.start_at, end, known, miss_grids)
+    members = {m.member_id for m in misses}
+    checks = households.care_checks(session, window, known, members, grid_codes=within)
     dues = coverage.care_dues(checks, misses)
     if kind is SubjectKind.WORKER:
         cover = coverage.worker_coverage(registered, visits, window)
@@ -47,12 +56,15 @@ def _area(kind: SubjectKind, grid_level: int) -> Callable[[Levels], str | None]:
 def fill_one(session: Session, card: Scorecard) -> None:
     """The subject's coverage and care visits onto its card."""
     kind, subject_id = card.subject.kind, card.subject.subject_id
-    level = 0
+    level, within = 0, None
     if kind is SubjectKind.GRID:
         known = households.grid_levels(session)
-        grids = coverage.levels_of(subject_id, known)
-        level = grids.index(subject_id) + 1
-    cover, care = tallies(session, kind, card.window, level)
+        level = coverage.levels_of(subject_id, known).index(subject_id) + 1
+        within = households.subtree(subject_id, known)
+    elif kind is SubjectKind.WORKER:
+        # Where the worker ever visited: their households, and their members' earlier visits.
+        within = households.worker_grids(session, subject_id)
+    cover, care = tallies(session, kind, card.window, level, within)
     _write(card, cover.get(subject_id), care.get(subject_id))
 
 

@@ -25,22 +25,30 @@ if TYPE_CHECKING:
 RULE = RisingRule()  # the hot-spot rule's defaults: 8 weeks of baseline, alpha 0.01
 
 
-def facts(session: Session, week: Window, rule: RisingRule = RULE) -> digest.DigestFacts:
-    """Everything the week's digests need, every grid at once."""
+def facts(
+    session: Session, week: Window, rule: RisingRule = RULE, *, grid_code: str = ""
+) -> digest.DigestFacts:
+    """Everything the week's digests need: every grid at once, or (`grid_code`) only what lies
+    in that grid's subtree, which gives that grid the same digest."""
     weeks = periods_ending(PeriodKind.WEEK, week.start, rule.baseline + 1)
     known = households.grid_levels(session)
     end = week.end_at
-    misses = households.care_misses(session, None, end, known)
-    checks = households.care_checks(session, week, known, {m.member_id for m in misses})
-    versions = households.household_versions(session, end, known)
+    within = households.subtree(grid_code, known) if grid_code else None
+    subject = Subject(SubjectKind.GRID, grid_code) if grid_code else None
+    misses = households.care_misses(session, None, end, known, within)
+    members = {m.member_id for m in misses}
+    checks = households.care_checks(session, week, known, members, grid_codes=within)
+    versions = households.household_versions(session, end, known, within)
     dues = coverage.care_dues(checks, [m for m in misses if week.holds(m.due_at)])
     return digest.DigestFacts(
         week=week,
         weeks=weeks,
-        histories=[(a.grids, a.history) for a in queries.histories(session, week)],
-        points=petition_points.load(session, since=weeks[0].start_at, until=end),
+        histories=[(a.grids, a.history) for a in queries.histories(session, week, subject)],
+        points=petition_points.load(
+            session, since=weeks[0].start_at, until=end, grid_code=grid_code
+        ),
         versions=versions,
-        visits=households.visits(session, week, known),
+        visits=households.visits(session, week, known, within),
         dues=[d for d in dues if week.holds(d.due_at)],
         overdue=coverage.overdue_at(misses, checks, versions, end),
     )
@@ -55,7 +63,7 @@ def grid_digest(
         raise InvalidArgument.single("grid_code", "name the grid")
     placed = queries.placed_in(session, Subject(SubjectKind.GRID, grid_code))
     check_digest_access(reader, placed)
-    return digest.build(facts(session, week), grid_code, RULE)
+    return digest.build(facts(session, week, grid_code=grid_code), grid_code, RULE)
 
 
 def due_digests(session: Session, week: Window) -> list[digest.GridDigest]:

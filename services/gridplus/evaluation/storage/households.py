@@ -5,7 +5,7 @@ and the weekly digest need, each grid placed by the grid paths petition events c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -125,15 +125,37 @@ def grid_levels(session: Session) -> dict[str, Levels]:
     return {r.code: (r.grid_l1, r.grid_l2, r.grid_l3) for r in rows}
 
 
+def subtree(grid_code: str, known: dict[str, Levels]) -> set[str]:
+    """The grid and every grid placed under it."""
+    return {code for code, levels in known.items() if grid_code in levels} | {grid_code}
+
+
 def household_versions(
-    session: Session, until: datetime, known: dict[str, Levels]
+    session: Session,
+    until: datetime,
+    known: dict[str, Levels],
+    grid_codes: Collection[str] | None = None,
 ) -> list[HouseholdVersion]:
-    """Every household version changed before `until`."""
+    """Every household version changed before `until` (of households that were ever in one of
+    `grid_codes`, when given: a household that moved keeps all its versions)."""
+    row = HouseholdVersionRow
+    condition = row.changed_at < as_utc(until)
+    if grid_codes is not None:
+        ever_there = select(row.household_id).where(row.grid_code.in_(sorted(grid_codes)))
+        condition = condition & row.household_id.in_(ever_there)
+    # Plain columns, not ORM entities: a city holds tens of thousands of households.
     rows = session.execute(
-        select(HouseholdVersionRow)
-        .where(HouseholdVersionRow.changed_at < as_utc(until))
-        .order_by(HouseholdVersionRow.household_id, HouseholdVersionRow.version)
-    ).scalars()
+        select(
+            row.household_id,
+            row.version,
+            row.grid_code,
+            row.changed_at,
+            row.removed,
+            row.care_member_ids,
+        )
+        .where(condition)
+        .order_by(row.household_id, row.version)
+    ).all()
     return [
         HouseholdVersion(
             household_id=r.household_id,
@@ -142,18 +164,26 @@ def household_versions(
             grids=levels_of(r.grid_code, known),
             changed_at=as_utc(r.changed_at),
             removed=r.removed,
-            care_member_ids=frozenset(json.loads(r.care_member_ids)),
+            care_member_ids=_members(r.care_member_ids),
         )
         for r in rows
     ]
 
 
-def visits(session: Session, window: Window, known: dict[str, Levels]) -> list[Visit]:
-    rows = session.execute(
-        select(VisitRow)
-        .where(VisitRow.visited_at >= window.start_at, VisitRow.visited_at < window.end_at)
-        .order_by(VisitRow.visit_id)
-    ).scalars()
+def _members(stored: str) -> frozenset[str]:
+    return frozenset(json.loads(stored)) if stored != "[]" else frozenset()
+
+
+def visits(
+    session: Session,
+    window: Window,
+    known: dict[str, Levels],
+    grid_codes: Collection[str] | None = None,
+) -> list[Visit]:
+    condition = (VisitRow.visited_at >= window.start_at) & (VisitRow.visited_at < window.end_at)
+    if grid_codes is not None:
+        condition = condition & VisitRow.grid_code.in_(sorted(grid_codes))
+    rows = session.execute(select(VisitRow).where(condition).order_by(VisitRow.visit_id)).scalars()
     return [
         Visit(
             visit_id=r.visit_id,
@@ -168,12 +198,18 @@ def visits(session: Session, window: Window, known: dict[str, Levels]) -> list[V
 
 
 def care_misses(
-    session: Session, since: datetime | None, until: datetime, known: dict[str, Levels]
+    session: Session,
+    since: datetime | None,
+    until: datetime,
+    known: dict[str, Levels],
+    grid_codes: Collection[str] | None = None,
 ) -> list[CareMiss]:
     """Missed due times in [since, until) (`since` None: from the beginning)."""
     condition = CareVisitMissRow.due_at < as_utc(until)
     if since is not None:
         condition = condition & (CareVisitMissRow.due_at >= as_utc(since))
+    if grid_codes is not None:
+        condition = condition & CareVisitMissRow.grid_code.in_(sorted(grid_codes))
     rows = session.execute(
         select(CareVisitMissRow)
         .where(condition)
@@ -196,6 +232,7 @@ def care_checks(
     known: dict[str, Levels],
     members: Iterable[str] = (),
     visited_before: datetime | None = None,
+    grid_codes: Collection[str] | None = None,
 ) -> list[CareCheck]:
     """Checks whose due time falls in the window, and every check of `members` made before
     `visited_before` (the window's end by default): their earlier visits name who visited them
@@ -204,6 +241,8 @@ def care_checks(
     condition = (CareVisitCheckRow.due_at >= window.start_at) & (
         CareVisitCheckRow.due_at < window.end_at
     )
+    if grid_codes is not None:
+        condition = condition & CareVisitCheckRow.grid_code.in_(sorted(grid_codes))
     found: dict[tuple[str, str], CareVisitCheckRow] = {}
     wanted = sorted(set(members))
     queries = [select(CareVisitCheckRow).where(condition)]

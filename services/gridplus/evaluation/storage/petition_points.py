@@ -59,11 +59,16 @@ def record_category(
 
 
 def load(
-    session: Session, *, since: datetime, until: datetime, open_too: bool = False
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    open_too: bool = False,
+    grid_code: str = "",
 ) -> list[PetitionPoint]:
     """Located petitions submitted in [since, until), and with `open_too` every open one
     submitted before `until` as well; duplicates merged into another petition are left out
-    (their survivor stands for them)."""
+    (their survivor stands for them). `grid_code`: only those of that grid's subtree."""
     placed = PetitionPointRow.submitted_at.is_not(None) & PetitionPointRow.latitude.is_not(None)
     in_window = (PetitionPointRow.submitted_at >= as_utc(since)) & (
         PetitionPointRow.submitted_at < as_utc(until)
@@ -91,6 +96,10 @@ def load(
         .where(or_(in_window, still_open) if open_too else in_window)
         .order_by(point.petition_id)
     )
+    if grid_code:
+        query = query.where(
+            or_(fact.grid_l1 == grid_code, fact.grid_l2 == grid_code, fact.grid_l3 == grid_code)
+        )
     return [_point(*row) for row in session.execute(query)]
 
 
