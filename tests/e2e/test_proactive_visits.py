@@ -50,6 +50,7 @@ EVENTS_TIMEOUT = 30.0  # each hop goes through Kafka and a consumer
 class Visited:
     household: households_pb2.Household
     visit: visits_pb2.Visit
+    request: visits_pb2.RecordVisitRequest
 
 
 def households(stack: LocalStack) -> households_pb2_grpc.HouseholdServiceStub:
@@ -121,7 +122,7 @@ def visited(stack: LocalStack) -> Iterator[Visited]:
         ],
     )
     visit = eventually(lambda: record(stack, request), "dispatch knows the household")
-    yield Visited(household, visit)
+    yield Visited(household, visit, request)
 
 
 def test_a_finding_raises_a_petition_assigned_to_the_same_grid_and_both_name_each_other(
@@ -154,6 +155,24 @@ def test_a_finding_raises_a_petition_assigned_to_the_same_grid_and_both_name_eac
         visits_pb2.GetVisitRequest(visit_id=visit.visit_id), metadata=worker(stack), timeout=10
     )
     assert [f.petition_id for f in again.visit.findings] == [petition.id]
+
+
+def test_a_retried_visit_is_recorded_once_and_raises_no_second_petition(
+    stack: LocalStack, visited: Visited
+) -> None:
+    retried = record(stack, visited.request)
+
+    assert retried is not None
+    assert retried.visit_id == visited.visit.visit_id
+    assert [f.petition_id for f in retried.findings] == [
+        f.petition_id for f in visited.visit.findings
+    ]
+    day = visited.visit.visited_at.ToDatetime(tzinfo=CALENDAR_ZONE).date().isoformat()
+    diary = visits(stack).ListDiary(
+        visits_pb2.ListDiaryRequest(from_day=day, to_day=day), metadata=worker(stack), timeout=10
+    )
+    recorded = [v.visit_id for d in diary.days for v in d.visits]
+    assert recorded.count(visited.visit.visit_id) == 1
 
 
 def test_the_visit_is_in_the_workers_diary_for_its_day(stack: LocalStack, visited: Visited) -> None:
@@ -220,8 +239,12 @@ def test_the_members_personal_data_is_nowhere_in_the_clear(
     topics = raw_topics(stack)
     logs = raw_files(stack, "logs/*.log")
 
-    assert registry and topics and logs
+    # The scans read the right bytes: the household's own ids are there, only the person is not.
+    household_id = visited.household.household_id.encode()
+    assert household_id in registry and member.member_id.encode() in registry
     assert b"HouseholdChanged" in topics and b"VisitRecorded" in topics
+    assert household_id in topics and visited.visit.visit_id.encode() in topics
+    assert logs
     for where, raw in [("databases", every_database), ("topics", topics), ("logs", logs)]:
         assert [s for s in secrets if s.encode() in raw] == [], where
 
@@ -240,17 +263,24 @@ def test_a_chiefs_read_of_a_care_record_is_in_the_inspectors_access_log(
         metadata=chief,
         timeout=10,
     )
-    log = households(stack).ListCareAccessLog(
-        households_pb2.ListCareAccessLogRequest(grid_code=GRID, actor_id=CHIEF),
-        metadata=staff_metadata(stack, "i-MN05", Role.INSPECTOR, ("MN05",)),
+    inspector = staff_metadata(stack, "i-MN05", Role.INSPECTOR, ("MN05",))
+    masked = households(stack).GetHousehold(
+        households_pb2.GetHouseholdRequest(household_id=household_id, reason=reason),
+        metadata=inspector,
         timeout=10,
+    )
+    log = households(stack).ListCareAccessLog(
+        households_pb2.ListCareAccessLogRequest(grid_code=GRID), metadata=inspector, timeout=10
     )
 
     assert refused.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "reason" in (refused.details() or "")
     assert (read.household.masked, read.household.members[0].name) == (False, NAME)
-    entries = [e for e in log.entries if e.reason == reason]
+    [person] = masked.household.members  # an inspector sees the record masked
+    assert masked.household.masked and person.name != NAME and PHONE not in person.phone
+    entries = [e for e in log.entries if e.reason == reason]  # newest first
     assert [(e.actor_id, e.actor_role, e.household_id, e.grid_code) for e in entries] == [
-        (CHIEF, Role.GRID_CHIEF.value, household_id, GRID)
+        ("i-MN05", Role.INSPECTOR.value, household_id, GRID),
+        (CHIEF, Role.GRID_CHIEF.value, household_id, GRID),
     ]
-    assert entries[0].read_at.seconds > 0
+    assert all(e.read_at.seconds > 0 for e in entries)
