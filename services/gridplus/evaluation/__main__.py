@@ -74,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         app.clock,
         lease,
         interval_seconds=settings.digest_scan_seconds,
+        grace=timedelta(minutes=settings.digest_delay_minutes),
         wake=app.relay.wake,
     )
     app.add_loop("grid-digests", weekly.run)

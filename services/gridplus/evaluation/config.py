@@ -17,6 +17,7 @@ class EvaluationSettings:
     points_per_hour: int
     gauges_seconds: float
     digest_scan_seconds: float
+    digest_delay_minutes: int
 
     @classmethod
     def from_env(cls, env: Env) -> EvaluationSettings:
@@ -43,5 +44,9 @@ class EvaluationSettings:
             # How often the weekly digest job looks whether a week has ended.
             digest_scan_seconds=env.number(
                 "GRIDPLUS_EVALUATION_DIGEST_SCAN_SECONDS", 300.0, minimum=1.0
+            ),
+            # How long after a week's end its digests wait for events still in flight.
+            digest_delay_minutes=env.integer(
+                "GRIDPLUS_EVALUATION_DIGEST_DELAY_MINUTES", 60, minimum=0
             ),
         )

@@ -216,6 +216,8 @@ def test_the_weekly_digest_is_published_once_per_grid_and_week(evaluation: Evalu
     evaluation.clock.set(MONDAY + 5 * D)  # the week has not ended: nothing yet
     first = job(evaluation, "replica-a")
     assert first.run_once() == 0 and published(evaluation) == {}
+    evaluation.clock.set(MONDAY + 7 * D + timedelta(minutes=30))  # ended, within the grace hour
+    assert first.run_once() == 0 and published(evaluation) == {}
     evaluation.clock.set(NEXT_WEEK)
     assert first.run_once() == 7  # every level of A, B and C's paths
     assert first.run_once() == 0  # a second round

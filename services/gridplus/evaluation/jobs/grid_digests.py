@@ -1,5 +1,6 @@
-"""The weekly digest job: once an ISO week has ended, publish GridDigestReady for every grid
-(every level) with activity in it, once per grid and week.
+"""The weekly digest job: once an ISO week has ended (and a grace period has passed, so events
+of its last minutes still in flight are counted), publish GridDigestReady for every grid (every
+level) with activity in it, once per grid and week.
 
 Replicas: the job runs only on the replica holding its lease (kit.lease, one row in the
 service's database), so one replica computes the digests; each grid's digest is written in its
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from gridplus.evaluation.domain.digest import last_complete_week
 from gridplus.evaluation.handlers import digests
@@ -34,6 +35,7 @@ class GridDigests:
         lease: Lease,
         *,
         interval_seconds: float,
+        grace: timedelta = timedelta(hours=1),
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
@@ -41,13 +43,14 @@ class GridDigests:
         self._clock = clock
         self._lease = lease
         self._interval = interval_seconds
+        self._grace = grace
         self._wake = wake  # the outbox relay, told once a digest has committed
         self._done: date | None = None  # the week whose digests are all out
 
     def run_once(self) -> int:
         """Publish the last complete week's digests not yet out; returns how many this call
         published (0 when another replica holds the lease)."""
-        week = last_complete_week(self._clock.now().date())
+        week = last_complete_week((self._clock.now() - self._grace).date())
         if self._done == week.start or not self._lease.keep():
             return 0
         with transaction(self._sessions) as session:
