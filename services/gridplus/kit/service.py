@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from gridplus.kit import kafka
 from gridplus.kit.auth import Role, ServiceToken
+from gridplus.kit.batch import DEFAULT_MAX_BATCH
 from gridplus.kit.clock import Clock, SystemClock
 from gridplus.kit.config import Env, ServiceSettings, service_address
 from gridplus.kit.consumer import EventConsumer, EventHandler
@@ -109,7 +110,7 @@ class ServiceApp:
             producer_factory=self._producer,
             clock=self.clock,
             after_commit=self.relay.wake,
-            max_batch=self.env.integer("GRIDPLUS_CONSUMER_MAX_BATCH", 200, minimum=1),
+            max_batch=self.env.integer("GRIDPLUS_CONSUMER_MAX_BATCH", DEFAULT_MAX_BATCH, minimum=1),
         )
         self.runner.add_loop(f"consumer-{group}", consumer.run)
         return consumer
