@@ -34,6 +34,9 @@ from gridplus.kit.tracing import continued_from
 
 log = logging.getLogger(__name__)
 
+# The bound on a batch (GRIDPLUS_CONSUMER_MAX_BATCH): a batch holds its transaction's locks (on
+# SQLite the database's one writer lock) until it commits, so the service's own requests wait
+# for at most one batch; 1 turns batching off (one transaction per event, as before).
 DEFAULT_MAX_BATCH = 200
 
 
