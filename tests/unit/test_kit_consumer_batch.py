@@ -180,3 +180,18 @@ def test_prepare_sees_every_earlier_event_of_its_key(store: Store) -> None:
     assert batches == 3, "cut only before p-1's second and third events"
     assert seen == {"p-1": [0, 1, 2], "p-2": [0, 1], "p-3": [0]}
     assert titles(store) == [f"t{n}" for n in range(6)]
+
+
+def test_a_failed_prepare_goes_the_per_event_way_with_one_attempt_spent(store: Store) -> None:
+    def prepare(event: Event) -> None:
+        if event.payload.title == "unreachable":  # type: ignore[attr-defined]
+            raise ConnectionError("grid-registry away")
+
+    def apply(session: Session, event: Event, _prepared: None) -> None:
+        write(session, event)
+
+    records = [record(n, f"p-{n}", "unreachable" if n == 2 else f"t{n}") for n in range(5)]
+    one = OneByOne()
+    applier(store, Prepared(prepare, apply)).apply(records, one)
+    assert one.handed == [(2, 1)]
+    assert titles(store) == ["t0", "t1", "t3", "t4"]

@@ -128,16 +128,21 @@ class BatchApplier:
             prepared = handler.prepare(event)
         except Exception:
             # A remote dependency away, say: the per-event path retries it with backoff.
-            return self._flush_then_one(segment, record, one_by_one)
+            return self._flush_then_one(segment, record, one_by_one, attempts_used=1)
         return _Ready(record, event, handler, prepared)
 
     def _flush_then_one(
-        self, segment: list[_Ready], record: ConsumerRecord, one_by_one: OneByOne
+        self,
+        segment: list[_Ready],
+        record: ConsumerRecord,
+        one_by_one: OneByOne,
+        *,
+        attempts_used: int = 0,
     ) -> int | None:
         stopped_at = self._flush(segment, one_by_one)
         if stopped_at is not None:
             return stopped_at
-        return None if one_by_one(record, 0) else int(record.offset)
+        return None if one_by_one(record, attempts_used) else int(record.offset)
 
     def _flush(self, segment: list[_Ready], one_by_one: OneByOne) -> int | None:
         """Apply the pending segment in one transaction and empty it. Returns the offset
