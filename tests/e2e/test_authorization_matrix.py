@@ -24,7 +24,7 @@ from gridplus.api.notification.v1 import notification_pb2
 from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
 from gridplus.api.petition.v1 import petition_pb2 as pe
 from gridplus.kit.roles import Role
-from tests.support import authz_visits, authz_world
+from tests.support import authz_households, authz_visits, authz_world
 from tests.support.authz_matrix import MATRIX, ROLES, SCOPED, Operation, render
 from tests.support.authz_probes import PROBES, Result
 from tools.stack import DEV_SUBJECTS, LocalStack
@@ -52,6 +52,7 @@ NOTHING_IN_TRIAGE = "dispatch SetTriageCategory"
 def world(stack: LocalStack) -> Iterator[authz_world.World]:
     built = authz_world.build(stack)
     authz_visits.prepare(built)
+    authz_households.prepare(built)
     yield built
 
 
