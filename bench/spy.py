@@ -37,6 +37,7 @@ WAIT_FRAMES = frozenset(
         "_status (grpc/_server.py)",
         "_serve (grpc/_server.py)",
         "handler_thread (waitress/task.py)",
+        "Connection.wait (psycopg/connection.py)",  # PostgreSQL's answer to a statement
     }
 )
 # Frames on nearly every stack (thread start-up, the service runner's loop): true but no help
