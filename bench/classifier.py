@@ -44,7 +44,7 @@ def cross_validate(folds: int = FOLDS) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return labels, predicted, confidence
 
 
-def report() -> None:
+def report() -> dict[str, tuple[float, str]]:
     started = time.perf_counter()
     trained_classifier()
     training = time.perf_counter() - started
@@ -62,6 +62,10 @@ def report() -> None:
             f"accuracy there {accuracy:6.1%}, to triage {1 - kept.mean():6.1%}"
         )
     print(f"training both models (zh + NYC en) at start-up: {training:.2f} s")
+    return {
+        "classifier.accuracy": (100 * float(correct.mean()), "%"),
+        "classifier.training": (training, "s"),
+    }
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def _rows(start: int, count: int, rng: random.Random) -> list[tuple[object, ...]
     return rows
 
 
-def report(assignments: int = 1_000_000) -> None:
+def report(assignments: int = 1_000_000) -> dict[str, tuple[float, str]]:
     with tempfile.TemporaryDirectory(prefix="gridplus-scan-") as tmp:
         engine = create_database_engine(f"sqlite:///{tmp}/dispatch.db")
         migrate(engine, MIGRATIONS)
@@ -132,6 +132,11 @@ def report(assignments: int = 1_000_000) -> None:
         f"{min(quiet) * 1e3:.1f}-{max(quiet) * 1e3:.1f} ms"
     )
     print(f"light board recount (GROUP BY light x grids x department): {lights:.2f} s")
+    return {
+        "scan.tick_with_news": (first.seconds * 1e3, "ms"),
+        "scan.quiet_tick": (max(quiet) * 1e3, "ms"),
+        "scan.light_recount": (lights, "s"),
+    }
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ def in_process_phases(settings: Settings, figures: Figures, progress: Progress) 
             progress.skip(name, "QUICK")
             continue
         with progress.phase(name):
-            report()
+            for figure, (value, unit) in report().items():
+                figures.add(figure, value, unit)
 
 
 def stack_phases(
