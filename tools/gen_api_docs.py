@@ -202,20 +202,25 @@ class Renderer:
     def __init__(self, files: list[descriptor_pb2.FileDescriptorProto]) -> None:
         self._packages, self._maps = index_types(files)
 
-    def page(self, proto: descriptor_pb2.FileDescriptorProto) -> Page:
-        page = Page(proto.package)
-        comments = Comments(proto)
+    def page(self, protos: list[descriptor_pb2.FileDescriptorProto]) -> Page:
+        """One package's page: its files in name order, each under its own source line."""
+        page = Page(protos[0].package)
         out = page.lines
-        out += [f"# {proto.package}", "", f"Source: `protos/{proto.name}`", ""]
-        about = comments.get((_FILE_PACKAGE,)) or comments.get((_FILE_SYNTAX,))
-        if about:
-            out += [escape(about), ""]
-        for i, service in enumerate(proto.service):
-            self._service(page, comments, proto, service, (_FILE_SERVICE, i))
-        for i, message in enumerate(proto.message_type):
-            self._message(page, comments, f"{proto.package}.{message.name}", message, (4, i))
-        for i, enum in enumerate(proto.enum_type):
-            self._enum(page, comments, f"{proto.package}.{enum.name}", enum, (_FILE_ENUM, i))
+        out += [f"# {page.package}", ""]
+        for proto in protos:
+            comments = Comments(proto)
+            found = len(page.missing)
+            out += [f"Source: `protos/{proto.name}`", ""]
+            about = comments.get((_FILE_PACKAGE,)) or comments.get((_FILE_SYNTAX,))
+            if about:
+                out += [escape(about), ""]
+            for i, service in enumerate(proto.service):
+                self._service(page, comments, proto, service, (_FILE_SERVICE, i))
+            for i, message in enumerate(proto.message_type):
+                self._message(page, comments, f"{proto.package}.{message.name}", message, (4, i))
+            for i, enum in enumerate(proto.enum_type):
+                self._enum(page, comments, f"{proto.package}.{enum.name}", enum, (_FILE_ENUM, i))
+            page.missing[found:] = [f"protos/{proto.name}: {what}" for what in page.missing[found:]]
         while out and out[-1] == "":
             out.pop()
         out.append("")
@@ -311,21 +316,36 @@ class Renderer:
         out.append("")
 
 
+def by_package(
+    files: list[descriptor_pb2.FileDescriptorProto],
+) -> dict[str, list[descriptor_pb2.FileDescriptorProto]]:
+    """The files of each package, packages and files in name order."""
+    grouped: dict[str, list[descriptor_pb2.FileDescriptorProto]] = {}
+    for proto in sorted(files, key=lambda f: (f.package, f.name)):
+        grouped.setdefault(proto.package, []).append(proto)
+    return grouped
+
+
 def index(files: list[descriptor_pb2.FileDescriptorProto]) -> str:
     lines = [INDEX_INTRO, "## Packages", "", "| Package | Services | Default address | About |"]
     lines.append("|---|---|---|---|")
-    for proto in sorted(files, key=lambda f: f.package):
-        comments = Comments(proto)
-        about = comments.get((_FILE_PACKAGE,)) or comments.get((_FILE_SYNTAX,))
-        first = about.split("\n\n")[0] if about else ""
-        services = ", ".join(s.name for s in proto.service) or "— (event payloads)"
-        area = proto.package.split(".")[1]
-        spec = SERVICES.get(SERVICE_OF_AREA.get(area, area)) if proto.service else None
+    for package, protos in by_package(files).items():
+        abouts = [_about(proto) for proto in protos]
+        first = next((a.split("\n\n")[0] for a in abouts if a), "")
+        service_names = [s.name for proto in protos for s in proto.service]
+        services = ", ".join(service_names) or "— (event payloads)"
+        area = package.split(".")[1]
+        spec = SERVICES.get(SERVICE_OF_AREA.get(area, area)) if service_names else None
         address = f"{spec.name} `127.0.0.1:{spec.grpc_port}`" if spec else "—"
-        link = f"[{proto.package}]({page_name(proto.package)})"
+        link = f"[{package}]({page_name(package)})"
         lines.append(f"| {link} | {services} | {address} | {cell(first)} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _about(proto: descriptor_pb2.FileDescriptorProto) -> str:
+    comments = Comments(proto)
+    return comments.get((_FILE_PACKAGE,)) or comments.get((_FILE_SYNTAX,))
 
 
 def render(root: Path = PROTOS) -> tuple[dict[str, str], list[str]]:
@@ -334,10 +354,10 @@ def render(root: Path = PROTOS) -> tuple[dict[str, str], list[str]]:
     renderer = Renderer(files)
     pages: dict[str, str] = {"README.md": index(files)}
     missing: list[str] = []
-    for proto in files:
-        page = renderer.page(proto)
-        pages[page_name(proto.package)] = "\n".join(page.lines)
-        missing += [f"protos/{proto.name}: {what}" for what in page.missing]
+    for package, protos in by_package(files).items():
+        page = renderer.page(protos)
+        pages[page_name(package)] = "\n".join(page.lines)
+        missing += page.missing
     return pages, missing
 
 

@@ -225,7 +225,11 @@ def test_secrets_reach_pods_only_by_reference(values_file: Path) -> None:
 def test_only_services_that_need_it_get_the_pii_key() -> None:
     for name, deployment in of_kind(render(), "Deployment").items():
         env = env_of(server_container(deployment))
-        holds_personal_data = name in (f"{RELEASE}-petition", f"{RELEASE}-notification")
+        holds_personal_data = name in (
+            f"{RELEASE}-grid-registry",
+            f"{RELEASE}-petition",
+            f"{RELEASE}-notification",
+        )
         assert ("GRIDPLUS_PII_KEY" in env) == holds_personal_data, name
         assert env["GRIDPLUS_JWT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "gridplus-auth"
 
