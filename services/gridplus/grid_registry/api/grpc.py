@@ -7,6 +7,8 @@ own service (api/households.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -26,6 +28,9 @@ from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.interceptors import AuthPolicy, service_policy
 from gridplus.kit.roles import ALL_ROLES, STAFF_ROLES
 from gridplus.kit.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SERVICE_NAME = grid_pb2.DESCRIPTOR.services_by_name["GridRegistryService"].full_name
 
@@ -107,7 +112,7 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
     ) -> grid_pb2.ListMembersResponse:
         role = convert.role_from_proto(request.role)
         snapshot = self._current.get()
-        with transaction(self._sessions) as session:
+        with self._directory_session(snapshot) as session:
             found = directory.members(
                 session,
                 snapshot,
@@ -165,7 +170,7 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
             grid_code = request.grid_code
         else:
             raise InvalidArgument.single("target", "give a point or a grid_code")
-        with transaction(self._sessions) as session:
+        with self._directory_session(snapshot) as session:
             steps = directory.chain(
                 session, snapshot, grid_code=grid_code, viewer=current_principal()
             )
@@ -209,6 +214,16 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
             ],
             grid_set_version=snapshot.version,
         )
+
+    @contextmanager
+    def _directory_session(self, snapshot: GridSetSnapshot) -> Iterator[Session | None]:
+        """No transaction when the snapshot holds its directory (a running server's always
+        does: handlers/snapshots.py loads it with the grids); a session to read it otherwise."""
+        if not directory.needs_session(snapshot):
+            yield None
+            return
+        with transaction(self._sessions) as session:
+            yield session
 
     def MeasureDistanceToGrid(
         self, request: grid_pb2.MeasureDistanceToGridRequest, context: grpc.ServicerContext

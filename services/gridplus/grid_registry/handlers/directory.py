@@ -1,6 +1,7 @@
 """The directory: who serves a grid and the organisation chain above it, with contacts only
-where the caller may see them (domain/directory.py). Members are read from storage per call,
-for the version of the grid set the server holds."""
+where the caller may see them (domain/directory.py). Members and places are those of the
+version of the grid set the server holds, from its in-memory directory
+(handlers/directory_snapshot.py), or from storage in `session` for a snapshot without one."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from gridplus.grid_registry.domain import directory
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.members import Member, MemberRole
 from gridplus.grid_registry.domain.places import Place
+from gridplus.grid_registry.handlers.directory_snapshot import DirectoryReader, StoredDirectory
 from gridplus.grid_registry.handlers.grids import get_grid
 from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot
-from gridplus.grid_registry.storage import repository
 from gridplus.kit.errors import InvalidArgument, NotFound
 from gridplus.kit.roles import Principal
 
@@ -32,7 +33,7 @@ class ChainStep:
 
 
 def members(
-    session: Session,
+    session: Session | None,
     snapshot: GridSetSnapshot,
     *,
     grid_code: str,
@@ -44,21 +45,20 @@ def members(
     if not grid_code:
         raise InvalidArgument.single("grid_code", "required")
     _readable_grid(snapshot, grid_code, viewer)
-    found = repository.get_members(
-        session, version=snapshot.version, grid_code=grid_code, role=role
-    )
+    found = reader(snapshot, session).members(grid_code, role)
     return directory.as_seen_by(viewer, found, snapshot.grids)
 
 
 def chain(
-    session: Session, snapshot: GridSetSnapshot, *, grid_code: str, viewer: Principal
+    session: Session | None, snapshot: GridSetSnapshot, *, grid_code: str, viewer: Principal
 ) -> list[ChainStep]:
     """The organisation chain of a grid: every level from level 1 down to it, with its people
     (contacts as `viewer` may see them); the smallest grid also lists its buildings and units."""
     spec = _readable_grid(snapshot, grid_code, viewer)
     path = snapshot.grids.path(spec.code)
-    people = repository.get_members_of_grids(session, version=snapshot.version, grid_codes=path)
-    places = repository.get_places(session, version=snapshot.version, grid_code=spec.code)
+    stored = reader(snapshot, session)
+    people = stored.members_of_grids(path)
+    places = stored.places(spec.code)
     return [
         ChainStep(
             snapshot.grids.get(code),
@@ -67,6 +67,20 @@ def chain(
         )
         for code in path
     ]
+
+
+def reader(snapshot: GridSetSnapshot, session: Session | None) -> DirectoryReader:
+    """The snapshot's own directory, or storage in `session` for a snapshot made without one
+    (needs_session says which)."""
+    if snapshot.directory is not None:
+        return snapshot.directory
+    if session is None:
+        raise ValueError("a grid-set snapshot without its directory needs a session to read it")
+    return StoredDirectory(session, snapshot.version)
+
+
+def needs_session(snapshot: GridSetSnapshot) -> bool:
+    return snapshot.directory is None
 
 
 def _readable_grid(snapshot: GridSetSnapshot, grid_code: str, viewer: Principal) -> GridSpec:

@@ -1,6 +1,8 @@
 """What a running server answers from: the newest grid set and the reference data, each held in
 memory by a kit `Snapshot` and swapped whole when a newer version is stored (an import or a seed
-re-sync run by another process), so queries never wait on the database."""
+re-sync run by another process), so queries never wait on the database. The grid set's snapshot
+carries its directory (handlers/directory_snapshot.py): grids, members and places of one version,
+swapped together."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from gridplus.grid_registry import metrics
 from gridplus.grid_registry.domain.grids import MAX_LEVEL, MIN_LEVEL, GridSet
 from gridplus.grid_registry.domain.locator import Locator
 from gridplus.grid_registry.domain.taxonomy import Taxonomy
+from gridplus.grid_registry.handlers.directory_snapshot import DirectorySnapshot, load_directory
 from gridplus.grid_registry.storage import reference_repository, repository
 from gridplus.kit.db import SessionFactory
 from gridplus.kit.snapshot import Snapshot
@@ -30,11 +33,13 @@ NO_REFERENCE = "the reference data has not been seeded; run the migrations"
 
 @dataclass(frozen=True)
 class GridSetSnapshot:
-    """One version of the grids, ready to answer queries."""
+    """One version of the grids, ready to answer queries, with its directory (members and
+    places) when loaded from storage; without one, the directory is read from the database."""
 
     version: int
     grids: GridSet
     locator: Locator
+    directory: DirectorySnapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,8 @@ def load_current(session: Session) -> GridSetSnapshot | None:
 
 def load_version(session: Session, version: int) -> GridSetSnapshot:
     grids = repository.get_grid_set(session, version=version)
-    return GridSetSnapshot(version, grids, Locator.from_grid_set(grids))
+    directory = load_directory(session, version)
+    return GridSetSnapshot(version, grids, Locator.from_grid_set(grids), directory)
 
 
 def load_reference(session: Session) -> ReferenceSnapshot | None:

@@ -163,6 +163,29 @@ def get_members_of_grids(
     return found
 
 
+def get_directory(
+    session: Session, *, version: int
+) -> tuple[dict[str, list[Member]], dict[str, list[Place]]]:
+    """Every member and place of a version, per grid: members in role then person order and
+    places in code order, as get_members and get_places give one grid's (the database orders
+    them, so its collation decides, as it does for those)."""
+    people: dict[str, list[Member]] = {}
+    for member in session.execute(
+        select(MemberRow)
+        .where(MemberRow.grid_set_version == version)
+        .order_by(MemberRow.grid_code, MemberRow.role, MemberRow.person_id)
+    ).scalars():
+        people.setdefault(member.grid_code, []).append(_member(member))
+    places: dict[str, list[Place]] = {}
+    for place in session.execute(
+        select(PlaceRow)
+        .where(PlaceRow.grid_set_version == version)
+        .order_by(PlaceRow.grid_code, PlaceRow.code)
+    ).scalars():
+        places.setdefault(place.grid_code, []).append(_place(place))
+    return people, places
+
+
 def all_member_keys(session: Session, *, version: int) -> set[tuple[str, str, str]]:
     """(person_id, role, grid_code) of every member of a version: to tell what an import changed."""
     rows = session.execute(
@@ -179,10 +202,11 @@ def get_places(session: Session, *, version: int, grid_code: str) -> list[Place]
         .where(PlaceRow.grid_set_version == version, PlaceRow.grid_code == grid_code)
         .order_by(PlaceRow.code)
     ).scalars()
-    return [
-        Place(row.code, row.name, PlaceKind(row.kind), row.grid_code, row.parent_code)
-        for row in rows
-    ]
+    return [_place(row) for row in rows]
+
+
+def _place(row: PlaceRow) -> Place:
+    return Place(row.code, row.name, PlaceKind(row.kind), row.grid_code, row.parent_code)
 
 
 def _member(row: MemberRow) -> Member:
