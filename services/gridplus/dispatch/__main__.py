@@ -13,6 +13,7 @@ from gridplus.dispatch.api.visits import VISIT_POLICY, VISIT_SERVICE_NAME, Visit
 from gridplus.dispatch.clients import GrpcGridDirectory
 from gridplus.dispatch.config import DispatchSettings
 from gridplus.dispatch.handlers.clocks import ClockKeeper
+from gridplus.dispatch.handlers.grid_cache import CachedGridDirectory
 from gridplus.dispatch.handlers.households import HouseholdReplica
 from gridplus.dispatch.handlers.routing import PetitionRouter
 from gridplus.dispatch.handlers.visits import VisitRecorder
@@ -34,8 +35,9 @@ def main() -> None:
         migrations=Path(__file__).parent / "storage" / "alembic",
     )
     settings = DispatchSettings.from_env(app.env)
-    directory = GrpcGridDirectory(
-        app.channel("grid_registry"), cache_seconds=settings.cache_seconds
+    directory = CachedGridDirectory(
+        GrpcGridDirectory(app.channel("grid_registry"), cache_seconds=settings.cache_seconds),
+        confirm_seconds=settings.grid_confirm_seconds,
     )
     started = time.perf_counter()
     classifier = trained_classifier()

@@ -18,17 +18,23 @@ import grpc
 from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.dispatch.api.convert import ROLES_FROM_PROTO, category_from_proto, grid_place
 from gridplus.dispatch.domain.categories import Category
+from gridplus.dispatch.domain.outlines import GridOutlines
 from gridplus.dispatch.domain.places import GridPlace, Member
 from gridplus.dispatch.ports import ChainLevel, Department, GridDirectory
 from gridplus.kit.cache import TtlCache
 from gridplus.kit.errors import TransientError
 from gridplus.kit.grpc_client import DEFAULT_DEADLINE_SECONDS
 
+OUTLINES_DEADLINE_SECONDS = 30.0
 _ABSENT = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED}
 
 
 def _absent(error: grpc.RpcError) -> bool:
     return error.code() in _ABSENT  # type: ignore[attr-defined]
+
+
+def _place_of(grid: grid_pb2.Grid) -> GridPlace:
+    return GridPlace(grid.code, grid.level, tuple(grid.path) or (grid.code,), grid.grid_set_version)
 
 
 class GrpcGridDirectory(GridDirectory):
@@ -41,6 +47,8 @@ class GrpcGridDirectory(GridDirectory):
     ) -> None:
         self._stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
         self._timeout = timeout
+        # A city's outlines are megabytes, read once per grid-set version.
+        self._outlines_timeout = max(timeout, OUTLINES_DEADLINE_SECONDS)
         self._categories: TtlCache[dict[str, Category]] = TtlCache(
             cache_seconds, stale_on=(grpc.RpcError,)
         )
@@ -60,6 +68,29 @@ class GrpcGridDirectory(GridDirectory):
             raise
         return grid_place(response)
 
+    def outlines(self) -> GridOutlines | None:
+        """The level-3 grids with their outlines as stored (not simplified), of the version
+        grid-registry serves; None when it serves none (UNIMPLEMENTED, or no level-3 grid)."""
+        try:
+            response = self._stub.ListGridBoundaries(
+                grid_pb2.ListGridBoundariesRequest(level=3), timeout=self._outlines_timeout
+            )
+        except grpc.RpcError as error:
+            if _absent(error):
+                return None
+            raise
+        if not response.boundaries:
+            return None
+        return GridOutlines(
+            response.grid_set_version,
+            ((_place_of(b.grid), b.geojson) for b in response.boundaries),
+        )
+
+    def forget_grid_set(self) -> None:
+        """A new grid set is served: answers that depend on its grids are asked again."""
+        self._responsible.clear()
+        self._grids.clear()
+
     def grid(self, code: str) -> GridPlace | None:
         return self._grids.get(code, lambda: self._load_grid(code))
 
@@ -70,9 +101,7 @@ class GrpcGridDirectory(GridDirectory):
             if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
                 return None
             raise
-        grid = response.grid
-        path = tuple(grid.path) or (grid.code,)
-        return GridPlace(grid.code, grid.level, path, grid.grid_set_version)
+        return _place_of(response.grid)
 
     def distance_to_grid(self, grid_code: str, lat: float, lon: float) -> float | None:
         request = grid_pb2.MeasureDistanceToGridRequest(grid_code=grid_code, lat=lat, lon=lon)

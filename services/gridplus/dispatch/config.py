@@ -58,6 +58,9 @@ class DispatchSettings:
     whistle_report_minutes: int
     visit_tolerance_meters: float = 100.0
     care_overrides: dict[str, int] = field(default_factory=dict)
+    # How long a grid-set version grid-registry confirmed answers locate and members from the
+    # cache (handlers/grid_cache.py); 0: every petition asks grid-registry, as before.
+    grid_confirm_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Env) -> DispatchSettings:
@@ -96,6 +99,9 @@ class DispatchSettings:
             ),
             cache_seconds=env.number(
                 "GRIDPLUS_DISPATCH_CATEGORY_CACHE_SECONDS", 300.0, minimum=0.0
+            ),
+            grid_confirm_seconds=env.number(
+                "GRIDPLUS_DISPATCH_GRID_CONFIRM_SECONDS", 5.0, minimum=0.0
             ),
             visit_tolerance_meters=env.number(
                 "GRIDPLUS_DISPATCH_VISIT_TOLERANCE_METERS", 100.0, minimum=0.0

@@ -77,6 +77,15 @@ class GridDirectory(ABC):
         unknown. A registry that is down raises (the caller answers UNAVAILABLE)."""
         return None
 
+    def grid_set_imported(self, version: int) -> None:
+        """grid-registry announced a new grid set (GridSetImported): a directory that keeps
+        answers per version stops using older ones."""
+        return None
+
+    def membership_changed(self, grid_code: str) -> None:
+        """Someone joined or left `grid_code` (MembershipChanged): its members are asked again."""
+        return None
+
     def assignees(self, grid: GridPlace) -> dict[str, AssigneeRole]:
         """Who may take a petition of `grid` over, and in which role: the grid's own workers and
         chiefs, then the chiefs of the grids enclosing it (routing's fallback, who see it too)."""

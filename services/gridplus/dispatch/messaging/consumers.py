@@ -65,7 +65,27 @@ def handlers(
         pairs += status_handlers(keeper, sessions)
     if households is not None:
         pairs.append(household_handler(*households))
+        pairs += grid_set_handlers(households[1])
     return handler_table(*pairs)
+
+
+def grid_set_handlers(directory: GridDirectory) -> list[tuple[type, EventHandler]]:
+    """A new grid set or a membership change (gridplus.grid.events.v1): the directory stops
+    answering from what it held (handlers/grid_cache.py). Nothing is written: dropping cached
+    answers twice, on a replayed event, costs one more look-up."""
+
+    def imported(session: Session, event: Event) -> None:
+        payload: events_pb2.GridSetImported = event.payload  # type: ignore[assignment]
+        directory.grid_set_imported(payload.grid_set_version)
+
+    def membership(session: Session, event: Event) -> None:
+        payload: events_pb2.MembershipChanged = event.payload  # type: ignore[assignment]
+        directory.membership_changed(payload.grid_code)
+
+    return [
+        (events_pb2.GridSetImported, imported),
+        (events_pb2.MembershipChanged, membership),
+    ]
 
 
 def household_handler(
