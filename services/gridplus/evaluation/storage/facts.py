@@ -1,6 +1,10 @@
 """Writes of the read models. Each write is order-independent: rows keyed by what the event is
 about (duplicates ignored), "latest" values kept only when their timestamp is newer, "first"
-values only when older. Events applied in any order, once or twice, leave the same rows."""
+values only when older. Events applied in any order, once or twice, leave the same rows.
+
+Each event's row is one INSERT … ON CONFLICT DO UPDATE (storage/upserts.py): the values a new
+row gets, and for an existing row the same rules in SQL. On PostgreSQL the statement locks the
+row it updates, as SELECT … FOR UPDATE did, so two consumers' writes of one petition queue."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, true
 from sqlalchemy.orm import Session
 
 from gridplus.evaluation.domain.assessment import AssessmentScores
@@ -22,47 +26,124 @@ from gridplus.evaluation.storage.models import (
     StatusChangeRow,
     WhistleSummonsRow,
 )
+from gridplus.evaluation.storage.upserts import (
+    Columns,
+    earlier,
+    greatest,
+    insert_ignoring,
+    insert_ignoring_duplicates,
+    latest_then_larger,
+    least,
+    newer,
+    upsert,
+    when,
+)
 from gridplus.kit.clock import as_utc
-from gridplus.kit.db import insert_for
+
+__all__ = ["insert_ignoring_duplicates"]  # re-exported: replay and other stores import it here
+
+_FACTS: Table = PetitionFact.__table__  # type: ignore[assignment]
+_SUMMONS: Table = WhistleSummonsRow.__table__  # type: ignore[assignment]
+_GRID_PATHS: Table = GridPathRow.__table__  # type: ignore[assignment]
 
 
-def insert_ignoring_duplicates(session: Session, model: type[Any], **values: Any) -> bool:
-    """Insert a row unless its key exists; True when inserted. Asks for the inserted key back
-    rather than a row count: on PostgreSQL (psycopg) this INSERT reports -1 rows, which would
-    read as inserted whether or not it was."""
-    table = getattr(model, "__table__", model)
-    key = next(iter(table.primary_key.columns))
-    statement = insert_for(session, table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement.returning(key)).first() is not None
+# -- petition_facts: one rule per kind of event, each with the first/last fold ----------------
 
 
-def _newer(candidate: datetime, current: datetime | None) -> bool:
-    return current is None or as_utc(candidate) >= as_utc(current)
+def _fold(cur: Columns, new: Columns) -> dict[str, Any]:
+    return {
+        "first_at": least(cur.first_at, new.first_at),
+        "last_at": greatest(cur.last_at, new.last_at),
+    }
 
 
-def petition(session: Session, petition_id: str, at: datetime) -> PetitionFact:
-    """The petition's row, created if new and locked for this transaction (PostgreSQL: FOR
-    UPDATE; SQLite writers are serialised already), with `at` folded into first/last."""
-    at = as_utc(at)
-    insert_ignoring_duplicates(
-        session, PetitionFact, petition_id=petition_id, merged=False, first_at=at, last_at=at
+def _worker(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    """Latest handler; two at the same instant: the larger id, whatever the arrival order."""
+    worker = latest_then_larger(cur, new, "worker_id", "worker_at", dialect)
+    department = latest_then_larger(cur, new, "department_code", "department_at", dialect)
+    return {
+        **when(worker, cur, new, "worker_id", "worker_at"),
+        **when(department, cur, new, "department_code", "department_at"),
+    }
+
+
+def _grid(cur: Columns, new: Columns) -> dict[str, Any]:
+    return when(
+        newer(cur.grid_at, new.grid_at), cur, new, "grid_l1", "grid_l2", "grid_l3", "grid_at"
     )
-    fact = session.execute(
-        select(PetitionFact).where(PetitionFact.petition_id == petition_id).with_for_update()
-    ).scalar_one()
-    if at < as_utc(fact.first_at):
-        fact.first_at = at
-    if at > as_utc(fact.last_at):
-        fact.last_at = at
-    return fact
+
+
+def _submitted(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return {**_fold(cur, new), "submitted_at": new.submitted_at, "reporter_id": new.reporter_id}
+
+
+def _assigned(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    first = earlier(cur.assigned_at, new.assigned_at)
+    return {
+        **_fold(cur, new),
+        **when(first, cur, new, "assigned_at", "verify_deadline"),
+        **_worker(cur, new, dialect),
+        **_grid(cur, new),
+    }
+
+
+def _located(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return {**_fold(cur, new), **_grid(cur, new)}
+
+
+def _transferred(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return {**_fold(cur, new), **_worker(cur, new, dialect)}
+
+
+def _status(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return {
+        **_fold(cur, new),
+        **when(newer(cur.status_at, new.status_at), cur, new, "status", "status_at"),
+    }
+
+
+def _merged(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return {**_fold(cur, new), "merged": true(), "merged_into": new.merged_into}
+
+
+def _seen(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return _fold(cur, new)
+
+
+def _followed_up(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    latest = newer(cur.last_follow_up_at, new.last_follow_up_at)
+    return {**_fold(cur, new), **when(latest, cur, new, "last_follow_up_at")}
+
+
+def _fact(session: Session, rule: Any, petition_id: str, at: datetime, **values: Any) -> None:
+    """The petition's row with `at` folded into first/last and `values` kept by `rule`; a new
+    row takes `values` as they are (what the rule would keep against an empty row)."""
+    row = {"petition_id": petition_id, "merged": False, "first_at": at, "last_at": at, **values}
+    upsert(session, _FACTS, rule.__name__, rule, row)
+
+
+def _levels(path: Sequence[str]) -> tuple[str | None, str | None, str | None]:
+    padded = [*path[:3], None, None, None]
+    return padded[0], padded[1], padded[2]
+
+
+def _grid_values(grid_path: Sequence[str], at: datetime) -> dict[str, Any]:
+    """A placement's columns; none (grid_at NULL: the rule keeps the row's) without a path."""
+    l1, l2, l3 = _levels(grid_path)
+    return {"grid_l1": l1, "grid_l2": l2, "grid_l3": l3, "grid_at": at if grid_path else None}
 
 
 def record_submitted(
     session: Session, *, petition_id: str, reporter_id: str, submitted_at: datetime
 ) -> None:
-    fact = petition(session, petition_id, submitted_at)
-    fact.submitted_at = as_utc(submitted_at)
-    fact.reporter_id = reporter_id or None
+    _fact(
+        session,
+        _submitted,
+        petition_id,
+        submitted_at,
+        submitted_at=submitted_at,
+        reporter_id=reporter_id or None,
+    )
 
 
 def record_assigned(
@@ -75,16 +156,27 @@ def record_assigned(
     grid_path: Sequence[str],
     verify_deadline: datetime | None,
 ) -> None:
-    fact = petition(session, petition_id, assigned_at)
-    if fact.assigned_at is None or as_utc(assigned_at) < as_utc(fact.assigned_at):
-        fact.assigned_at = as_utc(assigned_at)
-        fact.verify_deadline = None if verify_deadline is None else as_utc(verify_deadline)
-    _set_worker(fact, worker_id, assigned_at)
-    _set_department(fact, department_code, assigned_at)
-    if grid_path and _newer(assigned_at, fact.grid_at):
-        fact.grid_l1, fact.grid_l2, fact.grid_l3 = _levels(grid_path)
-        fact.grid_at = as_utc(assigned_at)
+    _fact(
+        session,
+        _assigned,
+        petition_id,
+        assigned_at,
+        assigned_at=assigned_at,
+        verify_deadline=verify_deadline,
+        **_handler_values(worker_id, department_code, assigned_at),
+        **_grid_values(grid_path, assigned_at),
+    )
     record_grid_path(session, grid_path)
+
+
+def _handler_values(worker_id: str, department_code: str, at: datetime) -> dict[str, Any]:
+    """An empty id changes nothing: NULL value and time, which the rule skips."""
+    return {
+        "worker_id": worker_id or None,
+        "worker_at": at if worker_id else None,
+        "department_code": department_code or None,
+        "department_at": at if department_code else None,
+    }
 
 
 def record_located(
@@ -92,10 +184,7 @@ def record_located(
 ) -> None:
     """The grid of a petition no dispatch event places (history imported from a 311 export):
     it counts for that grid, with no assignment, worker or deadline (none was recorded)."""
-    fact = petition(session, petition_id, at)
-    if grid_path and _newer(at, fact.grid_at):
-        fact.grid_l1, fact.grid_l2, fact.grid_l3 = _levels(grid_path)
-        fact.grid_at = as_utc(at)
+    _fact(session, _located, petition_id, at, **_grid_values(grid_path, at))
     record_grid_path(session, grid_path)
 
 
@@ -107,29 +196,8 @@ def record_transferred(
     to_worker_id: str,
     to_department_code: str,
 ) -> None:
-    fact = petition(session, petition_id, transferred_at)
-    _set_worker(fact, to_worker_id, transferred_at)
-    _set_department(fact, to_department_code, transferred_at)
-
-
-def _set_worker(fact: PetitionFact, worker_id: str, at: datetime) -> None:
-    if worker_id and _newer(at, fact.worker_at):
-        same_time = fact.worker_at is not None and as_utc(at) == as_utc(fact.worker_at)
-        # Two handlers at the same instant: keep the larger id, whatever the arrival order.
-        if not same_time or worker_id > (fact.worker_id or ""):
-            fact.worker_id, fact.worker_at = worker_id, as_utc(at)
-
-
-def _set_department(fact: PetitionFact, code: str, at: datetime) -> None:
-    if code and _newer(at, fact.department_at):
-        same_time = fact.department_at is not None and as_utc(at) == as_utc(fact.department_at)
-        if not same_time or code > (fact.department_code or ""):
-            fact.department_code, fact.department_at = code, as_utc(at)
-
-
-def _levels(path: Sequence[str]) -> tuple[str | None, str | None, str | None]:
-    padded = [*path[:3], None, None, None]
-    return padded[0], padded[1], padded[2]
+    values = _handler_values(to_worker_id, to_department_code, transferred_at)
+    _fact(session, _transferred, petition_id, transferred_at, **values)
 
 
 def record_grid_path(session: Session, path: Sequence[str]) -> None:
@@ -140,8 +208,7 @@ def record_grid_path(session: Session, path: Sequence[str]) -> None:
         rows.append(
             {"code": path[depth], "level": depth + 1, "grid_l1": l1, "grid_l2": l2, "grid_l3": l3}
         )
-    if rows:
-        session.execute(insert_for(session, GridPathRow).values(rows).on_conflict_do_nothing())
+    insert_ignoring(session, _GRID_PATHS, rows)
 
 
 def record_status(
@@ -153,40 +220,57 @@ def record_status(
     actor_id: str,
     changed_at: datetime,
 ) -> None:
-    fact = petition(session, petition_id, changed_at)
-    insert_ignoring_duplicates(
+    _fact(session, _status, petition_id, changed_at, status=to_status, status_at=changed_at)
+    insert_ignoring(
         session,
-        StatusChangeRow,
-        petition_id=petition_id,
-        from_status=from_status,
-        to_status=to_status,
-        actor_id=actor_id,
-        changed_at=as_utc(changed_at),
+        StatusChangeRow.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "petition_id": petition_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor_id": actor_id,
+                "changed_at": changed_at,
+            }
+        ],
     )
-    if _newer(changed_at, fact.status_at):
-        fact.status, fact.status_at = to_status, as_utc(changed_at)
 
 
 def record_merged(
     session: Session, *, petition_id: str, survivor_id: str, merged_at: datetime
 ) -> None:
-    fact = petition(session, petition_id, merged_at)
-    fact.merged = True
-    fact.merged_into = survivor_id or None
+    _fact(session, _merged, petition_id, merged_at, merged=True, merged_into=survivor_id or None)
 
 
 def record_overdue(
     session: Session, *, petition_id: str, step: str, deadline: datetime, detected_at: datetime
 ) -> None:
-    petition(session, petition_id, detected_at)
-    insert_ignoring_duplicates(
+    _fact(session, _seen, petition_id, detected_at)
+    insert_ignoring(
         session,
-        OverdueRow,
-        petition_id=petition_id,
-        step=step,
-        deadline=as_utc(deadline),
-        detected_at=as_utc(detected_at),
+        OverdueRow.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "petition_id": petition_id,
+                "step": step,
+                "deadline": deadline,
+                "detected_at": detected_at,
+            }
+        ],
     )
+
+
+# -- whistle summons: one row per department summoned -----------------------------------------
+
+
+def _blown(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    return {name: new[name] for name in ("blown_at", "grid_l1", "grid_l2", "grid_l3")}
+
+
+def _reported(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    """The first report counts."""
+    first = earlier(cur.reported_at, new.reported_at)
+    return when(first, cur, new, "reported_at", "reported_on_time")
 
 
 def record_whistle_blown(
@@ -201,9 +285,17 @@ def record_whistle_blown(
     record_grid_path(session, grid_path)
     l1, l2, l3 = _levels(grid_path)
     for code in department_codes:
-        row = _summons(session, whistle_id, code, petition_id)
-        row.blown_at = as_utc(blown_at)
-        row.grid_l1, row.grid_l2, row.grid_l3 = l1, l2, l3
+        row = {
+            "whistle_id": whistle_id,
+            "department_code": code,
+            "petition_id": petition_id,
+            "reported_on_time": False,
+            "blown_at": blown_at,
+            "grid_l1": l1,
+            "grid_l2": l2,
+            "grid_l3": l3,
+        }
+        upsert(session, _SUMMONS, "blown", _blown, row)
 
 
 def record_whistle_reported(
@@ -215,30 +307,14 @@ def record_whistle_reported(
     reported_at: datetime,
     on_time: bool,
 ) -> None:
-    row = _summons(session, whistle_id, department_code, petition_id)
-    if row.reported_at is None or as_utc(reported_at) < as_utc(row.reported_at):
-        row.reported_at, row.reported_on_time = as_utc(reported_at), on_time
-
-
-def _summons(
-    session: Session, whistle_id: str, department_code: str, petition_id: str
-) -> WhistleSummonsRow:
-    insert_ignoring_duplicates(
-        session,
-        WhistleSummonsRow,
-        whistle_id=whistle_id,
-        department_code=department_code,
-        petition_id=petition_id,
-        reported_on_time=False,
-    )
-    return session.execute(
-        select(WhistleSummonsRow)
-        .where(
-            WhistleSummonsRow.whistle_id == whistle_id,
-            WhistleSummonsRow.department_code == department_code,
-        )
-        .with_for_update()
-    ).scalar_one()
+    row = {
+        "whistle_id": whistle_id,
+        "department_code": department_code,
+        "petition_id": petition_id,
+        "reported_at": reported_at,
+        "reported_on_time": on_time,
+    }
+    upsert(session, _SUMMONS, "reported", _reported, row)
 
 
 def record_follow_up(
@@ -246,7 +322,8 @@ def record_follow_up(
 ) -> None:
     """A completed follow-up, keyed by its event's id (the use case that publishes it and a
     rebuild replaying it write the same row)."""
-    fact = petition(session, event.petition_id, event.at)
+    at = event.at
+    _fact(session, _followed_up, event.petition_id, at, last_follow_up_at=at)
     insert_ignoring_duplicates(
         session,
         FollowUpRow,
@@ -257,10 +334,12 @@ def record_follow_up(
         comment=comment,
         via=event.via.value,
         actor_id=event.actor_id,
-        completed_at=as_utc(event.at),
+        completed_at=as_utc(at),
     )
-    if _newer(event.at, fact.last_follow_up_at):
-        fact.last_follow_up_at = as_utc(event.at)
+    # The use case may hold the petition's row as an object: it reads the new value next time.
+    loaded = session.identity_map.get(session.identity_key(PetitionFact, event.petition_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def record_assessment(

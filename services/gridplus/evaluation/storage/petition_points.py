@@ -5,23 +5,29 @@ department."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session
 
 from gridplus.evaluation.domain.hotspots import OPEN_STATUSES, PetitionPoint
-from gridplus.evaluation.storage.facts import insert_ignoring_duplicates
 from gridplus.evaluation.storage.models import PetitionFact, PetitionPointRow
+from gridplus.evaluation.storage.upserts import Columns, latest_then_larger, upsert, when
 from gridplus.kit.clock import as_utc
 
+_POINTS: Table = PetitionPointRow.__table__  # type: ignore[assignment]
 
-def _row(session: Session, petition_id: str) -> PetitionPointRow:
-    insert_ignoring_duplicates(session, PetitionPointRow, petition_id=petition_id)
-    return session.execute(
-        select(PetitionPointRow)
-        .where(PetitionPointRow.petition_id == petition_id)
-        .with_for_update()
-    ).scalar_one()
+
+def _category(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    """The latest category by time; at the same instant the larger code, whatever the order."""
+    latest = latest_then_larger(cur, new, "category", "category_at", dialect)
+    return when(latest, cur, new, "category", "category_at")
+
+
+def _submitted(cur: Columns, new: Columns, dialect: str) -> dict[str, Any]:
+    """The point and time never change after submission (the event's values are kept)."""
+    placed = {name: new[name] for name in ("latitude", "longitude", "submitted_at")}
+    return {**placed, **_category(cur, new, dialect)}
 
 
 def record_submitted(
@@ -34,28 +40,23 @@ def record_submitted(
     submitted_at: datetime,
 ) -> None:
     """The point and time never change after submission; a category given then is the first."""
-    row = _row(session, petition_id)
-    row.latitude, row.longitude = latitude, longitude
-    row.submitted_at = as_utc(submitted_at)
-    record_category(session, petition_id=petition_id, category=category, at=submitted_at, row=row)
+    row = {
+        "petition_id": petition_id,
+        "latitude": latitude,
+        "longitude": longitude,
+        "submitted_at": submitted_at,
+        "category": category or None,
+        "category_at": submitted_at if category else None,
+    }
+    upsert(session, _POINTS, "submitted", _submitted, row)
 
 
-def record_category(
-    session: Session,
-    *,
-    petition_id: str,
-    category: str,
-    at: datetime,
-    row: PetitionPointRow | None = None,
-) -> None:
+def record_category(session: Session, *, petition_id: str, category: str, at: datetime) -> None:
     """The latest category by time; at the same instant the larger code, whatever the order."""
     if not category:
         return
-    row = row or _row(session, petition_id)
-    at = as_utc(at)
-    current = None if row.category_at is None else as_utc(row.category_at)
-    if current is None or at > current or (at == current and category > (row.category or "")):
-        row.category, row.category_at = category, at
+    row = {"petition_id": petition_id, "category": category, "category_at": at}
+    upsert(session, _POINTS, "category", _category, row)
 
 
 def load(

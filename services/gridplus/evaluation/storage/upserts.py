@@ -1,0 +1,128 @@
+"""Core INSERT … ON CONFLICT statements for the read models, built once per table, dialect and
+rule and executed with plain parameters: an event's row written in one statement, the "latest
+wins" / "first wins" rules in SQL (CASE on the timestamps), no read, no ORM object, no flush.
+
+A statement built anew per call spends most of its cost in SQLAlchemy's Python (coercing the
+values, the cache key); a cached one with its values as parameters skips both. Rows go through
+the session's connection: the session's transaction, without the ORM's per-execute work.
+
+Timestamps compare in SQL as they do in Python: PostgreSQL compares timestamptz, SQLite the
+fixed-width UTC text every UtcDateTime column is stored as. Ids compare by code point (Python's
+str order): SQLite's default BINARY collation does; PostgreSQL is told COLLATE "C"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+Columns = Any  # a table's `.c` or an INSERT's `.excluded`
+Rule = Callable[[Columns, Columns, str], dict[str, Any]]
+
+_STATEMENTS: dict[tuple[str, str, str], Any] = {}
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(dialect: str, table: Table) -> Any:
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _cached(dialect: str, table: Table, name: str, build: Callable[[], Any]) -> Any:
+    key = (dialect, table.name, name)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def insert_ignoring_duplicates(session: Session, model: Any, **values: Any) -> bool:
+    """Insert a row unless its key exists; True when inserted. Asks for the inserted key back
+    rather than a row count: on PostgreSQL (psycopg) this INSERT reports -1 rows, which would
+    read as inserted whether or not it was."""
+    table: Table = getattr(model, "__table__", model)
+    dialect = dialect_of(session)
+
+    def build() -> Any:
+        key = next(iter(table.primary_key.columns))
+        return _insert(dialect, table).on_conflict_do_nothing().returning(key)
+
+    statement = _cached(dialect, table, "ignore-returning", build)
+    return session.connection().execute(statement, values).first() is not None
+
+
+def insert_ignoring(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the rows whose key is not there yet, in one multi-row statement (the rows must
+    name the same columns)."""
+    if not rows:
+        return
+    dialect = dialect_of(session)
+    statement = _cached(
+        dialect, table, "ignore", lambda: _insert(dialect, table).on_conflict_do_nothing()
+    )
+    session.connection().execute(statement, list(rows) if len(rows) > 1 else rows[0])
+
+
+def upsert(session: Session, table: Table, name: str, rule: Rule, row: Mapping[str, Any]) -> None:
+    """Insert `row`, or fold it into the row of its key by `rule` (cur, new, dialect) -> the SET
+    clause; `name` names the rule in the statement cache. The row must name the same columns
+    at every call of one rule."""
+    dialect = dialect_of(session)
+
+    def build() -> Any:
+        insert = _insert(dialect, table)
+        return insert.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_=rule(table.c, insert.excluded, dialect),
+        )
+
+    session.connection().execute(_cached(dialect, table, name, build), row)
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+
+def when(condition: ColumnElement[bool], cur: Columns, new: Columns, *names: str) -> dict[str, Any]:
+    """SET each column to the new value where `condition` holds, else keep it."""
+    return {name: case((condition, new[name]), else_=cur[name]) for name in names}
+
+
+def newer(cur_at: Any, new_at: Any) -> ColumnElement[bool]:
+    """The new value is given and at least as new as the kept one ("latest wins")."""
+    return and_(new_at.is_not(None), or_(cur_at.is_(None), new_at >= cur_at))
+
+
+def earlier(cur_at: Any, new_at: Any) -> ColumnElement[bool]:
+    """The new value is given and older than the kept one ("first wins")."""
+    return and_(new_at.is_not(None), or_(cur_at.is_(None), new_at < cur_at))
+
+
+def latest_then_larger(
+    cur: Columns, new: Columns, value: str, at: str, dialect: str
+) -> ColumnElement[bool]:
+    """Latest wins; at the same instant the larger value, whatever the arrival order."""
+
+    def ordered(expression: Any) -> Any:
+        return expression.collate("C") if dialect == "postgresql" else expression
+
+    same_time_larger = and_(
+        new[at] == cur[at], ordered(new[value]) > ordered(func.coalesce(cur[value], ""))
+    )
+    return and_(
+        new[value].is_not(None),
+        new[at].is_not(None),
+        or_(cur[at].is_(None), new[at] > cur[at], same_time_larger),
+    )
+
+
+def least(cur: Any, new: Any) -> Any:
+    return case((new < cur, new), else_=cur)
+
+
+def greatest(cur: Any, new: Any) -> Any:
+    return case((new > cur, new), else_=cur)
