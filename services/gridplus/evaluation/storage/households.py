@@ -20,7 +20,6 @@ from gridplus.evaluation.domain.coverage import (
     levels_of,
 )
 from gridplus.evaluation.domain.scorecard import Window
-from gridplus.evaluation.storage.facts import insert_ignoring_duplicates
 from gridplus.evaluation.storage.models import (
     CareVisitCheckRow,
     CareVisitMissRow,
@@ -28,6 +27,7 @@ from gridplus.evaluation.storage.models import (
     HouseholdVersionRow,
     VisitRow,
 )
+from gridplus.evaluation.storage.upserts import insert_ignoring, insert_ignoring_duplicates
 from gridplus.kit.clock import as_utc
 
 # -- writes -----------------------------------------------------------------------------------
@@ -80,18 +80,19 @@ def record_visit(
         worker_id=worker_id,
         visited_at=as_utc(visited_at),
     )
-    for member_id, due_at, on_time in care_checks:
-        insert_ignoring_duplicates(
-            session,
-            CareVisitCheckRow,
-            visit_id=visit_id,
-            member_id=member_id,
-            due_at=as_utc(due_at),
-            on_time=on_time,
-            visited_at=as_utc(visited_at),
-            worker_id=worker_id,
-            grid_code=grid_code,
-        )
+    checks = [
+        {
+            "visit_id": visit_id,
+            "member_id": member_id,
+            "due_at": due_at,
+            "on_time": on_time,
+            "visited_at": visited_at,
+            "worker_id": worker_id,
+            "grid_code": grid_code,
+        }
+        for member_id, due_at, on_time in care_checks
+    ]
+    insert_ignoring(session, CareVisitCheckRow.__table__, checks)  # type: ignore[arg-type]
 
 
 def record_care_miss(
