@@ -75,9 +75,10 @@ def submit_petition(
             contact=new.contact,
             keys=deps.keys,
         )
-    store_photos(
-        session, deps, petition_id=petition.id, photos_=new.photos, stage=REPORT, by=reporter
-    )
+    if new.photos:  # a new petition has none stored yet: without photos, nothing to count
+        store_photos(
+            session, deps, petition_id=petition.id, photos_=new.photos, stage=REPORT, by=reporter
+        )
     publish(session, deps.outbox, petition)
     return petition
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from gridplus.kit import idempotency
 from gridplus.kit.db import SessionFactory
 from gridplus.petition.domain.access import Viewer
+from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.values import Contact
 from gridplus.petition.handlers.deps import Deps, key_scope
-from gridplus.petition.storage import contacts, repository
+from gridplus.petition.storage import contacts
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,19 +30,17 @@ def get_reporter_contacts(
 ) -> list[ReporterContact]:
     """Whole contacts of the petition's reporter and of reporters of petitions merged into it
     (for notification; the caller's role was checked by the API policy)."""
-    petition = repository.get(session, petition_id=petition_id)
-    merged = repository.get_duplicates(session, petition_id=petition_id)
-    found = contacts.get_many(
-        session, petition_ids=[petition.id, *(p.id for p in merged)], keys=deps.keys
-    )
-    out = [ReporterContact(petition.reporter.id, found.get(petition.id, Contact()), False)]
-    seen = {petition.reporter.id}
+    found = contacts.reporters(session, petition_id=petition_id, keys=deps.keys)
+    if not found:
+        raise PetitionNotFound(petition_id)
+    petition, *merged = found
+    out = [ReporterContact(petition.reporter_id, petition.contact or Contact(), False)]
+    seen = {petition.reporter_id}
     for duplicate in merged:
-        if duplicate.reporter.id in seen:
+        if duplicate.reporter_id in seen:
             continue
-        seen.add(duplicate.reporter.id)
-        contact = found.get(duplicate.id, Contact())
-        out.append(ReporterContact(duplicate.reporter.id, contact, True))
+        seen.add(duplicate.reporter_id)
+        out.append(ReporterContact(duplicate.reporter_id, duplicate.contact or Contact(), True))
     return out
 
 

@@ -3,33 +3,86 @@ only ever holds ciphertext and the key id."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.pii import KeyRing, Sealed
 from gridplus.petition.domain.values import Contact
+from gridplus.petition.storage import rows
 from gridplus.petition.storage.models import ContactRow
 
 _FIELDS = ("name", "phone", "email", "address")
+_CONTACTS: Table = ContactRow.__table__  # type: ignore[assignment]
+_PETITIONS = rows.PETITIONS
+# Built once: intake writes one per petition, notification reads one per assignment.
+_INSERT = insert(_CONTACTS)
+_REPORTERS = select(
+    _PETITIONS.c.id,
+    _PETITIONS.c.reporter_id,
+    _CONTACTS.c.key_id,
+    *(_CONTACTS.c[field] for field in _FIELDS),
+    _CONTACTS.c.language,
+).select_from(
+    _PETITIONS.outerjoin(
+        _CONTACTS,
+        and_(_CONTACTS.c.petition_id == _PETITIONS.c.id, _CONTACTS.c.erased_at.is_(None)),
+    )
+)
+_OF_PETITION = _REPORTERS.where(_PETITIONS.c.id == bindparam("pid"))
+_OF_MERGED = _REPORTERS.where(_PETITIONS.c.duplicate_of.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reported a petition and the contact they left (None: none left, or erased)."""
+
+    petition_id: str
+    reporter_id: str
+    contact: Contact | None
+
+
+def reporters(session: Session, *, petition_id: str, keys: KeyRing) -> list[Reporter]:
+    """The petition's reporter first, then those of petitions merged into it, directly or
+    through a chain of merges (nearest first); empty when there is no such petition. One
+    statement per level of merges, the contacts read with the petitions."""
+    found = [_reporter(row, keys) for row in session.execute(_OF_PETITION, {"pid": petition_id})]
+    frontier = [petition_id]
+    seen = {petition_id}
+    while found and frontier:
+        level = [
+            _reporter(row, keys)
+            for row in session.execute(_OF_MERGED, {"ids": frontier})
+            if row.id not in seen
+        ]
+        seen.update(reporter.petition_id for reporter in level)
+        found += level
+        frontier = [reporter.petition_id for reporter in level]
+    return found
+
+
+def _reporter(row: Any, keys: KeyRing) -> Reporter:
+    contact = _open_fields(row.id, row, keys) if row.key_id is not None else None
+    return Reporter(row.id, row.reporter_id, contact)
 
 
 def save(
     session: Session, *, petition_id: str, reporter_id: str, contact: Contact, keys: KeyRing
 ) -> None:
-    row = ContactRow(
-        petition_id=petition_id,
-        reporter_id=reporter_id,
-        key_id=keys.active_id,
-        language=contact.language or None,
-    )
+    values: dict[str, Any] = {
+        "petition_id": petition_id,
+        "reporter_id": reporter_id,
+        "key_id": keys.active_id,
+        "language": contact.language or None,
+    }
     for field in _FIELDS:
         value: str = getattr(contact, field)
-        if value:
-            sealed = keys.seal(value, context=_context(petition_id, field))
-            setattr(row, field, sealed.blob)
-    session.add(row)
+        sealed = keys.seal(value, context=_context(petition_id, field)) if value else None
+        values[field] = sealed.blob if sealed else None
+    session.execute(_INSERT, values)
 
 
 def get(session: Session, *, petition_id: str, keys: KeyRing) -> Contact | None:
@@ -67,13 +120,19 @@ def erase(session: Session, *, reporter_id: str, at: datetime) -> int:
 
 
 def _open(row: ContactRow, keys: KeyRing) -> Contact:
+    return _open_fields(row.petition_id, row, keys)
+
+
+def _open_fields(petition_id: str, row: Any, keys: KeyRing) -> Contact:
+    """The contact's sealed fields of `row` (a contacts row, or a row naming the same columns)
+    opened."""
     assert row.key_id is not None
     values: dict[str, str] = {}
     for field in _FIELDS:
         blob: bytes | None = getattr(row, field)
         if blob:
             values[field] = keys.open(
-                Sealed(row.key_id, blob), context=_context(row.petition_id, field)
+                Sealed(row.key_id, blob), context=_context(petition_id, field)
             )
     return Contact(**values, language=row.language or "")
 

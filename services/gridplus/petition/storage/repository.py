@@ -12,20 +12,15 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, s
 from sqlalchemy.orm import Session
 
 from gridplus.kit.db import UtcDateTime
-from gridplus.kit.roles import Role
 from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.lifecycle import Status
-from gridplus.petition.domain.petition import EntryKind, HistoryEntry, Light, Petition
-from gridplus.petition.domain.values import (
-    Actor,
-    CategoryChoice,
-    CategorySource,
-    GeoPoint,
-    GridRef,
-    Publication,
-    Source,
-)
-from gridplus.petition.storage.models import ChangeRow, HistoryRow, PetitionRow
+from gridplus.petition.domain.petition import HistoryEntry, Light, Petition
+from gridplus.petition.storage import rows
+from gridplus.petition.storage.models import PetitionRow
+
+# Re-exported: the change feed reads rows the same way.
+from gridplus.petition.storage.rows import entry_of as entry_of
+from gridplus.petition.storage.rows import petition_of as petition_of
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -74,34 +69,44 @@ class PageKey:
 
 def get(session: Session, *, petition_id: str, lock: bool = False) -> Petition:
     """The petition, or PetitionNotFound. `lock` holds its row until commit (before a change)."""
-    statement = select(PetitionRow).where(PetitionRow.id == petition_id)
-    if lock:
-        statement = statement.with_for_update()
-    row = session.execute(statement).scalar_one_or_none()
+    statement = rows.SELECT_PETITION_LOCKED if lock else rows.SELECT_PETITION
+    row = session.execute(statement, {"pid": petition_id}).first()
     if row is None:
         raise PetitionNotFound(petition_id)
     return petition_of(row)
 
 
 def create(session: Session, *, petition: Petition) -> None:
-    row = PetitionRow(id=petition.id)
-    _copy_into(row, petition)
-    session.add(row)
-    session.flush()  # the history rows reference it
-    _append_history(session, petition, after_seq=0)
+    """A new petition's row, its history and their change feed rows (numbered from 1)."""
+    session.execute(rows.INSERT_PETITION, {"id": petition.id, **rows.values_of(petition)})
+    entries = petition.new_history
+    if entries:
+        session.execute(
+            rows.INSERT_HISTORY,
+            [
+                {"petition_id": petition.id, "seq": seq, **rows.entry_values(entry)}
+                for seq, entry in enumerate(entries, start=1)
+            ],
+        )
+        session.execute(
+            rows.INSERT_CHANGES,
+            [
+                {"petition_id": petition.id, "history_seq": seq}
+                for seq in range(1, len(entries) + 1)
+            ],
+        )
+    entries.clear()
 
 
 def update(session: Session, *, petition: Petition) -> None:
-    row = session.get(PetitionRow, petition.id)
-    if row is None:
+    """The petition's row as the aggregate has it now, and the history entries it recorded."""
+    result = session.execute(rows.UPDATE_PETITION, {"pid": petition.id, **rows.values_of(petition)})
+    if not result.rowcount:  # type: ignore[attr-defined]
         raise PetitionNotFound(petition.id)
-    _copy_into(row, petition)
-    last = session.execute(
-        select(func.coalesce(func.max(HistoryRow.seq), 0)).where(
-            HistoryRow.petition_id == petition.id
-        )
-    ).scalar_one()
-    _append_history(session, petition, after_seq=int(last))
+    for entry in petition.new_history:
+        session.execute(rows.APPEND_HISTORY, {"pid": petition.id, **rows.entry_values(entry)})
+        session.execute(rows.APPEND_CHANGE, {"pid": petition.id})
+    petition.new_history.clear()
 
 
 def get_all(
@@ -115,7 +120,7 @@ def get_all(
 ) -> list[Petition]:
     """Petitions matching `query` in its order, starting after `after` (or skipping `offset`,
     for Open311's page numbers); `now` decides lights."""
-    statement = filtered(select(PetitionRow), query, now)
+    statement = filtered(select(rows.PETITIONS), query, now)
     column = PetitionRow.deadline if query.sort is Sort.DEADLINE else PetitionRow.created_at
     if query.sort is Sort.NEWEST:
         if after is not None:
@@ -127,8 +132,8 @@ def get_all(
         if after is not None:
             statement = statement.where(_after(column, after, descending=False))
         statement = statement.order_by(column.asc(), PetitionRow.id.asc())
-    rows = session.scalars(statement.offset(offset).limit(limit))
-    return [petition_of(row) for row in rows]
+    found = session.execute(statement.offset(offset).limit(limit))
+    return [petition_of(row) for row in found]
 
 
 def sort_value(petition: Petition, sort: Sort) -> datetime:
@@ -138,10 +143,12 @@ def sort_value(petition: Petition, sort: Sort) -> datetime:
 
 
 def get_history(session: Session, *, petition_id: str) -> list[HistoryEntry]:
-    rows = session.execute(
-        select(HistoryRow).where(HistoryRow.petition_id == petition_id).order_by(HistoryRow.seq)
-    ).scalars()
-    return [entry_of(row) for row in rows]
+    found = session.execute(
+        select(rows.HISTORY)
+        .where(rows.HISTORY.c.petition_id == petition_id)
+        .order_by(rows.HISTORY.c.seq)
+    )
+    return [entry_of(row) for row in found]
 
 
 def follows(session: Session, *, petition_id: str, reporter_id: str) -> bool:
@@ -160,9 +167,11 @@ def get_duplicates(session: Session, *, petition_id: str) -> list[Petition]:
     frontier = [petition_id]
     seen = {petition_id}
     while frontier:
-        rows = session.scalars(select(PetitionRow).where(PetitionRow.duplicate_of.in_(frontier)))
+        found_now = session.execute(
+            select(rows.PETITIONS).where(PetitionRow.duplicate_of.in_(frontier))
+        )
         frontier = []
-        for row in rows:
+        for row in found_now:
             if row.id not in seen:
                 seen.add(row.id)
                 frontier.append(row.id)
@@ -183,8 +192,8 @@ def get_open_near(
     limit: int = 50,
 ) -> list[Petition]:
     """Open petitions of `category` inside a bounding box, created since `since`."""
-    rows = session.scalars(
-        select(PetitionRow)
+    found = session.execute(
+        select(rows.PETITIONS)
         .where(
             PetitionRow.category == category,
             PetitionRow.status.in_([s.value for s in open_statuses]),
@@ -195,7 +204,7 @@ def get_open_near(
         .order_by(PetitionRow.created_at.desc())
         .limit(limit)
     )
-    return [petition_of(row) for row in rows]
+    return [petition_of(row) for row in found]
 
 
 def _after(column: Any, key: PageKey, *, descending: bool) -> ColumnElement[bool]:
@@ -268,133 +277,3 @@ def _in_subtree(grid_code: str) -> ColumnElement[bool]:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def entry_of(row: HistoryRow) -> HistoryEntry:
-    return HistoryEntry(
-        from_status=Status(row.from_status) if row.from_status else None,
-        to_status=Status(row.to_status),
-        actor=Actor(row.actor_id, Role(row.actor_role)),
-        note=row.note,
-        at=row.at,
-        kind=EntryKind(row.kind or EntryKind.STATUS.value),
-    )
-
-
-def _append_history(session: Session, petition: Petition, *, after_seq: int) -> None:
-    for offset, entry in enumerate(petition.new_history, start=1):
-        seq = after_seq + offset
-        session.add(
-            HistoryRow(
-                petition_id=petition.id,
-                seq=seq,
-                from_status=entry.from_status.value if entry.from_status else None,
-                to_status=entry.to_status.value,
-                actor_id=entry.actor.id,
-                actor_role=entry.actor.role.value,
-                note=entry.note,
-                at=entry.at,
-                kind=entry.kind.value,
-            )
-        )
-        session.add(ChangeRow(petition_id=petition.id, history_seq=seq))
-    session.flush()
-    petition.new_history.clear()
-
-
-def _copy_into(row: PetitionRow, petition: Petition) -> None:
-    row.status = petition.status.value
-    row.title = petition.title
-    row.description = petition.description
-    row.category = petition.category
-    row.lat = petition.location.lat
-    row.lon = petition.location.lon
-    grid = petition.grid
-    row.grid_code = grid.code if grid else None
-    row.grid_level = grid.level if grid else None
-    row.grid_path = json.dumps(list(grid.path)) if grid else None
-    row.grid_set_version = grid.grid_set_version if grid else None
-    row.assignee_id = petition.assignee_id
-    row.deadline = petition.deadline
-    row.reporter_id = petition.reporter.id
-    row.reporter_role = petition.reporter.role.value
-    row.source = petition.source.value
-    row.reject_reason = petition.reject_reason
-    row.duplicate_of = petition.duplicate_of
-    row.created_at = petition.created_at
-    row.updated_at = petition.updated_at
-    choice = petition.category_choice
-    row.category_name_zh = choice.name_zh if choice else None
-    row.category_name_en = choice.name_en if choice else None
-    row.category_top_level = choice.top_level_code if choice else None
-    row.category_source = choice.source.value if choice else None
-    row.category_confidence = choice.confidence if choice else None
-    row.department_code = petition.department_code
-    row.triage_reason = petition.triage_reason
-    row.verify_deadline = petition.verify_deadline
-    row.handling_deadline = petition.handling_deadline
-    row.clock_started_at = petition.clock_started_at
-    row.yellow_at = petition.yellow_at
-    row.clock_paused_at = petition.clock_paused_at
-    row.deadline_changed_at = petition.deadline_changed_at
-    row.resolution_note = petition.resolution_note
-    row.address = petition.address
-    row.media_url = petition.media_url
-    row.attributes = (
-        json.dumps(petition.attributes, ensure_ascii=False) if petition.attributes else None
-    )
-    row.publication = petition.publication.value
-    row.visit_id = petition.visit_id
-
-
-def petition_of(row: PetitionRow) -> Petition:
-    grid = None
-    if row.grid_code is not None:
-        grid = GridRef(
-            code=row.grid_code,
-            level=row.grid_level or 0,
-            path=tuple(json.loads(row.grid_path or "[]")),
-            grid_set_version=row.grid_set_version or 0,
-        )
-    choice = None
-    if row.category_source is not None and row.category is not None:
-        choice = CategoryChoice(
-            code=row.category,
-            name_zh=row.category_name_zh or "",
-            name_en=row.category_name_en or "",
-            top_level_code=row.category_top_level or "",
-            source=CategorySource(row.category_source),
-            confidence=row.category_confidence or 0.0,
-        )
-    return Petition(
-        id=row.id,
-        status=Status(row.status),
-        title=row.title,
-        description=row.description,
-        category=row.category,
-        location=GeoPoint(row.lat, row.lon),
-        reporter=Actor(row.reporter_id, Role(row.reporter_role)),
-        source=Source(row.source),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        grid=grid,
-        assignee_id=row.assignee_id,
-        deadline=row.deadline,
-        reject_reason=row.reject_reason,
-        duplicate_of=row.duplicate_of,
-        category_choice=choice,
-        department_code=row.department_code,
-        triage_reason=row.triage_reason,
-        verify_deadline=row.verify_deadline,
-        handling_deadline=row.handling_deadline,
-        clock_started_at=row.clock_started_at,
-        yellow_at=row.yellow_at,
-        clock_paused_at=row.clock_paused_at,
-        deadline_changed_at=row.deadline_changed_at,
-        resolution_note=row.resolution_note,
-        address=row.address,
-        media_url=row.media_url,
-        attributes=json.loads(row.attributes) if row.attributes else {},
-        publication=Publication(row.publication or Publication.PRIVATE.value),
-        visit_id=row.visit_id,
-    )
