@@ -11,9 +11,11 @@ Two kinds of token reach the services:
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +38,10 @@ from gridplus.kit.roles import Principal as Principal
 from gridplus.kit.roles import Role as Role
 
 ALGORITHM = "HS256"
+# Verified deployment tokens held per verifier: services call with a few long-lived tokens
+# (ServiceToken renews every ~14 min), people with one each; beyond this the least recently used
+# is verified again when it comes back.
+VERIFIED_TOKENS = 1024
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,7 @@ class TokenVerifier:
 
     def __init__(self, settings: JwtSettings, *, oidc: OidcTokens | None = None) -> None:
         self._settings = settings
+        self._verified = VerifiedTokens()
         self._oidc = oidc or (OidcTokens(settings.oidc) if settings.oidc is not None else None)
         if settings.oidc is not None:
             log.info(
@@ -88,20 +95,38 @@ class TokenVerifier:
             raise
 
     def _authenticate(self, token: str) -> Principal:
+        held = self._verified.get(token)
+        if held is not None:
+            return held
         if self._oidc is None:
-            return self._principal(self._claims(token))
+            return self._deployment_principal(token)
         header = jwt_header(token)
         if header is not None and self._is_deployment_token(token, header):
-            principal = self._principal(self._claims(token))
-            if principal.role is not Role.SERVICE:
-                raise TokenRefused(
-                    Refusal.DEV_TOKEN,
-                    "this deployment signs in with the city's identity provider: dev tokens "
-                    "(GRIDPLUS_JWT_SECRET) are accepted for Grid+'s own services only",
-                    principal.subject,
-                )
-            return principal
+            return self._deployment_principal(token)
         return self._oidc.principal(token, header)
+
+    def _deployment_principal(self, token: str) -> Principal:
+        """An HS256 token of this deployment, checked in full and then held until it would stop
+        passing (VerifiedTokens); refusals are never held, so each is checked and logged."""
+        claims = self._claims(token)
+        principal = self._principal(claims)
+        if self._oidc is not None and principal.role is not Role.SERVICE:
+            raise TokenRefused(
+                Refusal.DEV_TOKEN,
+                "this deployment signs in with the city's identity provider: dev tokens "
+                "(GRIDPLUS_JWT_SECRET) are accepted for Grid+'s own services only",
+                principal.subject,
+            )
+        self._verified.put(token, principal, self._valid_from(claims), _seconds(claims["exp"]))
+        return principal
+
+    def _valid_from(self, claims: Mapping[str, object]) -> int:
+        """The earliest time the token passes _claims: not before iat or nbf (PyJWT refuses
+        them in the future), and without iat not before exp - max_ttl (_check_lifetime)."""
+        starts = [_seconds(claims[name]) for name in ("iat", "nbf") if name in claims]
+        if "iat" not in claims:
+            starts.append(_seconds(claims["exp"]) - self._settings.max_ttl_seconds)
+        return max(starts)
 
     def _is_deployment_token(self, token: str, header: Mapping[str, Any]) -> bool:
         """HS256 and naming this deployment's issuer: checked with the deployment's secret.
@@ -174,6 +199,53 @@ class TokenVerifier:
             department=str(department) if department else None,
             claims=claims,
         )
+
+
+def _seconds(value: object) -> int:
+    """A time claim PyJWT has accepted, read as PyJWT reads it (int() of a number or text)."""
+    return int(value) if isinstance(value, int | float) else int(str(value))
+
+
+class VerifiedTokens:
+    """HS256 tokens that passed verification, by their SHA-256 (the token itself is not kept),
+    with the times they keep passing: from `valid_from` until `expires` (PyJWT refuses at exp).
+
+    Holding one answers exactly what verifying it again would: a deployment token's verdict
+    depends only on its bytes, the verifier's fixed settings (secret, issuer, maximum lifetime)
+    and the time, and the time is checked on every use. There is no revocation of these tokens
+    to miss (they are valid until exp; a changed secret means a restart, which empties this).
+    The provider's tokens are not held here (kit/oidc.py caches what it may)."""
+
+    def __init__(self, size: int = VERIFIED_TOKENS) -> None:
+        self._size = size
+        self._held: OrderedDict[bytes, tuple[Principal, int, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        key = hashlib.sha256(token.encode()).digest()
+        now = time.time()
+        with self._lock:
+            held = self._held.get(key)
+            if held is None:
+                return None
+            principal, valid_from, expires = held
+            if not valid_from <= now < expires:
+                # Expired (or the clock stepped back): checked in full, refused and logged there.
+                del self._held[key]
+                return None
+            self._held.move_to_end(key)
+            return principal
+
+    def put(self, token: str, principal: Principal, valid_from: int, expires: int) -> None:
+        key = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            self._held[key] = (principal, valid_from, expires)
+            self._held.move_to_end(key)
+            while len(self._held) > self._size:
+                self._held.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 def mint_token(
