@@ -89,19 +89,11 @@ class Notifier:
         """Store the inbox items and pending deliveries; one per (event, recipient, channel)."""
         received = plan.received
         now = self._clock.now()
-        created: list[tuple[str, Channel]] = []
+        batch = _Batch(received.event_id, received.event_type, at=received.time, now=now)
         for item in plan.addressed:
-            created += _store(
-                session,
-                item,
-                received.event_id,
-                received.event_type,
-                at=received.time,
-                now=now,
-                keys=self._keys,
-            )
-        created += _webhooks(session, received, now=now, keys=self._keys)
-        self._announce(session, created)
+            batch.add(item)
+        batch.deliveries += _webhooks(session, received)
+        self._announce(session, batch.store(session, self._keys))
 
     def send_bulletin(
         self,
@@ -113,22 +105,19 @@ class Notifier:
     ) -> int:
         """Fan a bulletin out to `recipients`; returns the deliveries created (inbox included)."""
         now = self._clock.now()
-        source = bulletin_source(bulletin_id)
-        created: list[tuple[str, Channel]] = []
+        batch = _Batch(
+            bulletin_source(bulletin_id),
+            BULLETIN_EVENT_TYPE,
+            at=now,
+            now=now,
+            bulletin_id=bulletin_id,
+        )
         for recipient in recipients:
             title, body = texts.get(language_of(recipient.language)) or texts[DEFAULT_LANGUAGE]
             notice = Notice(recipient.person_id, NoticeKind.BULLETIN, "", title, body)
             channels = tuple(rules.channels_for(recipient, NoticeKind.BULLETIN, self._policy))
-            created += _store(
-                session,
-                Addressed(notice, recipient, channels),
-                source,
-                BULLETIN_EVENT_TYPE,
-                at=now,
-                now=now,
-                keys=self._keys,
-                bulletin_id=bulletin_id,
-            )
+            batch.add(Addressed(notice, recipient, channels))
+        created = batch.store(session, self._keys)
         self._announce(session, created)
         return len(created)
 
@@ -153,56 +142,68 @@ class Notifier:
         after_commit(session, record)
 
 
-def _store(
-    session: Session,
-    item: Addressed,
-    source_event_id: str,
-    event_type: str,
-    *,
-    at: datetime,
-    now: datetime,
-    keys: KeyRing,
-    bulletin_id: uuid.UUID | None = None,
-) -> list[tuple[str, Channel]]:
-    notice, recipient = item.notice, item.recipient
-    kind = notice.kind.value
-    created: list[tuple[str, Channel]] = []
-    for channel in item.channels:
-        if channel == Channel.INBOX:
-            stored = inbox_items.create(
-                session,
-                notice,
-                source_event_id=source_event_id,
-                event_type=event_type,
-                at=at,
-                stored_at=now,
-            )
-        else:
+class _Batch:
+    """One event's inbox items and deliveries, written with one statement per table."""
+
+    def __init__(
+        self,
+        source_event_id: str,
+        event_type: str,
+        *,
+        at: datetime,
+        now: datetime,
+        bulletin_id: uuid.UUID | None = None,
+    ) -> None:
+        self._source = source_event_id
+        self._event_type = event_type
+        self._at = at
+        self._now = now
+        self._bulletin_id = bulletin_id
+        self.inbox: list[Notice] = []
+        self.deliveries: list[NewDelivery] = []
+
+    def add(self, item: Addressed) -> None:
+        notice, recipient = item.notice, item.recipient
+        for channel in item.channels:
+            if channel == Channel.INBOX:
+                self.inbox.append(notice)
+                continue
             address = recipient.email if channel == Channel.EMAIL else recipient.phone
-            new = NewDelivery(
-                source_event_id=source_event_id,
-                event_type=event_type,
-                recipient_id=recipient.person_id,
-                channel=channel,
-                kind=kind,
-                address=address,
-                title=notice.title,
-                body=notice.body,
-                petition_id=notice.petition_id,
-                bulletin_id=bulletin_id,
+            self.deliveries.append(
+                NewDelivery(
+                    source_event_id=self._source,
+                    event_type=self._event_type,
+                    recipient_id=recipient.person_id,
+                    channel=channel,
+                    kind=notice.kind.value,
+                    address=address,
+                    title=notice.title,
+                    body=notice.body,
+                    petition_id=notice.petition_id,
+                    bulletin_id=self._bulletin_id,
+                )
             )
-            stored = deliveries.create(session, new, now=now, keys=keys)
-        if stored:
-            created.append((kind, channel))
-    return created
+
+    def store(self, session: Session, keys: KeyRing) -> list[tuple[str, Channel]]:
+        """Write what is new; returns (kind, channel) of each item and delivery stored."""
+        items = inbox_items.create_many(
+            session,
+            self.inbox,
+            source_event_id=self._source,
+            event_type=self._event_type,
+            at=self._at,
+            stored_at=self._now,
+        )
+        sent = deliveries.create_many(session, self.deliveries, now=self._now, keys=keys)
+        return [(notice.kind.value, Channel.INBOX) for notice in items] + [
+            (new.kind, new.channel) for new in sent
+        ]
 
 
-def _webhooks(
-    session: Session, received: Received, *, now: datetime, keys: KeyRing
-) -> list[tuple[str, Channel]]:
-    created: list[tuple[str, Channel]] = []
-    for subscription in subscriptions.subscribers(session, received.event_type):
-        new = NewDelivery(
+def _webhooks(session: Session, received: Received) -> list[NewDelivery]:
+    """A delivery for every live subscription that asked for the event's type."""
+    return [
+        NewDelivery(
             source_event_id=received.event_id,
             event_type=received.event_type,
             recipient_id=str(subscription.id),
@@ -213,6 +214,5 @@ def _webhooks(
             body=received.document,
             petition_id=received.petition_id,
         )
-        if deliveries.create(session, new, now=now, keys=keys):
-            created.append((WEBHOOK_KIND, Channel.WEBHOOK))
-    return created
+        for subscription in subscriptions.subscribers(session, received.event_type)
+    ]

@@ -12,6 +12,7 @@ in memory for that attempt alone. Logs name delivery ids only, never an address.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -61,6 +62,10 @@ class WorkerSettings:
     rate_per_second: Mapping[Channel, float] = field(default_factory=dict)
     concurrency: int = 8
     poll_seconds: float = 1.0
+    # With nothing due, the worker sleeps until the earliest pending delivery falls due, at most
+    # this many poll intervals: it is woken at once by work stored in this process, so the bound
+    # only delays a delivery another replica stored while that replica's worker is busy or gone.
+    idle_polls: float = 10.0
     backlog_every: timedelta = timedelta(seconds=15)
     # Longer than any one send can take (adapters time out well before), so a lease runs out
     # only when its worker died.
@@ -106,6 +111,7 @@ class DeliveryWorker:
             max_workers=self._settings.concurrency, thread_name_prefix="delivery"
         )
         self._in_flight = 0
+        self._due_in: float | None = None  # seconds until something is due, after an empty claim
 
     # -- running --------------------------------------------------------------------------
 
@@ -127,10 +133,19 @@ class DeliveryWorker:
                     log.warning("due deliveries not claimed; retrying", exc_info=True)
                     started = 0
                 if started == 0:
-                    self._wake.wait(seen, self._settings.poll_seconds)
+                    self._wake.wait(seen, self._idle_wait(next_sample - time.monotonic()))
         finally:
             self.close()
             self._release_backlog()
+
+    def _idle_wait(self, until_sample: float) -> float:
+        """How long to sleep before claiming again, unless woken: the poll interval, or with
+        nothing due until the earliest pending delivery is due (at most `idle_polls` of them)."""
+        poll = self._settings.poll_seconds
+        if self._due_in is None:
+            return poll
+        longest = max(poll, min(poll * self._settings.idle_polls, until_sample))
+        return min(longest, max(poll, self._due_in))
 
     def _release_backlog(self) -> None:
         """Hand the backlog gauge over at once (a rollout), not after the lease's ttl."""
@@ -170,6 +185,7 @@ class DeliveryWorker:
         """Claim due deliveries for the free sending slots; returns how many were attempted."""
         with self._lock:
             free = self._settings.concurrency - self._in_flight
+        self._due_in = None
         if free <= 0:
             return 0
         now = self._clock.now()
@@ -177,6 +193,9 @@ class DeliveryWorker:
             claimed = deliveries.claim_due(
                 session, now=now, limit=free, lease_until=now + self._settings.lease
             )
+            if not claimed:  # nothing due: when something will be (none pending: never)
+                due = deliveries.next_due(session)
+                self._due_in = math.inf if due is None else (due - now).total_seconds()
         futures: list[Future[None]] = []
         for delivery in claimed:
             message = self._outgoing(delivery)

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Insert, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gridplus.kit.clock import as_utc
 from gridplus.kit.db import insert_for
 from gridplus.kit.pii import KeyRing, Sealed
 from gridplus.notification.domain.delivery import DeliveryRecord, DeliveryStatus
@@ -89,33 +90,77 @@ def address_context(delivery_id: uuid.UUID) -> str:
 
 def create(session: Session, new: NewDelivery, *, now: datetime, keys: KeyRing) -> bool:
     """Store a pending delivery unless this (event, recipient, channel) has one already."""
+    return bool(create_many(session, [new], now=now, keys=keys))
+
+
+def create_many(
+    session: Session, news: Sequence[NewDelivery], *, now: datetime, keys: KeyRing
+) -> list[NewDelivery]:
+    """Store pending deliveries, each unless its (event, recipient, channel) has one already;
+    returns those stored, in the given order. One multi-row INSERT for the lot."""
+    unique = {(n.source_event_id, n.recipient_id, n.channel.value): n for n in reversed(news)}
+    news = [n for n in news if unique[(n.source_event_id, n.recipient_id, n.channel.value)] is n]
+    if not news:
+        return []
+    rows = [_row(new, now=now, keys=keys) for new in news]
+    # rowcount is not reliable with ON CONFLICT; the returned keys are.
+    inserted = {(row[0], row[1], row[2]) for row in session.execute(_insert(session), rows)}
+    return [n for n in news if (n.source_event_id, n.recipient_id, n.channel.value) in inserted]
+
+
+def _row(new: NewDelivery, *, now: datetime, keys: KeyRing) -> dict[str, object]:
     delivery_id = uuid.uuid4()
     sealed = keys.seal(new.address, context=address_context(delivery_id))
-    statement = (
-        insert_for(session, Delivery)
-        .values(
-            id=delivery_id,
-            source_event_id=new.source_event_id,
-            event_type=new.event_type,
-            recipient_id=new.recipient_id,
-            channel=new.channel.value,
-            kind=new.kind,
-            status=DeliveryStatus.PENDING.value,
-            address="",
-            address_key_id=sealed.key_id,
-            sealed_address=sealed.blob,
-            title=new.title[:200],
-            body=new.body,
-            petition_id=new.petition_id or None,
-            bulletin_id=new.bulletin_id,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+    return {
+        "id": delivery_id,
+        "source_event_id": new.source_event_id,
+        "event_type": new.event_type,
+        "recipient_id": new.recipient_id,
+        "channel": new.channel.value,
+        "kind": new.kind,
+        "status": DeliveryStatus.PENDING.value,
+        "address": "",
+        "address_key_id": sealed.key_id,
+        "sealed_address": sealed.blob,
+        "title": new.title[:200],
+        "body": new.body,
+        "petition_id": new.petition_id or None,
+        "bulletin_id": new.bulletin_id,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_error": None,
+        "sent_at": None,
+    }
+
+
+_INSERTS: dict[str, Insert] = {}
+
+
+def _insert(session: Session) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the unique key, built once per dialect
+    (executed with a list of rows: SQLAlchemy sends them as one multi-row statement)."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        table = Delivery.__table__
+        statement = (
+            insert_for(session, table)
+            .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "channel"])
+            .returning(table.c.source_event_id, table.c.recipient_id, table.c.channel)
         )
-        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "channel"])
-        .returning(Delivery.id)
-    )
-    return session.execute(statement).first() is not None
+        _INSERTS[dialect] = statement
+    return statement
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending delivery falls due (its lease's end, if one is leased)."""
+    found = session.execute(
+        select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.status == DeliveryStatus.PENDING.value
+        )
+    ).scalar_one()
+    return None if found is None else as_utc(found)
 
 
 def claim_due(

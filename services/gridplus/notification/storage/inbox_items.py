@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import Insert, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.db import insert_for
@@ -35,17 +35,72 @@ def create(
 
     Returns whether a new item was stored.
     """
+    stored = create_many(
+        session,
+        [notice],
+        source_event_id=source_event_id,
+        event_type=event_type,
+        at=at,
+        stored_at=stored_at,
+    )
+    return bool(stored)
+
+
+def create_many(
+    session: Session,
+    notices: Sequence[Notice],
+    *,
+    source_event_id: str,
+    event_type: str,
+    at: datetime,
+    stored_at: datetime | None = None,
+) -> list[Notice]:
+    """Store one event's notices, each unless the event already gave its recipient one of its
+    kind (or an earlier notice of the list did); returns those stored, in the given order.
+
+    One look-up and one multi-row INSERT for the lot; the items are numbered in list order.
+    """
+    if not notices:
+        return []
     # Checked first so that a repeated event takes no number (a gap watchers would wait on).
-    exists = session.execute(
-        select(InboxItem.id).where(
-            InboxItem.source_event_id == source_event_id,
-            InboxItem.recipient_id == notice.recipient_id,
-            InboxItem.kind == notice.kind.value,
-        )
-    ).first()
-    if exists is not None:
-        return False
-    values = {
+    seen = _stored_for(session, source_event_id)
+    fresh: list[Notice] = []
+    for notice in notices:
+        key = (notice.recipient_id, notice.kind.value)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(notice)
+    if not fresh:
+        return []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    first = 0 if postgres else _take_numbers(session, len(fresh))
+    rows = [
+        _values(notice, source_event_id, event_type, at, stored_at or at)
+        | ({} if postgres else {"seq": first + index})
+        for index, notice in enumerate(fresh)
+    ]
+    # rowcount is not reliable with ON CONFLICT; the returned keys are.
+    inserted = {(row[0], row[1]) for row in session.execute(_insert(session), rows)}
+    return [n for n in fresh if (n.recipient_id, n.kind.value) in inserted]
+
+
+def _stored_for(session: Session, source_event_id: str) -> set[tuple[str, str]]:
+    """(recipient, kind) of the items this event already gave."""
+    found = session.execute(_STORED_FOR, {"source_event_id": source_event_id})
+    return {(recipient, kind) for recipient, kind in found}
+
+
+# Built once: at one look-up per event, building the statement would cost more than running it.
+_STORED_FOR = select(InboxItem.recipient_id, InboxItem.kind).where(
+    InboxItem.source_event_id == bindparam("source_event_id")
+)
+_HIGHEST = select(func.max(InboxItem.seq))
+
+
+def _values(
+    notice: Notice, source_event_id: str, event_type: str, at: datetime, stored_at: datetime
+) -> dict[str, object]:
+    return {
         "id": uuid.uuid4(),
         "recipient_id": notice.recipient_id,
         "kind": notice.kind.value,
@@ -55,22 +110,46 @@ def create(
         "body": notice.body,
         "created_at": at,
         "source_event_id": source_event_id,
-        "stored_at": stored_at or at,
-        "seq": _next_seq(session),
+        "stored_at": stored_at,
+        "read_at": None,
     }
-    statement = (
-        insert_for(session, InboxItem)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "kind"])
-        .returning(InboxItem.id)  # rowcount is not reliable here; a returned id is
-    )
-    return session.execute(statement).first() is not None
 
 
-def _next_seq(session: Session) -> ColumnElement[int]:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.nextval("inbox_item_seq")
-    return select(func.coalesce(func.max(InboxItem.seq), 0) + 1).scalar_subquery()
+_INSERTS: dict[str, Insert] = {}
+
+
+def _insert(session: Session) -> Insert:
+    """The INSERT … ON CONFLICT DO NOTHING RETURNING (recipient, kind), built once per dialect
+    (executed with a list of rows: SQLAlchemy sends them as one multi-row statement)."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        table = InboxItem.__table__
+        statement = insert_for(session, table)
+        if dialect == "postgresql":  # numbered by the sequence, in row order
+            statement = statement.values(seq=func.nextval("inbox_item_seq"))
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["source_event_id", "recipient_id", "kind"]
+        ).returning(table.c.recipient_id, table.c.kind)
+        _INSERTS[dialect] = statement
+    return statement
+
+
+def _take_numbers(session: Session, count: int) -> int:
+    """SQLite: the first of `count` consecutive numbers after the highest one. Writers are
+    serialised (BEGIN IMMEDIATE), so the highest is read once per transaction and counted on
+    from there by this transaction's later inserts (a new transaction reads it again)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_SEQ_KEY)
+    if held is not None and transaction is not None and held[0] is transaction:
+        last = int(held[1])
+    else:
+        last = int(session.execute(_HIGHEST).scalar_one() or 0)
+    session.info[_SEQ_KEY] = (transaction, last + count)
+    return last + 1
+
+
+_SEQ_KEY = "gridplus.notification.inbox_seq"
 
 
 def last_seq(session: Session) -> int:
