@@ -6,6 +6,17 @@ A statement built anew per call spends most of its cost in SQLAlchemy's Python (
 values, the cache key); a cached one with its values as parameters skips both. Rows go through
 the session's connection: the session's transaction, without the ORM's per-execute work.
 
+Upserts and ignored duplicates are queued on the session and written just before anything
+else runs on it (a read, a flush) and before its commit, each statement once with all its
+queued rows (executemany: a C loop on SQLite, a pipeline on PostgreSQL), so a consumer's batch
+of events costs a handful of statements. The rows of one statement keep their order; between
+statements the order does not matter: two rules that set the same column keep the largest
+(time, id) in any order, but for one tie: a petition's grid from PetitionAssigned and from an
+imported PetitionSubmitted at the same instant, which come from two topics whose interleaving
+no consumer controls anyway. A rollback
+drops the queue (a savepoint's: what was queued in it); a write that fails, fails the commit
+(a consumer's batch is then applied one event at a time, as when a handler fails).
+
 Timestamps compare in SQL as they do in Python: PostgreSQL compares timestamptz, SQLite the
 fixed-width UTC text every UtcDateTime column is stored as. Ids compare by code point (Python's
 str order): SQLite's default BINARY collation does; PostgreSQL is told COLLATE "C"."""
@@ -15,14 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, or_
+from sqlalchemy import ColumnElement, Table, and_, case, event, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 Columns = Any  # a table's `.c` or an INSERT's `.excluded`
 Rule = Callable[[Columns, Columns, str], dict[str, Any]]
 
 _STATEMENTS: dict[tuple[str, str, str], Any] = {}
+_QUEUE = "gridplus.evaluation.queued_rows"  # session.info: statement key -> (statement, rows)
+_HOOKED = "gridplus.evaluation.queue_hooked"
+_MARKS = "gridplus.evaluation.queue_marks"  # open savepoint -> queue lengths when it opened
 
 
 def dialect_of(session: Session) -> str:
@@ -57,21 +71,20 @@ def insert_ignoring_duplicates(session: Session, model: Any, **values: Any) -> b
 
 
 def insert_ignoring(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert the rows whose key is not there yet, in one multi-row statement (the rows must
-    name the same columns)."""
+    """Insert the rows whose key is not there yet (queued; the rows of one table must name the
+    same columns)."""
     if not rows:
         return
     dialect = dialect_of(session)
-    statement = _cached(
-        dialect, table, "ignore", lambda: _insert(dialect, table).on_conflict_do_nothing()
-    )
-    session.connection().execute(statement, list(rows) if len(rows) > 1 else rows[0])
+    build = lambda: _insert(dialect, table).on_conflict_do_nothing()  # noqa: E731
+    queued = _queued(session, dialect, table, "ignore", build)
+    queued.extend(rows)
 
 
 def upsert(session: Session, table: Table, name: str, rule: Rule, row: Mapping[str, Any]) -> None:
     """Insert `row`, or fold it into the row of its key by `rule` (cur, new, dialect) -> the SET
-    clause; `name` names the rule in the statement cache. The row must name the same columns
-    at every call of one rule."""
+    clause; `name` names the rule in the statement cache. Queued; the row must name the same
+    columns at every call of one rule."""
     dialect = dialect_of(session)
 
     def build() -> Any:
@@ -81,7 +94,69 @@ def upsert(session: Session, table: Table, name: str, rule: Rule, row: Mapping[s
             set_=rule(table.c, insert.excluded, dialect),
         )
 
-    session.connection().execute(_cached(dialect, table, name, build), row)
+    _queued(session, dialect, table, name, build).append(row)
+
+
+def write_queued(session: Session) -> None:
+    """Write the rows queued on `session` now (also done before any other statement on it and
+    before its commit)."""
+    queue: dict[tuple[str, str, str], tuple[Any, list[Mapping[str, Any]]]] | None
+    queue = session.info.pop(_QUEUE, None)
+    if not queue:
+        return
+    connection = session.connection()
+    for statement, rows in queue.values():
+        connection.execute(statement, rows if len(rows) > 1 else rows[0])
+
+
+def _queued(
+    session: Session, dialect: str, table: Table, name: str, build: Callable[[], Any]
+) -> list[Mapping[str, Any]]:
+    queue = session.info.get(_QUEUE)
+    if queue is None:
+        queue = session.info[_QUEUE] = {}
+        if _HOOKED not in session.info:
+            session.info[_HOOKED] = True
+            event.listen(session, "do_orm_execute", _before_execute)
+            event.listen(session, "before_commit", write_queued)
+            event.listen(session, "after_transaction_create", _at_savepoint)
+            event.listen(session, "after_soft_rollback", _after_rollback)
+            event.listen(session, "after_transaction_end", _at_end)
+    key = (dialect, table.name, name)
+    entry = queue.get(key)
+    if entry is None:
+        entry = queue[key] = (_cached(dialect, table, name, build), [])
+    return entry[1]  # type: ignore[no-any-return]
+
+
+def _before_execute(state: ORMExecuteState) -> None:
+    write_queued(state.session)
+
+
+def _at_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # What is queued when a savepoint opens stays queued if the savepoint is rolled back.
+    if transaction.nested:
+        queue = session.info.get(_QUEUE) or {}
+        marks = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = {key: len(rows) for key, (_, rows) in queue.items()}
+
+
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_QUEUE, None)
+        session.info.pop(_MARKS, None)
+        return
+    mark = session.info.get(_MARKS, {}).get(id(previous_transaction), {})
+    queue = session.info.get(_QUEUE) or {}
+    for key in list(queue):
+        del queue[key][1][mark.get(key, 0) :]
+
+
+def _at_end(session: Session, transaction: SessionTransaction) -> None:
+    # Marks are kept until the whole transaction ends: a savepoint's end may be told before
+    # its rollback is.
+    if transaction.parent is None:
+        session.info.pop(_MARKS, None)
 
 
 # -- rules ------------------------------------------------------------------------------------
