@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
@@ -35,11 +35,24 @@ class Cursor:
     petition_id: str
 
 
+# Routing's statements, built once: every petition runs them (issue 13's profile).
+_EXISTS = select(AssignmentRow.petition_id).where(
+    AssignmentRow.petition_id == bindparam("petition_id")
+)
+_OPEN_COUNTS = (
+    select(AssignmentRow.assignee_id, func.count())
+    .where(
+        AssignmentRow.status == OPEN,
+        AssignmentRow.assignee_id.in_(bindparam("person_ids", expanding=True)),
+    )
+    .group_by(AssignmentRow.assignee_id)
+)
+_INSERT = insert(AssignmentRow.__table__)  # type: ignore[arg-type]
+_INSERT_GRIDS = insert(AssignmentGridRow.__table__)  # type: ignore[arg-type]
+
+
 def exists(session: Session, *, petition_id: str) -> bool:
-    found = session.execute(
-        select(AssignmentRow.petition_id).where(AssignmentRow.petition_id == petition_id)
-    ).first()
-    return found is not None
+    return session.execute(_EXISTS, {"petition_id": petition_id}).first() is not None
 
 
 def get(session: Session, *, petition_id: str, lock: bool = False) -> Assignment | None:
@@ -51,24 +64,24 @@ def get(session: Session, *, petition_id: str, lock: bool = False) -> Assignment
 
 
 def add(session: Session, assignment: Assignment) -> None:
+    """A new assignment as three prepared Core statements (the row, its change-log entry, its
+    grids): the ORM's unit of work cost more than the writes themselves."""
     grid = assignment.grid
-    row = AssignmentRow(
-        petition_id=assignment.petition_id,
-        grid_code=grid.code,
-        grid_level=grid.level,
-        grid_path=list(grid.path),
-        grid_set_version=grid.grid_set_version,
-        grid_level1=grid.level1_code,
-        grid_level2=grid.level2_code,
-    )
-    _write(row, assignment)
-    session.add(row)
-    session.flush()  # the parent row first: assignment_grids refers to it
-    codes = dict.fromkeys([*grid.path, grid.code])
-    session.add_all(
-        AssignmentGridRow(grid_code=code, petition_id=assignment.petition_id) for code in codes
-    )
-    session.flush()
+    row = {
+        "petition_id": assignment.petition_id,
+        "grid_code": grid.code,
+        "grid_level": grid.level,
+        "grid_path": list(grid.path),
+        "grid_set_version": grid.grid_set_version,
+        "grid_level1": grid.level1_code,
+        "grid_level2": grid.level2_code,
+        **_columns(assignment),
+    }
+    session.execute(_INSERT, row)
+    changes.record(session, assignment.petition_id, assignment.department_code)
+    codes = dict.fromkeys([*grid.path, grid.code])  # the parent row first: these refer to it
+    grids = [{"grid_code": code, "petition_id": assignment.petition_id} for code in codes]
+    session.execute(_INSERT_GRIDS, grids)
 
 
 def save(session: Session, assignment: Assignment) -> None:
@@ -93,34 +106,42 @@ def add_refusal(session: Session, refused: AssignmentRefused) -> None:
 
 
 def _write(row: AssignmentRow, assignment: Assignment) -> None:
+    for name, value in _columns(assignment).items():
+        setattr(row, name, value)
+
+
+def _columns(assignment: Assignment) -> dict[str, Any]:
+    """The row's columns an assignment's state writes (all but its grid, which never changes)."""
     category = assignment.choice.category
     clock = assignment.clock
-    row.assignee_id = assignment.assignee_id
-    row.assignee_role = assignment.assignee_role.value
-    row.category = category.code
-    row.category_name_zh = category.name_zh
-    row.category_name_en = category.name_en
-    row.category_top_level = category.top_level_code
-    row.category_priority = int(category.priority)
-    row.category_source = assignment.choice.source.value
-    row.category_confidence = assignment.choice.confidence
-    row.department_code = assignment.department_code
-    row.assigned_at = assignment.assigned_at
-    row.reasons = list(assignment.reasons)
-    row.status = CLOSED if assignment.closed else OPEN
-    row.breached = assignment.breached
-    row.escalation_rung = assignment.escalation_rung
-    row.next_escalation_at = assignment.next_escalation_at
-    row.refusals = assignment.refusals
-    row.accepted_at = assignment.accepted_at
-    row.step = clock.step.value
-    row.step_started_at = clock.started_at
-    row.limit_seconds = clock.limit_seconds
-    row.business = clock.business
-    row.deadline = clock.deadline
-    row.yellow_at = clock.yellow_at
-    row.paused_at = clock.paused_at
-    row.remaining_seconds = clock.remaining_seconds
+    return {
+        "assignee_id": assignment.assignee_id,
+        "assignee_role": assignment.assignee_role.value,
+        "category": category.code,
+        "category_name_zh": category.name_zh,
+        "category_name_en": category.name_en,
+        "category_top_level": category.top_level_code,
+        "category_priority": int(category.priority),
+        "category_source": assignment.choice.source.value,
+        "category_confidence": assignment.choice.confidence,
+        "department_code": assignment.department_code,
+        "assigned_at": assignment.assigned_at,
+        "reasons": list(assignment.reasons),
+        "status": CLOSED if assignment.closed else OPEN,
+        "breached": assignment.breached,
+        "escalation_rung": assignment.escalation_rung,
+        "next_escalation_at": assignment.next_escalation_at,
+        "refusals": assignment.refusals,
+        "accepted_at": assignment.accepted_at,
+        "step": clock.step.value,
+        "step_started_at": clock.started_at,
+        "limit_seconds": clock.limit_seconds,
+        "business": clock.business,
+        "deadline": clock.deadline,
+        "yellow_at": clock.yellow_at,
+        "paused_at": clock.paused_at,
+        "remaining_seconds": clock.remaining_seconds,
+    }
 
 
 def _clock(row: AssignmentRow) -> StepClock:
@@ -178,11 +199,7 @@ def open_counts(session: Session, *, person_ids: Sequence[str]) -> dict[str, int
     """Open assignments per person, for all of a grid's members in one query (0 when none)."""
     if not person_ids:
         return {}
-    rows = session.execute(
-        select(AssignmentRow.assignee_id, func.count())
-        .where(AssignmentRow.status == OPEN, AssignmentRow.assignee_id.in_(set(person_ids)))
-        .group_by(AssignmentRow.assignee_id)
-    ).all()
+    rows = session.execute(_OPEN_COUNTS, {"person_ids": sorted(set(person_ids))}).all()
     found = {person_id: int(count) for person_id, count in rows}
     return {person_id: found.get(person_id, 0) for person_id in person_ids}
 

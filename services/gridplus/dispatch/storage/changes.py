@@ -1,7 +1,8 @@
-"""The assignment change log: every ORM insert or update of an assignment appends a row in the
-same transaction, so a watcher never sees a change that was rolled back. Ids are given at insert,
-not at commit: on PostgreSQL a lower id may commit after a higher one, so a watcher reads every id
-in order and holds back at a missing one (api/watch.py), instead of trusting "after the last id"."""
+"""The assignment change log: every ORM insert or update of an assignment (and the Core insert of
+a new one, through `record`) appends a row in the same transaction, so a watcher never sees a
+change that was rolled back. Ids are given at insert, not at commit: on PostgreSQL a lower id
+may commit after a higher one, so a watcher reads every id in order and holds back at a missing
+one (api/watch.py), instead of trusting "after the last id"."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from sqlalchemy.orm import Mapper, Session
 
 from gridplus.dispatch.storage.models import AssignmentChangeRow, AssignmentRow
 
+_INSERT = insert(AssignmentChangeRow.__table__)  # type: ignore[arg-type]
+
 
 def _record(_mapper: Mapper[AssignmentRow], connection: Connection, row: AssignmentRow) -> None:
     connection.execute(
-        insert(AssignmentChangeRow).values(
-            petition_id=row.petition_id, department_code=row.department_code
-        )
+        _INSERT, {"petition_id": row.petition_id, "department_code": row.department_code}
     )
+
+
+def record(session: Session, petition_id: str, department_code: str) -> None:
+    """The change-log entry of an assignment written by a Core statement (no ORM event)."""
+    session.execute(_INSERT, {"petition_id": petition_id, "department_code": department_code})
 
 
 event.listen(AssignmentRow, "after_insert", _record)
