@@ -18,11 +18,11 @@ from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import KafkaSettings
 from gridplus.kit.db import transaction
 from gridplus.kit.kafka import create_producer, ensure_topics
+from gridplus.kit.masking import mask_phone
 from gridplus.kit.outbox import OutboxRelay
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.topology import events_topic
 from gridplus.petition.__main__ import main as petition_main
-from gridplus.petition.domain.masking import mask_phone
 from gridplus.petition.storage import contacts
 from gridplus.petition.storage.models import ContactRow
 from tests.integration.petition.conftest import KEYS, Store, as_caller, assigned, bearer, deliver

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from gridplus.kit.errors import InvalidArgument
+from gridplus.kit.masking import mask_address, mask_email, mask_name, mask_phone
 from gridplus.kit.pii import KeyRing, UnreadableCiphertext
 from gridplus.petition.domain.duplicates import bounding_box, distance_m
-from gridplus.petition.domain.masking import mask_address, mask_email, mask_name, mask_phone
 from gridplus.petition.domain.photos import PhotoLimits
 from gridplus.petition.domain.values import GeoPoint
 from gridplus.petition.storage.images import clean_photo

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gridplus.grid_registry.domain.care_groups import CareGroups
-from gridplus.grid_registry.domain.masking import mask_address, mask_name, mask_phone, mask_unit
 from gridplus.kit.errors import FieldViolation, InvalidArgument
+from gridplus.kit.masking import mask_address, mask_name, mask_phone, mask_unit
 from gridplus.kit.text import offending_character
 
 MAX_MEMBERS = 30

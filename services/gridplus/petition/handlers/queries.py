@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gridplus.kit.clock import Clock
+from gridplus.kit.masking import mask_address, mask_email, mask_name, mask_phone
 from gridplus.kit.roles import Role
 from gridplus.petition.domain import duplicates
 from gridplus.petition.domain.access import SEE_ALL, Viewer, may_see_contact, may_view
 from gridplus.petition.domain.errors import PetitionNotFound
-from gridplus.petition.domain.masking import mask_address, mask_email, mask_name, mask_phone
 from gridplus.petition.domain.petition import HistoryEntry, Petition
 from gridplus.petition.domain.photos import PhotoRef
 from gridplus.petition.domain.values import Contact

@@ -1,6 +1,6 @@
-"""Masking personal data (信息保密处理) in answers to callers who may not see it whole: the
-same rules as the petition service's reporters (138****1234, 张*), applied to households.
-(Encryption at rest is the kit's: gridplus.kit.pii.)"""
+"""Masking personal data (信息保密处理) in answers to callers who may not see it whole: one set of
+rules for petition's reporters and grid-registry's households (138****1234, 张*). Pure: no I/O.
+(Encryption at rest: gridplus.kit.pii.)"""
 
 from __future__ import annotations
 
@@ -16,9 +16,16 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """张* / J*** : the first character only."""
+    """张** / J*** : the first character only."""
     name = name.strip()
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def mask_email(email: str) -> str:
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return mask_name(email)
+    return f"{local[:1]}***@{domain}"
 
 
 def mask_address(address: str) -> str:
