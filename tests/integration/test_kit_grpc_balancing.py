@@ -6,6 +6,7 @@ through dispatch's own client."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -127,6 +128,34 @@ def test_one_channel_spreads_calls_over_both_replicas_and_survives_one_stopping(
             lambda: directory.members(GRID) and served["a"] > before["a"],
             "the restarted replica gets calls again",
         )
+    finally:
+        channel.close()
+
+
+def test_a_replica_down_for_a_while_is_used_again_within_seconds_of_its_return(
+    replicas: list[Replica], served: Counter[str]
+) -> None:
+    """gRPC's default reconnect backoff grows to 120 s: a replica down for 20 s (a slow restart)
+    would next be tried 6-11 s after it is back, and with few calls it could sit unused for the
+    rest of a run (the chaos run saw a restarted grid-registry serve nothing). The kit caps it."""
+    a, b = (replica.start() for replica in replicas)
+    channel, directory = directory_over([a.port, b.port])
+    try:
+        eventually(lambda: directory.members(GRID) and served["a"], "a serves calls")
+        a.stop()
+        outage_ends = time.monotonic() + 20.0
+        while time.monotonic() < outage_ends:  # the channel keeps failing to reach a meanwhile
+            assert directory.members(GRID)
+            time.sleep(0.5)
+        before = Counter(served)
+        a.start()
+        back = time.monotonic()
+        eventually(
+            lambda: directory.members(GRID) and served["a"] > before["a"],
+            "the returned replica gets calls again",
+            timeout=30,
+        )
+        assert time.monotonic() - back < 4.0, "reconnect backoff longer than the kit's cap"
     finally:
         channel.close()
 

@@ -33,6 +33,11 @@ DNS_MIN_RESOLUTION_MS = 5_000
 # (the server allows this rate, kit/grpc_server.py); round robin then skips it.
 KEEPALIVE_MS = 30_000
 KEEPALIVE_TIMEOUT_MS = 10_000
+# A replica that was down (a restarted pod, kill -9) is tried again at most this far apart; gRPC's
+# own default grows to 120 s, so a replica back after a few seconds of failed connects could sit
+# unused for minutes while its peers carry all the calls.
+RECONNECT_INITIAL_BACKOFF_MS = 250
+RECONNECT_MAX_BACKOFF_MS = 2_000
 _SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:")
 
 _SERVICE_CONFIG = json.dumps(
@@ -115,6 +120,8 @@ def channel_options() -> list[tuple[str, Any]]:
         ("grpc.dns_min_time_between_resolutions_ms", DNS_MIN_RESOLUTION_MS),
         ("grpc.keepalive_time_ms", KEEPALIVE_MS),
         ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+        ("grpc.initial_reconnect_backoff_ms", RECONNECT_INITIAL_BACKOFF_MS),
+        ("grpc.max_reconnect_backoff_ms", RECONNECT_MAX_BACKOFF_MS),
     ]
 
 
