@@ -12,6 +12,10 @@ Who sees what (as evaluation's scorecards): admins, inspectors and services ever
 grid workers and chiefs the petitions whose grid path holds one of their token's grids;
 department staff and heads the petitions their department holds. Clusters and counts are built
 from the visible petitions only, so nobody learns of another grid's points through a cluster.
+
+scikit-learn (with scipy) and numpy are imported by the first clustering, not with the module: an
+idle replica does not carry them (~90 MB resident); the first repeat-locations query (or weekly
+digest with enough points) pays the import, about a second.
 """
 
 from __future__ import annotations
@@ -20,9 +24,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-import numpy as np
-from sklearn.cluster import DBSCAN
 
 from gridplus.evaluation.domain.periods import PeriodKind, period_range
 from gridplus.evaluation.domain.scorecard import Window
@@ -154,6 +155,9 @@ def repeat_locations(
         raise ValueError("radius_m must be positive and min_points at least 2")
     if len(points) < min_points:
         return []
+    import numpy as np
+    from sklearn.cluster import DBSCAN
+
     radians = np.radians([[p.latitude, p.longitude] for p in points])
     labels = DBSCAN(
         eps=radius_m / EARTH_RADIUS_M,
@@ -189,6 +193,8 @@ def _cluster(points: list[PetitionPoint]) -> RepeatLocation:
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle (haversine) distance in metres."""
+    import numpy as np
+
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
     dphi, dlambda = phi2 - phi1, np.radians(lon2 - lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
