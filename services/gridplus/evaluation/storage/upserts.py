@@ -35,7 +35,7 @@ Rule = Callable[[Columns, Columns, str], dict[str, Any]]
 
 _STATEMENTS: dict[tuple[str, str, str], Any] = {}
 _QUEUE = "gridplus.evaluation.queued_rows"  # session.info: statement key -> (statement, rows)
-_HOOKED = "gridplus.evaluation.queue_hooked"
+_HOOKED: set[type[Session]] = set()  # session classes whose sessions write their queue
 _MARKS = "gridplus.evaluation.queue_marks"  # open savepoint -> queue lengths when it opened
 
 
@@ -115,18 +115,27 @@ def _queued(
     queue = session.info.get(_QUEUE)
     if queue is None:
         queue = session.info[_QUEUE] = {}
-        if _HOOKED not in session.info:
-            session.info[_HOOKED] = True
-            event.listen(session, "do_orm_execute", _before_execute)
-            event.listen(session, "before_commit", write_queued)
-            event.listen(session, "after_transaction_create", _at_savepoint)
-            event.listen(session, "after_soft_rollback", _after_rollback)
-            event.listen(session, "after_transaction_end", _at_end)
+        _hook(type(session))
     key = (dialect, table.name, name)
     entry = queue.get(key)
     if entry is None:
         entry = queue[key] = (_cached(dialect, table, name, build), [])
     return entry[1]  # type: ignore[no-any-return]
+
+
+def _hook(session_class: type[Session]) -> None:
+    """The queue's hooks, once per session class: each sessionmaker makes its own subclass, so
+    they apply to that factory's sessions only. (Hooked on each session instead, the listeners'
+    registration and clean-up cost more than an event's upserts.) On a session with nothing
+    queued they do nothing."""
+    if session_class in _HOOKED:
+        return
+    event.listen(session_class, "do_orm_execute", _before_execute)
+    event.listen(session_class, "before_commit", write_queued)
+    event.listen(session_class, "after_transaction_create", _at_savepoint)
+    event.listen(session_class, "after_soft_rollback", _after_rollback)
+    event.listen(session_class, "after_transaction_end", _at_end)
+    _HOOKED.add(session_class)
 
 
 def _before_execute(state: ORMExecuteState) -> None:
