@@ -1,7 +1,8 @@
 """Evaluation's rebuild (issue 13): events/s replaying a realistic stream into an empty database,
 and the scorecards it leaves byte-identical to an event-by-event apply of the same events.
 
-    python -m bench.rebuild [--db sqlite|postgresql] [--events 200000] [--compare 20000]
+    python -m bench.rebuild [--db sqlite|postgresql] [--events 200000] [--compare 20000] \
+        [--live 5000]
 
 The stream (petitions submitted, assigned, accepted, transferred, overdue, whistles, resolved,
 rated, closed or reopened, merged; households, visits, missed care visits; assessments; weekly
@@ -12,6 +13,10 @@ the processed-id records and the commits are measured, the broker's fetches are 
 comparison runs the rebuild and an event-by-event apply (one transaction per event, in the order
 the services published) of `--compare` events into two more scratch databases; an apply of 200,000
 one by one takes minutes, so by default the quick count (20,000) is compared.
+
+The live consumer's cost per event (`--live` events of the same stream, evaluation's own topic
+left out): the kit's BatchApplier with the live handlers, in batches of 1 and of 5 records of a
+partition (a busy consumer's polls hold a few of a partition's events), process CPU per event.
 """
 
 from __future__ import annotations
@@ -41,9 +46,9 @@ from gridplus.evaluation.api import convert
 from gridplus.evaluation.domain import digest
 from gridplus.evaluation.domain.scorecard import SubjectKind, Window
 from gridplus.evaluation.handlers import digests, scorecards
-from gridplus.evaluation.messaging.consumers import REBUILD_HANDLERS
+from gridplus.evaluation.messaging.consumers import HANDLERS, REBUILD_HANDLERS
 from gridplus.evaluation.messaging.replay import replay
-from gridplus.kit.batch import apply_handler
+from gridplus.kit.batch import BatchApplier, apply_handler
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import (
     SessionFactory,
@@ -528,8 +533,41 @@ def snapshot(sessions: SessionFactory) -> str:
     return "\n".join(parts)
 
 
+def live_cpu_per_event(db: str, records: list[Record], batch: int) -> float:
+    """ms of process CPU per event through the live consumer's batch applier, `batch` records
+    of a partition at a time in publishing order."""
+    live = [r for r in records if not r.topic.startswith("evaluation:")]
+    chunks, pending = [], dict[str, list[Record]]()
+    for record in live:
+        pending.setdefault(record.topic, []).append(record)
+        if len(pending[record.topic]) >= batch:
+            chunks.append(pending.pop(record.topic))
+    chunks += pending.values()
+
+    def one_by_one(record: object, attempts: int) -> bool:
+        raise RuntimeError("a batch failed")
+
+    with scratch(db, "live") as sessions:
+        applier = BatchApplier(
+            name=CONSUMER,
+            handlers=HANDLERS,
+            sessions=sessions,
+            clock=ManualClock(T0),
+            after_commit=lambda: None,
+        )
+        cpu = time.process_time()
+        for chunk in chunks:
+            applier.apply(chunk, one_by_one)  # type: ignore[arg-type]
+        cpu = time.process_time() - cpu
+    return cpu / len(live) * 1000
+
+
 def report(
-    db: str = "sqlite", quick: bool = False, events: int | None = None, compare: int = 20_000
+    db: str = "sqlite",
+    quick: bool = False,
+    events: int | None = None,
+    compare: int = 20_000,
+    live: int | None = None,
 ) -> dict[str, tuple[float, str]]:
     count = events or (20_000 if quick else 200_000)
     records = generate(count)
@@ -560,11 +598,17 @@ def report(
     )
     if not same:
         raise RuntimeError("rebuild's scorecards differ from the event-by-event apply")
-    return {
+    figures = {
         f"rebuild.{db}.events_per_s": (count / wall, "events/s"),
         f"rebuild.{db}.cpu_per_event": (cpu / count * 1000, "ms"),
         f"rebuild.{db}.identical_events": (float(compared), "events"),
     }
+    stream = generate(live or (2_000 if quick else 5_000))
+    for batch in (1, 5):
+        per_event = live_cpu_per_event(db, stream, batch)
+        print(f"live consumer path on {db}, batches of {batch}: {per_event:.3f} ms CPU per event")
+        figures[f"evaluation.{db}.live_cpu_per_event.batch{batch}"] = (per_event, "ms")
+    return figures
 
 
 def main() -> None:
@@ -574,8 +618,9 @@ def main() -> None:
     parser.add_argument(
         "--compare", type=int, default=20_000, help="events compared with an event-by-event apply"
     )
+    parser.add_argument("--live", type=int, default=5_000, help="events for the live path")
     args = parser.parse_args()
-    report(args.db, events=args.events, compare=args.compare)
+    report(args.db, events=args.events, compare=args.compare, live=args.live)
 
 
 if __name__ == "__main__":
