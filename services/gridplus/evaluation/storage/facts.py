@@ -324,18 +324,17 @@ def record_follow_up(
     rebuild replaying it write the same row)."""
     at = event.at
     _fact(session, _followed_up, event.petition_id, at, last_follow_up_at=at)
-    insert_ignoring_duplicates(
-        session,
-        FollowUpRow,
-        id=follow_up_id,
-        petition_id=event.petition_id,
-        outcome=event.outcome.value,
-        rating=event.rating,
-        comment=comment,
-        via=event.via.value,
-        actor_id=event.actor_id,
-        completed_at=as_utc(at),
-    )
+    row = {
+        "id": follow_up_id,
+        "petition_id": event.petition_id,
+        "outcome": event.outcome.value,
+        "rating": event.rating,
+        "comment": comment,
+        "via": event.via.value,
+        "actor_id": event.actor_id,
+        "completed_at": as_utc(at),
+    }
+    insert_ignoring(session, FollowUpRow.__table__, [row])  # type: ignore[arg-type]
     # The use case may hold the petition's row as an object: it reads the new value next time.
     loaded = session.identity_map.get(session.identity_key(PetitionFact, event.petition_id))
     if loaded is not None:
@@ -351,19 +350,18 @@ def record_assessment(
 ) -> None:
     """An assessment, keyed by its id; aspect scores and note are owned data (a rebuild from
     AssessmentRecorded has neither)."""
-    insert_ignoring_duplicates(
-        session,
-        AssessmentRow,
-        id=event.assessment_id,
-        worker_id=event.worker_id,
-        grid_code=event.grid_code,
-        inspector_id=event.inspector_id,
-        listen_score=scores.listen if scores else None,
-        evaluate_score=scores.evaluate if scores else None,
-        look_score=scores.look if scores else None,
-        discuss_score=scores.discuss if scores else None,
-        score=event.score,
-        secret=event.secret,
-        note=note,
-        recorded_at=as_utc(event.at),
-    )
+    row = {
+        "id": event.assessment_id,
+        "worker_id": event.worker_id,
+        "grid_code": event.grid_code,
+        "inspector_id": event.inspector_id,
+        "listen_score": scores.listen if scores else None,
+        "evaluate_score": scores.evaluate if scores else None,
+        "look_score": scores.look if scores else None,
+        "discuss_score": scores.discuss if scores else None,
+        "score": event.score,
+        "secret": event.secret,
+        "note": note,
+        "recorded_at": as_utc(event.at),
+    }
+    insert_ignoring(session, AssessmentRow.__table__, [row])  # type: ignore[arg-type]
