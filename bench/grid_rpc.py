@@ -7,11 +7,14 @@ and grid-registry (with the demo city) and reports the same figures.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import grpc
@@ -53,38 +56,67 @@ def locate_latency(address: str, token: str, callers: int = CALLERS) -> str:
 def measure_locate(
     address: str, token: str, callers: int = CALLERS, calls_per_caller: int = CALLS_PER_CALLER
 ) -> Latency:
-    """`callers` threads, each with its own channel, calling LocateGrid back to back."""
-    metadata = (("authorization", f"Bearer {token}"),)
+    """`callers` processes (spawned, each with its own channel: no GIL shared with the others, as
+    separate clients would be), started together by a barrier, calling LocateGrid back to back;
+    each sends its latencies back to this process."""
     points = sample_points(callers * calls_per_caller)
-    latencies: list[list[float]] = [[] for _ in range(callers)]
-    start = threading.Barrier(callers + 1)
-
-    def caller(number: int) -> None:
-        with grpc.insecure_channel(address) as channel:
-            stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
-            for lat, lon in points[:20]:  # connect and warm up
-                stub.LocateGrid(grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata)
-            start.wait()
-            mine = points[number * calls_per_caller : (number + 1) * calls_per_caller]
-            for lat, lon in mine:
-                began = time.perf_counter()
-                stub.LocateGrid(
-                    grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata, timeout=5
-                )
-                latencies[number].append(time.perf_counter() - began)
-
-    threads = [threading.Thread(target=caller, args=(n,)) for n in range(callers)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Barrier(callers + 1)
+    results: Queue[list[float]] = spawn.Queue()
+    processes = [
+        spawn.Process(
+            target=_caller,
+            args=(
+                address,
+                token,
+                points[n * calls_per_caller : (n + 1) * calls_per_caller],
+                ready,
+                results,
+            ),
+            daemon=True,
+        )
+        for n in range(callers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        ready.wait(timeout=120)  # every caller connected and warmed up
+        began = time.perf_counter()
+        latencies = [results.get(timeout=600) for _ in processes]
+        seconds = time.perf_counter() - began
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
     every = [latency for own in latencies for latency in own]
     return Latency(
         callers, len(every), len(every) / seconds, percentile(every, 50), percentile(every, 99)
     )
+
+
+def _caller(
+    address: str,
+    token: str,
+    points: list[tuple[float, float]],
+    ready: Barrier,
+    results: Queue[list[float]],
+) -> None:
+    """One caller process: connect and warm up, wait for the others, then call back to back."""
+    metadata = (("authorization", f"Bearer {token}"),)
+    latencies: list[float] = []
+    with grpc.insecure_channel(address) as channel:
+        stub = grid_pb2_grpc.GridRegistryServiceStub(channel)
+        for lat, lon in points[:20]:
+            stub.LocateGrid(grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata)
+        ready.wait(timeout=120)
+        for lat, lon in points:
+            began = time.perf_counter()
+            stub.LocateGrid(
+                grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata, timeout=5
+            )
+            latencies.append(time.perf_counter() - began)
+    results.put(latencies)
 
 
 def batch_throughput(address: str, token: str) -> str:
@@ -127,6 +159,12 @@ def report(address: str, token: str) -> None:
     print(batch_throughput(address, token))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gridplus-bench-grid-") as tmp:
         ports = Ports(
@@ -142,7 +180,19 @@ def main() -> None:
             stack.start_service("grid_registry")
             stack.wait_ready(["grid_registry"], timeout=90)
             print("== grid-registry over gRPC (one process, SQLite) ==")
-            report(f"127.0.0.1:{ports.grpc['grid_registry']}", stack.token(Role.SERVICE))
+            address = f"127.0.0.1:{ports.grpc['grid_registry']}"
+            token = stack.token(Role.SERVICE)
+            print(locate_latency(address, token, callers=1))
+            pid = stack.processes["grid_registry"].pid
+            cpu = _cpu_seconds(pid)
+            latency = measure_locate(address, token)
+            cpu = _cpu_seconds(pid) - cpu
+            print(latency.line())
+            print(
+                f"  grid-registry CPU {cpu * 1e6 / latency.calls:,.0f} µs per call "
+                f"(warm-ups included); load average {os.getloadavg()[0]:.2f}"
+            )
+            print(batch_throughput(address, token))
         finally:
             stack.stop()
 
