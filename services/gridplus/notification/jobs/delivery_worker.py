@@ -37,6 +37,7 @@ from gridplus.notification.domain.delivery import (
 )
 from gridplus.notification.domain.notices import Channel
 from gridplus.notification.handlers.signals import Signal
+from gridplus.notification.jobs.sent_batch import SentRecorder
 from gridplus.notification.storage import deliveries
 from gridplus.notification.storage.deliveries import Claimed
 
@@ -111,6 +112,7 @@ class DeliveryWorker:
             max_workers=self._settings.concurrency, thread_name_prefix="delivery"
         )
         self._in_flight = 0
+        self._recorder = SentRecorder(sessions, clock)
         self._due_in: float | None = None  # seconds until something is due, after an empty claim
 
     # -- running --------------------------------------------------------------------------
@@ -256,11 +258,10 @@ class DeliveryWorker:
             self._wake.notify()
 
     def _sent(self, delivery: Claimed, endpoint: str) -> None:
-        now = self._clock.now()
         with self._lock:
             self._breaker.succeeded(endpoint)
-        with transaction(self._sessions) as session:
-            held = deliveries.mark_sent(session, delivery, attempts=delivery.attempts + 1, at=now)
+        # With the others finishing meanwhile: one UPDATE for all (returns once committed).
+        held, now = self._recorder.record(delivery)
         if not held:
             self._lease_lost(delivery, "sent")
             return

@@ -264,6 +264,34 @@ def mark_sent(session: Session, delivery: Claimed, *, attempts: int, at: datetim
     )
 
 
+def mark_sent_many(session: Session, sent: Sequence[Claimed], *, at: datetime) -> set[uuid.UUID]:
+    """Mark SENT, with one more attempt, those of `sent` whose lease still holds: one UPDATE per
+    lease end (a claim's deliveries share theirs); the ids it changed."""
+    by_lease: dict[datetime, list[uuid.UUID]] = {}
+    for delivery in sent:
+        by_lease.setdefault(delivery.lease_until, []).append(delivery.id)
+    changed: set[uuid.UUID] = set()
+    for lease_until, ids in by_lease.items():
+        statement = (
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.status == DeliveryStatus.PENDING.value,
+                Delivery.next_attempt_at == lease_until,
+            )
+            .values(
+                status=DeliveryStatus.SENT.value,
+                attempts=Delivery.attempts + 1,
+                sent_at=at,
+                **_CLEARED_ADDRESS,
+            )
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+        changed.update(session.scalars(statement))
+    return changed
+
+
 def mark_retry(
     session: Session, delivery: Claimed, *, attempts: int, due: datetime, reason: str
 ) -> bool:
