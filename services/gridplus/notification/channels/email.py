@@ -1,11 +1,17 @@
 """Email over SMTP (smtplib), plain, STARTTLS or implicit TLS, to the mail relay the egress
-guard checked (public, or allowed by GRIDPLUS_EGRESS_ALLOW) and to no other address."""
+guard checked (public, or allowed by GRIDPLUS_EGRESS_ALLOW) and to no other address.
+
+Each sending thread keeps its connection to the relay for the next messages, for at most
+`reuse_seconds` from its opening (the guard checks the relay again at each new connection); one
+that the relay has closed meanwhile is replaced once, and one whose send failed is dropped."""
 
 from __future__ import annotations
 
 import smtplib
 import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -24,6 +30,7 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout_seconds: float = 10.0
+    reuse_seconds: float = 30.0  # how long one connection carries messages (0: one each)
 
     def __repr__(self) -> str:
         return f"SmtpSettings({self.host!r}, {self.port}, security={self.security!r})"
@@ -35,6 +42,7 @@ class SmtpEmail(ChannelAdapter):
     def __init__(self, settings: SmtpSettings, *, egress: EgressGuard) -> None:
         self._settings = settings
         self._egress = egress
+        self._local = threading.local()  # this thread's open connection and when it opened
 
     def endpoint(self, message: Outgoing) -> str:
         return f"smtp://{self._settings.host}:{self._settings.port}"
@@ -51,10 +59,7 @@ class SmtpEmail(ChannelAdapter):
         email["X-GridPlus-Event-Type"] = message.event_type
         email.set_content(message.body)
         try:
-            with self._connect() as smtp:
-                if self._settings.username:
-                    smtp.login(self._settings.username, self._settings.password or "")
-                refused = smtp.send_message(email)
+            refused = self._send(email)
         except EgressRefused as exc:
             raise SendFailed(str(exc), permanent=True) from None
         except smtplib.SMTPRecipientsRefused as exc:
@@ -68,6 +73,38 @@ class SmtpEmail(ChannelAdapter):
         if refused:
             codes = [code for code, _ in refused.values()]
             raise SendFailed(f"recipient refused ({codes})", permanent=_permanent(codes))
+
+    def _send(self, email: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        smtp, opened = getattr(self._local, "open", None) or (None, 0.0)
+        if smtp is not None and time.monotonic() - opened > self._settings.reuse_seconds:
+            _quit(smtp)
+            smtp = None
+        self._local.open = None
+        if smtp is not None:
+            try:
+                refused = smtp.send_message(email)
+            except smtplib.SMTPServerDisconnected:  # the relay closed it while it was idle
+                smtp.close()
+            except BaseException:
+                smtp.close()
+                raise
+            else:
+                self._local.open = (smtp, opened)
+                return refused
+        opened = time.monotonic()
+        smtp = self._connect()
+        try:
+            if self._settings.username:
+                smtp.login(self._settings.username, self._settings.password or "")
+            refused = smtp.send_message(email)
+        except BaseException:
+            smtp.close()
+            raise
+        if self._settings.reuse_seconds > 0:
+            self._local.open = (smtp, opened)
+        else:
+            _quit(smtp)
+        return refused
 
     def _connect(self) -> smtplib.SMTP:
         settings = self._settings
@@ -86,6 +123,13 @@ class SmtpEmail(ChannelAdapter):
         if settings.security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
         return smtp
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _permanent(codes: list[int]) -> bool:
