@@ -19,7 +19,6 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
@@ -79,6 +78,8 @@ class EqualAreaProjection:
     """lon/lat -> metres on a Lambert azimuthal equal-area plane centred at (lon_0, lat_0)."""
 
     def __init__(self, lon_0: float, lat_0: float) -> None:
+        import pyproj  # ~20 MB, for imports and gridctl only: not in a serving process's memory
+
         crs = pyproj.CRS.from_proj4(
             f"+proj=laea +lat_0={lat_0:.6f} +lon_0={lon_0:.6f} +datum=WGS84 +units=m +no_defs"
         )

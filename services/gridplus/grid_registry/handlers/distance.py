@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyproj
 import shapely
 from shapely.geometry import Point
 
@@ -34,6 +33,8 @@ def measure(snapshot: GridSetSnapshot, *, grid_code: str, lat: float, lon: float
     outline = get_grid(snapshot, grid_code).geometry
     if outline.covers(Point(lon, lat)):
         return Distance(True, 0.0, snapshot.version)
+    import pyproj  # ~20 MB: imported by the first distance measured, not at start (issue 13)
+
     local = pyproj.Proj(proj="aeqd", lat_0=lat, lon_0=lon, datum="WGS84", units="m")
     projected = shapely.transform(outline, lambda x, y: local(x, y), interleaved=False)
     return Distance(False, float(shapely.distance(projected, Point(0.0, 0.0))), snapshot.version)
