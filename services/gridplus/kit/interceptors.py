@@ -97,12 +97,15 @@ class KitServerInterceptor(grpc.ServerInterceptor):
                 return None
             allowed = self._policy.get(method)
             metadata = dict(context.invocation_metadata())
-            origin = RequestOrigin("grpc", method, context.peer())
-            principal = self._verifier.verify_authorization(
-                metadata.get("authorization"), origin=origin
-            )
+            header = metadata.get("authorization")
+            # The peer is looked up only for a token not yet verified or a refusal to log.
+            principal = self._verifier.already_verified(header)
+            if principal is None:
+                origin = RequestOrigin("grpc", method, context.peer())
+                principal = self._verifier.verify_authorization(header, origin=origin)
             if allowed is None or principal.role not in allowed:
                 # A valid token knocking on methods its role may not call is probing too.
+                origin = RequestOrigin("grpc", method, context.peer())
                 record_refusal(Refusal.ROLE_NOT_ALLOWED, origin, principal.subject)
                 raise PermissionDenied(f"role {principal.role.value} may not call {grpc_method}")
             return principal
