@@ -40,6 +40,7 @@ class Latency:
     rate: float  # calls/s
     p50: float  # seconds
     p99: float
+    caller_cpu: float = 0.0  # seconds of CPU per call in the callers (process time, all callers)
 
     def line(self) -> str:
         return (
@@ -62,7 +63,7 @@ def measure_locate(
     points = sample_points(callers * calls_per_caller)
     spawn = multiprocessing.get_context("spawn")
     ready = spawn.Barrier(callers + 1)
-    results: Queue[list[float]] = spawn.Queue()
+    results: Queue[tuple[list[float], float]] = spawn.Queue()
     processes = [
         spawn.Process(
             target=_caller,
@@ -82,16 +83,21 @@ def measure_locate(
     try:
         ready.wait(timeout=120)  # every caller connected and warmed up
         began = time.perf_counter()
-        latencies = [results.get(timeout=600) for _ in processes]
+        answers = [results.get(timeout=600) for _ in processes]
         seconds = time.perf_counter() - began
     finally:
         for process in processes:
             process.join(timeout=10)
             if process.is_alive():
                 process.terminate()
-    every = [latency for own in latencies for latency in own]
+    every = [latency for own, _ in answers for latency in own]
     return Latency(
-        callers, len(every), len(every) / seconds, percentile(every, 50), percentile(every, 99)
+        callers,
+        len(every),
+        len(every) / seconds,
+        percentile(every, 50),
+        percentile(every, 99),
+        sum(cpu for _, cpu in answers) / len(every),
     )
 
 
@@ -100,7 +106,7 @@ def _caller(
     token: str,
     points: list[tuple[float, float]],
     ready: Barrier,
-    results: Queue[list[float]],
+    results: Queue[tuple[list[float], float]],
 ) -> None:
     """One caller process: connect and warm up, wait for the others, then call back to back."""
     metadata = (("authorization", f"Bearer {token}"),)
@@ -110,13 +116,15 @@ def _caller(
         for lat, lon in points[:20]:
             stub.LocateGrid(grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata)
         ready.wait(timeout=120)
+        cpu = time.process_time()
         for lat, lon in points:
             began = time.perf_counter()
             stub.LocateGrid(
                 grid_pb2.LocateGridRequest(lat=lat, lon=lon), metadata=metadata, timeout=5
             )
             latencies.append(time.perf_counter() - began)
-    results.put(latencies)
+        cpu = time.process_time() - cpu
+    results.put((latencies, cpu))
 
 
 def batch_throughput(address: str, token: str) -> str:
@@ -189,8 +197,9 @@ def main() -> None:
             cpu = _cpu_seconds(pid) - cpu
             print(latency.line())
             print(
-                f"  grid-registry CPU {cpu * 1e6 / latency.calls:,.0f} µs per call "
-                f"(warm-ups included); load average {os.getloadavg()[0]:.2f}"
+                f"  CPU per call: grid-registry {cpu * 1e6 / latency.calls:,.0f} µs (warm-ups "
+                f"included), callers {latency.caller_cpu * 1e6:,.0f} µs; "
+                f"load average {os.getloadavg()[0]:.2f}"
             )
             print(batch_throughput(address, token))
         finally:
