@@ -184,11 +184,12 @@ class DeliveryWorker:
         return self.dispatch(wait_for_sends=True)
 
     def dispatch(self, *, wait_for_sends: bool) -> int:
-        """Claim due deliveries for the free sending slots; returns how many were attempted."""
+        """Claim due deliveries for the free sending slots, once half of them are free (a claim
+        per finished send would cost a transaction each); returns how many were attempted."""
         with self._lock:
             free = self._settings.concurrency - self._in_flight
         self._due_in = None
-        if free <= 0:
+        if free < max(1, self._settings.concurrency // 2):
             return 0
         now = self._clock.now()
         with transaction(self._sessions) as session:

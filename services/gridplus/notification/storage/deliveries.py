@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -172,7 +173,7 @@ def claim_due(
     dies mid-send leaves them to be retried when the lease runs out.
     """
     query = (
-        select(Delivery)
+        select(*_CLAIMED_COLUMNS)
         .where(
             Delivery.status == DeliveryStatus.PENDING.value,
             Delivery.next_attempt_at <= now,
@@ -182,13 +183,14 @@ def claim_due(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
+    rows = list(session.execute(query))
     if not rows:
         return []
     session.execute(
         update(Delivery)
         .where(Delivery.id.in_([row.id for row in rows]))
         .values(next_attempt_at=lease_until)
+        .execution_options(synchronize_session=False)
     )
     secrets = _secrets(session, [row for row in rows if row.channel == Channel.WEBHOOK.value])
     return [
@@ -210,13 +212,18 @@ def claim_due(
     ]
 
 
-def _address(row: Delivery) -> SealedAddress:
+# What a claim reads (plain rows, not ORM objects: nothing is loaded into the session).
+_CLAIMED = "id channel recipient_id address address_key_id sealed_address title body event_type"
+_CLAIMED_COLUMNS = tuple(getattr(Delivery, n) for n in f"{_CLAIMED} attempts created_at".split())
+
+
+def _address(row: Any) -> SealedAddress:
     if row.address_key_id is None or row.sealed_address is None:
         return SealedAddress(row.id, None, row.address)  # stored before addresses were sealed
     return SealedAddress(row.id, Sealed(row.address_key_id, row.sealed_address))
 
 
-def _secrets(session: Session, rows: Sequence[Delivery]) -> dict[str, str]:
+def _secrets(session: Session, rows: Sequence[Any]) -> dict[str, str]:
     ids = {uuid.UUID(row.recipient_id) for row in rows}
     if not ids:
         return {}
