@@ -1,0 +1,115 @@
+"""Petition intake in process (issue 13): the petition service's WSGI app (Flask, as waitress
+serves it) on a temp SQLite file and on PostgreSQL, N submissions through `POST
+/api/v1/petitions` with a dev token and an Idempotency-Key each; CPU ms per petition (this
+process's CPU time, best of the rounds) and, for the first round, every petition stored.
+
+    python -m bench.petition_intake [--db sqlite|postgresql|both] [-n 500] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from gridplus.kit.auth import Role, mint_token
+from gridplus.kit.clock import SystemClock
+from gridplus.kit.config import JwtSettings
+from gridplus.kit.outbox import Outbox
+from gridplus.kit.pii import KeyRing
+from gridplus.kit.topology import events_topic
+from gridplus.petition.api.http import create_app
+from gridplus.petition.api.intake_limits import IntakeLimits
+from gridplus.petition.api.open311 import Open311Settings
+from gridplus.petition.handlers.deps import Deps
+from gridplus.petition.ports import Category, StaticCategories
+from gridplus.petition.storage.blobs import LocalBlobStore
+from tests.support.store import migrated_store
+from tools.scaled_stack import drop_database, ensure_database
+
+ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS = ROOT / "services/gridplus/petition/storage/alembic"
+JWT = JwtSettings("bench-secret-bench-secret-bench-secret", "gridplus")
+KEYS = KeyRing([("bench", bytes(range(32)))])
+CATEGORIES = StaticCategories([Category("road.manhole", "井盖", "Manhole cover", "road", "road")])
+BODY = {
+    "title": "井盖丢失",
+    "description": "manhole cover missing at the corner",
+    "lat": 39.9,
+    "lon": 116.4,
+    "contact": {"phone": "13812341234"},
+}
+
+
+def run(database_url: str, blobs: Path, n: int, rounds: int) -> list[float]:
+    """CPU ms per petition of each round of `n` submissions."""
+    clock = SystemClock()
+    outbox = Outbox(topic=events_topic("petition"), source="/gridplus/petition", clock=clock)
+    with migrated_store(database_url, MIGRATIONS) as store:
+        deps = Deps(
+            outbox=outbox,
+            clock=clock,
+            keys=KEYS,
+            blobs=LocalBlobStore(blobs),
+            categories=CATEGORIES,
+        )
+        app = create_app(
+            sessions=store.sessions,
+            deps=deps,
+            jwt=JWT,
+            wake=lambda: None,
+            categories=CATEGORIES,
+            open311_settings=Open311Settings(api_keys=frozenset()),
+            intake_limits=IntakeLimits(per_resident=0),  # one bench resident, many petitions
+        )
+        client = app.test_client()
+        auth = f"Bearer {mint_token(JWT, subject='resident-bench', role=Role.RESIDENT)}"
+        for _ in range(20):  # warm up: first-request work, statement caches
+            submit(client, auth)
+        figures = []
+        for _ in range(rounds):
+            started = time.process_time()
+            for _ in range(n):
+                submit(client, auth)
+            figures.append((time.process_time() - started) * 1000 / n)
+        return figures
+
+
+def submit(client: object, auth: str) -> None:
+    headers = {"Authorization": auth, "Idempotency-Key": uuid.uuid4().hex}
+    response = client.post("/api/v1/petitions", json=BODY, headers=headers)  # type: ignore[attr-defined]
+    if response.status_code != 201:
+        raise RuntimeError(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("-n", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    for kind in kinds:
+        with tempfile.TemporaryDirectory() as tmp:
+            if kind == "sqlite":
+                figures = run(
+                    f"sqlite:///{tmp}/petition.db", Path(tmp) / "blobs", args.n, args.rounds
+                )
+            else:
+                name = f"bench_petition_{uuid.uuid4().hex[:8]}"
+                try:
+                    url = ensure_database(name)
+                    figures = run(url, Path(tmp) / "blobs", args.n, args.rounds)
+                finally:
+                    drop_database(name)
+        shown = ", ".join(f"{f:.2f}" for f in figures)
+        print(
+            f"{kind}: {args.n} petitions x {args.rounds}: CPU ms/petition {shown};"
+            f" best {min(figures):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
