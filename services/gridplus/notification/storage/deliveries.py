@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, func, or_, select, update
+from sqlalchemy import ColumnElement, Insert, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.clock import as_utc
@@ -279,24 +279,28 @@ def mark_sent_many(session: Session, sent: Sequence[Claimed], *, at: datetime) -
         by_lease.setdefault(delivery.lease_until, []).append(delivery.id)
     changed: set[uuid.UUID] = set()
     for lease_until, ids in by_lease.items():
-        statement = (
-            update(Delivery)
-            .where(
-                Delivery.id.in_(ids),
-                Delivery.status == DeliveryStatus.PENDING.value,
-                Delivery.next_attempt_at == lease_until,
-            )
-            .values(
-                status=DeliveryStatus.SENT.value,
-                attempts=Delivery.attempts + 1,
-                sent_at=at,
-                **_CLEARED_ADDRESS,
-            )
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        )
-        changed.update(session.scalars(statement))
+        found = session.execute(_MARK_SENT, {"ids": ids, "lease": lease_until, "at": at})
+        changed.update(found.scalars())
     return changed
+
+
+_TABLE = Delivery.__table__.c
+# Built once (a Core statement: no ORM bookkeeping, compiled once per dialect and id count).
+_MARK_SENT = (
+    update(Delivery.__table__)  # type: ignore[arg-type]  # a Table, typed as FromClause
+    .where(
+        _TABLE.id.in_(bindparam("ids", expanding=True)),
+        _TABLE.status == DeliveryStatus.PENDING.value,
+        _TABLE.next_attempt_at == bindparam("lease"),
+    )
+    .values(
+        status=DeliveryStatus.SENT.value,
+        attempts=_TABLE.attempts + 1,
+        sent_at=bindparam("at"),
+        **_CLEARED_ADDRESS,
+    )
+    .returning(_TABLE.id)
+)
 
 
 def mark_retry(
