@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,9 @@ _PENDING = (
     .order_by(outbox_messages.c.id)
     .limit(bindparam("batch_size"))
 )
+# Outbox.add's statement, built once (building `insert().values()` per event was ~1/4 of a
+# petition submission's CPU); executed with each event's values as parameters.
+_ADD = insert(outbox_messages)
 _UNSENT_COUNT = select(func.count()).where(outbox_messages.c.sent_at.is_(None))
 _MARK_SENT = (
     update(outbox_messages)
@@ -61,23 +64,34 @@ class Outbox:
 
     def add(self, session: Session, payload: Message, *, key: str) -> str:
         """Record `payload` for publishing; returns the event id. Call inside the transaction."""
-        event_id = str(uuid.uuid4())
+        return self.add_all(session, [(payload, key)])[0]
+
+    def add_all(self, session: Session, events: Sequence[tuple[Message, str]]) -> list[str]:
+        """Record each (payload, key) for publishing, in this order, with one prebuilt INSERT
+        (one row, or an executemany for several); returns their event ids. Call inside the
+        transaction."""
+        if not events:
+            return []
         now = self.clock.now()
-        session.execute(
-            insert(outbox_messages).values(
-                event_id=event_id,
-                topic=self.topic,
-                key=key,
-                ce_type=payload.DESCRIPTOR.full_name,
-                ce_source=self.source,
-                ce_time=now,
-                payload=payload.SerializeToString(),
-                traceparent=current_traceparent(),
-                created_at=now,
-            )
-        )
+        traceparent = current_traceparent()
+        ids = [str(uuid.uuid4()) for _ in events]
+        rows = [
+            {
+                "event_id": event_id,
+                "topic": self.topic,
+                "key": key,
+                "ce_type": payload.DESCRIPTOR.full_name,
+                "ce_source": self.source,
+                "ce_time": now,
+                "payload": payload.SerializeToString(),
+                "traceparent": traceparent,
+                "created_at": now,
+            }
+            for event_id, (payload, key) in zip(ids, events, strict=True)
+        ]
+        session.execute(_ADD, rows[0] if len(rows) == 1 else rows)
         session.info[_UNSENT] = True
-        return event_id
+        return ids
 
 
 class OutboxRelay:

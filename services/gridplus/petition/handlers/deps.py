@@ -41,8 +41,8 @@ class Deps:
 
 def publish(session: Session, outbox: Outbox, petition: Petition) -> None:
     """The events `petition` recorded, into the outbox of this unit of work."""
+    outbox.add_all(session, [(event_payload(event), petition.id) for event in petition.events])
     for event in petition.events:
-        outbox.add(session, event_payload(event), key=petition.id)
         if isinstance(event, PetitionStatusChanged):
             metrics.TRANSITIONS.labels(event.from_status.value, event.to_status.value).inc()
     petition.events.clear()
