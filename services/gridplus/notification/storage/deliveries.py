@@ -186,12 +186,7 @@ def claim_due(
     rows = list(session.execute(query))
     if not rows:
         return []
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_([row.id for row in rows]))
-        .values(next_attempt_at=lease_until)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_LEASE, {"ids": [row.id for row in rows], "lease": lease_until})
     secrets = _secrets(session, [row for row in rows if row.channel == Channel.WEBHOOK.value])
     return [
         Claimed(
@@ -300,6 +295,11 @@ _MARK_SENT = (
         **_CLEARED_ADDRESS,
     )
     .returning(_TABLE.id)
+)
+_LEASE = (
+    update(Delivery.__table__)  # type: ignore[arg-type]  # a Table, typed as FromClause
+    .where(_TABLE.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("lease"))
 )
 
 
