@@ -4,11 +4,13 @@ Chinese names the data labels them with; grid-registry gives their codes) and NY
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from gridplus.dispatch.domain import classifier as c
 from gridplus.dispatch.domain.categories import nyc_code
 from gridplus.dispatch.domain.classifier import TextClassifier, is_chinese
-from gridplus.dispatch.storage.training import trained_classifier
+from gridplus.dispatch.storage.training import trained_classifier, training_rows
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +45,25 @@ def test_nyc_complaint_types_become_slug_codes() -> None:
     assert nyc_code("Noise - Residential") == "nyc.noise_residential"
     assert nyc_code("HEAT/HOT WATER") == "nyc.heat_hot_water"
     assert nyc_code("  Street Light Condition ") == "nyc.street_light_condition"
+
+
+def test_the_compact_models_rank_as_the_fitted_pipelines_on_all_training_texts() -> None:
+    """Predictions use the pipelines' arrays with numpy only: the same top three (and the same
+    scores, to rounding) as scikit-learn's `decision_function` on every training text."""
+    rows = training_rows()
+    petitions = c.chinese_petitions(rows.cn_petitions)
+    chinese = c._join(petitions, c.chinese_taxonomy(rows.cn_taxonomy, set(petitions.labels)))
+    english = c.nyc_examples(rows.nyc311_types)
+    for pipeline, examples, language in (
+        (c._fit(c.chinese_model(), chinese), chinese, "zh"),
+        (c._fit(c.english_model(), english), english, "en"),
+    ):
+        compact = c.compact(pipeline)
+        expected = np.atleast_2d(pipeline.decision_function(examples.texts))
+        for text, scores in zip(examples.texts, expected, strict=True):
+            assert np.allclose(compact.decision(text), scores, rtol=0, atol=1e-9)
+            if len(scores) == 1:
+                scores = np.hstack([-scores, scores])
+            order = np.argsort(-scores, kind="stable")[: c.SUGGESTIONS]
+            best = [label for label, _ in c.ranked(compact, text, c._TEMPERATURE[language])]
+            assert best == [str(pipeline.classes_[i]) for i in order]

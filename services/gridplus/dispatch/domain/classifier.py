@@ -9,7 +9,10 @@ Two linear models (scikit-learn), trained when dispatch starts from the rows of 
   router asks it, `ports.GridDirectory.top_level_named`; dispatch keeps no list of codes).
 - English: word 1-2-grams and character 2-4-grams over NYC 311 complaint types and descriptors ->
   `nyc.<slug>` codes.
-Text with Chinese characters goes to the first, other text to the second. The confidence is the
+Text with Chinese characters goes to the first, other text to the second. Once fitted, each
+pipeline is kept as plain arrays (`linear_text`, `compact`) and scored with numpy: scikit-learn is
+imported only to train (storage/training.py trains in a child process, so dispatch itself never
+loads scikit-learn or scipy). The confidence is the
 softmax of the linear scores (monotone in the margin; `bench.classifier` shows accuracy per
 threshold), and the caller sends anything below its threshold to the triage queue.
 """
@@ -20,13 +23,16 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import Pipeline, make_pipeline, make_union
-from sklearn.svm import LinearSVC
 
 from gridplus.dispatch.domain.categories import nyc_code
+from gridplus.dispatch.domain.linear_text import LinearTextModel, TextVectorizer
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOT_CJK = re.compile(r"[\sA-Za-z0-9]+")
@@ -111,6 +117,10 @@ def nyc_examples(rows: Rows) -> Examples:
 
 
 def chinese_model() -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
     vectorizer = TfidfVectorizer(
         analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.3
     )
@@ -120,6 +130,10 @@ def chinese_model() -> Pipeline:
 
 
 def english_model() -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.svm import LinearSVC
+
     features = make_union(
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True),
@@ -152,29 +166,56 @@ def confidences(
     return [str(classes[i]) for i in best], probabilities.max(axis=1)
 
 
+def _vectorizer(fitted: TfidfVectorizer) -> TextVectorizer:
+    vocabulary = {str(gram): int(column) for gram, column in fitted.vocabulary_.items()}
+    low, high = fitted.ngram_range
+    return TextVectorizer(str(fitted.analyzer), (low, high), vocabulary, fitted.idf_.copy())
+
+
+def compact(model: Pipeline) -> LinearTextModel:
+    """A fitted pipeline (one TF-IDF vectorizer or a union of them, then a linear model) as
+    arrays; `LinearTextModel.decision` gives its `decision_function` for one text."""
+    features, linear = model.steps[0][1], model.steps[-1][1]
+    parts = getattr(features, "transformer_list", None)
+    fitted = [part for _, part in parts] if parts is not None else [features]
+    return LinearTextModel(
+        vectorizers=tuple(_vectorizer(part) for part in fitted),
+        coef=np.ascontiguousarray(linear.coef_, dtype=np.float64),
+        intercept=np.asarray(linear.intercept_, dtype=np.float64),
+        classes=tuple(str(label) for label in linear.classes_),
+    )
+
+
 def ranked(
-    model: Pipeline, text: str, temperature: float, count: int = SUGGESTIONS
+    model: LinearTextModel, text: str, temperature: float, count: int = SUGGESTIONS
 ) -> tuple[tuple[str, float], ...]:
     """The `count` likeliest labels of one text with their softmax confidences, best first."""
-    scores = np.atleast_2d(model.decision_function([text]))
-    classes = model.classes_
-    if scores.shape[1] == 1:  # two classes: one margin column
+    scores = model.decision(text)
+    if len(scores) == 1:  # two classes: one margin
         scores = np.hstack([-scores, scores])
-    scaled = np.exp(temperature * (scores[0] - scores[0].max()))
+    scaled = np.exp(temperature * (scores - scores.max()))
     probabilities = scaled / scaled.sum()
     # Stable on ties: the class listed first wins, as argmax does for the best guess.
     order = np.argsort(-probabilities, kind="stable")[:count]
-    return tuple((str(classes[i]), float(probabilities[i])) for i in order)
+    return tuple((model.classes[i], float(probabilities[i])) for i in order)
 
 
 class TextClassifier:
-    """Both models, trained once; `predict` is thread-safe (read-only after training)."""
+    """Both models, trained once (`trained`) and kept as arrays; `predict` is thread-safe
+    (read-only) and needs numpy only."""
 
-    def __init__(self, rows: TrainingRows) -> None:
+    def __init__(self, chinese: LinearTextModel, english: LinearTextModel) -> None:
+        self._chinese = chinese
+        self._english = english
+
+    @classmethod
+    def trained(cls, rows: TrainingRows) -> TextClassifier:
+        """Fits both pipelines (scikit-learn) and keeps their arrays."""
         petitions = chinese_petitions(rows.cn_petitions)
         taxonomy = chinese_taxonomy(rows.cn_taxonomy, set(petitions.labels))
-        self._chinese = _fit(chinese_model(), _join(petitions, taxonomy))
-        self._english = _fit(english_model(), nyc_examples(rows.nyc311_types))
+        chinese = _fit(chinese_model(), _join(petitions, taxonomy))
+        english = _fit(english_model(), nyc_examples(rows.nyc311_types))
+        return cls(compact(chinese), compact(english))
 
     def predict(self, title: str, description: str) -> Prediction:
         if is_chinese(f"{title}{description}"):
