@@ -1,7 +1,8 @@
 """Petition intake in process (issue 13): the petition service's WSGI app (Flask, as waitress
 serves it) on a temp SQLite file and on PostgreSQL, N submissions through `POST
-/api/v1/petitions` with a dev token and an Idempotency-Key each; CPU ms per petition (this
-process's CPU time, best of the rounds) and, for the first round, every petition stored.
+/api/v1/petitions` with a dev token and an Idempotency-Key each, tracing configured as the
+service configures it (no exporter); CPU ms per petition: this process's CPU time per round,
+and the best of the rounds.
 
     python -m bench.petition_intake [--db sqlite|postgresql|both] [-n 500] [--rounds 3]
 """
@@ -20,6 +21,7 @@ from gridplus.kit.config import JwtSettings
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.topology import events_topic
+from gridplus.kit.tracing import configure_tracing
 from gridplus.petition.api.http import create_app
 from gridplus.petition.api.intake_limits import IntakeLimits
 from gridplus.petition.api.open311 import Open311Settings
@@ -90,6 +92,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    configure_tracing("petition")  # as the service does (no exporter: OTEL_... unset)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     for kind in kinds:
         with tempfile.TemporaryDirectory() as tmp:

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
@@ -33,6 +32,7 @@ from gridplus.petition.api.follow_up_json import answer_json, follow_up_json
 from gridplus.petition.api.idempotency import idempotency_key
 from gridplus.petition.api.intake_limits import IntakeGuard, IntakeLimits
 from gridplus.petition.api.problems import problem_response
+from gridplus.petition.api.request_trace import trace_requests
 from gridplus.petition.domain.access import Viewer, may_submit
 from gridplus.petition.domain.petition import Petition
 from gridplus.petition.domain.photos import CleanPhoto, check_count
@@ -105,11 +105,11 @@ def create_app(
             wake,
             guard,
         )
+    trace_requests(app)
     app.before_request(_start_timer)
     app.before_request(_authenticator(TokenVerifier(jwt)))
     app.after_request(_observe)
     app.register_error_handler(Exception, problem_response)
-    FlaskInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app
 
 
