@@ -19,6 +19,7 @@ from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.petition.v1 import petition_pb2_grpc
 from gridplus.kit.auth import Role, mint_token
+from gridplus.kit.batch import apply_handler
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import (
@@ -151,7 +152,7 @@ def deliver(store: Store, payload: Message, petition_id: str) -> None:
     )
     table = {**dispatch_handlers(store.deps), **evaluation_handlers(store.deps)}
     with transaction(store.sessions) as session:
-        table[event.type](session, event)
+        apply_handler(table[event.type], session, event, None)
 
 
 def assigned(petition_id: str, deadline: datetime) -> events_pb2.PetitionAssigned:
