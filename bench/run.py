@@ -2,6 +2,7 @@
 
 QUICK (`make bench QUICK=1`) keeps the whole path with small counts and skips the slow in-process
 phases (grid location, the classifier's cross-validation, the 1,000,000-assignment scan, the
+notification delivery worker, the evaluation rebuild over 200,000 events, the
 LocateGrids stream), for everyday use in ≤ 90 s on an idle 2-core machine.
 """
 
@@ -12,7 +13,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import classifier, dispatch_scan, done, grid_rpc, locate, memory, path, raw, spy
+from bench import (
+    classifier,
+    deliveries,
+    dispatch_scan,
+    done,
+    grid_rpc,
+    locate,
+    memory,
+    path,
+    raw,
+    rebuild,
+    spy,
+)
 from bench.figures import Figures, Progress
 from bench.stacks import BenchStack, running_stack, scratch_database
 from gridplus.kit.auth import Role
@@ -79,6 +92,14 @@ def in_process_phases(settings: Settings, figures: Figures, progress: Progress) 
         ("grid location in process (262 NYC level-3 grids)", locate.report),
         ("dispatch text classifier, cross-validated", classifier.report),
         ("dispatch deadline scan over 1,000,000 open assignments", dispatch_scan.report),
+        (
+            f"notification: 5,000 deliveries to a webhook and an SMTP sink ({settings.db})",
+            lambda: deliveries.report(settings.db, quick=False),
+        ),
+        (
+            f"evaluation rebuild: 200,000 events, scorecards against one-by-one ({settings.db})",
+            lambda: rebuild.report(settings.db, quick=False),
+        ),
     ]
     for name, report in slow:
         if settings.quick:
