@@ -29,7 +29,7 @@ from opentelemetry.instrumentation.grpc import server_interceptor
 from gridplus.kit import tracing
 from gridplus.kit.auth import TokenVerifier
 from gridplus.kit.config import JwtSettings
-from gridplus.kit.interceptors import AuthPolicy, KitServerInterceptor, _rewrap
+from gridplus.kit.interceptors import AuthPolicy, KitServerInterceptor, rewrap_handler
 
 Registration = Callable[[grpc.Server], None]
 
@@ -105,7 +105,7 @@ class TracingInterceptor(grpc.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Any],
         details: grpc.HandlerCallDetails,
     ) -> Any:
-        if tracing._exporting:  # spans are recorded (tracing.add_span_processor)
+        if tracing.exporting():
             return self._recording.intercept_service(continuation, details)
         handler = continuation(details)
         if handler is None:
@@ -134,4 +134,4 @@ class TracingInterceptor(grpc.ServerInterceptor):
 
             return wrapped
 
-        return _rewrap(handler, unary, streaming)
+        return rewrap_handler(handler, unary, streaming)

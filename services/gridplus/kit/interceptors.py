@@ -142,10 +142,10 @@ class KitServerInterceptor(grpc.ServerInterceptor):
 
             return wrapped
 
-        return _rewrap(handler, unary, streaming)
+        return rewrap_handler(handler, unary, streaming)
 
 
-def _rewrap(
+def rewrap_handler(
     handler: grpc.RpcMethodHandler,
     unary: Callable[[Callable[..., Any]], Callable[..., Any]],
     streaming: Callable[[Callable[..., Any]], Callable[..., Any]],

@@ -56,6 +56,12 @@ def add_span_processor(processor: SpanProcessor) -> None:
     _exporting = True
 
 
+def exporting() -> bool:
+    """Whether spans are recorded (a span processor was added): else servers and consumers run
+    their work under a non-recording continuation of the caller's trace (`continued_from`)."""
+    return _exporting
+
+
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
 
