@@ -2,15 +2,22 @@
 `prepare` (grid-registry through the per-version cache, the classifier) and its `apply` in a
 transaction, as the consumer runs them, on a temporary SQLite file and on PostgreSQL
 (127.0.0.1:5432, trust auth). The grid registry is the tests' stub behind the kit's gRPC server
-in this process, serving outlines, so after warm-up the cache answers. Prints CPU ms per petition
-(process time). `--sklearn` scores with the fitted scikit-learn pipelines per text, as dispatch
-did before its classifier became arrays (for comparison).
+in this process, serving outlines, so after warm-up the cache answers. Logging (JSON at INFO, to
+/dev/null) and tracing are configured as the service configures them. Prints CPU ms per petition
+(process time) twice per database: one transaction per event (the consumer's per-event path), and
+through the kit's BatchApplier in batches of `--batch` (default the consumer's 200), as the
+consumer applies a poll. `--sklearn` scores with the fitted scikit-learn pipelines per text, as
+dispatch did before its classifier became arrays (for comparison).
 
-    python -m bench.dispatch_routing [N] [--sklearn]
+    python -m bench.dispatch_routing [N] [--batch=200] [--only=sqlite|postgresql|batch] [--sklearn]
+
+`--only=` runs one database, or only the batched mode (for a profile of one thing).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import tempfile
 import time
@@ -18,6 +25,8 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -35,15 +44,17 @@ from gridplus.dispatch.messaging.consumers import handlers
 from gridplus.dispatch.storage.models import AssignmentRow
 from gridplus.dispatch.storage.training import trained_classifier, training_rows
 from gridplus.kit.auth import Role, ServiceToken
-from gridplus.kit.batch import Prepared
+from gridplus.kit.batch import DEFAULT_MAX_BATCH, BatchApplier, Prepared
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.config import JwtSettings
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
-from gridplus.kit.events import Event
+from gridplus.kit.events import Event, encode_headers
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.interceptors import service_policy
+from gridplus.kit.logging import configure_logging
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
+from gridplus.kit.tracing import configure_tracing
 from tests.integration.dispatch.grid_registry_stub import SQUARES
 from tests.integration.dispatch.test_grid_cache_routing import METHODS, NAME, VersionedSquares
 from tests.support.grpc import start_server
@@ -78,8 +89,32 @@ def events(count: int) -> list[Event]:
     return found
 
 
-def run(database_url: str, count: int, registry_port: int) -> float:
-    """CPU ms per petition over `count` petitions, after a warm-up of 50."""
+def record(offset: int, event: Event) -> Any:
+    """`event` as the consumer polls it (a ConsumerRecord's fields)."""
+    headers = encode_headers(
+        event_id=event.id,
+        ce_type=event.type,
+        source=event.source,
+        time=event.time,
+        traceparent=None,
+    )
+    return SimpleNamespace(
+        key=event.key.encode(),
+        value=event.payload.SerializeToString(),
+        headers=headers,
+        topic="gridplus.petition.events.v1",
+        partition=0,
+        offset=offset,
+    )
+
+
+def one_by_one(record: Any, attempts: int) -> bool:
+    raise AssertionError(f"record {record.offset} left the batch for the per-event path")
+
+
+def run(database_url: str, count: int, registry_port: int, batch: int) -> float:
+    """CPU ms per petition over `count` petitions, after a warm-up of 50; `batch` > 0: through
+    the kit's BatchApplier, `batch` records per transaction."""
     engine = create_database_engine(database_url)
     migrate(engine, MIGRATIONS)
     sessions = create_session_factory(engine)
@@ -101,13 +136,25 @@ def run(database_url: str, count: int, registry_port: int) -> float:
         with transaction(sessions) as session:
             handler.apply(session, event, placement)
 
+    applier = BatchApplier(
+        name="dispatch",
+        handlers=handlers(router),
+        sessions=sessions,
+        clock=clock,
+        after_commit=lambda: None,
+    )
     for event in events(50):
         handle(event)
-    batch = events(count)
+    measured = events(count)
+    records = [record(offset, event) for offset, event in enumerate(measured)]
     asked = len(SERVICER.calls)
     started = time.process_time()
-    for event in batch:
-        handle(event)
+    if batch:
+        for first in range(0, count, batch):
+            assert applier.apply(records[first : first + batch], one_by_one) is None
+    else:
+        for event in measured:
+            handle(event)
     spent = time.process_time() - started
     print(f"  grid-registry calls while measured: {dict(Counter(SERVICER.calls[asked:]))}")
     with transaction(sessions) as session:
@@ -150,6 +197,15 @@ SERVICER = VersionedSquares()
 def main() -> None:
     numbers = [arg for arg in sys.argv[1:] if arg.isdigit()]
     count = int(numbers[0]) if numbers else 1000
+    sizes = [arg.removeprefix("--batch=") for arg in sys.argv[1:] if arg.startswith("--batch=")]
+    batch = int(sizes[0]) if sizes else DEFAULT_MAX_BATCH
+    only = {arg.removeprefix("--only=") for arg in sys.argv[1:] if arg.startswith("--only=")}
+    # As the service: JSON lines at INFO (here to /dev/null), spans continued but not exported.
+    configure_logging("dispatch")
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+    configure_tracing("dispatch")
     registry = start_server(
         lambda s: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(SERVICER, s),
         NAME,
@@ -157,15 +213,19 @@ def main() -> None:
         jwt=JWT,
     )
     try:
-        with tempfile.TemporaryDirectory() as directory:
-            sqlite = run(f"sqlite:///{directory}/dispatch.db", count, registry.port)
-        print(f"SQLite:     {sqlite:.2f} ms CPU per petition ({count} petitions)")
-        name, url = create_database("bench_dispatch")
-        try:
-            postgres = run(url, count, registry.port)
-        finally:
-            drop_database(name)
-        print(f"PostgreSQL: {postgres:.2f} ms CPU per petition ({count} petitions)")
+        for size in (0, batch) if "batch" not in only else (batch,):
+            how = f"batches of {size}" if size else "one transaction per event"
+            if "postgresql" not in only:
+                with tempfile.TemporaryDirectory() as directory:
+                    sqlite = run(f"sqlite:///{directory}/dispatch.db", count, registry.port, size)
+                print(f"SQLite:     {sqlite:.2f} ms CPU per petition ({count} petitions, {how})")
+            if "sqlite" not in only:
+                name, url = create_database("bench_dispatch")
+                try:
+                    postgres = run(url, count, registry.port, size)
+                finally:
+                    drop_database(name)
+                print(f"PostgreSQL: {postgres:.2f} ms CPU per petition ({count} petitions, {how})")
     finally:
         registry.stop(0).wait(5)
 
