@@ -24,6 +24,7 @@ import contextlib
 import socket
 import struct
 import threading
+from collections import Counter
 
 HOST = "127.0.0.1"
 # Requests whose response names brokers by host and port.
@@ -43,6 +44,7 @@ class BrokerProxy:
         self._serving = threading.Event()
         self._closed = threading.Event()
         self._unanswered: frozenset[int] = frozenset()
+        self.requests: Counter[int] = Counter()  # Kafka API key -> requests passed on (tests)
         self._listener = socket.create_server((HOST, port), reuse_port=False, backlog=128)
         self._thread = threading.Thread(target=self._accept, name="broker-proxy", daemon=True)
 
@@ -115,6 +117,7 @@ class BrokerProxy:
                 if requests:
                     # Request header: api_key int16, api_version int16, correlation_id int32.
                     api_key, _, correlation = struct.unpack_from(">hhi", frame, 4)
+                    self.requests[api_key] += 1
                     if api_key in self._unanswered:
                         continue
                     if api_key in _ADDRESS_APIS:

@@ -1,7 +1,8 @@
 """The idempotent consumer loop.
 
 For each poll, per partition: record the events' ids and apply their effects in one database
-transaction (kit/batch.py; at most `max_batch` events each), then commit the Kafka offset. A
+transaction (kit/batch.py; at most `max_batch` events each); the Kafka offsets follow at most
+once a second, and whenever the consumer runs out of events (kit/offsets.py). A
 redelivered event finds its id already recorded and changes nothing. A batch that fails is
 applied again one event at a time: failures a retry can cure (database busy, a dependency
 UNAVAILABLE) are retried until they pass; any other failure is retried a bounded number of
@@ -21,7 +22,6 @@ import grpc
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
-from kafka.structs import OffsetAndMetadata
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, select
 
@@ -37,6 +37,7 @@ from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import TransientError
 from gridplus.kit.events import Event, MalformedEvent, decode
+from gridplus.kit.offsets import DEFAULT_COMMIT_INTERVAL_SECONDS, PendingOffsets
 from gridplus.kit.tables import processed_events
 from gridplus.kit.topology import dlq_topic
 from gridplus.kit.tracing import continued_from
@@ -108,6 +109,7 @@ class EventConsumer:
         retry: RetryPolicy | None = None,
         after_commit: Callable[[], None] | None = None,
         max_batch: int = DEFAULT_MAX_BATCH,
+        commit_interval_seconds: float = DEFAULT_COMMIT_INTERVAL_SECONDS,
     ) -> None:
         self.name = name
         self._topics = topics
@@ -122,6 +124,7 @@ class EventConsumer:
         self._idle_seconds = 0.0
         # 1 keeps the per-event path: one transaction per event, as before batching.
         self._max_batch = max(1, max_batch)
+        self._offsets = PendingOffsets(commit_interval_seconds)
         self._batches = BatchApplier(
             name=name,
             handlers=self._handlers,
@@ -147,6 +150,7 @@ class EventConsumer:
                     log.warning("broker unavailable to the consumer", extra={"error": repr(exc)})
                     stop.wait(1.0)
         finally:
+            self._offsets.commit_on_stop(consumer)
             consumer.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=5)
@@ -158,6 +162,7 @@ class EventConsumer:
         # Against Apache Kafka this changes nothing: one fetch per partition is in flight anyway.
         batches = consumer.poll(timeout_ms=500 if _group_needs_work(consumer) else 0)
         if not batches:
+            self._offsets.commit(consumer)  # caught up: an idle group shows no lag
             self._idle_seconds = min(
                 _MAX_IDLE_SECONDS, max(_MIN_IDLE_SECONDS, self._idle_seconds * 2)
             )
@@ -174,9 +179,10 @@ class EventConsumer:
                 next_offset, interrupted = self._apply_partition(records, stop)
                 del unapplied[partition]
                 if next_offset is not None:
-                    consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+                    self._offsets.applied(partition, next_offset)
                 if interrupted:
                     return  # shutting down: the rest is redelivered to the next owner
+            self._offsets.commit_if_due(consumer)
         except KafkaError:
             self._rewind(consumer, unapplied)
             raise
