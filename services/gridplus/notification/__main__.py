@@ -24,6 +24,7 @@ from gridplus.notification.domain.notices import Channel
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.bulletins import Bulletins
 from gridplus.notification.handlers.deliveries import Deliveries
+from gridplus.notification.handlers.grid_cache import CachedDirectory
 from gridplus.notification.handlers.inbox import Inbox
 from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.handlers.signals import Signal
@@ -44,7 +45,10 @@ def main() -> None:
     egress = EgressGuard.from_env(app.env)  # every outgoing connection goes through it
     keys = KeyRing.from_env(app.env, app.settings.var_dir)  # the same keys as petition's
     inbox_signal, delivery_signal = Signal(), Signal()
-    directory = GrpcDirectory(app.channel("grid_registry"), app.channel("petition"))
+    directory = CachedDirectory(
+        GrpcDirectory(app.channel("grid_registry"), app.channel("petition")),
+        confirm_seconds=settings.grid_confirm_seconds,
+    )
     policy = ChannelPolicy(
         email=settings.smtp is not None,
         sms=settings.sms is not None,
@@ -76,7 +80,7 @@ def main() -> None:
         SERVICE_NAME,
         POLICY,
     )
-    app.consume(TOPICS, handlers(notifier))
+    app.consume(TOPICS, handlers(notifier, grid_events=directory))
     worker_settings = WorkerSettings(
         retry=settings.retry,
         breaker_threshold=settings.breaker_threshold,

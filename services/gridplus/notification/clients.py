@@ -37,6 +37,11 @@ class GrpcDirectory(RecipientDirectory):
         self._heads: TtlCache[dict[str, str]] = TtlCache(DEPARTMENTS_TTL_SECONDS)
 
     def chain(self, grid_code: str) -> list[Member]:
+        return self.versioned_chain(grid_code)[0]
+
+    def versioned_chain(self, grid_code: str) -> tuple[list[Member], int]:
+        """The chain and the grid-set version its grids name (0 when none answered: handlers/
+        grid_cache.py keeps only what a version answered)."""
         try:
             response = self._grids.GetChain(
                 grid_pb2.GetChainRequest(grid_code=grid_code), timeout=self._deadline
@@ -44,13 +49,17 @@ class GrpcDirectory(RecipientDirectory):
         except grpc.RpcError as exc:
             code = exc.code()  # type: ignore[attr-defined]
             if code == grpc.StatusCode.NOT_FOUND:
-                return []
+                return [], 0
             if code == grpc.StatusCode.UNIMPLEMENTED:
                 # An older grid-registry: people still get their inbox, by id, without contacts.
                 log.warning("grid-registry cannot give chains yet", extra={"grid_code": grid_code})
-                return []
+                return [], 0
             raise
-        return [member_of(m) for level in response.levels for m in level.members]
+        levels = response.levels
+        # Every level is read from one snapshot; a chain naming two versions is not kept.
+        versions = {level.grid.grid_set_version for level in levels}
+        version = versions.pop() if len(versions) == 1 else 0
+        return [member_of(m) for level in levels for m in level.members], version
 
     def department_heads(self) -> dict[str, str]:
         return dict(self._heads.get("heads", self._load_heads))

@@ -50,6 +50,9 @@ class NotificationSettings:
     http_timeout_seconds: float
     concurrency: int
     poll_seconds: float
+    # How long grid chains are told from before grid-registry confirms the grid-set version
+    # again (handlers/grid_cache.py); 0 = asked for every event.
+    grid_confirm_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> NotificationSettings:
@@ -82,6 +85,7 @@ class NotificationSettings:
             http_timeout_seconds=env.number(PREFIX + "HTTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
             concurrency=env.integer(PREFIX + "WORKER_CONCURRENCY", 8, minimum=1, maximum=64),
             poll_seconds=env.number(PREFIX + "WORKER_POLL_SECONDS", 1.0, minimum=0.05),
+            grid_confirm_seconds=env.number(PREFIX + "GRID_CONFIRM_SECONDS", 5.0, minimum=0.0),
         )
 
 

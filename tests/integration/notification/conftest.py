@@ -159,9 +159,14 @@ def org() -> Org:
 
 
 @pytest.fixture
-def directory(org: Org) -> Iterator[GrpcDirectory]:
+def grid_registry(org: Org) -> ContractGridRegistry:
+    return ContractGridRegistry(org)
+
+
+@pytest.fixture
+def directory(org: Org, grid_registry: ContractGridRegistry) -> Iterator[GrpcDirectory]:
     """The real gRPC adapter, with the service token, against servers of the proto contracts."""
-    grid_servicer, petition_servicer = ContractGridRegistry(org), ContractPetition(org)
+    grid_servicer, petition_servicer = grid_registry, ContractPetition(org)
     grid_server = start_server(
         lambda s: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(grid_servicer, s),
         GRID_SERVICE,

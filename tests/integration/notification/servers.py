@@ -184,6 +184,8 @@ class Org:
     members: list[grid_pb2.Member]
     departments: list[grid_pb2.Department] = field(default_factory=list)
     reporters: dict[str, list[petition_pb2.ReporterContact]] = field(default_factory=dict)
+    # The grid-set version every answer names; an import (or membership change) makes a new one.
+    version: int = 1
 
     def path(self, code: str) -> list[str]:
         path = [code]
@@ -194,7 +196,12 @@ class Org:
     def grid(self, code: str) -> grid_pb2.Grid:
         path = self.path(code)
         return grid_pb2.Grid(
-            code=code, name=code, level=len(path), parent_code=self.parents[code], path=path
+            code=code,
+            name=code,
+            level=len(path),
+            parent_code=self.parents[code],
+            path=path,
+            grid_set_version=self.version,
         )
 
 
@@ -202,9 +209,13 @@ class ContractGridRegistry(grid_pb2_grpc.GridRegistryServiceServicer):
     def __init__(self, org: Org) -> None:
         self.org = org
         self.calls: list[str] = []
+        self.unavailable = 0  # the next GetChain calls answered UNAVAILABLE (an outage)
 
     def GetChain(self, request: grid_pb2.GetChainRequest, context: grpc.ServicerContext) -> Any:
         self.calls.append("GetChain")
+        if self.unavailable > 0:
+            self.unavailable -= 1
+            context.abort(grpc.StatusCode.UNAVAILABLE, "grid-registry is restarting")
         if request.grid_code not in self.org.parents:
             context.abort(grpc.StatusCode.NOT_FOUND, "no such grid")
         levels = [

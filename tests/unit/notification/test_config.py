@@ -19,6 +19,12 @@ def test_defaults_have_no_email_or_sms_and_sane_retries() -> None:
     assert settings.retry.max_attempts == 8
     assert settings.rate_per_second[Channel.SMS] == 5.0
     assert NoticeKind.PETITION_OVERDUE in settings.sms_kinds
+    assert settings.grid_confirm_seconds == 5.0
+
+
+def test_grid_chains_can_be_asked_for_every_event() -> None:
+    env = Env({"GRIDPLUS_NOTIFICATION_GRID_CONFIRM_SECONDS": "0"})
+    assert NotificationSettings.from_env(env).grid_confirm_seconds == 0.0
 
 
 def test_channels_are_configured_from_the_environment() -> None:

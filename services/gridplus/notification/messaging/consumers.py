@@ -2,12 +2,13 @@
 
 Every event type of the consumed topics goes through the same two-step handler: the event is
 read into a plain fact (api/convert.py), the rules decide who is told (domain/rules.py),
-webhook subscribers get any event type they asked for.
+webhook subscribers get any event type they asked for. Grid events (GridSetImported,
+MembershipChanged) also drop the grid-registry answers kept across events (handlers/grid_cache.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.consumer import EventHandler, Prepared
@@ -30,8 +31,20 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 )
 
 
-def handlers(notifier: Notifier) -> dict[str, EventHandler]:
+class GridEvents(Protocol):
+    """Who keeps grid-registry's answers (handlers/grid_cache.py) and must hear of changes."""
+
+    def grid_set_imported(self, version: int) -> None: ...
+
+    def membership_changed(self, grid_code: str) -> None: ...
+
+
+def handlers(notifier: Notifier, grid_events: GridEvents | None = None) -> dict[str, EventHandler]:
     def prepare(event: Event) -> Plan | None:
+        if grid_events is not None:
+            # In `prepare`, in the event's place: the batch prepares the events after it before
+            # anything is applied, and those must not be told from what this one changed.
+            heard(grid_events, event)
         if imported_history(event):
             return None
         return notifier.prepare(received(event))
@@ -42,6 +55,16 @@ def handlers(notifier: Notifier) -> dict[str, EventHandler]:
 
     handler = Prepared(prepare=prepare, apply=apply)
     return dict.fromkeys(EVENT_TYPES, handler)
+
+
+def heard(grid_events: GridEvents, event: Event) -> None:
+    """A grid event drops what it changed; webhooks still get it, like every other event. A
+    replayed one drops again: one more GetChain, nothing written."""
+    payload = event.payload
+    if isinstance(payload, events_pb2.GridSetImported):
+        grid_events.grid_set_imported(payload.grid_set_version)
+    elif isinstance(payload, events_pb2.MembershipChanged):
+        grid_events.membership_changed(payload.grid_code)
 
 
 def imported_history(event: Event) -> bool:
