@@ -12,6 +12,11 @@ that resolves there. So every outgoing connection goes through `EgressGuard`, wh
    could answer differently (DNS rebinding);
 4. never follows a redirect (`post` returns the 3xx status; the caller decides).
 
+`post` keeps a connection open per thread and destination for a few seconds and sends the next
+POST to the same checked addresses over it (a TLS handshake and a TCP connect per delivery
+were most of a webhook's cost); the URL is checked again before each POST all the same, and a
+connection is reused only when the check gives exactly the addresses it was opened to.
+
 GRIDPLUS_EGRESS_ALLOW: comma-separated exceptions, each a host name, an IP address or a CIDR
 network, optionally with a port: `relay.mail.svc.cluster.local:25`, `10.20.0.0/16`,
 `127.0.0.1:8099`, `[fd00::/8]:443`, `[::1]:8099`. A host-name rule matches the host as written
@@ -26,6 +31,8 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -184,12 +191,29 @@ class HttpTarget:
     path: str  # path and query, as sent in the request line
 
 
+# A kept connection is dropped after this long unused: well under the keep-alive timeouts of
+# common servers (5 s in Apache httpd and Node.js), so a server seldom closes one under us.
+KEEP_ALIVE_SECONDS = 2.0
+# A response body longer than this is not read to its end; the connection is closed instead.
+_DRAIN_LIMIT = 64 * 1024
+
+_RETRY_ON_FRESH = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+class _KeptConnections(threading.local):
+    """One thread's idle connections by (TLS, checked destination), with when each was last used."""
+
+    def __init__(self) -> None:
+        self.idle: dict[tuple[bool, Destination], tuple[http.client.HTTPConnection, float]] = {}
+
+
 class EgressGuard:
     def __init__(
         self, allow: AllowList | None = None, resolver: Resolver = system_resolver
     ) -> None:
         self._allow = allow or AllowList()
         self._resolver = resolver
+        self._kept = _KeptConnections()
 
     @classmethod
     def from_env(cls, env: Env) -> EgressGuard:
@@ -242,17 +266,57 @@ class EgressGuard:
         """POST to a checked address; the response status, redirects included (not followed).
         Raises EgressRefused, or OSError (HostUnresolved among them) when it cannot connect."""
         target = self.check_url(url)
+        kept = self._take_kept(target, timeout)
+        if kept is not None:
+            try:
+                return self._exchange(kept, target, body, headers)
+            except _RETRY_ON_FRESH:
+                pass  # the server closed the idle connection first: once more on a new one
         pinned = _PinnedHttps if target.tls else _PinnedHttp
         connection = pinned(self, target.destination, timeout)
+        return self._exchange(connection, target, body, headers)
+
+    def _exchange(
+        self,
+        connection: http.client.HTTPConnection,
+        target: HttpTarget,
+        body: bytes,
+        headers: Mapping[str, str],
+    ) -> int:
+        keep = False
         try:
             connection.request("POST", target.path, body=body, headers=dict(headers))
             response = connection.getresponse()
-            response.read(1024)  # enough to end the exchange cleanly; the body is not used
+            # The body is not used: read it to its end so the connection can carry the next.
+            response.read(_DRAIN_LIMIT)
+            keep = response.isclosed() and not response.will_close
             return response.status
         except http.client.HTTPException as exc:
+            if isinstance(exc, _RETRY_ON_FRESH):
+                raise
             raise OSError(f"bad HTTP answer: {type(exc).__name__}") from None
         finally:
-            connection.close()
+            if keep:
+                self._kept.idle[(target.tls, target.destination)] = (connection, time.monotonic())
+            else:
+                connection.close()
+
+    def _take_kept(self, target: HttpTarget, timeout: float) -> http.client.HTTPConnection | None:
+        """This thread's open connection to exactly these checked addresses, if still fresh."""
+        idle = self._kept.idle
+        now = time.monotonic()
+        for key, (stale, since) in list(idle.items()):
+            if now - since > KEEP_ALIVE_SECONDS:
+                del idle[key]
+                stale.close()
+        found = idle.pop((target.tls, target.destination), None)
+        if found is None:
+            return None
+        connection = found[0]
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        return connection
 
     def _check_address(self, literal: bool, address: IPAddress, port: int) -> None:
         if self._allow.allows_address(address, port):
