@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
 
 from gridplus.kit.roles import Role
 from gridplus.petition.domain.lifecycle import Status
@@ -30,23 +30,68 @@ CHANGES: Table = ChangeRow.__table__  # type: ignore[assignment]
 
 # Every statement below names the petition as the bind parameter `pid` (not a column's name,
 # so it never collides with a column value passed at execution).
-SELECT_PETITION = select(PETITIONS).where(PETITIONS.c.id == bindparam("pid"))
-SELECT_PETITION_LOCKED = SELECT_PETITION.with_for_update()
-INSERT_PETITION = insert(PETITIONS)
-# The SET clause is the execution's column values (all of them: see values_of).
-UPDATE_PETITION = update(PETITIONS).where(PETITIONS.c.id == bindparam("pid"))
-INSERT_HISTORY = insert(HISTORY)
-INSERT_CHANGES = insert(CHANGES)
 _LAST_SEQ = (
     select(func.coalesce(func.max(HISTORY.c.seq), 0))
     .where(HISTORY.c.petition_id == bindparam("pid"))
     .scalar_subquery()
 )
+SELECT_PETITION = select(PETITIONS).where(PETITIONS.c.id == bindparam("pid"))
+# The read before a change holds the row until commit and takes the petition's last history
+# number with it, so the entries the change appends are numbered without a look-up each.
+SELECT_PETITION_LOCKED = (
+    select(PETITIONS, _LAST_SEQ.label("last_seq"))
+    .where(PETITIONS.c.id == bindparam("pid"))
+    .with_for_update()
+)
+INSERT_PETITION = insert(PETITIONS)
+# The SET clause is the execution's column values (all of them, or those a change altered).
+UPDATE_PETITION = update(PETITIONS).where(PETITIONS.c.id == bindparam("pid"))
+INSERT_HISTORY = insert(HISTORY)
+INSERT_CHANGES = insert(CHANGES)
 # The next entry of a petition loaded earlier: its number taken in the INSERT itself (the row
 # lock taken by get(lock=True) keeps another writer from taking the same one; the primary key
 # refuses it if one did), and its change feed row naming the entry just appended.
 APPEND_HISTORY = insert(HISTORY).values(petition_id=bindparam("pid"), seq=_LAST_SEQ + 1)
 APPEND_CHANGE = insert(CHANGES).values(petition_id=bindparam("pid"), history_seq=_LAST_SEQ)
+ENTRY_COLUMNS = ("from_status", "to_status", "actor_id", "actor_role", "note", "at", "kind")
+# PostgreSQL: one change (the columns it altered, its one history entry numbered `seq`, the
+# entry's change feed row) as one statement, by the set of columns (a few shapes in practice).
+_ONE_CHANGE: dict[frozenset[str], Insert] = {}
+
+
+def one_change(columns: frozenset[str]) -> Insert:
+    """The statement that writes a change of `columns` (bound by their names), its history
+    entry (ENTRY_COLUMNS bound as `entry_<name>`, numbered `seq`) and its change feed row, for
+    the petition `pid`: data-modifying CTEs, so one round trip instead of three. Each CTE runs
+    once whether or not the statement reads it; all see the snapshot the statement started in,
+    which the row lock of the read before (get(lock=True)) makes the petition's latest."""
+    statement = _ONE_CHANGE.get(columns)
+    if statement is None:
+        updated = (
+            update(PETITIONS)
+            .where(PETITIONS.c.id == bindparam("pid"))
+            .values({name: bindparam(name, type_=PETITIONS.c[name].type) for name in columns})
+            .cte("updated")
+        )
+        entry = (
+            insert(HISTORY)
+            .values(
+                petition_id=bindparam("pid"),
+                seq=bindparam("seq"),
+                **{
+                    name: bindparam(f"entry_{name}", type_=HISTORY.c[name].type)
+                    for name in ENTRY_COLUMNS
+                },
+            )
+            .cte("entry")
+        )
+        statement = (
+            insert(CHANGES)
+            .values(petition_id=bindparam("pid"), history_seq=bindparam("seq"))
+            .add_cte(updated, entry)
+        )
+        _ONE_CHANGE[columns] = statement
+    return statement
 
 
 def values_of(petition: Petition) -> dict[str, Any]:
