@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from gridplus.kit.clock import ManualClock
@@ -130,6 +131,28 @@ def test_a_rolled_back_batch_leaves_no_item_and_the_next_is_streamed_in_order(
     assert [p for _, p in numbered(store, "worker-7")] == ["p-0", "p-1", "p-2"]
     numbers = [n for n, _ in numbered(store, "res-1")]
     assert numbers == sorted(set(numbers))
+
+
+def notices_created(channel: str) -> float:
+    labels = {"kind": NoticeKind.PETITION_ASSIGNED.value, "channel": channel}
+    return REGISTRY.get_sample_value("gridplus_notification_notices_created_total", labels) or 0
+
+
+def test_every_event_of_a_batch_is_counted_once_it_commits_and_none_of_a_rolled_back_one(
+    store: Store, local_notifier: Notifier, clock: ManualClock, wake: Signal
+) -> None:
+    inboxed, emailed, woken = notices_created("inbox"), notices_created("email"), wake.version
+    with pytest.raises(RuntimeError), transaction(store.sessions) as session:
+        for each in [plan(clock, "p-lost-1"), plan(clock, "p-lost-2")]:
+            local_notifier.apply(session, each)
+        raise RuntimeError("the batch failed")
+    assert (notices_created("inbox"), notices_created("email")) == (inboxed, emailed)
+    assert wake.version == woken  # nothing stored: the worker is not woken
+
+    apply_batch(store, local_notifier, [plan(clock, f"p-{i}") for i in range(3)])
+    assert notices_created("inbox") == inboxed + 6  # 3 events x 2 people
+    assert notices_created("email") == emailed + 6
+    assert wake.version > woken
 
 
 def test_a_notice_listed_twice_in_one_event_is_stored_once(

@@ -67,7 +67,7 @@ def test_repeated_fields_become_tuples() -> None:
 def test_events_without_a_rule_have_no_fact_but_still_a_webhook_document() -> None:
     got = received(event(events_pb2.PetitionSubmitted(petition_id="p-1")))
     assert got.fact is None
-    document = json.loads(got.document)
+    document = json.loads(got.webhook_document())
     assert document["specversion"] == "1.0"
     assert document["type"] == "gridplus.events.v1.PetitionSubmitted"
     assert document["data"] == {"petition_id": "p-1"}

@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -135,7 +136,7 @@ def received(event: Event) -> events.Received:
         time=as_utc(event.time),
         petition_id=str(getattr(payload, "petition_id", "") or ""),
         fact=convert(payload) if convert is not None else None,
-        document=webhook_document(event),
+        document=partial(webhook_document, event),  # written for a subscriber only
     )
 
 

@@ -7,6 +7,7 @@ touch a wire format.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -138,4 +139,9 @@ class Received:
     time: datetime
     petition_id: str  # empty for events not about one petition (care visits, digests)
     fact: Fact | None
-    document: str
+    # The JSON text, or how to write it: most event types have no webhook subscriber, and
+    # writing the document costs more than the rest of such an event's handling.
+    document: str | Callable[[], str]
+
+    def webhook_document(self) -> str:
+        return self.document if isinstance(self.document, str) else self.document()

@@ -69,6 +69,8 @@ class Notifier:
         self._keys = keys  # seals the addresses of stored deliveries
         self._inbox_signal = inbox_signal or Signal()
         self._delivery_signal = delivery_signal or Signal()
+        # The transaction last announced in and its counts, still to be recorded at its commit.
+        self._announcing: tuple[object, Counter[tuple[str, Channel]]] | None = None
 
     def prepare(self, received: Received) -> Plan:
         """Who is told what, with contacts: remote lookups, before the transaction."""
@@ -124,18 +126,24 @@ class Notifier:
     def _announce(self, session: Session, created: list[tuple[str, Channel]]) -> None:
         if not created:
             return
+        # The events of a poll batch share one transaction: one hook counts them all. (Another
+        # thread's transaction, a bulletin's, takes the place: each counter is its own hook's.)
+        transaction = session.get_transaction()
+        held = self._announcing
+        if held is not None and held[0] is transaction:
+            held[1].update(created)
+            return
         by_label = Counter(created)
-        queued = any(channel != Channel.INBOX for _, channel in created)
-        inboxed = any(channel == Channel.INBOX for _, channel in created)
+        self._announcing = (transaction, by_label)
 
         def record() -> None:
             for (kind, channel), count in by_label.items():
                 metrics.NOTICES_CREATED.labels(kind, channel.value).inc(count)
                 if channel == Channel.INBOX:
                     metrics.DELIVERIES.labels(channel.value, "sent").inc(count)
-            if inboxed:
+            if any(channel == Channel.INBOX for _, channel in by_label):
                 self._inbox_signal.notify()
-            if queued:
+            if any(channel != Channel.INBOX for _, channel in by_label):
                 self._delivery_signal.notify()
 
         # Counted and announced only once stored: a rolled-back event is retried later.
@@ -202,6 +210,10 @@ class _Batch:
 
 def _webhooks(session: Session, received: Received) -> list[NewDelivery]:
     """A delivery for every live subscription that asked for the event's type."""
+    found = subscriptions.subscribers(session, received.event_type)
+    if not found:
+        return []
+    document = received.webhook_document()
     return [
         NewDelivery(
             source_event_id=received.event_id,
@@ -211,8 +223,8 @@ def _webhooks(session: Session, received: Received) -> list[NewDelivery]:
             kind=WEBHOOK_KIND,
             address=subscription.url,
             title=received.event_type,
-            body=received.document,
+            body=document,
             petition_id=received.petition_id,
         )
-        for subscription in subscriptions.subscribers(session, received.event_type)
+        for subscription in found
     ]
