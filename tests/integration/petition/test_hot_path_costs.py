@@ -72,8 +72,10 @@ def test_intake_is_one_transaction_and_a_retry_stores_nothing(
 ) -> None:
     with counting(store) as first:
         petition_id = submit(client, "resident-a", "k-1", contact={"phone": "13812341234"})
-    # key recalled, petition, history entry, change feed row, contact, outbox, key remembered
-    assert (first.transactions, first.statements) == (1, 7)
+    # key recalled, petition, history entry, change feed row, contact, outbox, key remembered;
+    # on PostgreSQL the petition, its entry and its feed row are one statement
+    postgresql = store.sessions.kw["bind"].dialect.name == "postgresql"
+    assert (first.transactions, first.statements) == (1, 5 if postgresql else 7)
 
     with counting(store) as retry:
         assert submit(client, "resident-a", "k-1", contact={"phone": "13812341234"}) == petition_id

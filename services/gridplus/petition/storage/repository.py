@@ -103,7 +103,14 @@ def get(session: Session, *, petition_id: str, lock: bool = False) -> Petition:
 def create(session: Session, *, petition: Petition) -> None:
     """A new petition's row, its history and their change feed rows (numbered from 1)."""
     connection = session.connection()
-    connection.execute(rows.INSERT_PETITION, {"id": petition.id, **rows.values_of(petition)})
+    values = rows.values_of(petition)
+    entries = petition.new_history
+    if len(entries) == 1 and connection.dialect.name == "postgresql":
+        params = {"pid": petition.id, "seq": 1, **values, **rows.entry_params(entries[0])}
+        connection.execute(rows.CREATE_WITH_ENTRY, params)
+        entries.clear()
+        return
+    connection.execute(rows.INSERT_PETITION, {"id": petition.id, **values})
     _append(connection, petition, last_seq=0)
 
 
@@ -126,11 +133,9 @@ def update(session: Session, *, petition: Petition) -> None:
     changed = {name: value for name, value in values.items() if was[name] != value}
     entries = petition.new_history
     if changed and len(entries) == 1 and connection.dialect.name == "postgresql":
-        statement = rows.one_change(frozenset(changed))
-        written = {f"entry_{name}": value for name, value in rows.entry_values(entries[0]).items()}
-        connection.execute(
-            statement, {"pid": petition.id, "seq": locked.last_seq + 1, **changed, **written}
-        )
+        statement = rows.change_with_entry(frozenset(changed))
+        params = {"pid": petition.id, "seq": locked.last_seq + 1, **changed}
+        connection.execute(statement, {**params, **rows.entry_params(entries[0])})
         entries.clear()
         return
     if changed:

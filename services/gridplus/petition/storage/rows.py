@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
+from sqlalchemy import CTE, Insert, Table, bindparam, func, insert, select, update
 
 from gridplus.kit.roles import Role
 from gridplus.petition.domain.lifecycle import Status
@@ -54,44 +54,68 @@ INSERT_CHANGES = insert(CHANGES)
 APPEND_HISTORY = insert(HISTORY).values(petition_id=bindparam("pid"), seq=_LAST_SEQ + 1)
 APPEND_CHANGE = insert(CHANGES).values(petition_id=bindparam("pid"), history_seq=_LAST_SEQ)
 ENTRY_COLUMNS = ("from_status", "to_status", "actor_id", "actor_role", "note", "at", "kind")
-# PostgreSQL: one change (the columns it altered, its one history entry numbered `seq`, the
-# entry's change feed row) as one statement, by the set of columns (a few shapes in practice).
-_ONE_CHANGE: dict[frozenset[str], Insert] = {}
 
 
-def one_change(columns: frozenset[str]) -> Insert:
-    """The statement that writes a change of `columns` (bound by their names), its history
-    entry (ENTRY_COLUMNS bound as `entry_<name>`, numbered `seq`) and its change feed row, for
-    the petition `pid`: data-modifying CTEs, so one round trip instead of three. Each CTE runs
-    once whether or not the statement reads it; all see the snapshot the statement started in,
-    which the row lock of the read before (get(lock=True)) makes the petition's latest."""
-    statement = _ONE_CHANGE.get(columns)
+# PostgreSQL: a write of the petition's row, its one history entry and the entry's change feed
+# row as one statement (data-modifying CTEs: one round trip instead of three). Each CTE runs
+# once whether or not the statement reads it; the foreign keys are checked at its end.
+def _with_entry(row: CTE) -> Insert:
+    """`row` (the petition `pid`'s write), its entry numbered `seq` (ENTRY_COLUMNS bound as
+    `entry_<name>`) and the entry's change feed row."""
+    entry = (
+        insert(HISTORY)
+        .values(
+            petition_id=bindparam("pid"),
+            seq=bindparam("seq"),
+            **{
+                name: bindparam(f"entry_{name}", type_=HISTORY.c[name].type)
+                for name in ENTRY_COLUMNS
+            },
+        )
+        .cte("entry")
+    )
+    return (
+        insert(CHANGES)
+        .values(petition_id=bindparam("pid"), history_seq=bindparam("seq"))
+        .add_cte(row, entry)
+    )
+
+
+# A new petition (every column bound by its name, the id as `pid`) with its first entry.
+CREATE_WITH_ENTRY = _with_entry(
+    insert(PETITIONS)
+    .values(
+        {
+            column.name: bindparam("pid" if column.name == "id" else column.name, type_=column.type)
+            for column in PETITIONS.columns
+        }
+    )
+    .cte("created")
+)
+# A change, by the set of columns it altered (a few shapes in practice), with its entry: all
+# see the snapshot the statement started in, which the row lock of the read before
+# (get(lock=True)) makes the petition's latest.
+_CHANGE_WITH_ENTRY: dict[frozenset[str], Insert] = {}
+
+
+def change_with_entry(columns: frozenset[str]) -> Insert:
+    """The statement that writes a change of `columns` (bound by their names) of the petition
+    `pid`, and its one entry."""
+    statement = _CHANGE_WITH_ENTRY.get(columns)
     if statement is None:
-        updated = (
+        statement = _with_entry(
             update(PETITIONS)
             .where(PETITIONS.c.id == bindparam("pid"))
             .values({name: bindparam(name, type_=PETITIONS.c[name].type) for name in columns})
             .cte("updated")
         )
-        entry = (
-            insert(HISTORY)
-            .values(
-                petition_id=bindparam("pid"),
-                seq=bindparam("seq"),
-                **{
-                    name: bindparam(f"entry_{name}", type_=HISTORY.c[name].type)
-                    for name in ENTRY_COLUMNS
-                },
-            )
-            .cte("entry")
-        )
-        statement = (
-            insert(CHANGES)
-            .values(petition_id=bindparam("pid"), history_seq=bindparam("seq"))
-            .add_cte(updated, entry)
-        )
-        _ONE_CHANGE[columns] = statement
+        _CHANGE_WITH_ENTRY[columns] = statement
     return statement
+
+
+def entry_params(entry: HistoryEntry) -> dict[str, Any]:
+    """A history entry's values as _with_entry binds them."""
+    return {f"entry_{name}": value for name, value in entry_values(entry).items()}
 
 
 def values_of(petition: Petition) -> dict[str, Any]:
