@@ -171,9 +171,7 @@ class PetitionRouter:
     ) -> None:
         if not petition.petition_id:
             raise ValueError("PetitionSubmitted without a petition_id cannot be routed")
-        if assignments.exists(session, petition_id=petition.petition_id) or triage.contains(
-            session, petition_id=petition.petition_id
-        ):
+        if assignments.routed(session, petition_id=petition.petition_id):
             # The same petition again (a resend under a new event id): one assignment, ever.
             log.info("petition already routed", extra={"petition_id": petition.petition_id})
             return

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, false, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
@@ -24,6 +24,7 @@ from gridplus.dispatch.storage.models import (
     AssignmentGridRow,
     AssignmentRow,
     RefusalRow,
+    TriageRow,
 )
 
 
@@ -35,24 +36,39 @@ class Cursor:
     petition_id: str
 
 
-# Routing's statements, built once: every petition runs them (issue 13's profile).
-_EXISTS = select(AssignmentRow.petition_id).where(
-    AssignmentRow.petition_id == bindparam("petition_id")
+# Routing's statements, built once: every petition runs them (issue 13's profile). Over the
+# tables' columns, not the mapped attributes: a statement of mapped attributes goes through the
+# ORM's compile and result machinery, about twice the CPU of the statement itself on SQLite.
+_ASSIGNMENTS = AssignmentRow.__table__.c
+_ROUTED = select(
+    or_(
+        exists().where(_ASSIGNMENTS.petition_id == bindparam("petition_id")),
+        exists().where(TriageRow.__table__.c.petition_id == bindparam("petition_id")),
+    )
 )
 _OPEN_COUNTS = (
-    select(AssignmentRow.assignee_id, func.count())
+    select(_ASSIGNMENTS.assignee_id, func.count())
     .where(
-        AssignmentRow.status == OPEN,
-        AssignmentRow.assignee_id.in_(bindparam("person_ids", expanding=True)),
+        _ASSIGNMENTS.status == OPEN,
+        _ASSIGNMENTS.assignee_id.in_(bindparam("person_ids", expanding=True)),
     )
-    .group_by(AssignmentRow.assignee_id)
+    .group_by(_ASSIGNMENTS.assignee_id)
 )
 _INSERT = insert(AssignmentRow.__table__)  # type: ignore[arg-type]
 _INSERT_GRIDS = insert(AssignmentGridRow.__table__)  # type: ignore[arg-type]
+# Open assignments per person as this transaction counted them, kept in the session until the
+# transaction ends: a consumer batch routes up to 200 petitions (GRIDPLUS_CONSUMER_MAX_BATCH),
+# mostly to the same few people of a grid. This transaction's own writes keep it exact (`add`
+# counts a new assignment, `save` forgets every count: an assignment written back may have closed
+# or changed hands); what other transactions commit meanwhile it does not see, for at most the
+# one transaction (on SQLite nobody else writes meanwhile; on PostgreSQL a concurrent replica's
+# uncommitted assignments were never seen either, so the balance was already best effort there).
+_OPEN_COUNTS_KEPT = "gridplus.dispatch.open_counts"
 
 
-def exists(session: Session, *, petition_id: str) -> bool:
-    return session.execute(_EXISTS, {"petition_id": petition_id}).first() is not None
+def routed(session: Session, *, petition_id: str) -> bool:
+    """Whether the petition was routed already: it has an assignment, or it went to triage."""
+    return bool(session.execute(_ROUTED, {"petition_id": petition_id}).scalar())
 
 
 def get(session: Session, *, petition_id: str, lock: bool = False) -> Assignment | None:
@@ -82,6 +98,9 @@ def add(session: Session, assignment: Assignment) -> None:
     codes = dict.fromkeys([*grid.path, grid.code])  # the parent row first: these refer to it
     grids = [{"grid_code": code, "petition_id": assignment.petition_id} for code in codes]
     session.execute(_INSERT_GRIDS, grids)
+    counted = _kept_counts(session)
+    if counted is not None and not assignment.closed and assignment.assignee_id in counted:
+        counted[assignment.assignee_id] += 1
 
 
 def save(session: Session, assignment: Assignment) -> None:
@@ -91,6 +110,7 @@ def save(session: Session, assignment: Assignment) -> None:
         raise LookupError(f"no assignment row for petition {assignment.petition_id}")
     _write(row, assignment)
     session.flush()
+    session.info.pop(_OPEN_COUNTS_KEPT, None)
 
 
 def add_refusal(session: Session, refused: AssignmentRefused) -> None:
@@ -196,12 +216,32 @@ def to_domain(row: AssignmentRow) -> Assignment:
 
 
 def open_counts(session: Session, *, person_ids: Sequence[str]) -> dict[str, int]:
-    """Open assignments per person, for all of a grid's members in one query (0 when none)."""
+    """Open assignments per person (0 when none): the people this transaction has not counted
+    yet in one query, the others as it counted them (see _OPEN_COUNTS_KEPT)."""
     if not person_ids:
         return {}
-    rows = session.execute(_OPEN_COUNTS, {"person_ids": sorted(set(person_ids))}).all()
-    found = {person_id: int(count) for person_id, count in rows}
-    return {person_id: found.get(person_id, 0) for person_id in person_ids}
+    counted = _kept_counts(session)
+    if counted is None:
+        counted = {}
+        transaction = session.get_transaction()
+        if transaction is not None:
+            session.info[_OPEN_COUNTS_KEPT] = (transaction, counted)
+    missing = sorted({person_id for person_id in person_ids if person_id not in counted})
+    if missing:
+        found = dict.fromkeys(missing, 0)
+        for person_id, count in session.execute(_OPEN_COUNTS, {"person_ids": missing}):
+            found[person_id] = int(count)
+        counted.update(found)
+    return {person_id: counted[person_id] for person_id in person_ids}
+
+
+def _kept_counts(session: Session) -> dict[str, int] | None:
+    """The counts this transaction kept, None when it kept none (or they are another's)."""
+    kept = session.info.get(_OPEN_COUNTS_KEPT)
+    if kept is None or kept[0] is not session.get_transaction():
+        return None
+    counts: dict[str, int] = kept[1]
+    return counts
 
 
 def list_open(

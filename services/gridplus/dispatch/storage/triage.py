@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
@@ -89,14 +89,6 @@ def get(
     if row is None or not visibility.covers([*row.grid_path, row.grid_code]):
         return None
     return _to_domain(row)
-
-
-# Asked for every petition routed: built once, and it reads the key only.
-_CONTAINS = select(TriageRow.petition_id).where(TriageRow.petition_id == bindparam("petition_id"))
-
-
-def contains(session: Session, *, petition_id: str) -> bool:
-    return session.execute(_CONTAINS, {"petition_id": petition_id}).first() is not None
 
 
 def list_open(
