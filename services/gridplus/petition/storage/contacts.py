@@ -82,7 +82,8 @@ def save(
         value: str = getattr(contact, field)
         sealed = keys.seal(value, context=_context(petition_id, field)) if value else None
         values[field] = sealed.blob if sealed else None
-    session.execute(_INSERT, values)
+    # On the connection: the Session's execute costs ~10 µs more for a Core statement.
+    session.connection().execute(_INSERT, values)
 
 
 def get(session: Session, *, petition_id: str, keys: KeyRing) -> Contact | None:
