@@ -23,19 +23,27 @@ str order): SQLite's default BINARY collation does; PostgreSQL is told COLLATE "
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, case, event, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+
+from gridplus.kit.clock import as_utc
+from gridplus.kit.db import UtcDateTime
 
 Columns = Any  # a table's `.c` or an INSERT's `.excluded`
 Rule = Callable[[Columns, Columns, str], dict[str, Any]]
 
 _STATEMENTS: dict[tuple[str, str, str], Any] = {}
-_QUEUE = "gridplus.evaluation.queued_rows"  # session.info: statement key -> (statement, rows)
+_QUEUE = "gridplus.evaluation.queued_rows"  # session.info: (table, rule) -> (statement, rows)
 _HOOKED: set[type[Session]] = set()  # session classes whose sessions write their queue
+_DIALECT = "gridplus.evaluation.dialect"  # session.info: the session's dialect name
 _MARKS = "gridplus.evaluation.queue_marks"  # open savepoint -> queue lengths when it opened
 
 
@@ -75,9 +83,11 @@ def insert_ignoring(session: Session, table: Table, rows: Sequence[Mapping[str, 
     same columns)."""
     if not rows:
         return
-    dialect = dialect_of(session)
-    build = lambda: _insert(dialect, table).on_conflict_do_nothing()  # noqa: E731
-    queued = _queued(session, dialect, table, "ignore", build)
+    queued = _queued(session, table, "ignore")
+    if queued is None:
+        dialect = _dialect(session)
+        build = lambda: _insert(dialect, table).on_conflict_do_nothing()  # noqa: E731
+        queued = _queue(session, dialect, table, "ignore", build)
     queued.extend(rows)
 
 
@@ -85,42 +95,160 @@ def upsert(session: Session, table: Table, name: str, rule: Rule, row: Mapping[s
     """Insert `row`, or fold it into the row of its key by `rule` (cur, new, dialect) -> the SET
     clause; `name` names the rule in the statement cache. Queued; the row must name the same
     columns at every call of one rule."""
-    dialect = dialect_of(session)
+    queued = _queued(session, table, name)
+    if queued is None:
+        dialect = _dialect(session)
 
-    def build() -> Any:
-        insert = _insert(dialect, table)
-        return insert.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns),
-            set_=rule(table.c, insert.excluded, dialect),
-        )
+        def build() -> Any:
+            insert = _insert(dialect, table)
+            return insert.on_conflict_do_update(
+                index_elements=list(table.primary_key.columns),
+                set_=rule(table.c, insert.excluded, dialect),
+            )
 
-    _queued(session, dialect, table, name, build).append(row)
+        queued = _queue(session, dialect, table, name, build)
+    queued.append(row)
 
 
 def write_queued(session: Session) -> None:
     """Write the rows queued on `session` now (also done before any other statement on it and
     before its commit)."""
-    queue: dict[tuple[str, str, str], tuple[Any, list[Mapping[str, Any]]]] | None
+    queue: dict[tuple[str, str], tuple[Any, list[Mapping[str, Any]]]] | None
     queue = session.info.pop(_QUEUE, None)
     if not queue:
         return
     connection = session.connection()
-    for statement, rows in queue.values():
-        connection.execute(statement, rows if len(rows) > 1 else rows[0])
+    plans = _plans(connection.dialect)
+    for key, (statement, rows) in queue.items():
+        columns = (*key, *rows[0])
+        plan = plans.get(columns, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = plans[columns] = _compile(connection.dialect, statement, list(rows[0]))
+        if plan is None:
+            connection.execute(statement, rows if len(rows) > 1 else rows[0])
+        else:
+            params = [plan.values(row) for row in rows]
+            connection.exec_driver_sql(plan.sql, params if len(params) > 1 else params[0])
 
 
-def _queued(
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    """A UtcDateTime on SQLite: the text SQLAlchemy stores (UTC, microseconds, no zone), from
+    the C isoformat instead of its %-format of a dict, a third of a queued row's processing."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+_SAMPLES = [
+    None,
+    datetime(2025, 1, 6, 8, 0, 0, 1, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2025, 3, 30, 1, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+    datetime(2025, 7, 1, 12, 0, 0, 500000),
+]
+
+
+def _same_text(process: Any, dialect: Dialect) -> bool:
+    """Whether `_sqlite_utc_text` stands for SQLAlchemy's processor here: SQLite, and the same
+    text for every sample (a SQLAlchemy storing another format keeps its own)."""
+    return (
+        dialect.name == "sqlite"
+        and process is not None
+        and all(process(value) == _sqlite_utc_text(value) for value in _SAMPLES)
+    )
+
+
+def _queued(session: Session, table: Table, name: str) -> list[Mapping[str, Any]] | None:
+    """The rows queued for the statement, if it has a queue on `session` yet."""
+    queue = session.info.get(_QUEUE)
+    entry = queue.get((table.name, name)) if queue is not None else None
+    return None if entry is None else entry[1]  # type: ignore[no-any-return]
+
+
+def _queue(
     session: Session, dialect: str, table: Table, name: str, build: Callable[[], Any]
 ) -> list[Mapping[str, Any]]:
     queue = session.info.get(_QUEUE)
     if queue is None:
         queue = session.info[_QUEUE] = {}
         _hook(type(session))
-    key = (dialect, table.name, name)
-    entry = queue.get(key)
-    if entry is None:
-        entry = queue[key] = (_cached(dialect, table, name, build), [])
-    return entry[1]  # type: ignore[no-any-return]
+    rows: list[Mapping[str, Any]] = []
+    queue[(table.name, name)] = (_cached(dialect, table, name, build), rows)
+    return rows
+
+
+def _dialect(session: Session) -> str:
+    # A session's bind never changes: its dialect is looked up once, not at every statement.
+    name: str | None = session.info.get(_DIALECT)
+    if name is None:
+        name = session.info[_DIALECT] = dialect_of(session)
+    return name
+
+
+# -- the queued statements as the driver gets them --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A statement compiled once per dialect and set of columns, and how a row becomes its
+    parameters: SQLAlchemy would otherwise compute the statement's cache key, look it up, build
+    and process the parameters in its own Python at every execution, several times an event's
+    own work. The SQL and the processed values are what SQLAlchemy itself sends."""
+
+    sql: str
+    values: Callable[[Mapping[str, Any]], Any]
+
+
+_UNPLANNED = _Plan("", dict)
+_PLANS: dict[int, dict[tuple[str, ...], _Plan | None]] = {}  # id(dialect) -> its plans
+
+
+def _plans(dialect: Dialect) -> dict[tuple[str, ...], _Plan | None]:
+    plans = _PLANS.get(id(dialect))
+    if plans is None:
+        plans = _PLANS[id(dialect)] = {}
+        # Dropped with the dialect (its engine's), so no later dialect finds them by its id.
+        weakref.finalize(dialect, _PLANS.pop, id(dialect), None)
+    return plans
+
+
+def _compile(dialect: Dialect, statement: Any, columns: list[str]) -> _Plan | None:
+    """None for a statement whose parameters need more than this handles (SQLAlchemy then
+    executes it as usual)."""
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    if (
+        compiled.escaped_bind_names
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+    ):
+        return None
+    names = list(compiled.positiontup if compiled.positional else compiled.binds)
+    slots: list[tuple[str | None, Any, Any]] = []  # (row key, processor, constant)
+    for name in names:
+        bind = compiled.binds[name]
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if isinstance(bind.type, UtcDateTime) and _same_text(process, dialect):
+            process = _sqlite_utc_text
+        if bind.key in columns:
+            slots.append((bind.key, process, None))
+        else:
+            value = bind.effective_value
+            slots.append((None, None, process(value) if process else value))
+
+    def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            [
+                constant if key is None else process(row[key]) if process else row[key]
+                for key, process, constant in slots
+            ]
+        )
+
+    if compiled.positional:
+        return _Plan(compiled.string, values)
+    return _Plan(compiled.string, lambda row: dict(zip(names, values(row), strict=True)))
 
 
 def _hook(session_class: type[Session]) -> None:
