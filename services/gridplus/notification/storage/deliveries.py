@@ -105,7 +105,9 @@ def create_many(
         return []
     rows = [_row(new, now=now, keys=keys) for new in news]
     # rowcount is not reliable with ON CONFLICT; the returned keys are.
-    inserted = {(row[0], row[1], row[2]) for row in session.execute(_insert(session), rows)}
+    # On the session's connection: a Core statement needs none of the ORM session's execution.
+    found = session.connection().execute(_insert(session), rows)
+    inserted = {(row[0], row[1], row[2]) for row in found}
     return [n for n in news if (n.source_event_id, n.recipient_id, n.channel.value) in inserted]
 
 

@@ -21,6 +21,8 @@ from gridplus.notification.domain.inbox import Cursor, InboxEntry
 from gridplus.notification.domain.notices import Notice
 from gridplus.notification.storage.models import InboxItem
 
+_TABLE = InboxItem.__table__
+
 
 def create(
     session: Session,
@@ -79,20 +81,23 @@ def create_many(
         | ({} if postgres else {"seq": first + index})
         for index, notice in enumerate(fresh)
     ]
-    # rowcount is not reliable with ON CONFLICT; the returned keys are.
-    inserted = {(row[0], row[1]) for row in session.execute(_insert(session), rows)}
+    # rowcount is not reliable with ON CONFLICT; the returned keys are. On the session's
+    # connection: a Core statement needs none of the ORM session's execution.
+    found = session.connection().execute(_insert(session), rows)
+    inserted = {(row[0], row[1]) for row in found}
     return [n for n in fresh if (n.recipient_id, n.kind.value) in inserted]
 
 
 def _stored_for(session: Session, source_event_id: str) -> set[tuple[str, str]]:
     """(recipient, kind) of the items this event already gave."""
-    found = session.execute(_STORED_FOR, {"source_event_id": source_event_id})
+    found = session.connection().execute(_STORED_FOR, {"source_event_id": source_event_id})
     return {(recipient, kind) for recipient, kind in found}
 
 
 # Built once: at one look-up per event, building the statement would cost more than running it.
-_STORED_FOR = select(InboxItem.recipient_id, InboxItem.kind).where(
-    InboxItem.source_event_id == bindparam("source_event_id")
+# Core columns on the session's connection: plain rows, none of the ORM's loading machinery.
+_STORED_FOR = select(_TABLE.c.recipient_id, _TABLE.c.kind).where(
+    _TABLE.c.source_event_id == bindparam("source_event_id")
 )
 _HIGHEST = select(func.max(InboxItem.seq))
 
