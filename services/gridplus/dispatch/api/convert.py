@@ -4,10 +4,11 @@ registry's answers to domain values."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import singledispatch
 
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.dispatch.v1 import dispatch_pb2
@@ -74,6 +75,18 @@ def grid_place(response: grid_pb2.LocateGridResponse) -> GridPlace:
 
 # -- events ----------------------------------------------------------------------------------
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
+def stamp(field: Timestamp, at: datetime) -> None:
+    """`field.FromDatetime(at)` (naive: UTC) at under half its CPU, which goes through a
+    struct_time and calendar.timegm: three per PetitionAssigned were 4% of routing it."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    field.seconds = (at - _EPOCH) // _SECOND
+    field.nanos = at.microsecond * 1000
+
 
 def grid_ref(grid: GridPlace) -> common_pb2.GridRef:
     return common_pb2.GridRef(
@@ -114,9 +127,9 @@ def _(event: events.PetitionAssigned) -> Message:
         category_choice=category_choice(event.choice),
         department_code=event.department_code,
     )
-    message.deadline.FromDatetime(event.deadline)
-    message.yellow_at.FromDatetime(event.yellow_at)
-    message.assigned_at.FromDatetime(event.assigned_at)
+    stamp(message.deadline, event.deadline)
+    stamp(message.yellow_at, event.yellow_at)
+    stamp(message.assigned_at, event.assigned_at)
     return message
 
 
@@ -137,7 +150,7 @@ def _(event: events.PetitionSentToTriage) -> Message:
                 confidence=event.confidence,
             )
         )
-    message.sent_at.FromDatetime(event.sent_at)
+    stamp(message.sent_at, event.sent_at)
     return message
 
 
@@ -146,7 +159,7 @@ def _(event: events.PetitionRoutingFailed) -> Message:
     message = events_pb2.PetitionRoutingFailed(
         petition_id=event.petition_id, reason_code=event.reason_code, reason=event.reason
     )
-    message.failed_at.FromDatetime(event.failed_at)
+    stamp(message.failed_at, event.failed_at)
     return message
 
 
@@ -159,9 +172,9 @@ def _(event: events.PetitionDeadlineChanged) -> Message:
         paused=clock.paused_at is not None,
         reason=event.reason,
     )
-    message.deadline.FromDatetime(clock.deadline)
-    message.yellow_at.FromDatetime(clock.yellow_at)
-    message.changed_at.FromDatetime(event.changed_at)
+    stamp(message.deadline, clock.deadline)
+    stamp(message.yellow_at, clock.yellow_at)
+    stamp(message.changed_at, event.changed_at)
     return message
 
 
@@ -176,7 +189,7 @@ def _(event: events.AssignmentTransferred) -> Message:
         reason=event.reason,
         actor_id=event.actor_id,
     )
-    message.transferred_at.FromDatetime(event.transferred_at)
+    stamp(message.transferred_at, event.transferred_at)
     return message
 
 
@@ -190,7 +203,7 @@ def _(event: events.AssignmentRefused) -> Message:
         refusal_count=event.refusal_count,
         arbitrator_id=event.arbitrator_id,
     )
-    message.refused_at.FromDatetime(event.refused_at)
+    stamp(message.refused_at, event.refused_at)
     return message
 
 
@@ -204,8 +217,8 @@ def _(event: events.PetitionOverdue) -> Message:
         category=event.category,
         step=STEPS[event.step],
     )
-    message.deadline.FromDatetime(event.deadline)
-    message.detected_at.FromDatetime(event.detected_at)
+    stamp(message.deadline, event.deadline)
+    stamp(message.detected_at, event.detected_at)
     return message
 
 
@@ -217,7 +230,7 @@ def _(event: events.PetitionEscalated) -> Message:
         rung=event.rung,
         person_ids=list(event.person_ids),
     )
-    message.escalated_at.FromDatetime(event.escalated_at)
+    stamp(message.escalated_at, event.escalated_at)
     return message
 
 
@@ -231,8 +244,8 @@ def _(event: events.WhistleBlown) -> Message:
         department_codes=list(event.department_codes),
         reason=event.reason,
     )
-    message.blown_at.FromDatetime(event.blown_at)
-    message.report_deadline.FromDatetime(event.report_deadline)
+    stamp(message.blown_at, event.blown_at)
+    stamp(message.report_deadline, event.report_deadline)
     return message
 
 
@@ -246,7 +259,7 @@ def _(event: events.WhistleReported) -> Message:
         note=event.note,
         on_time=event.on_time,
     )
-    message.reported_at.FromDatetime(event.reported_at)
+    stamp(message.reported_at, event.reported_at)
     return message
 
 
@@ -257,8 +270,8 @@ def _(event: events.WhistleReportOverdue) -> Message:
         petition_id=event.petition_id,
         department_code=event.department_code,
     )
-    message.deadline.FromDatetime(event.deadline)
-    message.detected_at.FromDatetime(event.detected_at)
+    stamp(message.deadline, event.deadline)
+    stamp(message.detected_at, event.detected_at)
     return message
 
 
@@ -287,10 +300,10 @@ def assignment_message(assignment: Assignment, now: datetime) -> dispatch_pb2.As
         refusals=assignment.refusals,
     )
     if assignment.accepted_at is not None:
-        message.accepted_at.FromDatetime(assignment.accepted_at)
-    message.deadline.FromDatetime(assignment.deadline)
-    message.assigned_at.FromDatetime(assignment.assigned_at)
-    message.yellow_at.FromDatetime(clock.yellow_at)
+        stamp(message.accepted_at, assignment.accepted_at)
+    stamp(message.deadline, assignment.deadline)
+    stamp(message.assigned_at, assignment.assigned_at)
+    stamp(message.yellow_at, clock.yellow_at)
     return message
 
 
@@ -309,7 +322,7 @@ def triage_item(item: TriageItem) -> dispatch_pb2.TriageItem:
             for s in item.suggestions
         ],
     )
-    message.sent_at.FromDatetime(item.sent_at)
+    stamp(message.sent_at, item.sent_at)
     return message
 
 
@@ -320,13 +333,13 @@ def whistle_message(whistle: Whistle, now: datetime) -> dispatch_pb2.Whistle:
         blown_by=whistle.blown_by,
         reason=whistle.reason,
     )
-    message.blown_at.FromDatetime(whistle.blown_at)
+    stamp(message.blown_at, whistle.blown_at)
     for report in whistle.reports:
         shown = dispatch_pb2.WhistleReport(
             department_code=report.department_code, light=_LIGHTS[report.light(now)]
         )
-        shown.deadline.FromDatetime(report.deadline)
+        stamp(shown.deadline, report.deadline)
         if report.reported_at is not None:
-            shown.reported_at.FromDatetime(report.reported_at)
+            stamp(shown.reported_at, report.reported_at)
         message.reports.append(shown)
     return message
