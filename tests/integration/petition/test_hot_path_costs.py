@@ -191,6 +191,31 @@ def test_one_petitions_events_in_one_transaction_are_numbered_and_applied_in_ord
     assert len(store.status_changes()) == 1
 
 
+def test_a_read_of_an_earlier_transaction_is_not_taken_for_the_row_as_it_stands(
+    client: FlaskClient, store: Store
+) -> None:
+    """A session used for two transactions: what its first read and locked is stale in the
+    second (another writer added an entry in between), so the change numbers after that."""
+    petition_id = submit(client, "resident-a", "k-1")
+    with store.sessions() as session:
+        with session.begin():
+            petition = repository.get(session, petition_id=petition_id, lock=True)
+        with transaction(store.sessions) as other:
+            meanwhile = repository.get(other, petition_id=petition_id, lock=True)
+            meanwhile.add_note(note="meanwhile", actor=ADMIN, at=T0)
+            repository.update(other, petition=meanwhile)
+        with session.begin():
+            petition.add_note(note="later", actor=ADMIN, at=T0 + timedelta(seconds=1))
+            repository.update(session, petition=petition)
+
+    with transaction(store.sessions) as session:
+        history = repository.get_history(session, petition_id=petition_id)
+    assert [(e.note, e.at) for e in history[1:]] == [
+        ("meanwhile", T0),
+        ("later", T0 + timedelta(seconds=1)),
+    ]
+
+
 def test_a_petition_that_is_not_there_is_not_found_and_nothing_is_written(
     client: FlaskClient, store: Store
 ) -> None:

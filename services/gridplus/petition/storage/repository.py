@@ -78,10 +78,11 @@ class PageKey:
     id: str
 
 
-# What get(lock=True) read, in this session's info by petition id: update() then writes only the
-# columns the aggregate changed and numbers its new history entries from the row's last_seq.
-# update() is the only writer of these rows and takes the petition's entry out, so an entry
-# still there is the row as it stands (and locked until commit).
+# What get(lock=True) read, in this session's info by petition id with the transaction it was
+# read in: update() then writes only the columns the aggregate changed and numbers its new
+# history entries from the row's last_seq. update() is the only writer of these rows and takes
+# the petition's entry out, so an entry of the current transaction is the row as it stands (and
+# locked until commit); one of an earlier transaction of the same session is ignored.
 _LOCKED = "gridplus.petition.locked"
 
 # The hot paths below run their prebuilt Core statements on the session's connection: the
@@ -96,7 +97,7 @@ def get(session: Session, *, petition_id: str, lock: bool = False) -> Petition:
     if row is None:
         raise PetitionNotFound(petition_id)
     if lock:
-        session.info.setdefault(_LOCKED, {})[petition_id] = row
+        session.info.setdefault(_LOCKED, {})[petition_id] = (session.get_transaction(), row)
     return petition_of(row)
 
 
@@ -118,7 +119,8 @@ def update(session: Session, *, petition: Petition) -> None:
     """The petition's row as the aggregate has it now, and the history entries it recorded."""
     connection = session.connection()
     values = rows.values_of(petition)
-    locked: Row[Any] | None = session.info.get(_LOCKED, {}).pop(petition.id, None)
+    read = session.info.get(_LOCKED, {}).pop(petition.id, None)
+    locked: Row[Any] | None = read[1] if read and read[0] is session.get_transaction() else None
     if locked is None:  # not read with lock=True in this session: every column, numbered in SQL
         result = connection.execute(rows.UPDATE_PETITION, {"pid": petition.id, **values})
         if not result.rowcount:
