@@ -27,7 +27,7 @@ from gridplus.evaluation.storage.models import (
     HouseholdVersionRow,
     VisitRow,
 )
-from gridplus.evaluation.storage.upserts import insert_ignoring, insert_ignoring_duplicates
+from gridplus.evaluation.storage.upserts import insert_ignoring
 from gridplus.kit.clock import as_utc
 
 # -- writes -----------------------------------------------------------------------------------
@@ -46,18 +46,17 @@ def record_household(
     changed_at: datetime,
 ) -> None:
     """One version of a household; every version is kept (the newest as of a time wins)."""
-    insert_ignoring_duplicates(
-        session,
-        HouseholdVersionRow,
-        household_id=household_id,
-        version=version,
-        grid_code=grid_code,
-        place_code=place_code,
-        member_count=member_count,
-        care_member_ids=json.dumps(sorted(set(care_member_ids))),
-        removed=removed,
-        changed_at=as_utc(changed_at),
-    )
+    row = {
+        "household_id": household_id,
+        "version": version,
+        "grid_code": grid_code,
+        "place_code": place_code,
+        "member_count": member_count,
+        "care_member_ids": json.dumps(sorted(set(care_member_ids))),
+        "removed": removed,
+        "changed_at": as_utc(changed_at),
+    }
+    insert_ignoring(session, HouseholdVersionRow.__table__, [row])  # type: ignore[arg-type]
 
 
 def record_visit(
@@ -71,15 +70,14 @@ def record_visit(
     care_checks: Iterable[tuple[str, datetime, bool]],
 ) -> None:
     """A visit and the care-visit checks it counts as: (member_id, due_at, on_time)."""
-    insert_ignoring_duplicates(
-        session,
-        VisitRow,
-        visit_id=visit_id,
-        household_id=household_id,
-        grid_code=grid_code,
-        worker_id=worker_id,
-        visited_at=as_utc(visited_at),
-    )
+    visit = {
+        "visit_id": visit_id,
+        "household_id": household_id,
+        "grid_code": grid_code,
+        "worker_id": worker_id,
+        "visited_at": as_utc(visited_at),
+    }
+    insert_ignoring(session, VisitRow.__table__, [visit])  # type: ignore[arg-type]
     checks = [
         {
             "visit_id": visit_id,
@@ -104,15 +102,14 @@ def record_care_miss(
     grid_code: str,
     detected_at: datetime,
 ) -> None:
-    insert_ignoring_duplicates(
-        session,
-        CareVisitMissRow,
-        member_id=member_id,
-        due_at=as_utc(due_at),
-        household_id=household_id,
-        grid_code=grid_code,
-        detected_at=as_utc(detected_at),
-    )
+    row = {
+        "member_id": member_id,
+        "due_at": as_utc(due_at),
+        "household_id": household_id,
+        "grid_code": grid_code,
+        "detected_at": as_utc(detected_at),
+    }
+    insert_ignoring(session, CareVisitMissRow.__table__, [row])  # type: ignore[arg-type]
 
 
 # -- reads ------------------------------------------------------------------------------------
