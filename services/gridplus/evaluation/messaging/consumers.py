@@ -39,17 +39,28 @@ def _optional(stamp: Timestamp) -> datetime | None:
     return as_utc(stamp.ToDatetime()) if stamp.seconds or stamp.nanos else None
 
 
+# Looked up per event; an unknown value goes to Name(), which refuses it as it always did.
+_STATUS_NAMES = {
+    value.number: value.name.removeprefix(_STATUS_PREFIX)
+    for value in petition_pb2.PetitionStatus.DESCRIPTOR.values
+}
+
+
 def _status(value: int) -> str:
-    return petition_pb2.PetitionStatus.Name(value).removeprefix(_STATUS_PREFIX)  # type: ignore[arg-type]
+    name = _STATUS_NAMES.get(value)
+    if name is None:
+        name = petition_pb2.PetitionStatus.Name(value).removeprefix(_STATUS_PREFIX)  # type: ignore[arg-type]
+    return name
 
 
 def on_submitted(session: Session, event: Event) -> None:
     p: events_pb2.PetitionSubmitted = event.payload  # type: ignore[assignment]
+    submitted_at = _at(p.submitted_at, event)
     facts.record_submitted(
         session,
         petition_id=p.petition_id,
         reporter_id=p.reporter_id,
-        submitted_at=_at(p.submitted_at, event),
+        submitted_at=submitted_at,
     )
     located = p.HasField("location")
     petition_points.record_submitted(
@@ -58,7 +69,7 @@ def on_submitted(session: Session, event: Event) -> None:
         latitude=p.location.lat if located else None,
         longitude=p.location.lon if located else None,
         category=p.category,
-        submitted_at=_at(p.submitted_at, event),
+        submitted_at=submitted_at,
     )
     if p.HasField("imported"):
         # History from a 311 export: no dispatch event will place it, so it counts (submitted,
@@ -68,23 +79,24 @@ def on_submitted(session: Session, event: Event) -> None:
             session,
             petition_id=p.petition_id,
             grid_path=list(p.imported.grid.path),
-            at=_at(p.submitted_at, event),
+            at=submitted_at,
         )
 
 
 def on_status_changed(session: Session, event: Event) -> None:
     p: events_pb2.PetitionStatusChanged = event.payload  # type: ignore[assignment]
+    changed_at = _at(p.changed_at, event)
     facts.record_status(
         session,
         petition_id=p.petition_id,
         from_status=_status(p.from_status),
         to_status=_status(p.to_status),
         actor_id=p.actor_id,
-        changed_at=_at(p.changed_at, event),
+        changed_at=changed_at,
     )
     # The category after the change (e.g. corrected at verification).
     petition_points.record_category(
-        session, petition_id=p.petition_id, category=p.category, at=_at(p.changed_at, event)
+        session, petition_id=p.petition_id, category=p.category, at=changed_at
     )
 
 
@@ -100,17 +112,18 @@ def on_merged(session: Session, event: Event) -> None:
 
 def on_assigned(session: Session, event: Event) -> None:
     p: events_pb2.PetitionAssigned = event.payload  # type: ignore[assignment]
+    assigned_at = _at(p.assigned_at, event)
     facts.record_assigned(
         session,
         petition_id=p.petition_id,
-        assigned_at=_at(p.assigned_at, event),
+        assigned_at=assigned_at,
         worker_id=p.assignee_id,
         department_code=p.department_code,
         grid_path=list(p.grid.path),
         verify_deadline=_optional(p.deadline),
     )
     petition_points.record_category(
-        session, petition_id=p.petition_id, category=p.category, at=_at(p.assigned_at, event)
+        session, petition_id=p.petition_id, category=p.category, at=assigned_at
     )
 
 
