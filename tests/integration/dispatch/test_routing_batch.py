@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from google.protobuf.message import Message
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from gridplus.api.common.v1 import common_pb2
@@ -181,3 +182,24 @@ def test_counts_of_a_rolled_back_transaction_are_forgotten(dispatch: Dispatch) -
             "(fewest; tie with w-MN0502-2 broken by person id)",
         )
     }
+
+
+def routed_count() -> float:
+    found = REGISTRY.get_sample_value(
+        "gridplus_dispatch_routing_seconds_count", {"outcome": "assigned"}
+    )
+    return found or 0.0
+
+
+def test_routing_metrics_count_what_committed_once_it_committed(dispatch: Dispatch) -> None:
+    router, before = dispatch.router, routed_count()
+    with dispatch.sessions() as session:
+        with pytest.raises(RuntimeError), session.begin():
+            router.route(session, PetitionToRoute("p-gone", "", "", CATEGORY, GRID.centre()))
+            raise RuntimeError("rolled back")
+        with session.begin():
+            for petition_id in ("p-1", "p-2"):
+                router.route(session, PetitionToRoute(petition_id, "", "", CATEGORY, GRID.centre()))
+            assert routed_count() == before  # not yet committed
+
+    assert routed_count() == before + 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,7 +22,6 @@ from gridplus.dispatch.handlers import publish
 from gridplus.dispatch.ports import Department, GridDirectory
 from gridplus.dispatch.storage import assignments, triage
 from gridplus.kit.clock import Clock
-from gridplus.kit.db import after_commit
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from gridplus.kit.outbox import Outbox
 
@@ -179,7 +177,7 @@ class PetitionRouter:
         started = time.perf_counter()
         outcome = self._route(session, petition, placement or self.place(petition))
         elapsed = time.perf_counter() - started
-        _on_commit(session, lambda: metrics.ROUTING_SECONDS.labels(outcome).observe(elapsed))
+        metrics.on_commit(session, lambda: metrics.ROUTING_SECONDS.labels(outcome).observe(elapsed))
 
     def _route(self, session: Session, petition: PetitionToRoute, placement: Placement) -> str:
         if petition.location is None:
@@ -225,8 +223,8 @@ class PetitionRouter:
         publish(session, self._outbox, assignment.events)
         labels = (assignment.grid.level1_code, assignment.assignee_role.value)
         source = choice.source.value
-        _on_commit(session, lambda: metrics.ASSIGNMENTS.labels(*labels).inc())
-        _on_commit(session, lambda: metrics.CATEGORY_CHOICES.labels(source).inc())
+        metrics.on_commit(session, lambda: metrics.ASSIGNMENTS.labels(*labels).inc())
+        metrics.on_commit(session, lambda: metrics.CATEGORY_CHOICES.labels(source).inc())
         log.info(
             "petition assigned",
             extra={"petition_id": petition.petition_id, "reasons": list(assignment.reasons)},
@@ -263,14 +261,14 @@ class PetitionRouter:
         triage.add(session, item)
         sent = PetitionSentToTriage(petition.petition_id, grid, category, confidence, reason, now)
         publish(session, self._outbox, [sent])
-        _on_commit(session, lambda: metrics.CATEGORY_CHOICES.labels("triage_queue").inc())
+        metrics.on_commit(session, lambda: metrics.CATEGORY_CHOICES.labels("triage_queue").inc())
         log.info("petition sent to triage", extra={"petition_id": petition.petition_id})
         return "triage"
 
     def _fail(self, session: Session, petition: PetitionToRoute, code: str, why: str) -> str:
         failed = PetitionRoutingFailed(petition.petition_id, code, why, self._clock.now())
         publish(session, self._outbox, [failed])
-        _on_commit(session, lambda: metrics.ROUTING_FAILURES.labels(code).inc())
+        metrics.on_commit(session, lambda: metrics.ROUTING_FAILURES.labels(code).inc())
         log.info(
             "petition not routed",
             extra={"petition_id": petition.petition_id, "reason_code": code, "reason": why},
@@ -320,27 +318,6 @@ class PetitionRouter:
 
 
 _EVERYTHING = Visibility(everything=True)
-# The metrics of what this transaction routed, counted once it commits.
-_ON_COMMIT = "gridplus.dispatch.routing.on_commit"
-
-
-def _on_commit(session: Session, action: Callable[[], None]) -> None:
-    """`action` once the transaction commits (kit.db.after_commit), all of a transaction's
-    actions under one listener: a listener costs more than a metric, and a batch of 200
-    petitions added 600 (3% of dispatch's consumer)."""
-    transaction = session.get_transaction()
-    kept = session.info.get(_ON_COMMIT)
-    if kept is not None and transaction is not None and kept[0] is transaction:
-        kept[1].append(action)
-        return
-    actions = [action]
-    session.info[_ON_COMMIT] = (transaction, actions)
-    after_commit(session, lambda: _run_all(actions))
-
-
-def _run_all(actions: list[Callable[[], None]]) -> None:
-    for action in actions:
-        action()
 
 
 def triage_petition(item: TriageItem, category_code: str) -> PetitionToRoute:
