@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _MAX_DAYS = 3660  # a limit that needs ten years of working days is a configuration error
@@ -36,12 +37,8 @@ class BusinessCalendar:
             return True
         return day.weekday() in self.weekdays and day not in self.holidays
 
-    def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
-        zone = ZoneInfo(self.zone)
-        return [
-            (datetime.combine(day, start, zone), datetime.combine(day, end, zone))
-            for start, end in self.periods
-        ]
+    def _spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        return _day_spans(self.zone, self.periods, day)
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """The instant `seconds` of working time after `start` (which may lie outside hours)."""
@@ -77,6 +74,18 @@ class BusinessCalendar:
                         total += finish - begin
             day += timedelta(days=1)
         return total.total_seconds()
+
+
+@lru_cache(maxsize=256)
+def _day_spans(
+    zone: str, periods: tuple[tuple[time, time], ...], day: date
+) -> tuple[tuple[datetime, datetime], ...]:
+    """A day's working periods as instants. Remembered (a value of its arguments alone): every
+    routed petition's deadline walks the same few days, and building them was most of it."""
+    tz = ZoneInfo(zone)
+    return tuple(
+        (datetime.combine(day, start, tz), datetime.combine(day, end, tz)) for start, end in periods
+    )
 
 
 def parse_periods(text: str) -> tuple[tuple[time, time], ...]:
