@@ -4,6 +4,7 @@ files are rendered in api/convert.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,21 +57,39 @@ def scorecards(
     check_level(kind, grid_level)
     if kind is SubjectKind.CITY:
         return [scorecard(session, Subject(SubjectKind.CITY, CITY), window)]
-    cards = {
-        subject_id: Scorecard(Subject(kind, subject_id), window)
-        for subject_id in queries.subject_ids(session, kind, grid_level)
-    }
-    for item in queries.histories(session, window):
-        key = _key(kind, grid_level, item.worker_id, item.department_code, item.grids)
-        if key in cards:
-            add_petition(cards[key], item.history)
-    if kind is not SubjectKind.WORKER:
-        for summons in queries.whistle_summons(session, window):
-            key = _key(kind, grid_level, None, summons.department_code, summons.grids)
+    return several(session, window, [(kind, grid_level)])[0]
+
+
+def several(
+    session: Session, window: Window, kinds: Sequence[tuple[SubjectKind, int]]
+) -> list[list[Scorecard]]:
+    """`scorecards` of each (kind, grid level) but the city, from one read of the period's
+    facts and whistle summons for all of them (the rate gauges want grids and departments)."""
+    for kind, grid_level in kinds:
+        check_level(kind, grid_level)
+    all_cards = [
+        {
+            subject_id: Scorecard(Subject(kind, subject_id), window)
+            for subject_id in queries.subject_ids(session, kind, grid_level)
+        }
+        for kind, grid_level in kinds
+    ]
+    items = queries.histories(session, window)
+    summoned = any(kind is not SubjectKind.WORKER for kind, _ in kinds)
+    summons = queries.whistle_summons(session, window) if summoned else []
+    for (kind, grid_level), cards in zip(kinds, all_cards, strict=True):
+        for item in items:
+            key = _key(kind, grid_level, item.worker_id, item.department_code, item.grids)
             if key in cards:
-                add_whistle(cards[key], summons.summons)
-    coverage.fill_all(session, cards, kind, window, grid_level)
-    return [cards[subject_id] for subject_id in sorted(cards)]
+                add_petition(cards[key], item.history)
+        if kind is not SubjectKind.WORKER:
+            for one in summons:
+                key = _key(kind, grid_level, None, one.department_code, one.grids)
+                if key in cards:
+                    add_whistle(cards[key], one.summons)
+    for (kind, grid_level), cards in zip(kinds, all_cards, strict=True):
+        coverage.fill_all(session, cards, kind, window, grid_level)
+    return [[cards[subject_id] for subject_id in sorted(cards)] for cards in all_cards]
 
 
 def _key(

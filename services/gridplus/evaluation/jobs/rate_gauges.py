@@ -27,8 +27,9 @@ class RateGauges:
     def refresh(self) -> None:
         window = Window(*period_range(PeriodKind.MONTH, self._clock.now().date()))
         with transaction(self._sessions) as session:
-            grids = scorecards.scorecards(session, SubjectKind.GRID, window, grid_level=1)
-            departments = scorecards.scorecards(session, SubjectKind.DEPARTMENT, window)
+            # One read of the month's facts for both (it is most of a refresh).
+            kinds = [(SubjectKind.GRID, 1), (SubjectKind.DEPARTMENT, 0)]
+            grids, departments = scorecards.several(session, window, kinds)
         for kind, cards in (("grid", grids), ("department", departments)):
             for card in cards:
                 labels = (kind, card.subject.subject_id)
