@@ -28,6 +28,7 @@ from gridplus.kit.db import (
 )
 from gridplus.kit.events import Event, encode_headers
 from gridplus.kit.migrations import migrate
+from gridplus.kit.tracing import current_traceparent
 
 effects = Table(
     "test_effects",
@@ -54,14 +55,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
     engine.dispose()
 
 
-def record(offset: int, key: str, title: str, event_id: str | None = None) -> Any:
+def record(
+    offset: int, key: str, title: str, event_id: str | None = None, traceparent: str | None = None
+) -> Any:
     payload = events_pb2.PetitionSubmitted(petition_id=key, title=title)
     headers = encode_headers(
         event_id=event_id or str(uuid.uuid4()),
         ce_type=payload.DESCRIPTOR.full_name,
         source="/test",
         time=datetime.now(UTC),
-        traceparent=None,
+        traceparent=traceparent,
     )
     return SimpleNamespace(
         key=key.encode(),
@@ -195,3 +198,21 @@ def test_a_failed_prepare_goes_the_per_event_way_with_one_attempt_spent(store: S
     applier(store, Prepared(prepare, apply)).apply(records, one)
     assert one.handed == [(2, 1)]
     assert titles(store) == ["t0", "t1", "t3", "t4"]
+
+
+def test_prepare_runs_in_the_producers_trace(store: Store) -> None:
+    """Its remote calls (dispatch asking grid-registry) carry the event's trace on."""
+    producer = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    traces: list[str | None] = []
+
+    def prepare(_event: Event) -> None:
+        traces.append(current_traceparent())
+
+    def apply(session: Session, event: Event, _prepared: None) -> None:
+        write(session, event)
+
+    records = [record(0, "p-1", "t0", traceparent=producer), record(1, "p-2", "t1")]
+    applier(store, Prepared(prepare, apply)).apply(records, OneByOne())
+    with_trace, without = traces
+    assert with_trace is not None and with_trace.split("-")[1] == producer.split("-")[1]
+    assert without is not None and without.split("-")[1] != producer.split("-")[1]

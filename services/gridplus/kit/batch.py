@@ -125,7 +125,9 @@ class BatchApplier:
             if stopped_at is not None:
                 return stopped_at
         try:
-            prepared = handler.prepare(event)
+            # In the producer's trace, so the remote calls it makes continue that trace.
+            with continued_from(event.traceparent, f"prepare {event.type}", consumer=self._name):
+                prepared = handler.prepare(event)
         except Exception:
             # A remote dependency away, say: the per-event path retries it with backoff.
             return self._flush_then_one(segment, record, one_by_one, attempts_used=1)
