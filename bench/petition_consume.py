@@ -6,7 +6,7 @@ SQLite file and on PostgreSQL. CPU ms per event: this process's CPU time per rou
 events, and the best of the rounds. The petitions are submitted before each round, untimed.
 
     python -m bench.petition_consume [--db sqlite|postgresql|both] [-n 500] [--batch 5]
-        [--rounds 3]
+        [--rounds 3] [--no-apply]
 """
 
 from __future__ import annotations
@@ -66,8 +66,12 @@ _ASSIGNED = select(func.count()).where(
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
-def run(database_url: str, blobs: Path, n: int, batch: int, rounds: int) -> list[float]:
-    """CPU ms per PetitionAssigned of each round of `n` events, applied `batch` at a time."""
+def run(
+    database_url: str, blobs: Path, n: int, batch: int, rounds: int, apply: bool = True
+) -> list[float]:
+    """CPU ms per PetitionAssigned of each round of `n` events, applied `batch` at a time
+    (`apply` False: everything but the applies, for instruction counts taken as a run with
+    minus a run without)."""
     clock = SystemClock()
     outbox = Outbox(topic=events_topic("petition"), source="/gridplus/petition", clock=clock)
     with migrated_store(database_url, MIGRATIONS) as store:
@@ -85,15 +89,17 @@ def run(database_url: str, blobs: Path, n: int, batch: int, rounds: int) -> list
             clock=clock,
             after_commit=lambda: None,
         )
-        apply_round(store.sessions, deps, applier, 20, batch)  # warm up: statement caches
-        return [apply_round(store.sessions, deps, applier, n, batch) for _ in range(rounds)]
+        apply_round(store.sessions, deps, applier, 20, batch, apply)  # warm up: statement caches
+        return [apply_round(store.sessions, deps, applier, n, batch, apply) for _ in range(rounds)]
 
 
 def apply_round(
-    sessions: SessionFactory, deps: Deps, applier: BatchApplier, n: int, batch: int
+    sessions: SessionFactory, deps: Deps, applier: BatchApplier, n: int, batch: int, apply: bool
 ) -> float:
     ids = submitted(sessions, deps, n)
     records = [record(petition_id, offset) for offset, petition_id in enumerate(ids)]
+    if not apply:
+        return 0.0
     started = time.process_time()
     for start in range(0, len(records), batch):
         if applier.apply(records[start : start + batch], _one_by_one) is not None:
@@ -175,19 +181,23 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--batch", type=int, default=5, help="records per BatchApplier.apply")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-apply", action="store_true", help="all but the applies (a baseline for callgrind)"
+    )
     args = parser.parse_args()
     configure_tracing("petition")  # as the service does (no exporter: OTEL_... unset)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    sizes = (args.n, args.batch, args.rounds, not args.no_apply)
     for kind in kinds:
         with tempfile.TemporaryDirectory() as tmp:
             if kind == "sqlite":
                 url = f"sqlite:///{tmp}/petition.db"
-                figures = run(url, Path(tmp) / "blobs", args.n, args.batch, args.rounds)
+                figures = run(url, Path(tmp) / "blobs", *sizes)
             else:
                 name = f"bench_petition_{uuid.uuid4().hex[:8]}"
                 try:
                     url = ensure_database(name)
-                    figures = run(url, Path(tmp) / "blobs", args.n, args.batch, args.rounds)
+                    figures = run(url, Path(tmp) / "blobs", *sizes)
                 finally:
                     drop_database(name)
         shown = ", ".join(f"{f:.3f}" for f in figures)
