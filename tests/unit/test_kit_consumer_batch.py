@@ -145,7 +145,8 @@ def test_a_poison_event_alone_goes_the_per_event_way_with_one_attempt_spent(stor
 
 def test_shutdown_in_the_per_event_path_reports_where_it_stopped(store: Store) -> None:
     records = [record(n, f"p-{n}", "poison" if n == 3 else f"t{n}") for n in range(6)]
-    assert applier(store).apply(records, lambda _record, _attempts: False) == 3
+    stopped = applier(store).apply(records, lambda _record, _attempts: False)
+    assert stopped is not None and stopped.offset == 3
     assert titles(store) == ["t0", "t1", "t2"], "what came before the poison is kept"
 
 

@@ -1,4 +1,4 @@
-"""A poll's records of one partition applied in as few database transactions as the rules allow.
+"""A poll's records applied in as few database transactions as the rules allow.
 
 One transaction per batch: the batch's event ids recorded with one multi-row insert (those
 already there are skipped), every handler's effect in order, one commit; the caller commits the
@@ -92,24 +92,25 @@ class BatchApplier:
         self._clock = clock
         self._after_commit = after_commit
 
-    def apply(self, records: list[ConsumerRecord], one_by_one: OneByOne) -> int | None:
-        """Apply `records`; returns None when all were finished, else the offset of the first
-        one shutdown left unfinished (it and the rest are redelivered to the next owner).
+    def apply(self, records: list[ConsumerRecord], one_by_one: OneByOne) -> ConsumerRecord | None:
+        """Apply `records` (each partition's in offset order; partitions may be mixed: a key
+        lives in one partition); returns None when all were finished, else the first record
+        shutdown left unfinished (it and every later one are redelivered to the next owner).
         `one_by_one` is the per-event path, for what cannot go in a batch."""
         segment: list[_Ready] = []
         for record in records:
             ready_or_done = self._ready(record, segment, one_by_one)
-            if isinstance(ready_or_done, int):
-                return ready_or_done
+            if isinstance(ready_or_done, _Stopped):
+                return ready_or_done.record
             if ready_or_done is not None:
                 segment.append(ready_or_done)
         return self._flush(segment, one_by_one)
 
     def _ready(
         self, record: ConsumerRecord, segment: list[_Ready], one_by_one: OneByOne
-    ) -> _Ready | int | None:
+    ) -> _Ready | _Stopped | None:
         """The record decoded and prepared for the segment; None when it needs no transaction
-        (ignored, or finished here); an offset when shutdown interrupted the work."""
+        (ignored, or finished here); _Stopped when shutdown interrupted the work."""
         try:
             event = decode(record.key, record.value, record.headers)
         except MalformedEvent:
@@ -123,7 +124,7 @@ class BatchApplier:
         if any(pending.event.key == event.key for pending in segment):
             stopped_at = self._flush(segment, one_by_one)
             if stopped_at is not None:
-                return stopped_at
+                return _Stopped(stopped_at)
         try:
             # In the producer's trace, so the remote calls it makes continue that trace.
             with continued_from(event.traceparent, f"prepare {event.type}", consumer=self._name):
@@ -140,20 +141,20 @@ class BatchApplier:
         one_by_one: OneByOne,
         *,
         attempts_used: int = 0,
-    ) -> int | None:
+    ) -> _Stopped | None:
         stopped_at = self._flush(segment, one_by_one)
         if stopped_at is not None:
-            return stopped_at
-        return None if one_by_one(record, attempts_used) else int(record.offset)
+            return _Stopped(stopped_at)
+        return None if one_by_one(record, attempts_used) else _Stopped(record)
 
-    def _flush(self, segment: list[_Ready], one_by_one: OneByOne) -> int | None:
-        """Apply the pending segment in one transaction and empty it. Returns the offset
+    def _flush(self, segment: list[_Ready], one_by_one: OneByOne) -> ConsumerRecord | None:
+        """Apply the pending segment in one transaction and empty it. Returns the record
         shutdown interrupted at, if it did."""
         pending = list(segment)
         segment.clear()
         return self._apply_pending(pending, one_by_one)
 
-    def _apply_pending(self, pending: list[_Ready], one_by_one: OneByOne) -> int | None:
+    def _apply_pending(self, pending: list[_Ready], one_by_one: OneByOne) -> ConsumerRecord | None:
         if not pending:
             return None
         try:
@@ -168,7 +169,7 @@ class BatchApplier:
 
     def _after_failure(
         self, pending: list[_Ready], failed: _BatchFailed, one_by_one: OneByOne
-    ) -> int | None:
+    ) -> ConsumerRecord | None:
         """The batch was rolled back. When one event's handler failed, the events before it
         are applied again as a batch, it alone by the per-event path (this failure counts as
         its first attempt), the events after it as a batch; else (the commit failed, say)
@@ -181,7 +182,7 @@ class BatchApplier:
             )
             for ready in pending:
                 if not one_by_one(ready.record, 0):
-                    return int(ready.record.offset)
+                    return ready.record
             return None
         poison = pending[failed.index]
         log.warning(
@@ -192,7 +193,7 @@ class BatchApplier:
         if stopped_at is not None:
             return stopped_at
         if not one_by_one(poison.record, 1):
-            return int(poison.record.offset)
+            return poison.record
         return self._apply_pending(pending[failed.index + 1 :], one_by_one)
 
     def _in_one_transaction(self, pending: list[_Ready]) -> list[str]:
@@ -221,6 +222,13 @@ class BatchApplier:
             apply_handler(ready.handler, session, event, ready.prepared)
         metrics.EVENT_HANDLING.labels(self._name, event.type).observe(time.perf_counter() - started)
         return "applied"
+
+
+@dataclass(frozen=True)
+class _Stopped:
+    """Shutdown interrupted the work at `record` (it and the rest are left for the next owner)."""
+
+    record: ConsumerRecord
 
 
 class _BatchFailed(Exception):

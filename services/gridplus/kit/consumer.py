@@ -1,12 +1,12 @@
 """The idempotent consumer loop.
 
-For each poll, per partition: record the events' ids and apply their effects in one database
-transaction (kit/batch.py; at most `max_batch` events each); the Kafka offsets follow at most
-once a second, and whenever the consumer runs out of events (kit/offsets.py). A
-redelivered event finds its id already recorded and changes nothing. A batch that fails is
-applied again one event at a time: failures a retry can cure (database busy, a dependency
-UNAVAILABLE) are retried until they pass; any other failure is retried a bounded number of
-times, then the event goes to `<topic>.dlq`.
+For each poll: record the events' ids and apply their effects in one database transaction
+(kit/batch.py; at most `max_batch` events each, the poll's partitions together); the Kafka
+offsets follow at most once a second, and whenever the consumer runs out of events
+(kit/offsets.py). A redelivered event finds its id already recorded and changes nothing. A
+batch that fails is applied again one event at a time: failures a retry can cure (database
+busy, a dependency UNAVAILABLE) are retried until they pass; any other failure is retried a
+bounded number of times, then the event goes to `<topic>.dlq`.
 """
 
 from __future__ import annotations
@@ -169,23 +169,27 @@ class EventConsumer:
             stop.wait(self._idle_seconds)
             return
         self._idle_seconds = 0.0
-        # poll() has moved this consumer's position past every record it returned. Should a
-        # commit fail (the broker away longer than the request timeout) before every partition
-        # is applied, the unapplied ones are rewound, or the next poll would fetch past them and
-        # a later commit would skip them for good.
-        unapplied = dict(batches)
+        # Every partition's records in one list (each partition's in offset order), applied in
+        # as few transactions as the batch rules allow: a poll at a modest rate holds a record
+        # or two of each of several partitions, and a transaction per partition was most of
+        # what a consumed event cost.
+        records = [record for partition_records in batches.values() for record in partition_records]
         try:
-            for partition, records in batches.items():
-                next_offset, interrupted = self._apply_partition(records, stop)
-                del unapplied[partition]
-                if next_offset is not None:
-                    self._offsets.applied(partition, next_offset)
-                if interrupted:
-                    return  # shutting down: the rest is redelivered to the next owner
-            self._offsets.commit_if_due(consumer)
+            stopped_at = self._apply_records(records, stop)
         except KafkaError:
-            self._rewind(consumer, unapplied)
+            # poll() has moved this consumer's position past every record it returned; the
+            # dead-letter producer failing midway leaves some unapplied, and the next poll
+            # would fetch past them (and a later commit skip them for good). Rewind them all:
+            # those already applied come back as duplicates and change nothing.
+            self._rewind(consumer, batches)
             raise
+        for partition, partition_records in batches.items():
+            if stopped_at is not None and partition == _partition_of(stopped_at):
+                if stopped_at.offset > partition_records[0].offset:
+                    self._offsets.applied(partition, stopped_at.offset)
+                return  # shutting down: the rest is redelivered to the next owner
+            self._offsets.applied(partition, partition_records[-1].offset + 1)
+        self._offsets.commit_if_due(consumer)
         self._record_lag(consumer)
 
     @staticmethod
@@ -211,14 +215,14 @@ class EventConsumer:
                 backoff = min(10.0, backoff * 2)
         return None
 
-    def _apply_partition(
+    def _apply_records(
         self, records: list[ConsumerRecord], stop: threading.Event
-    ) -> tuple[int | None, bool]:
-        """Apply one partition's records in order: the offset past the last one applied, and
-        whether shutdown interrupted them (their rest is redelivered later).
+    ) -> ConsumerRecord | None:
+        """Apply a poll's records; None when all were, else the first one shutdown left
+        unapplied (it and the records after it in `records` are redelivered later).
 
-        The caller commits that offset only after the database commits, once per batch: a crash
-        in between redelivers a few events, which the processed-event records turn into no-ops.
+        The caller commits the offsets only after the database has committed: a crash in
+        between redelivers a few events, which the processed-event records turn into no-ops.
         """
         if self._max_batch == 1:
             return self._apply_one_by_one(records, stop)
@@ -228,8 +232,8 @@ class EventConsumer:
                 chunk, lambda record, attempts: self._one_by_one(record, stop, attempts)
             )
             if stopped_at is not None:
-                return (stopped_at if stopped_at > records[0].offset else None), True
-        return records[-1].offset + 1, False
+                return stopped_at
+        return None
 
     def _one_by_one(self, record: ConsumerRecord, stop: threading.Event, attempts: int) -> bool:
         """The per-event path for one record of a batch; False when shutdown interrupted it."""
@@ -241,15 +245,13 @@ class EventConsumer:
 
     def _apply_one_by_one(
         self, records: list[ConsumerRecord], stop: threading.Event
-    ) -> tuple[int | None, bool]:
-        next_offset = None
+    ) -> ConsumerRecord | None:
         for record in records:
             try:
                 self.process(record, stop)
             except _Stopping:
-                return next_offset, True
-            next_offset = record.offset + 1
-        return next_offset, False
+                return record
+        return None
 
     def process(
         self, record: ConsumerRecord, stop: threading.Event, *, attempts_used: int = 0
@@ -368,6 +370,10 @@ class EventConsumer:
             metrics.CONSUMER_LAG.labels(self.name, partition.topic, str(partition.partition)).set(
                 max(0, highwater - position)
             )
+
+
+def _partition_of(record: ConsumerRecord) -> TopicPartition:
+    return TopicPartition(record.topic, record.partition)
 
 
 def handler_table(*pairs: tuple[type[Any], EventHandler]) -> dict[str, EventHandler]:
