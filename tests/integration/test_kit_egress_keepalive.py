@@ -37,6 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.server.connections.append(self.connection.getsockname()[0])
 
+    def do_POST(self) -> None:
         self.server.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
         self.send_response(204)
         if self.server.close_after_each:
