@@ -58,6 +58,26 @@ def test_after_commit_runs_only_when_the_transaction_commits(tmp_path: Path) -> 
     assert ran == ["committed"]
 
 
+def test_after_commit_of_a_rolled_back_transaction_never_runs_on_a_later_commit(
+    tmp_path: Path,
+) -> None:
+    """One session, two transactions: the first's actions die with its rollback, and a
+    transaction's many actions run in order from one listener."""
+    sessions = create_session_factory(create_database_engine(f"sqlite:///{tmp_path}/t.db"))
+    ran: list[str] = []
+    with sessions() as session:
+        session.begin()
+        after_commit(session, lambda: ran.append("rolled back"))
+        session.rollback()
+        session.begin()
+        for n in range(3):
+            after_commit(session, lambda n=n: ran.append(f"committed {n}"))  # type: ignore[misc]
+        listeners = len(session.dispatch.after_commit)
+        session.commit()
+    assert ran == ["committed 0", "committed 1", "committed 2"]
+    assert listeners == 2, "the rolled-back transaction's listener and one for the three"
+
+
 def test_page_token_round_trips_and_refuses_other_queries_and_forgeries() -> None:
     token = write_page_token({"deadline": "2026-01-01T00:00:00+00:00", "id": "p1"}, ["MN", ""])
     assert read_page_token(token, ["MN", ""]) == {

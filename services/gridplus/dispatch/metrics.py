@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
-
-from gridplus.kit.db import after_commit
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 ASSIGNMENTS = Counter(
     "gridplus_dispatch_assignments_total",
@@ -240,33 +235,3 @@ class CareBoard(Collector):
 
 CARE = CareBoard()
 REGISTRY.register(CARE)
-
-
-# Counts of what a transaction did, to be made once it commits (see on_commit).
-_ON_COMMIT = "gridplus.dispatch.metrics.on_commit"
-
-
-def on_commit(session: Session, count: Callable[[], None]) -> None:
-    """`count` once the transaction commits (never on rollback: kit.db.after_commit), all of a
-    transaction's counts under one listener: a listener costs more than a count, and a consumer
-    batch of 200 routed petitions added 600 of them."""
-    transaction = session.get_transaction()
-    if transaction is None:
-        after_commit(session, count)
-        return
-    kept = session.info.get(_ON_COMMIT)
-    if kept is not None and kept[0] is transaction:
-        kept[1].append(count)
-        return
-    counts = [count]
-    session.info[_ON_COMMIT] = (transaction, counts)
-    after_commit(session, lambda: _count_all(session, transaction, counts))
-
-
-def _count_all(session: Session, transaction: object, counts: list[Callable[[], None]]) -> None:
-    # A listener outlives a rollback (it waits for a commit): the session's next transaction
-    # committing must not count what this one did.
-    if session.get_transaction() is not transaction:
-        return
-    for count in counts:
-        count()

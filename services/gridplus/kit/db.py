@@ -130,10 +130,40 @@ def insert_for(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
+_AFTER_COMMIT = "gridplus.kit.db.after_commit"
+
+
 def after_commit(session: Session, action: Callable[[], None]) -> None:
     """Run `action` once the session's transaction has committed (never on rollback): metrics
-    and wake-ups must not count work that did not happen."""
-    event.listen(session, "after_commit", lambda _session: action(), once=True)
+    and wake-ups must not count work that did not happen.
+
+    A transaction's actions share one listener (a consumer batch of 200 events registered
+    hundreds, and a listener costs more than a count). A listener outlives a rollback waiting
+    for a commit, so the actions run only if the committing transaction is theirs."""
+    transaction = session.get_transaction()
+    if transaction is None:  # nothing begun yet: the next transaction's commit runs it
+        event.listen(session, "after_commit", lambda _session: action(), once=True)
+        return
+    held = session.info.get(_AFTER_COMMIT)
+    if held is not None and held[0] is transaction:
+        held[1].append(action)
+        return
+    actions = [action]
+    session.info[_AFTER_COMMIT] = (transaction, actions)
+
+    def run(_session: Session) -> None:
+        _run_if_committed(session, transaction, actions)
+
+    event.listen(session, "after_commit", run, once=True)
+
+
+def _run_if_committed(
+    session: Session, transaction: object, actions: list[Callable[[], None]]
+) -> None:
+    if session.get_transaction() is not transaction:
+        return  # registered in a transaction that rolled back
+    for action in actions:
+        action()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

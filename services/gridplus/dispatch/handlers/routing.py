@@ -22,6 +22,7 @@ from gridplus.dispatch.handlers import publish
 from gridplus.dispatch.ports import Department, GridDirectory
 from gridplus.dispatch.storage import assignments, triage
 from gridplus.kit.clock import Clock
+from gridplus.kit.db import after_commit
 from gridplus.kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from gridplus.kit.outbox import Outbox
 
@@ -177,7 +178,7 @@ class PetitionRouter:
         started = time.perf_counter()
         outcome = self._route(session, petition, placement or self.place(petition))
         elapsed = time.perf_counter() - started
-        metrics.on_commit(session, lambda: metrics.ROUTING_SECONDS.labels(outcome).observe(elapsed))
+        after_commit(session, lambda: metrics.ROUTING_SECONDS.labels(outcome).observe(elapsed))
 
     def _route(self, session: Session, petition: PetitionToRoute, placement: Placement) -> str:
         if petition.location is None:
@@ -223,8 +224,8 @@ class PetitionRouter:
         publish(session, self._outbox, assignment.events)
         labels = (assignment.grid.level1_code, assignment.assignee_role.value)
         source = choice.source.value
-        metrics.on_commit(session, lambda: metrics.ASSIGNMENTS.labels(*labels).inc())
-        metrics.on_commit(session, lambda: metrics.CATEGORY_CHOICES.labels(source).inc())
+        after_commit(session, lambda: metrics.ASSIGNMENTS.labels(*labels).inc())
+        after_commit(session, lambda: metrics.CATEGORY_CHOICES.labels(source).inc())
         log.info(
             "petition assigned",
             extra={"petition_id": petition.petition_id, "reasons": list(assignment.reasons)},
@@ -261,14 +262,14 @@ class PetitionRouter:
         triage.add(session, item)
         sent = PetitionSentToTriage(petition.petition_id, grid, category, confidence, reason, now)
         publish(session, self._outbox, [sent])
-        metrics.on_commit(session, lambda: metrics.CATEGORY_CHOICES.labels("triage_queue").inc())
+        after_commit(session, lambda: metrics.CATEGORY_CHOICES.labels("triage_queue").inc())
         log.info("petition sent to triage", extra={"petition_id": petition.petition_id})
         return "triage"
 
     def _fail(self, session: Session, petition: PetitionToRoute, code: str, why: str) -> str:
         failed = PetitionRoutingFailed(petition.petition_id, code, why, self._clock.now())
         publish(session, self._outbox, [failed])
-        metrics.on_commit(session, lambda: metrics.ROUTING_FAILURES.labels(code).inc())
+        after_commit(session, lambda: metrics.ROUTING_FAILURES.labels(code).inc())
         log.info(
             "petition not routed",
             extra={"petition_id": petition.petition_id, "reason_code": code, "reason": why},

@@ -69,8 +69,6 @@ class Notifier:
         self._keys = keys  # seals the addresses of stored deliveries
         self._inbox_signal = inbox_signal or Signal()
         self._delivery_signal = delivery_signal or Signal()
-        # The transaction last announced in and its counts, still to be recorded at its commit.
-        self._announcing: tuple[object, Counter[tuple[str, Channel]]] | None = None
 
     def prepare(self, received: Received) -> Plan:
         """Who is told what, with contacts: remote lookups, before the transaction."""
@@ -126,27 +124,22 @@ class Notifier:
     def _announce(self, session: Session, created: list[tuple[str, Channel]]) -> None:
         if not created:
             return
-        # The events of a poll batch share one transaction: one hook counts them all. (Another
-        # thread's transaction, a bulletin's, takes the place: each counter is its own hook's.)
-        transaction = session.get_transaction()
-        held = self._announcing
-        if held is not None and held[0] is transaction:
-            held[1].update(created)
-            return
         by_label = Counter(created)
-        self._announcing = (transaction, by_label)
+        queued = any(channel != Channel.INBOX for _, channel in created)
+        inboxed = any(channel == Channel.INBOX for _, channel in created)
 
         def record() -> None:
             for (kind, channel), count in by_label.items():
                 metrics.NOTICES_CREATED.labels(kind, channel.value).inc(count)
                 if channel == Channel.INBOX:
                     metrics.DELIVERIES.labels(channel.value, "sent").inc(count)
-            if any(channel == Channel.INBOX for _, channel in by_label):
+            if inboxed:
                 self._inbox_signal.notify()
-            if any(channel != Channel.INBOX for _, channel in by_label):
+            if queued:
                 self._delivery_signal.notify()
 
-        # Counted and announced only once stored: a rolled-back event is retried later.
+        # Counted and announced only once stored: a rolled-back event is retried later. (The
+        # kit runs a transaction's actions under one listener.)
         after_commit(session, record)
 
 
