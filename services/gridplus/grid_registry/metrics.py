@@ -27,9 +27,9 @@ LOCATE_SECONDS = Histogram(
     buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
 )
 
-# Every series exists from the start, so rates and alerts see zeros instead of gaps.
-for _outcome in LOCATE_OUTCOMES:
-    LOCATES.labels(_outcome)
-    LOCATE_SECONDS.labels(_outcome)
+# Every series exists from the start, so rates and alerts see zeros instead of gaps; each
+# outcome's series is looked up once (labels() hashes and locks on every call: LocateGrid's).
+LOCATES_BY_OUTCOME = {outcome: LOCATES.labels(outcome) for outcome in LOCATE_OUTCOMES}
+LOCATE_SECONDS_BY_OUTCOME = {outcome: LOCATE_SECONDS.labels(outcome) for outcome in LOCATE_OUTCOMES}
 for _level in range(MIN_LEVEL, MAX_LEVEL + 1):
     GRIDS.labels(str(_level))

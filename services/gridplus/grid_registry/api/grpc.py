@@ -16,6 +16,7 @@ from gridplus.api.grid.v1 import grid_pb2, grid_pb2_grpc
 from gridplus.grid_registry.api import convert, page_tokens
 from gridplus.grid_registry.domain.grids import GridSpec
 from gridplus.grid_registry.domain.listing import GridQuery
+from gridplus.grid_registry.domain.locator import LocateResult
 from gridplus.grid_registry.handlers import directory, distance, grids, reference
 from gridplus.grid_registry.handlers.snapshots import (
     GridSetSnapshot,
@@ -71,18 +72,18 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
         self._current = current
         self._sessions = sessions
         self._reference = reference_data or references(sessions)
+        self._answers = LocateAnswers()
 
     def LocateGrid(
         self, request: grid_pb2.LocateGridRequest, context: grpc.ServicerContext
     ) -> grid_pb2.LocateGridResponse:
         snapshot = self._current.get()
-        located = grids.locate(
-            snapshot,
-            lat=request.lat,
-            lon=request.lon,
-            tolerance_m=request.tolerance_meters,
+        found = grids.locate_point(
+            snapshot, lat=request.lat, lon=request.lon, tolerance_m=request.tolerance_meters
         )
-        return convert.located(located, snapshot.grids)
+        if found.snapped:
+            return convert.located(grids.located(snapshot, found), snapshot.grids)
+        return self._answers.of(snapshot, found.code)
 
     def GetGrid(
         self, request: grid_pb2.GetGridRequest, context: grpc.ServicerContext
@@ -238,3 +239,23 @@ class GridRegistryServicer(grid_pb2_grpc.GridRegistryServiceServicer):
 
 def _grid_of(spec: GridSpec, snapshot: GridSetSnapshot) -> grid_pb2.Grid:
     return convert.grid(spec, snapshot.grids, snapshot.version)
+
+
+class LocateAnswers:
+    """LocateGrid's answer for a point found inside a grid, built once per grid of the grid set
+    served: it depends only on the grid (code, level, path, ancestors, version), and building it
+    was as much CPU as finding the grid. Held for one snapshot, dropped when another is served.
+    gRPC only reads an answer (serializes it), so one message serves concurrent calls."""
+
+    def __init__(self) -> None:
+        self._held: tuple[GridSetSnapshot, dict[str, grid_pb2.LocateGridResponse]] | None = None
+
+    def of(self, snapshot: GridSetSnapshot, code: str) -> grid_pb2.LocateGridResponse:
+        held = self._held
+        if held is None or held[0] is not snapshot:
+            held = self._held = (snapshot, {})
+        answer = held[1].get(code)
+        if answer is None:
+            found = grids.located(snapshot, LocateResult(code))
+            answer = held[1][code] = convert.located(found, snapshot.grids)
+        return answer

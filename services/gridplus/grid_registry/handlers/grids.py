@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from gridplus.grid_registry import metrics
 from gridplus.grid_registry.domain.grids import MAX_LEVEL, MIN_LEVEL, GridSpec, UnknownGrid
 from gridplus.grid_registry.domain.listing import Cursor, GridQuery, Page, page_of, select_grids
-from gridplus.grid_registry.domain.locator import InvalidCoordinates
+from gridplus.grid_registry.domain.locator import InvalidCoordinates, LocateResult
 from gridplus.grid_registry.handlers.snapshots import GridSetSnapshot
 from gridplus.kit.errors import FieldViolation, InvalidArgument, NotFound
 
@@ -43,6 +43,14 @@ def locate(
     snapshot: GridSetSnapshot, *, lat: float, lon: float, tolerance_m: float = 0.0
 ) -> Located:
     """The level-3 grid containing the point; NotFound ("out of jurisdiction") when none does."""
+    return located(snapshot, locate_point(snapshot, lat=lat, lon=lon, tolerance_m=tolerance_m))
+
+
+def locate_point(
+    snapshot: GridSetSnapshot, *, lat: float, lon: float, tolerance_m: float = 0.0
+) -> LocateResult:
+    """The code of the grid containing the point (checked and counted as `locate` does), for a
+    caller that answers from what it built for that grid before (api/grpc.py)."""
     check_point(lat, lon, tolerance_m)
     started = time.perf_counter()
     result = snapshot.locator.locate(lat, lon, tolerance_m=tolerance_m)
@@ -53,11 +61,16 @@ def locate(
         if result.snapped
         else metrics.FOUND
     )
-    metrics.LOCATE_SECONDS.labels(outcome).observe(time.perf_counter() - started)
-    metrics.LOCATES.labels(outcome).inc()
+    metrics.LOCATE_SECONDS_BY_OUTCOME[outcome].observe(time.perf_counter() - started)
+    metrics.LOCATES_BY_OUTCOME[outcome].inc()
     if result is None:
         within = f" within {tolerance_m:g} m" if tolerance_m > 0 else ""
         raise NotFound(f"out of jurisdiction: no grid contains ({lat}, {lon}){within}")
+    return result
+
+
+def located(snapshot: GridSetSnapshot, result: LocateResult) -> Located:
+    """The grid of a located point with its path and ancestors."""
     grids = snapshot.grids
     return Located(
         grid=grids.get(result.code),
