@@ -132,8 +132,15 @@ class CircuitBreaker:
         return False
 
     def is_open(self, endpoint: str, now: datetime) -> bool:
+        return self.open_until(endpoint, now) is not None
+
+    def open_until(self, endpoint: str, now: datetime) -> datetime | None:
+        """When an open circuit's rest ends; None when it is closed or has rested (unlike
+        blocked_until, this takes no trial)."""
         circuit = self._circuits.get(endpoint)
-        return circuit is not None and circuit.open_until is not None and now < circuit.open_until
+        if circuit is None or circuit.open_until is None or now >= circuit.open_until:
+            return None
+        return circuit.open_until
 
 
 @dataclass

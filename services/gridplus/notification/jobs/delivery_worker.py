@@ -62,14 +62,18 @@ class WorkerSettings:
     breaker_rest: timedelta = timedelta(seconds=30)
     rate_per_second: Mapping[Channel, float] = field(default_factory=dict)
     concurrency: int = 8
+    # Deliveries held at most (sending, or claimed and waiting for a free thread); the worker
+    # claims again once half of them are done, so a claim's transaction is shared by at least
+    # half this many (never fewer than `concurrency`).
+    claim_batch: int = 32
     poll_seconds: float = 1.0
     # With nothing due, the worker sleeps until the earliest pending delivery falls due, at most
     # this many poll intervals: it is woken at once by work stored in this process, so the bound
     # only delays a delivery another replica stored while that replica's worker is busy or gone.
     idle_polls: float = 10.0
     backlog_every: timedelta = timedelta(seconds=15)
-    # Longer than any one send can take (adapters time out well before), so a lease runs out
-    # only when its worker died.
+    # Longer than any one send can take (adapters time out well before) after a wait for a free
+    # thread, so a lease runs out only when its worker died.
     lease: timedelta = timedelta(minutes=2)
 
 
@@ -112,7 +116,8 @@ class DeliveryWorker:
             max_workers=self._settings.concurrency, thread_name_prefix="delivery"
         )
         self._in_flight = 0
-        self._recorder = SentRecorder(sessions, clock)
+        self._capacity = max(self._settings.concurrency, self._settings.claim_batch)
+        self._recorder = SentRecorder(sessions, clock, self._recorded)
         self._due_in: float | None = None  # seconds until something is due, after an empty claim
 
     # -- running --------------------------------------------------------------------------
@@ -162,6 +167,7 @@ class DeliveryWorker:
     def close(self) -> None:
         """Let running sends finish and record their outcome, then release the threads."""
         self._pool.shutdown(wait=True)
+        self._recorder.close()
 
     def sample_backlog(self) -> dict[str, int] | None:
         """Set the pending-deliveries gauge if this replica exports it; returns the counts (None
@@ -181,15 +187,17 @@ class DeliveryWorker:
 
     def run_once(self) -> int:
         """Take what is due now, send it, and return once every attempt is recorded (tests)."""
-        return self.dispatch(wait_for_sends=True)
+        started = self.dispatch(wait_for_sends=True)
+        self._recorder.flush()
+        return started
 
     def dispatch(self, *, wait_for_sends: bool) -> int:
-        """Claim due deliveries for the free sending slots, once half of them are free (a claim
-        per finished send would cost a transaction each); returns how many were attempted."""
+        """Claim due deliveries up to the capacity held, once half of it is free (a claim per
+        finished send would cost a transaction each); returns how many were attempted."""
         with self._lock:
-            free = self._settings.concurrency - self._in_flight
+            free = self._capacity - self._in_flight
         self._due_in = None
-        if free < max(1, self._settings.concurrency // 2):
+        if free < max(1, self._capacity // 2):
             return 0
         now = self._clock.now()
         with transaction(self._sessions) as session:
@@ -240,6 +248,8 @@ class DeliveryWorker:
     def _attempt(self, delivery: Claimed, message: Outgoing, adapter: ChannelAdapter) -> None:
         try:
             endpoint = adapter.endpoint(message)
+            if self._opened_meanwhile(delivery, endpoint):
+                return
             started = time.perf_counter()
             try:
                 adapter.send(message)
@@ -256,13 +266,30 @@ class DeliveryWorker:
         finally:
             with self._lock:
                 self._in_flight -= 1
-            self._wake.notify()
+                # The service loop claims again at half capacity: wake it then, not per send.
+                claim = self._in_flight == self._capacity - max(1, self._capacity // 2)
+            if claim:
+                self._wake.notify()
+
+    def _opened_meanwhile(self, delivery: Claimed, endpoint: str) -> bool:
+        """Whether the endpoint's circuit opened while the delivery waited for a thread (then
+        it is postponed like those claimed after: a dead receiver gets no more attempts)."""
+        now = self._clock.now()
+        with self._lock:
+            until = self._breaker.open_until(endpoint, now)
+        if until is None:
+            return False
+        self._postpone(delivery, until, "circuit_open")
+        return True
 
     def _sent(self, delivery: Claimed, endpoint: str) -> None:
         with self._lock:
             self._breaker.succeeded(endpoint)
-        # With the others finishing meanwhile: one UPDATE for all (returns once committed).
-        held, now = self._recorder.record(delivery)
+        # With the others sent meanwhile: one UPDATE for all, in the background.
+        self._recorder.add(delivery)
+
+    def _recorded(self, delivery: Claimed, held: bool, now: datetime) -> None:
+        """A sent delivery's outcome, once written (on the recorder's thread)."""
         if not held:
             self._lease_lost(delivery, "sent")
             return

@@ -1,17 +1,21 @@
-"""Group commit of sent deliveries: each sending thread hands its sent delivery in and returns
-once it is recorded, but the threads that finish while one transaction is being written are
-recorded together by the next, in one UPDATE, instead of each queueing for the database.
+"""Group commit of sent deliveries, in the background: a sending thread hands its sent delivery
+in and goes on to its next send; a recorder thread marks what was handed in SENT, many in one
+UPDATE, once `linger` has passed since the first of them (or `most` are waiting), then reports
+each outcome (whether the lease still held) to `on_recorded`.
 
-Nothing is promised sooner or later than before: a thread returns only after the transaction
-holding its delivery committed (or failed: then it raises, as a single mark_sent would), so a
-worker killed before that leaves the delivery pending, to be sent again when its lease runs out
-(the receiver sees the same delivery id twice, as the worker's design already allows).
+A delivery is SENT in the database at most `linger` plus one transaction after its send. A
+worker killed within that window leaves it pending and leased, to be sent again when its lease
+runs out (the receiver sees the same delivery id twice, as the worker's design already allows);
+a write that fails (the database is away) leaves it the same way. Stopping the worker writes
+what is waiting first.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-import uuid
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from gridplus.kit.clock import Clock
@@ -19,43 +23,95 @@ from gridplus.kit.db import SessionFactory, transaction
 from gridplus.notification.storage import deliveries
 from gridplus.notification.storage.deliveries import Claimed
 
+log = logging.getLogger(__name__)
+
+# A sent delivery, whether its lease still held when it was marked, and when.
+Recorded = Callable[[Claimed, bool, datetime], None]
+
 
 class SentRecorder:
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        on_recorded: Recorded,
+        *,
+        linger: float = 0.025,
+        most: int = 256,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._on_recorded = on_recorded
+        self._linger = linger
+        self._most = most
         self._queued: list[Claimed] = []
-        self._queue_lock = threading.Lock()
-        self._write_lock = threading.Lock()  # one writer at a time; it takes all that is queued
-        # Recorded (by this thread or another): whether the lease held, and when.
-        self._done: dict[uuid.UUID, tuple[bool, datetime]] = {}
-        self._failed: dict[uuid.UUID, BaseException] = {}
+        self._changed = threading.Condition()
+        self._write_lock = threading.Lock()  # one batch at a time, in the order handed in
+        self._thread: threading.Thread | None = None
+        self._closing = False
 
-    def record(self, delivery: Claimed) -> tuple[bool, datetime]:
-        """Mark `delivery` SENT; whether its lease still held, and when it was recorded."""
-        with self._queue_lock:
+    def add(self, delivery: Claimed) -> None:
+        """Hand in a sent delivery, to be marked SENT shortly (returns at once)."""
+        with self._changed:
             self._queued.append(delivery)
+            if self._thread is None:  # started with the first send: idle workers keep none
+                self._thread = threading.Thread(
+                    target=self._run, name="delivery-recorder", daemon=True
+                )
+                self._thread.start()
+            if len(self._queued) == 1 or len(self._queued) >= self._most:
+                self._changed.notify()
+
+    def flush(self) -> None:
+        """Write what has been handed in, now; returns once it is written (or dropped)."""
         with self._write_lock:
-            with self._queue_lock:
+            with self._changed:
                 batch, self._queued = self._queued, []
             if batch:
                 self._write(batch)
-            with self._queue_lock:
-                failure = self._failed.pop(delivery.id, None)
-                outcome = self._done.pop(delivery.id, None)
-        if failure is not None:
-            raise failure
-        assert outcome is not None  # written by this thread or a writer before it
-        return outcome
+
+    def close(self) -> None:
+        """Write what is waiting and stop the recorder thread."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        self.flush()
+
+    def _run(self) -> None:
+        while self._lingered():
+            try:
+                self.flush()
+            except Exception:  # an outcome's report failed: the next batch is still written
+                log.exception("sent deliveries' outcome not reported")
+
+    def _lingered(self) -> bool:
+        """Wait for something to write and then for `linger` (or `most` of them); False once
+        closing."""
+        with self._changed:
+            while not self._queued and not self._closing:
+                self._changed.wait()
+            deadline = time.monotonic() + self._linger
+            while not self._closing and len(self._queued) < self._most:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            return not self._closing
 
     def _write(self, batch: list[Claimed]) -> None:
         at = self._clock.now()
         try:
             with transaction(self._sessions) as session:
                 changed = deliveries.mark_sent_many(session, batch, at=at)
-        except Exception as exc:
-            with self._queue_lock:
-                self._failed.update(dict.fromkeys((d.id for d in batch), exc))
+        except Exception:
+            log.warning(
+                "sent deliveries not recorded; they are sent again after their lease",
+                extra={"deliveries": len(batch)},
+                exc_info=True,
+            )
             return
-        with self._queue_lock:
-            self._done.update({d.id: (d.id in changed, at) for d in batch})
+        for delivery in batch:
+            self._on_recorded(delivery, delivery.id in changed, at)
