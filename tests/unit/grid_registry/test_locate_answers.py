@@ -1,8 +1,12 @@
 """LocateGrid answers a point inside a grid from the answer it built for that grid (issue 13): the
 same answer as built fresh, each call still counted, a snapped point answered with its own
-distance, and a newly served grid set answered from its own grids, never the previous one's."""
+distance, and a newly served grid set answered from its own grids, never the previous one's
+(which is not kept in memory for them)."""
 
 from __future__ import annotations
+
+import gc
+import weakref
 
 import shapely
 from prometheus_client import REGISTRY
@@ -89,7 +93,10 @@ def test_a_new_grid_set_is_answered_from_its_own_grids() -> None:
     served = Served(_snapshot(7, 1.0))
     servicer = _servicer(served)
     assert _locate(servicer, 1.25).grid.code == "A12"
+    replaced = weakref.ref(served.snapshot)
     served.snapshot = _snapshot(8, 1.5)  # A11 now reaches lon 1.5
+    gc.collect()
+    assert replaced() is None  # the held answers do not keep a replaced grid set in memory
     moved = _locate(servicer, 1.25)
     assert (moved.grid.code, moved.grid.grid_set_version) == ("A11", 8)
     assert {grid.grid_set_version for grid in moved.ancestors} == {8}

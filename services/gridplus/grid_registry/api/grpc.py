@@ -6,6 +6,7 @@ own service (api/households.py)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -241,19 +242,23 @@ def _grid_of(spec: GridSpec, snapshot: GridSetSnapshot) -> grid_pb2.Grid:
     return convert.grid(spec, snapshot.grids, snapshot.version)
 
 
+Answer = grid_pb2.LocateGridResponse
+
+
 class LocateAnswers:
     """LocateGrid's answer for a point found inside a grid, built once per grid of the grid set
     served: it depends only on the grid (code, level, path, ancestors, version), and building it
-    was as much CPU as finding the grid. Held for one snapshot, dropped when another is served.
-    gRPC only reads an answer (serializes it), so one message serves concurrent calls."""
+    was as much CPU as finding the grid. Held for one snapshot, dropped when another is served;
+    the snapshot is referred to weakly, so a replaced grid set is freed as soon as the server lets
+    it go. gRPC only reads an answer (serializes it), so one message serves concurrent calls."""
 
     def __init__(self) -> None:
-        self._held: tuple[GridSetSnapshot, dict[str, grid_pb2.LocateGridResponse]] | None = None
+        self._held: tuple[weakref.ref[GridSetSnapshot], dict[str, Answer]] | None = None
 
-    def of(self, snapshot: GridSetSnapshot, code: str) -> grid_pb2.LocateGridResponse:
+    def of(self, snapshot: GridSetSnapshot, code: str) -> Answer:
         held = self._held
-        if held is None or held[0] is not snapshot:
-            held = self._held = (snapshot, {})
+        if held is None or held[0]() is not snapshot:
+            held = self._held = (weakref.ref(snapshot), {})
         answer = held[1].get(code)
         if answer is None:
             found = grids.located(snapshot, LocateResult(code))
