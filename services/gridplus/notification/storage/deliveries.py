@@ -16,17 +16,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gridplus.kit.clock import as_utc
 from gridplus.kit.db import insert_for
-from gridplus.kit.pii import KeyRing, Sealed
+from gridplus.kit.pii import KeyRing
 from gridplus.notification.domain.delivery import DeliveryRecord, DeliveryStatus
 from gridplus.notification.domain.notices import Channel
-from gridplus.notification.storage.models import Delivery, WebhookSubscription
+
+# Claims live in claims.py; the worker (and tests) reach them through this module.
+from gridplus.notification.storage.claims import Claimed as Claimed
+from gridplus.notification.storage.claims import SealedAddress as SealedAddress
+from gridplus.notification.storage.claims import address_context, address_of
+from gridplus.notification.storage.claims import claim_due as claim_due
+from gridplus.notification.storage.claims import next_due as next_due
+from gridplus.notification.storage.models import Delivery
 
 
 @dataclass(frozen=True)
@@ -44,49 +49,6 @@ class NewDelivery:
 
     def __repr__(self) -> str:
         return f"NewDelivery({self.source_event_id!r}, {self.recipient_id!r}, {self.channel!r})"
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A delivery taken for one attempt (its due time pushed out by a lease meanwhile)."""
-
-    id: uuid.UUID
-    channel: Channel
-    address: SealedAddress
-    title: str
-    body: str
-    event_type: str
-    attempts: int
-    created_at: datetime
-    secret: str  # webhooks only
-    subscription_gone: bool  # a webhook whose subscription was removed
-    lease_until: datetime  # the lease: status changes apply only while it is still this one
-
-    def __repr__(self) -> str:
-        return f"Claimed({self.id!r}, {self.channel!r})"
-
-
-@dataclass(frozen=True)
-class SealedAddress:
-    """A claimed delivery's address as stored: sealed, or plain in a row from before sealing."""
-
-    delivery_id: uuid.UUID
-    sealed: Sealed | None
-    plain: str = ""
-
-    def open(self, keys: KeyRing) -> str:
-        """The address itself (raises kit.pii.UnreadableCiphertext without its key)."""
-        if self.sealed is None:
-            return self.plain
-        return keys.open(self.sealed, context=address_context(self.delivery_id))
-
-    def __repr__(self) -> str:
-        return f"SealedAddress({self.delivery_id!r})"
-
-
-def address_context(delivery_id: uuid.UUID) -> str:
-    """Associated data: a sealed address opens only in its own delivery's row and column."""
-    return f"gridplus.notification/deliveries/{delivery_id}/address"
 
 
 def create(session: Session, new: NewDelivery, *, now: datetime, keys: KeyRing) -> bool:
@@ -156,82 +118,6 @@ def _insert(session: Session) -> Insert:
     return statement
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the earliest pending delivery falls due (its lease's end, if one is leased)."""
-    found = session.execute(
-        select(func.min(Delivery.next_attempt_at)).where(
-            Delivery.status == DeliveryStatus.PENDING.value
-        )
-    ).scalar_one()
-    return None if found is None else as_utc(found)
-
-
-def claim_due(
-    session: Session, *, now: datetime, limit: int, lease_until: datetime
-) -> list[Claimed]:
-    """Up to `limit` pending deliveries due by `now`, earliest first, leased until `lease_until`.
-
-    The lease keeps other workers (replicas) off them while they are being sent; a worker that
-    dies mid-send leaves them to be retried when the lease runs out.
-    """
-    query = (
-        select(*_CLAIMED_COLUMNS)
-        .where(
-            Delivery.status == DeliveryStatus.PENDING.value,
-            Delivery.next_attempt_at <= now,
-        )
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.execute(query))
-    if not rows:
-        return []
-    session.execute(_LEASE, {"ids": [row.id for row in rows], "lease": lease_until})
-    secrets = _secrets(session, [row for row in rows if row.channel == Channel.WEBHOOK.value])
-    return [
-        Claimed(
-            id=row.id,
-            channel=Channel(row.channel),
-            address=_address(row),
-            title=row.title,
-            body=row.body,
-            event_type=row.event_type,
-            attempts=row.attempts,
-            created_at=row.created_at,
-            secret=secrets.get(row.recipient_id, ""),
-            subscription_gone=row.channel == Channel.WEBHOOK.value
-            and row.recipient_id not in secrets,
-            lease_until=lease_until,
-        )
-        for row in rows
-    ]
-
-
-# What a claim reads (plain rows, not ORM objects: nothing is loaded into the session).
-_CLAIMED = "id channel recipient_id address address_key_id sealed_address title body event_type"
-_CLAIMED_COLUMNS = tuple(getattr(Delivery, n) for n in f"{_CLAIMED} attempts created_at".split())
-
-
-def _address(row: Any) -> SealedAddress:
-    if row.address_key_id is None or row.sealed_address is None:
-        return SealedAddress(row.id, None, row.address)  # stored before addresses were sealed
-    return SealedAddress(row.id, Sealed(row.address_key_id, row.sealed_address))
-
-
-def _secrets(session: Session, rows: Sequence[Any]) -> dict[str, str]:
-    ids = {uuid.UUID(row.recipient_id) for row in rows}
-    if not ids:
-        return {}
-    live = session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.secret).where(
-            WebhookSubscription.id.in_(ids), WebhookSubscription.deleted_at.is_(None)
-        )
-    )
-    return {str(sub_id): secret for sub_id, secret in live}
-
-
 # A final delivery keeps no trace of its address.
 _CLEARED_ADDRESS: dict[str, object] = {
     "address": "",
@@ -298,11 +184,6 @@ _MARK_SENT = (
     )
     .returning(_TABLE.id)
 )
-_LEASE = (
-    update(Delivery.__table__)  # type: ignore[arg-type]  # a Table, typed as FromClause
-    .where(_TABLE.id.in_(bindparam("ids", expanding=True)))
-    .values(next_attempt_at=bindparam("lease"))
-)
 
 
 def mark_retry(
@@ -342,7 +223,7 @@ def reseal(session: Session, *, keys: KeyRing, limit: int = 500) -> int:
         .limit(limit)
     ).all()
     for row in rows:
-        plain = _address(row).open(keys)
+        plain = address_of(row).open(keys)
         sealed = keys.seal(plain, context=address_context(row.id))
         row.address, row.address_key_id, row.sealed_address = "", sealed.key_id, sealed.blob
     session.flush()
