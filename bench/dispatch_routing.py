@@ -9,9 +9,18 @@ through the kit's BatchApplier in batches of `--batch` (default the consumer's 2
 consumer applies a poll. `--sklearn` scores with the fitted scikit-learn pipelines per text, as
 dispatch did before its classifier became arrays (for comparison).
 
-    python -m bench.dispatch_routing [N] [--batch=200] [--only=sqlite|postgresql|batch] [--sklearn]
+    python -m bench.dispatch_routing [N] [--batch=200] [--only=sqlite|postgresql|batch|each]
+        [--open=10000] [--sklearn]
 
-`--only=` runs one database, or only the batched mode (for a profile of one thing).
+`--only=` runs one database, or only the batched mode, or only one transaction per event (for a
+profile of one thing). `--open=K` starts each database with K open assignments of the people the
+petitions go to (a backlog: routing reads their workload), written before the newest migration
+as a database of the previous release holds them, so the migrations it runs fill in whatever
+they keep. On PostgreSQL it also prints the rows the database fetched per petition (the
+database's tup_fetched over the measured petitions, its backends' statistics flushed first) and
+the CPU its server processes spent per petition (from /proc: a server on this machine).
+The migrations are the imported dispatch package's, so an older checkout on PYTHONPATH (its
+`services` before this one's) is measured with its own schema.
 """
 
 from __future__ import annotations
@@ -29,8 +38,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, func, insert, select, text
 
+import gridplus.dispatch
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
 from gridplus.api.grid.v1 import grid_pb2_grpc
@@ -41,7 +53,7 @@ from gridplus.dispatch.domain.time_limits import TimePolicy
 from gridplus.dispatch.handlers.grid_cache import CachedGridDirectory
 from gridplus.dispatch.handlers.routing import Classifier, PetitionRouter
 from gridplus.dispatch.messaging.consumers import handlers
-from gridplus.dispatch.storage.models import AssignmentRow
+from gridplus.dispatch.storage.models import OPEN, AssignmentRow
 from gridplus.dispatch.storage.training import trained_classifier, training_rows
 from gridplus.kit.auth import Role, ServiceToken
 from gridplus.kit.batch import DEFAULT_MAX_BATCH, BatchApplier, Prepared
@@ -55,12 +67,13 @@ from gridplus.kit.logging import configure_logging
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tracing import configure_tracing
-from tests.integration.dispatch.grid_registry_stub import SQUARES
+from tests.integration.dispatch.grid_registry_stub import CHIEF, SQUARES, WORKER
 from tests.integration.dispatch.test_grid_cache_routing import METHODS, NAME, VersionedSquares
 from tests.support.grpc import start_server
 from tests.support.postgres import create_database, drop_database
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "services/gridplus/dispatch/storage/alembic"
+MIGRATIONS = Path(gridplus.dispatch.__file__).parent / "storage/alembic"
+BACKLOG_REVISION = "dispatch_0007"  # the backlog's schema: before the kept counts
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 JWT = JwtSettings("bench-secret-bench-secret-bench-secret", "gridplus")
 TITLES = (
@@ -112,10 +125,78 @@ def one_by_one(record: Any, attempts: int) -> bool:
     raise AssertionError(f"record {record.offset} left the batch for the per-event path")
 
 
-def run(database_url: str, count: int, registry_port: int, batch: int) -> float:
+def backlog(engine: Engine, size: int) -> None:
+    """`size` open assignments of the squares' workers and chiefs, round robin, written in the
+    schema of BACKLOG_REVISION; then the newest migrations."""
+    migrate(engine, None)  # the kit's tables
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes.update(engine=engine, version_table="alembic_version")
+    command.upgrade(config, BACKLOG_REVISION)
+    people = [pid for s in SQUARES for pid, role in s.members if role in (WORKER, CHIEF)]
+    rows = [
+        {
+            "petition_id": f"backlog-{n}",
+            "grid_code": "MN0502",
+            "grid_level": 3,
+            "grid_path": ["1", "MN05", "MN0502"],
+            "grid_set_version": 1,
+            "assignee_id": people[n % len(people)],
+            "assignee_role": "grid_worker",
+            "category": "other",
+            "step": "verify",
+            "deadline": T0,
+            "assigned_at": T0,
+            "reasons": [],
+            "status": OPEN,
+        }
+        for n in range(size)
+    ]
+    statement = insert(AssignmentRow.__table__)  # type: ignore[arg-type]
+    with engine.begin() as connection:
+        for first in range(0, size, 1000):
+            connection.execute(statement, rows[first : first + 1000])
+    migrate(engine, MIGRATIONS)
+
+
+def tuples_fetched(engine: Engine) -> int:
+    """The database's tup_fetched, every backend's statistics flushed (their connections closed
+    and the collector given time): a fresh snapshot from a new connection."""
+    engine.dispose()
+    time.sleep(1.5)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return int(
+            connection.execute(
+                text("SELECT tup_fetched FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar_one()
+        )
+
+
+def backend_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds per server process connected to the bench's database, from /proc (the
+    PostgreSQL on this machine): where the rows routing reads are fetched, outside this
+    process's own CPU time."""
+    with engine.connect() as connection:
+        pids = connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        found = {}
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone, or a server on another machine
+                continue
+            found[int(pid)] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def run(database_url: str, count: int, registry_port: int, batch: int, open_: int = 0) -> float:
     """CPU ms per petition over `count` petitions, after a warm-up of 50; `batch` > 0: through
-    the kit's BatchApplier, `batch` records per transaction."""
+    the kit's BatchApplier, `batch` records per transaction; `open_` open assignments before."""
     engine = create_database_engine(database_url)
+    if open_:
+        backlog(engine, open_)
     migrate(engine, MIGRATIONS)
     sessions = create_session_factory(engine)
     clock = ManualClock(T0)
@@ -148,6 +229,9 @@ def run(database_url: str, count: int, registry_port: int, batch: int) -> float:
     measured = events(count)
     records = [record(offset, event) for offset, event in enumerate(measured)]
     asked = len(SERVICER.calls)
+    postgres = engine.dialect.name == "postgresql"
+    fetched = tuples_fetched(engine) if postgres else 0
+    server = backend_cpu(engine) if postgres else {}
     started = time.process_time()
     if batch:
         for first in range(0, count, batch):
@@ -156,10 +240,15 @@ def run(database_url: str, count: int, registry_port: int, batch: int) -> float:
         for event in measured:
             handle(event)
     spent = time.process_time() - started
+    if postgres:
+        spent_there = sum(t - server.get(pid, 0.0) for pid, t in backend_cpu(engine).items())
+        fetched = tuples_fetched(engine) - fetched
+        print(f"  rows fetched per petition: {fetched / count:.1f}")
+        print(f"  PostgreSQL backends' CPU: {spent_there / count * 1000:.2f} ms per petition")
     print(f"  grid-registry calls while measured: {dict(Counter(SERVICER.calls[asked:]))}")
     with transaction(sessions) as session:
         assigned = session.execute(select(func.count()).select_from(AssignmentRow)).scalar_one()
-    print(f"  assignments: {assigned} of {count + 50} petitions")
+    print(f"  assignments: {assigned} of {count + 50} petitions and {open_} of the backlog")
     channel.close()
     engine.dispose()
     return spent / count * 1000
@@ -200,6 +289,8 @@ def main() -> None:
     sizes = [arg.removeprefix("--batch=") for arg in sys.argv[1:] if arg.startswith("--batch=")]
     batch = int(sizes[0]) if sizes else DEFAULT_MAX_BATCH
     only = {arg.removeprefix("--only=") for arg in sys.argv[1:] if arg.startswith("--only=")}
+    opens = [arg.removeprefix("--open=") for arg in sys.argv[1:] if arg.startswith("--open=")]
+    open_ = int(opens[0]) if opens else 0
     # As the service: JSON lines at INFO (here to /dev/null), spans continued but not exported.
     configure_logging("dispatch")
     handler = logging.getLogger().handlers[0]
@@ -213,16 +304,19 @@ def main() -> None:
         jwt=JWT,
     )
     try:
-        for size in (0, batch) if "batch" not in only else (batch,):
+        modes = (batch,) if "batch" in only else (0,) if "each" in only else (0, batch)
+        for size in modes:
             how = f"batches of {size}" if size else "one transaction per event"
+            how += f", {open_} open before" if open_ else ""
             if "postgresql" not in only:
                 with tempfile.TemporaryDirectory() as directory:
-                    sqlite = run(f"sqlite:///{directory}/dispatch.db", count, registry.port, size)
+                    url = f"sqlite:///{directory}/dispatch.db"
+                    sqlite = run(url, count, registry.port, size, open_)
                 print(f"SQLite:     {sqlite:.2f} ms CPU per petition ({count} petitions, {how})")
             if "sqlite" not in only:
                 name, url = create_database("bench_dispatch")
                 try:
-                    postgres = run(url, count, registry.port, size)
+                    postgres = run(url, count, registry.port, size, open_)
                 finally:
                     drop_database(name)
                 print(f"PostgreSQL: {postgres:.2f} ms CPU per petition ({count} petitions, {how})")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, false, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
@@ -18,6 +18,7 @@ from gridplus.dispatch.domain.events import AssignmentRefused
 from gridplus.dispatch.domain.places import AssigneeRole, GridPlace
 from gridplus.dispatch.domain.time_limits import Step, StepClock
 from gridplus.dispatch.storage import changes as changes  # registers the change log
+from gridplus.dispatch.storage import loads
 from gridplus.dispatch.storage.models import (
     CLOSED,
     OPEN,
@@ -46,24 +47,8 @@ _ROUTED = select(
         exists().where(TriageRow.__table__.c.petition_id == bindparam("petition_id")),
     )
 )
-_OPEN_COUNTS = (
-    select(_ASSIGNMENTS.assignee_id, func.count())
-    .where(
-        _ASSIGNMENTS.status == OPEN,
-        _ASSIGNMENTS.assignee_id.in_(bindparam("person_ids", expanding=True)),
-    )
-    .group_by(_ASSIGNMENTS.assignee_id)
-)
 _INSERT = insert(AssignmentRow.__table__)  # type: ignore[arg-type]
 _INSERT_GRIDS = insert(AssignmentGridRow.__table__)  # type: ignore[arg-type]
-# Open assignments per person as this transaction counted them, kept in the session until the
-# transaction ends: a consumer batch routes up to 200 petitions (GRIDPLUS_CONSUMER_MAX_BATCH),
-# mostly to the same few people of a grid. This transaction's own writes keep it exact (`add`
-# counts a new assignment, `save` forgets every count: an assignment written back may have closed
-# or changed hands); what other transactions commit meanwhile it does not see, for at most the
-# one transaction (on SQLite nobody else writes meanwhile; on PostgreSQL a concurrent replica's
-# uncommitted assignments were never seen either, so the balance was already best effort there).
-_OPEN_COUNTS_KEPT = "gridplus.dispatch.open_counts"
 
 
 def routed(session: Session, *, petition_id: str) -> bool:
@@ -98,19 +83,25 @@ def add(session: Session, assignment: Assignment) -> None:
     codes = dict.fromkeys([*grid.path, grid.code])  # the parent row first: these refer to it
     grids = [{"grid_code": code, "petition_id": assignment.petition_id} for code in codes]
     session.execute(_INSERT_GRIDS, grids)
-    counted = _kept_counts(session)
-    if counted is not None and not assignment.closed and assignment.assignee_id in counted:
-        counted[assignment.assignee_id] += 1
+    loads.moved(session, before=None, after=_open_for(assignment))
 
 
 def save(session: Session, assignment: Assignment) -> None:
-    """Write a loaded assignment's state back (its grid never changes)."""
+    """Write a loaded assignment's state back (its grid never changes). The row as loaded (FOR
+    UPDATE by every caller that writes back) says whose open assignment it was: a close, a
+    reopen or a transfer moves one between the people's counts (storage.loads)."""
     row = session.get(AssignmentRow, assignment.petition_id)
     if row is None:
         raise LookupError(f"no assignment row for petition {assignment.petition_id}")
+    before = row.assignee_id if row.status == OPEN else None
     _write(row, assignment)
     session.flush()
-    session.info.pop(_OPEN_COUNTS_KEPT, None)
+    loads.moved(session, before=before, after=_open_for(assignment))
+
+
+def _open_for(assignment: Assignment) -> str | None:
+    """Whose open assignment it is; None when closed."""
+    return None if assignment.closed else assignment.assignee_id
 
 
 def add_refusal(session: Session, refused: AssignmentRefused) -> None:
@@ -216,32 +207,9 @@ def to_domain(row: AssignmentRow) -> Assignment:
 
 
 def open_counts(session: Session, *, person_ids: Sequence[str]) -> dict[str, int]:
-    """Open assignments per person (0 when none): the people this transaction has not counted
-    yet in one query, the others as it counted them (see _OPEN_COUNTS_KEPT)."""
-    if not person_ids:
-        return {}
-    counted = _kept_counts(session)
-    if counted is None:
-        counted = {}
-        transaction = session.get_transaction()
-        if transaction is not None:
-            session.info[_OPEN_COUNTS_KEPT] = (transaction, counted)
-    missing = sorted({person_id for person_id in person_ids if person_id not in counted})
-    if missing:
-        found = dict.fromkeys(missing, 0)
-        for person_id, count in session.execute(_OPEN_COUNTS, {"person_ids": missing}):
-            found[person_id] = int(count)
-        counted.update(found)
-    return {person_id: counted[person_id] for person_id in person_ids}
-
-
-def _kept_counts(session: Session) -> dict[str, int] | None:
-    """The counts this transaction kept, None when it kept none (or they are another's)."""
-    kept = session.info.get(_OPEN_COUNTS_KEPT)
-    if kept is None or kept[0] is not session.get_transaction():
-        return None
-    counts: dict[str, int] = kept[1]
-    return counts
+    """Open assignments per person (0 when none), this transaction's own included: the kept
+    counts (storage.loads), read by primary key."""
+    return loads.counts(session, person_ids=person_ids)
 
 
 def list_open(

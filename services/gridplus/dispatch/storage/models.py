@@ -80,6 +80,16 @@ class AssignmentRow(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class AssigneeLoadRow(Base):
+    """A person's open assignments, counted: kept by every write that opens, closes or moves an
+    assignment (storage.loads), so routing reads a grid's people by primary key."""
+
+    __tablename__ = "assignee_loads"
+
+    assignee_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    open_count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class AssignmentGridRow(Base):
     """One row per grid on an assignment's path (level 1 down to 3), so "this grid and its
     subtree" is one indexed lookup whatever the level."""
