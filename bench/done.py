@@ -35,6 +35,7 @@ class Audit:
     no_evaluation_fact: int = 0
     lag_zero_after: float | None = None  # seconds after intake stopped; None: not within wait
     lag_left: dict[str, int] = field(default_factory=dict)  # per group, when the wait ended
+    lag_zero_by_group: dict[str, float] = field(default_factory=dict)  # see LagWait
     missing: int = 0  # petitions missing at least one of the three, each counted once
 
 
@@ -76,20 +77,33 @@ class LagProbe:
             probe.close()
 
 
-def wait_lag_zero(
-    bootstrap: str, intake_stopped: float, wait: float
-) -> tuple[float | None, dict[str, int]]:
-    """Seconds from `intake_stopped` (time.monotonic) until every group's lag is 0, or None if
-    not within `wait` seconds; and the lags last read."""
+@dataclass
+class LagWait:
+    zero_after: float | None  # seconds from intake's end until every group's lag was 0
+    left: dict[str, int]  # per group, the lags last read
+    # per group, seconds from intake's end until its lag was 0 for good (which service drained
+    # last is what limits "done")
+    group_zero_after: dict[str, float] = field(default_factory=dict)
+
+
+def wait_lag_zero(bootstrap: str, intake_stopped: float, wait: float) -> LagWait:
+    """Until every group's lag is 0 (measured from `intake_stopped`, time.monotonic), or
+    `wait` seconds have passed."""
     probe = LagProbe(bootstrap)
+    zero_since: dict[str, float] = {}
     try:
         while True:
             lags = probe.lags()
             now = time.monotonic()
+            for group, lag in lags.items():
+                if lag:
+                    zero_since.pop(group, None)
+                else:
+                    zero_since.setdefault(group, max(0.0, now - intake_stopped))
             if not any(lags.values()):
-                return now - intake_stopped, lags
+                return LagWait(now - intake_stopped, lags, zero_since)
             if now - intake_stopped > wait:
-                return None, lags
+                return LagWait(None, lags, zero_since)
             time.sleep(0.25)
     finally:
         probe.close()

@@ -192,6 +192,8 @@ def closed_loop(
     figures.add("done.no_evaluation_fact", audit.no_evaluation_fact, "petitions")
     lag_zero = audit.lag_zero_after
     figures.add("done.lag_zero_after", float("nan") if lag_zero is None else lag_zero, "s")
+    for group, seconds in sorted(audit.lag_zero_by_group.items()):
+        figures.add(f"done.lag_zero_after.{group}", seconds, "s")
     progress.say(done_line(audit, len(result.submitted)))
     for service in START_ORDER:
         figures.add(f"cpu_per_petition.{service}", cpu[service] / len(result.submitted) * 1e3, "ms")
@@ -205,10 +207,15 @@ def closed_loop(
 def settle(bench: BenchStack, result: path.PathResult) -> done.Audit:
     """Lag back to 0 (measured from intake's end; waits longer than the issue's 10 s, to say how
     long it took), then what each petition submitted so far is missing."""
-    lag_zero, lags = done.wait_lag_zero(
+    lag = done.wait_lag_zero(
         bench.bootstrap, result.intake_stopped, wait=max(60.0, len(result.submitted) / 5)
     )
-    audit = done.Audit(len(result.submitted), lag_zero_after=lag_zero, lag_left=lags)
+    audit = done.Audit(
+        len(result.submitted),
+        lag_zero_after=lag.zero_after,
+        lag_left=lag.left,
+        lag_zero_by_group=lag.group_zero_after,
+    )
     return done.count_missing(result.submitted, bench.database_urls, audit)
 
 
@@ -219,6 +226,9 @@ def done_line(audit: done.Audit, petitions: int) -> str:
         else f"lag NOT 0 (left: {audit.lag_left})"
     )
     within = "" if (audit.lag_zero_after or 1e9) <= LAG_ZERO_WITHIN else " (target ≤ 10 s)"
+    if audit.lag_zero_by_group:
+        groups = ", ".join(f"{g} {s:.1f} s" for g, s in sorted(audit.lag_zero_by_group.items()))
+        within += f" [each group at 0 after: {groups}]"
     return (
         f"done: {petitions - audit.missing:,} of {petitions:,}; missing something: "
         f"{audit.missing} (not ASSIGNED {audit.not_assigned}, no inbox item "

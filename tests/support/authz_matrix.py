@@ -149,6 +149,7 @@ MATRIX: tuple[Operation, ...] = (
     _op(PE, "ListPetitions", PETITION_READ, HIDDEN),
     _op(PE, "GetPetitionHistory", PETITION_READ, NF),
     _op(PE, "GetReporterContacts", "- - - - - - - all", note="notification's deliveries"),
+    _op(PE, "BatchGetReporterContacts", "- - - - - - - all", note="notification's deliveries"),
     _op(PE, "VerifyPetition", HANDLE, NF),
     _op(PE, "RejectPetition", HANDLE, NF),
     _op(PE, "MergePetition", HANDLE, NF),

@@ -299,6 +299,12 @@ def _(w: World, c: Caller) -> Result:
     return unary(w.stubs.petition.GetReporterContacts, request, c)
 
 
+@probe("petition BatchGetReporterContacts")
+def _(w: World, c: Caller) -> Result:
+    request = pe.BatchGetReporterContactsRequest(petition_ids=[w.target])
+    return unary(w.stubs.petition.BatchGetReporterContacts, request, c)
+
+
 def _mutation(method: str, kind: Callable[..., Any], purpose: str, **fields: Any) -> Probe:
     def run(w: World, c: Caller) -> Result:
         extra = {k: (v(w) if callable(v) else v) for k, v in fields.items()}

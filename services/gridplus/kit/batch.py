@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,11 @@ class Prepared:
 
     prepare: Callable[[Event], Any]
     apply: Callable[[Session, Event, Any], None]
+    # Called once per poll with every event of the poll this handler will prepare (in order),
+    # before the first `prepare`: a chance to fetch what they all need in one remote call
+    # instead of one per event. A hint only: each `prepare` must still work without it, and a
+    # failure here is logged and ignored.
+    prepare_ahead: Callable[[Sequence[Event]], None] | None = None
 
 
 EventHandler = Callable[[Session, Event], None] | Prepared
@@ -91,12 +96,16 @@ class BatchApplier:
         self._sessions = sessions
         self._clock = clock
         self._after_commit = after_commit
+        self._any_ahead = any(
+            isinstance(h, Prepared) and h.prepare_ahead is not None for h in handlers.values()
+        )
 
     def apply(self, records: list[ConsumerRecord], one_by_one: OneByOne) -> ConsumerRecord | None:
         """Apply `records` (each partition's in offset order; partitions may be mixed: a key
         lives in one partition); returns None when all were finished, else the first record
         shutdown left unfinished (it and every later one are redelivered to the next owner).
         `one_by_one` is the per-event path, for what cannot go in a batch."""
+        self._prepare_ahead(records)
         segment: list[_Ready] = []
         for record in records:
             ready_or_done = self._ready(record, segment, one_by_one)
@@ -105,6 +114,27 @@ class BatchApplier:
             if ready_or_done is not None:
                 segment.append(ready_or_done)
         return self._flush(segment, one_by_one)
+
+    def _prepare_ahead(self, records: list[ConsumerRecord]) -> None:
+        if not self._any_ahead:
+            return  # decoding every record twice costs only those who asked for it
+        ahead: dict[int, tuple[Prepared, list[Event]]] = {}
+        for record in records:
+            try:
+                event = decode(record.key, record.value, record.headers)
+            except MalformedEvent:
+                continue  # dead-lettered in its place later
+            handler = self._handlers.get(event.type)
+            if isinstance(handler, Prepared) and handler.prepare_ahead is not None:
+                ahead.setdefault(id(handler), (handler, []))[1].append(event)
+        for handler, events in ahead.values():
+            try:
+                handler.prepare_ahead(events)  # type: ignore[misc]
+            except Exception as exc:
+                log.warning(
+                    "prepare_ahead failed; each event prepares on its own",
+                    extra={"consumer": self._name, "error": repr(exc)},
+                )
 
     def _ready(
         self, record: ConsumerRecord, segment: list[_Ready], one_by_one: OneByOne

@@ -21,7 +21,7 @@ from gridplus.kit.auth import Role, ServiceToken
 from gridplus.kit.batch import DEFAULT_MAX_BATCH
 from gridplus.kit.clock import Clock, SystemClock
 from gridplus.kit.config import Env, ServiceSettings, service_address
-from gridplus.kit.consumer import EventConsumer, EventHandler
+from gridplus.kit.consumer import DEFAULT_FIRST_IDLE_PAUSE_SECONDS, EventConsumer, EventHandler
 from gridplus.kit.db import create_database_engine, create_session_factory
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.grpc_server import GrpcServer, Registration
@@ -97,8 +97,15 @@ class ServiceApp:
         self._policy.update(policy)
 
     def consume(
-        self, topics: Sequence[str], handlers: Mapping[str, EventHandler], *, name: str = ""
+        self,
+        topics: Sequence[str],
+        handlers: Mapping[str, EventHandler],
+        *,
+        name: str = "",
+        first_idle_pause_seconds: float = DEFAULT_FIRST_IDLE_PAUSE_SECONDS,
     ) -> EventConsumer:
+        """`first_idle_pause_seconds`: how soon a caught-up consumer looks again (doubling up to
+        0.2 s while nothing comes); GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS overrides it."""
         group = name or self.settings.spec.name
         self._topics += [t for topic in topics for t in (topic, dlq_topic(topic))]
         consumer = EventConsumer(
@@ -111,6 +118,10 @@ class ServiceApp:
             clock=self.clock,
             after_commit=self.relay.wake,
             max_batch=self.env.integer("GRIDPLUS_CONSUMER_MAX_BATCH", DEFAULT_MAX_BATCH, minimum=1),
+            first_idle_pause_seconds=self.env.number(
+                "GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS", first_idle_pause_seconds * 1e3, minimum=1
+            )
+            / 1e3,
         )
         self.runner.add_loop(f"consumer-{group}", consumer.run)
         return consumer

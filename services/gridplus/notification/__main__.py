@@ -27,6 +27,7 @@ from gridplus.notification.handlers.deliveries import Deliveries
 from gridplus.notification.handlers.grid_cache import CachedDirectory
 from gridplus.notification.handlers.inbox import Inbox
 from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.handlers.reporters_ahead import ReportersAhead
 from gridplus.notification.handlers.signals import Signal
 from gridplus.notification.handlers.subscriptions import Subscriptions
 from gridplus.notification.jobs.delivery_worker import DeliveryWorker, WorkerSettings
@@ -49,6 +50,7 @@ def main() -> None:
         GrpcDirectory(app.channel("grid_registry"), app.channel("petition")),
         confirm_seconds=settings.grid_confirm_seconds,
     )
+    reporters = ReportersAhead(directory)
     policy = ChannelPolicy(
         email=settings.smtp is not None,
         sms=settings.sms is not None,
@@ -56,7 +58,7 @@ def main() -> None:
         disabled_kinds=settings.disabled_kinds,
     )
     notifier = Notifier(
-        directory,
+        reporters,
         policy,
         app.clock,
         keys=keys,
@@ -80,7 +82,7 @@ def main() -> None:
         SERVICE_NAME,
         POLICY,
     )
-    app.consume(TOPICS, handlers(notifier, grid_events=directory))
+    app.consume(TOPICS, handlers(notifier, grid_events=directory, reporters_ahead=reporters))
     worker_settings = WorkerSettings(
         retry=settings.retry,
         breaker_threshold=settings.breaker_threshold,

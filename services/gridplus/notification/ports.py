@@ -10,6 +10,7 @@ the event until it passes, before any database transaction is opened.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gridplus.notification.domain.audience import Member
@@ -37,6 +38,11 @@ class RecipientDirectory(ABC):
     @abstractmethod
     def reporters(self, petition_id: str) -> list[tuple[Recipient, bool]]:
         """Reporters of the petition and its merged duplicates, each with `via_duplicate`."""
+
+    def reporters_of(self, petition_ids: Sequence[str]) -> dict[str, list[tuple[Recipient, bool]]]:
+        """`reporters` of each petition, asked at once where the adapter can (one call for a
+        poll's events); a petition that does not exist gets []."""
+        return {petition_id: self.reporters(petition_id) for petition_id in petition_ids}
 
     @abstractmethod
     def subtree(self, grid_code: str) -> Subtree | None:

@@ -9,6 +9,7 @@ import email.policy
 import json
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -247,12 +248,30 @@ class ContractGridRegistry(grid_pb2_grpc.GridRegistryServiceServicer):
 
 
 class ContractPetition(petition_pb2_grpc.PetitionServiceServicer):
-    def __init__(self, org: Org) -> None:
+    """`batch=False` stands for an older petition without BatchGetReporterContacts."""
+
+    def __init__(self, org: Org, *, batch: bool = True) -> None:
         self.org = org
+        self.batch = batch
+        self.calls: Counter[str] = Counter()
 
     def GetReporterContacts(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self.calls["GetReporterContacts"] += 1
         contacts = self.org.reporters.get(request.petition_id, [])
         return petition_pb2.GetReporterContactsResponse(contacts=contacts)
+
+    def BatchGetReporterContacts(self, request: Any, context: grpc.ServicerContext) -> Any:
+        if not self.batch:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+        self.calls["BatchGetReporterContacts"] += 1
+        found = [
+            petition_pb2.PetitionReporterContacts(
+                petition_id=petition_id, contacts=self.org.reporters[petition_id]
+            )
+            for petition_id in dict.fromkeys(request.petition_ids)
+            if petition_id in self.org.reporters
+        ]
+        return petition_pb2.BatchGetReporterContactsResponse(petitions=found)
 
 
 GRID_SERVICE = grid_pb2.DESCRIPTOR.services_by_name["GridRegistryService"].full_name
@@ -265,5 +284,6 @@ GRID_POLICY = service_policy(
 )
 # Reporters' contacts are personal data: only Grid+ services may ask (the adapter's token).
 PETITION_POLICY = service_policy(
-    PETITION_SERVICE, {"GetReporterContacts": frozenset({Role.SERVICE})}
+    PETITION_SERVICE,
+    dict.fromkeys(["GetReporterContacts", "BatchGetReporterContacts"], frozenset({Role.SERVICE})),
 )

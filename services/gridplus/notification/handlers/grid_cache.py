@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from gridplus.notification.domain.audience import Member
@@ -121,6 +121,9 @@ class CachedDirectory(RecipientDirectory):
 
     def reporters(self, petition_id: str) -> list[tuple[Recipient, bool]]:
         return self._source.reporters(petition_id)
+
+    def reporters_of(self, petition_ids: Sequence[str]) -> dict[str, list[tuple[Recipient, bool]]]:
+        return self._source.reporters_of(petition_ids)
 
     def subtree(self, grid_code: str) -> Subtree | None:
         return self._source.subtree(grid_code)

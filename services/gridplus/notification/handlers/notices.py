@@ -20,6 +20,7 @@ from gridplus.kit.db import after_commit
 from gridplus.kit.pii import KeyRing
 from gridplus.notification import metrics
 from gridplus.notification.domain import rules
+from gridplus.notification.domain.audience import Reporters
 from gridplus.notification.domain.bulletins import BULLETIN_EVENT_TYPE, bulletin_source
 from gridplus.notification.domain.events import Received
 from gridplus.notification.domain.notices import Channel, Notice, NoticeKind, Recipient
@@ -84,6 +85,19 @@ class Notifier:
                 channels = rules.channels_for(recipient, intent.kind, self._policy)
                 addressed.append(Addressed(notice, recipient, tuple(channels)))
         return Plan(received, addressed)
+
+    def reporters_needed(self, receiveds: Sequence[Received]) -> list[str]:
+        """The petitions whose reporters these events' notices go to (the rules alone, no
+        lookups), each once in order: what `prepare` will ask the directory for."""
+        needed: dict[str, None] = {}
+        for received in receiveds:
+            if received.fact is None:
+                continue
+            for intent in rules.intents_for(received.fact, self._policy.disabled_kinds):
+                for audience in intent.audiences:
+                    if isinstance(audience, Reporters):
+                        needed[audience.petition_id] = None
+        return list(needed)
 
     def apply(self, session: Session, plan: Plan) -> None:
         """Store the inbox items and pending deliveries; one per (event, recipient, channel)."""

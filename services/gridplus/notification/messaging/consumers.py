@@ -8,6 +8,7 @@ MembershipChanged) also drop the grid-registry answers kept across events (handl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from gridplus.api.events.v1 import events_pb2
@@ -16,6 +17,7 @@ from gridplus.kit.events import Event
 from gridplus.kit.topology import events_topic
 from gridplus.notification.api.convert import received
 from gridplus.notification.handlers.notices import Notifier, Plan
+from gridplus.notification.handlers.reporters_ahead import ReportersAhead
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,7 +41,11 @@ class GridEvents(Protocol):
     def membership_changed(self, grid_code: str) -> None: ...
 
 
-def handlers(notifier: Notifier, grid_events: GridEvents | None = None) -> dict[str, EventHandler]:
+def handlers(
+    notifier: Notifier,
+    grid_events: GridEvents | None = None,
+    reporters_ahead: ReportersAhead | None = None,
+) -> dict[str, EventHandler]:
     def prepare(event: Event) -> Plan | None:
         if grid_events is not None:
             # In `prepare`, in the event's place: the batch prepares the events after it before
@@ -53,7 +59,12 @@ def handlers(notifier: Notifier, grid_events: GridEvents | None = None) -> dict[
         if plan is not None:
             notifier.apply(session, plan)
 
-    handler = Prepared(prepare=prepare, apply=apply)
+    def prepare_ahead(events: Sequence[Event]) -> None:
+        if reporters_ahead is not None:
+            news = [received(event) for event in events if not imported_history(event)]
+            reporters_ahead.fetch(notifier.reporters_needed(news))
+
+    handler = Prepared(prepare=prepare, apply=apply, prepare_ahead=prepare_ahead)
     return dict.fromkeys(EVENT_TYPES, handler)
 
 

@@ -50,6 +50,7 @@ POLICY: AuthPolicy = service_policy(
         "GetPetitionPhoto": STAFF_ROLES,
         "WatchPetitions": STAFF_ROLES,
         "GetReporterContacts": frozenset({Role.SERVICE}),
+        "BatchGetReporterContacts": frozenset({Role.SERVICE}),
         "VerifyPetition": _HANDLER_ROLES,
         "RejectPetition": _HANDLER_ROLES,
         "MergePetition": _HANDLER_ROLES,
@@ -158,17 +159,28 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
             found = personal_data.get_reporter_contacts(
                 session, self._deps, petition_id=request.petition_id
             )
-        return petition_pb2.GetReporterContactsResponse(
-            contacts=[
-                petition_pb2.ReporterContact(
-                    reporter_id=c.reporter_id,
-                    display_name=c.contact.name,
-                    email=c.contact.email,
-                    phone=c.contact.phone,
-                    language=c.contact.language,
-                    via_duplicate=c.via_duplicate,
+        return petition_pb2.GetReporterContactsResponse(contacts=_contacts(found))
+
+    def BatchGetReporterContacts(
+        self, request: petition_pb2.BatchGetReporterContactsRequest, context: grpc.ServicerContext
+    ) -> petition_pb2.BatchGetReporterContactsResponse:
+        ids = list(request.petition_ids)
+        if not ids:
+            raise InvalidArgument.single("petition_ids", "is required")
+        if len(ids) > personal_data.MAX_BATCH_PETITIONS:
+            raise InvalidArgument.single(
+                "petition_ids", f"at most {personal_data.MAX_BATCH_PETITIONS} per call"
+            )
+        if not all(ids):
+            raise InvalidArgument.single("petition_ids", "must not hold an empty id")
+        with transaction(self._sessions) as session:
+            found = personal_data.get_many_reporter_contacts(session, self._deps, petition_ids=ids)
+        return petition_pb2.BatchGetReporterContactsResponse(
+            petitions=[
+                petition_pb2.PetitionReporterContacts(
+                    petition_id=petition_id, contacts=_contacts(contacts)
                 )
-                for c in found
+                for petition_id, contacts in found.items()
             ]
         )
 
@@ -342,3 +354,17 @@ def _submission(request: petition_pb2.SubmitPetitionRequest) -> Submission:
         raise InvalidArgument(
             [FieldViolation(_FIELDS.get(v.field, v.field), v.description) for v in exc.violations]
         ) from None
+
+
+def _contacts(found: Sequence[personal_data.ReporterContact]) -> list[petition_pb2.ReporterContact]:
+    return [
+        petition_pb2.ReporterContact(
+            reporter_id=c.reporter_id,
+            display_name=c.contact.name,
+            email=c.contact.email,
+            phone=c.contact.phone,
+            language=c.contact.language,
+            via_duplicate=c.via_duplicate,
+        )
+        for c in found
+    ]

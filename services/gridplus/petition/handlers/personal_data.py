@@ -3,6 +3,7 @@ erasing a resident's contacts (their petitions stay), once per request id."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,23 @@ def get_reporter_contacts(
         seen.add(duplicate.reporter_id)
         out.append(ReporterContact(duplicate.reporter_id, duplicate.contact or Contact(), True))
     return out
+
+
+MAX_BATCH_PETITIONS = 500
+
+
+def get_many_reporter_contacts(
+    session: Session, deps: Deps, *, petition_ids: Sequence[str]
+) -> dict[str, list[ReporterContact]]:
+    """`get_reporter_contacts` of each petition that exists, in the order asked, each once (one
+    call and one transaction for a whole batch of notification's events)."""
+    found: dict[str, list[ReporterContact]] = {}
+    for petition_id in dict.fromkeys(petition_ids):
+        try:
+            found[petition_id] = get_reporter_contacts(session, deps, petition_id=petition_id)
+        except PetitionNotFound:
+            continue
+    return found
 
 
 def anonymise_resident(session: Session, deps: Deps, *, resident_id: str) -> int:

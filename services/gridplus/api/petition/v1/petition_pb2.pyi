@@ -340,6 +340,26 @@ class GetReporterContactsResponse(_message.Message):
     contacts: _containers.RepeatedCompositeFieldContainer[ReporterContact]
     def __init__(self, contacts: _Optional[_Iterable[_Union[ReporterContact, _Mapping]]] = ...) -> None: ...
 
+class BatchGetReporterContactsRequest(_message.Message):
+    __slots__ = ("petition_ids",)
+    PETITION_IDS_FIELD_NUMBER: _ClassVar[int]
+    petition_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, petition_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PetitionReporterContacts(_message.Message):
+    __slots__ = ("petition_id", "contacts")
+    PETITION_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    petition_id: str
+    contacts: _containers.RepeatedCompositeFieldContainer[ReporterContact]
+    def __init__(self, petition_id: _Optional[str] = ..., contacts: _Optional[_Iterable[_Union[ReporterContact, _Mapping]]] = ...) -> None: ...
+
+class BatchGetReporterContactsResponse(_message.Message):
+    __slots__ = ("petitions",)
+    PETITIONS_FIELD_NUMBER: _ClassVar[int]
+    petitions: _containers.RepeatedCompositeFieldContainer[PetitionReporterContacts]
+    def __init__(self, petitions: _Optional[_Iterable[_Union[PetitionReporterContacts, _Mapping]]] = ...) -> None: ...
+
 class VerifyPetitionRequest(_message.Message):
     __slots__ = ("request_id", "id", "category", "deadline", "note")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]

@@ -62,6 +62,11 @@ class PetitionServiceStub:
                 request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.SerializeToString,
                 response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.FromString,
                 _registered_method=True)
+        self.BatchGetReporterContacts = channel.unary_unary(
+                '/gridplus.petition.v1.PetitionService/BatchGetReporterContacts',
+                request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.BatchGetReporterContactsRequest.SerializeToString,
+                response_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.BatchGetReporterContactsResponse.FromString,
+                _registered_method=True)
         self.VerifyPetition = channel.unary_unary(
                 '/gridplus.petition.v1.PetitionService/VerifyPetition',
                 request_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.VerifyPetitionRequest.SerializeToString,
@@ -152,6 +157,14 @@ class PetitionServiceServicer:
         """Contact details of a petition's reporters, including reporters of petitions merged into it.
         Internal: only the service role (notification) may call it; the answer is decrypted personal
         data and must never be logged or published.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetReporterContacts(self, request, context):
+        """GetReporterContacts for up to 500 petitions in one call (notification asks once per batch of
+        events instead of once per event). Same rules: only the service role; never log the answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -257,6 +270,11 @@ def add_PetitionServiceServicer_to_server(servicer, server):
                     servicer.GetReporterContacts,
                     request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.FromString,
                     response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.SerializeToString,
+            ),
+            'BatchGetReporterContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetReporterContacts,
+                    request_deserializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.BatchGetReporterContactsRequest.FromString,
+                    response_serializer=gridplus_dot_petition_dot_v1_dot_petition__pb2.BatchGetReporterContactsResponse.SerializeToString,
             ),
             'VerifyPetition': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyPetition,
@@ -447,6 +465,33 @@ class PetitionService:
             '/gridplus.petition.v1.PetitionService/GetReporterContacts',
             gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsRequest.SerializeToString,
             gridplus_dot_petition_dot_v1_dot_petition__pb2.GetReporterContactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetReporterContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridplus.petition.v1.PetitionService/BatchGetReporterContacts',
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.BatchGetReporterContactsRequest.SerializeToString,
+            gridplus_dot_petition_dot_v1_dot_petition__pb2.BatchGetReporterContactsResponse.FromString,
             options,
             channel_credentials,
             insecure,
