@@ -14,7 +14,7 @@ from gridplus.api.notification.v1 import notification_pb2
 from gridplus.api.petition.v1 import petition_pb2
 
 # Reads: they change nothing, so a retry is harmless. Everything else is a mutation.
-QUERY_PREFIXES = ("Get", "List", "Watch", "Count", "Locate", "Export")
+QUERY_PREFIXES = ("Get", "BatchGet", "List", "Watch", "Count", "Locate", "Export")
 QUERY_METHODS = {"ResolveResponsibility", "MeasureDistanceToGrid"}
 # Fields that would carry a resident's personal data; events carry ids only (DESIGN.md, Events).
 PERSONAL_FIELD_WORDS = ("name", "phone", "address", "email")
