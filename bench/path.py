@@ -14,6 +14,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from kafka import KafkaConsumer
@@ -36,6 +37,8 @@ class PathResult:
     intake_stopped: float = 0.0  # time.monotonic() when the last submit was answered
     retries: int = 0  # submits tried again after a timeout or a 5xx (same Idempotency-Key)
     intake_seconds: float = 0.0  # first submit → last submit answered
+    # submit → answered, then each of HOPS (broker timestamps): where the latency goes
+    hops: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def intake_rate(self) -> float:
@@ -53,11 +56,24 @@ class PathResult:
 LISTEN_PAUSE = 0.005  # seconds between empty polls of the assignment listener
 
 
+# Where the time between submit and ASSIGNED goes, from the broker's record timestamps (set by the
+# producing relay when it sends): (hop, the event that ends it, the topic it is on).
+HOPS = (
+    ("relay to broker", "PetitionSubmitted", "petition"),
+    ("dispatch", "PetitionAssigned", "dispatch"),
+    ("petition", "PetitionStatusChanged", "petition"),
+)
+_STAMPED = {f"gridplus.events.v1.{event}".encode(): event for _, event, _ in HOPS}
+
+
 class AssignmentListener:
     def __init__(self, bootstrap: str) -> None:
         self.assigned_at: dict[str, float] = {}
+        # (event type, petition id) -> the record's timestamp (s, wall clock), first seen
+        self.stamped: dict[tuple[str, str], float] = {}
         self._consumer = KafkaConsumer(
             events_topic("petition"),
+            events_topic("dispatch"),
             bootstrap_servers=bootstrap,
             auto_offset_reset="latest",
             group_id=None,
@@ -78,12 +94,18 @@ class AssignmentListener:
             for records in batches.values():
                 now = time.perf_counter()
                 for record in records:
-                    headers = dict(record.headers)
-                    if not headers.get("ce_type", b"").endswith(b"PetitionStatusChanged"):
-                        continue
-                    change = events_pb2.PetitionStatusChanged.FromString(record.value)
-                    if change.to_status == petition_pb2.PETITION_STATUS_ASSIGNED:
-                        self.assigned_at.setdefault(change.petition_id, now)
+                    self._note(record, now)
+
+    def _note(self, record: Any, now: float) -> None:
+        event = _STAMPED.get(dict(record.headers).get("ce_type", b""))
+        if event is None:
+            return
+        payload = getattr(events_pb2, event).FromString(record.value)
+        if event == "PetitionStatusChanged":
+            if payload.to_status != petition_pb2.PETITION_STATUS_ASSIGNED:
+                return
+            self.assigned_at.setdefault(payload.petition_id, now)
+        self.stamped.setdefault((event, payload.petition_id), record.timestamp / 1e3)
 
     def close(self) -> None:
         self._stop.set()
@@ -105,6 +127,7 @@ def run_load(
     listener = AssignmentListener(f"127.0.0.1:{stack.ports.broker}")
     headers = {"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"}
     submitted_at: dict[str, float] = {}
+    answered: dict[str, tuple[float, float]] = {}  # petition id -> (sent, answered), wall clock
     local = threading.local()
     started = time.perf_counter()
 
@@ -117,11 +140,13 @@ def run_load(
         if not hasattr(local, "http"):
             local.http = Intake(stack.http_url)
         lat, lon = points[n % len(points)]
-        sent = time.perf_counter()
+        sent, sent_wall = time.perf_counter(), time.time()
         body = {"title": f"bench {n}", "description": "路灯不亮", "lat": lat, "lon": lon}
         petition_id, tries = _post(local.http, body, headers)
+        answered_wall = time.time()
         with lock:
             submitted_at[petition_id] = sent
+            answered[petition_id] = (sent_wall, answered_wall)
             retries[0] += tries - 1
 
     try:
@@ -147,7 +172,27 @@ def run_load(
         intake_stopped=intake_stopped,
         retries=retries[0],
         intake_seconds=intake_seconds,
+        hops=_hops(answered, listener.stamped, set(done)),
     )
+
+
+def _hops(
+    answered: dict[str, tuple[float, float]],
+    stamped: dict[tuple[str, str], float],
+    assigned: set[str],
+) -> dict[str, list[float]]:
+    """Seconds spent in each hop by every ASSIGNED petition whose events were all seen."""
+    hops: dict[str, list[float]] = {hop: [] for hop in ("answer", *(h for h, _, _ in HOPS))}
+    for petition_id in assigned:
+        times = [answered[petition_id][1]] + [
+            stamped.get((e, petition_id), 0.0) for _, e, _ in HOPS
+        ]
+        if not all(times):
+            continue
+        hops["answer"].append(answered[petition_id][1] - answered[petition_id][0])
+        for (hop, _, _), before, after in zip(HOPS, times, times[1:], strict=False):
+            hops[hop].append(after - before)
+    return hops
 
 
 class Intake:
@@ -199,6 +244,17 @@ def _post(intake: Intake, body: dict[str, object], headers: dict[str, str]) -> t
         if time.monotonic() > deadline:
             raise TimeoutError(f"petition intake did not answer within 180 s ({tries} tries)")
         time.sleep(0.2)
+
+
+def hops_line(result: PathResult) -> str:
+    """p50 / p99 of each hop, in order: submit answered, outbox relay to the broker, dispatch's
+    consumer to its relay's send, petition's consumer to its relay's send."""
+    parts = [
+        f"{hop} {percentile(times, 50) * 1e3:.0f} / {percentile(times, 99) * 1e3:.0f} ms"
+        for hop, times in result.hops.items()
+        if times
+    ]
+    return "hops p50 / p99: " + ", ".join(parts) if parts else "hops: no petition seen whole"
 
 
 def summary(result: PathResult) -> str:

@@ -26,7 +26,7 @@ from bench import (
     rebuild,
     spy,
 )
-from bench.figures import Figures, Progress
+from bench.figures import Figures, Progress, percentile
 from bench.stacks import BenchStack, running_stack, scratch_database
 from gridplus.kit.auth import Role
 from tools.stack import START_ORDER
@@ -259,6 +259,12 @@ def open_loop(
     figures.add("path.open.p99", result.percentile(99) * 1e3, "ms")
     figures.add("path.open.assigned", result.petitions, "petitions")
     figures.add("path.open.submit_retries", result.retries, "requests")
+    progress.say(path.hops_line(result))
+    for hop, times in result.hops.items():
+        if times:
+            figures.add(
+                f"path.open.hop.{hop.replace(' ', '_')}.p50", percentile(times, 50) * 1e3, "ms"
+            )
 
 
 def ratio_line(what: str, rate: float, figures: Figures) -> str:
