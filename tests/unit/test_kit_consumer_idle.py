@@ -1,6 +1,7 @@
-"""How soon a caught-up consumer looks again: the first pause after an empty poll is the
-consumer's own (short on the path a resident waits on), doubling to 0.2 s while nothing comes,
-and back to the first pause after events arrive. A fake broker client; the real loop."""
+"""How soon a caught-up consumer looks again: the first pause after an empty poll and the most it
+grows to are the consumer's own (short on the path a resident waits on: 5 ms, at most 50 ms;
+others 50 ms, at most 200 ms), doubling while nothing comes. A fake broker client; the real
+loop."""
 
 from __future__ import annotations
 
@@ -13,11 +14,7 @@ from kafka import TopicPartition
 
 from gridplus.kit.clock import SystemClock
 from gridplus.kit.config import ConfigError, Env
-from gridplus.kit.consumer import (
-    DEFAULT_FIRST_IDLE_PAUSE_SECONDS,
-    SHORT_FIRST_IDLE_PAUSE_SECONDS,
-    EventConsumer,
-)
+from gridplus.kit.consumer import DEFAULT_IDLE_PAUSE, PATH_IDLE_PAUSE, EventConsumer, IdlePause
 from gridplus.kit.service import ServiceApp
 
 
@@ -65,21 +62,21 @@ def _pauses(consumer: EventConsumer, polls: int) -> list[float]:
     return stop.pauses
 
 
-def test_a_path_consumer_looks_again_after_5_ms_then_backs_off_to_200_ms() -> None:
-    pauses = _pauses(_consumer(first_idle_pause_seconds=SHORT_FIRST_IDLE_PAUSE_SECONDS), 9)
+def test_a_path_consumer_looks_again_after_5_ms_and_never_waits_more_than_50() -> None:
+    pauses = _pauses(_consumer(idle_pause=PATH_IDLE_PAUSE), 7)
 
-    assert pauses == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.2, 0.2, 0.2])
+    assert pauses == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.05, 0.05, 0.05])
 
 
-def test_other_consumers_keep_the_50_ms_first_pause() -> None:
+def test_other_consumers_start_at_50_ms_and_back_off_to_200() -> None:
     pauses = _pauses(_consumer(), 4)
 
-    assert DEFAULT_FIRST_IDLE_PAUSE_SECONDS == 0.05
+    assert IdlePause(0.05, 0.2) == DEFAULT_IDLE_PAUSE
     assert pauses == pytest.approx([0.05, 0.1, 0.2, 0.2])
 
 
-def test_a_first_pause_of_zero_never_spins_the_poll_loop() -> None:
-    pauses = _pauses(_consumer(first_idle_pause_seconds=0.0), 3)
+def test_a_pause_of_zero_never_spins_the_poll_loop() -> None:
+    pauses = _pauses(_consumer(idle_pause=IdlePause(0.0, 0.0)), 3)
 
     assert min(pauses) > 0
 
@@ -95,23 +92,28 @@ def _app(tmp_path: Path, **environ: str) -> ServiceApp:
     return ServiceApp("evaluation", area="evaluation", migrations=tmp_path, env=env)
 
 
-def test_an_operator_sets_the_first_pause_in_milliseconds(tmp_path: Path) -> None:
-    app = _app(tmp_path, GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS="20")
+def test_an_operator_sets_both_pauses_in_milliseconds(tmp_path: Path) -> None:
+    app = _app(
+        tmp_path,
+        GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS="20",
+        GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS="60",
+    )
     consumer = app.consume(["petition.events.v1"], {})
 
-    assert _pauses(consumer, 2) == pytest.approx([0.02, 0.04])
+    assert _pauses(consumer, 3) == pytest.approx([0.02, 0.04, 0.06])
 
 
-def test_the_service_s_own_first_pause_when_the_operator_sets_none(tmp_path: Path) -> None:
-    consumer = _app(tmp_path).consume(
-        ["petition.events.v1"], {}, first_idle_pause_seconds=SHORT_FIRST_IDLE_PAUSE_SECONDS
-    )
+def test_the_service_s_own_pauses_when_the_operator_sets_none(tmp_path: Path) -> None:
+    consumer = _app(tmp_path).consume(["petition.events.v1"], {}, idle_pause=PATH_IDLE_PAUSE)
 
-    assert _pauses(consumer, 1) == pytest.approx([0.005])
+    assert _pauses(consumer, 5) == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.05])
 
 
-def test_a_first_pause_that_is_not_a_number_is_refused_by_name(tmp_path: Path) -> None:
-    app = _app(tmp_path, GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS="soon")
+@pytest.mark.parametrize(
+    "name", ["GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS", "GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS"]
+)
+def test_a_pause_that_is_not_a_number_is_refused_by_name(tmp_path: Path, name: str) -> None:
+    app = _app(tmp_path, **{name: "soon"})
 
-    with pytest.raises(ConfigError, match="GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS"):
+    with pytest.raises(ConfigError, match=name):
         app.consume(["petition.events.v1"], {})

@@ -21,7 +21,7 @@ from gridplus.dispatch.jobs.care_clocks import CareClockScanner
 from gridplus.dispatch.jobs.deadlines import DeadlineScanner
 from gridplus.dispatch.messaging.consumers import handlers
 from gridplus.dispatch.storage.training import trained_classifier
-from gridplus.kit.consumer import SHORT_FIRST_IDLE_PAUSE_SECONDS
+from gridplus.kit.consumer import PATH_IDLE_PAUSE
 from gridplus.kit.lease import Lease, new_holder_id
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
@@ -86,7 +86,7 @@ def main() -> None:
         [events_topic("petition"), events_topic("grid")],
         handlers(router, keeper, app.sessions, households=(replica, directory)),
         # On the path a resident waits on (submit -> ASSIGNED): look again soon when caught up.
-        first_idle_pause_seconds=SHORT_FIRST_IDLE_PAUSE_SECONDS,
+        idle_pause=PATH_IDLE_PAUSE,
     )
     # The light board counts the whole database: one replica exports it (see metrics.LightBoard).
     lights_lease = Lease(

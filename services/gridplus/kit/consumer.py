@@ -46,10 +46,11 @@ log = logging.getLogger(__name__)
 
 # Handlers import these from here; they live beside the batch that applies them.
 __all__ = [
-    "DEFAULT_FIRST_IDLE_PAUSE_SECONDS",
-    "SHORT_FIRST_IDLE_PAUSE_SECONDS",
+    "DEFAULT_IDLE_PAUSE",
+    "PATH_IDLE_PAUSE",
     "EventConsumer",
     "EventHandler",
+    "IdlePause",
     "Prepared",
     "RetryPolicy",
     "handler_table",
@@ -69,13 +70,25 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, grpc.RpcError) and error.code() in _TRANSIENT_GRPC  # type: ignore[attr-defined]
 
 
-# The pause after a first empty poll, doubling up to the most. An empty poll costs ~0.6-1 ms of
-# CPU in kafka-python, so a consumer nobody waits on keeps the longer first pause; one on the
-# path a resident waits on (submit -> ASSIGNED) takes the short one, and its event waits ~5 ms
-# instead of ~50 at each hop.
-DEFAULT_FIRST_IDLE_PAUSE_SECONDS = 0.05
-SHORT_FIRST_IDLE_PAUSE_SECONDS = 0.005
-_MAX_IDLE_SECONDS = 0.2
+@dataclass(frozen=True)
+class IdlePause:
+    """How a caught-up consumer waits between empty polls: `first` after the first, doubling up
+    to `most` while nothing comes. An empty poll costs ~0.6-1 ms of CPU in kafka-python against
+    a broker that answers empty fetches at once (noida-db), so shorter pauses cost idle CPU."""
+
+    first: float
+    most: float
+
+    def after(self, last: float) -> float:
+        return min(self.most, max(self.first, last * 2))
+
+
+# Consumers nobody waits on: ~5 polls/s idle.
+DEFAULT_IDLE_PAUSE = IdlePause(first=0.05, most=0.2)
+# On the path a resident waits on (submit -> ASSIGNED: dispatch, petition): an event waits ~5 ms
+# at each hop under load and at most ~50 ms after a quiet spell (was up to 200), for ~20 polls/s
+# (~2% of a core) while idle.
+PATH_IDLE_PAUSE = IdlePause(first=0.005, most=0.05)
 
 
 def _group_needs_work(consumer: KafkaConsumer) -> bool:
@@ -123,7 +136,7 @@ class EventConsumer:
         after_commit: Callable[[], None] | None = None,
         max_batch: int = DEFAULT_MAX_BATCH,
         commit_interval_seconds: float = DEFAULT_COMMIT_INTERVAL_SECONDS,
-        first_idle_pause_seconds: float = DEFAULT_FIRST_IDLE_PAUSE_SECONDS,
+        idle_pause: IdlePause = DEFAULT_IDLE_PAUSE,
     ) -> None:
         self.name = name
         self._topics = topics
@@ -136,7 +149,8 @@ class EventConsumer:
         self._retry = retry or RetryPolicy()
         self._after_commit = after_commit or (lambda: None)
         self._idle_seconds = 0.0
-        self._first_idle_pause = min(_MAX_IDLE_SECONDS, max(0.001, first_idle_pause_seconds))
+        # Never 0: a consumer that polls again at once spins a core against noida-db.
+        self._idle_pause = IdlePause(max(0.001, idle_pause.first), max(0.001, idle_pause.most))
         # 1 keeps the per-event path: one transaction per event, as before batching.
         self._max_batch = max(1, max_batch)
         self._offsets = PendingOffsets(commit_interval_seconds)
@@ -178,9 +192,7 @@ class EventConsumer:
         batches = consumer.poll(timeout_ms=500 if _group_needs_work(consumer) else 0)
         if not batches:
             self._offsets.commit(consumer)  # caught up: an idle group shows no lag
-            self._idle_seconds = min(
-                _MAX_IDLE_SECONDS, max(self._first_idle_pause, self._idle_seconds * 2)
-            )
+            self._idle_seconds = self._idle_pause.after(self._idle_seconds)
             stop.wait(self._idle_seconds)
             return
         self._idle_seconds = 0.0

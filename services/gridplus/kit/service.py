@@ -21,7 +21,7 @@ from gridplus.kit.auth import Role, ServiceToken
 from gridplus.kit.batch import DEFAULT_MAX_BATCH
 from gridplus.kit.clock import Clock, SystemClock
 from gridplus.kit.config import Env, ServiceSettings, service_address
-from gridplus.kit.consumer import DEFAULT_FIRST_IDLE_PAUSE_SECONDS, EventConsumer, EventHandler
+from gridplus.kit.consumer import DEFAULT_IDLE_PAUSE, EventConsumer, EventHandler, IdlePause
 from gridplus.kit.db import create_database_engine, create_session_factory
 from gridplus.kit.grpc_client import service_channel
 from gridplus.kit.grpc_server import GrpcServer, Registration
@@ -102,10 +102,10 @@ class ServiceApp:
         handlers: Mapping[str, EventHandler],
         *,
         name: str = "",
-        first_idle_pause_seconds: float = DEFAULT_FIRST_IDLE_PAUSE_SECONDS,
+        idle_pause: IdlePause = DEFAULT_IDLE_PAUSE,
     ) -> EventConsumer:
-        """`first_idle_pause_seconds`: how soon a caught-up consumer looks again (doubling up to
-        0.2 s while nothing comes); GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS overrides it."""
+        """`idle_pause`: how soon a caught-up consumer looks again (GRIDPLUS_CONSUMER_FIRST_IDLE_
+        PAUSE_MS and GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS override it)."""
         group = name or self.settings.spec.name
         self._topics += [t for topic in topics for t in (topic, dlq_topic(topic))]
         consumer = EventConsumer(
@@ -118,13 +118,16 @@ class ServiceApp:
             clock=self.clock,
             after_commit=self.relay.wake,
             max_batch=self.env.integer("GRIDPLUS_CONSUMER_MAX_BATCH", DEFAULT_MAX_BATCH, minimum=1),
-            first_idle_pause_seconds=self.env.number(
-                "GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS", first_idle_pause_seconds * 1e3, minimum=1
-            )
-            / 1e3,
+            idle_pause=IdlePause(
+                first=self._milliseconds("GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS", idle_pause.first),
+                most=self._milliseconds("GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS", idle_pause.most),
+            ),
         )
         self.runner.add_loop(f"consumer-{group}", consumer.run)
         return consumer
+
+    def _milliseconds(self, name: str, default_seconds: float) -> float:
+        return self.env.number(name, default_seconds * 1e3, minimum=1) / 1e3
 
     def add_loop(self, name: str, loop: Loop) -> None:
         self.runner.add_loop(name, loop)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from prometheus_client import REGISTRY
 
 from gridplus.api.petition.v1 import petition_pb2_grpc
-from gridplus.kit.consumer import SHORT_FIRST_IDLE_PAUSE_SECONDS
+from gridplus.kit.consumer import PATH_IDLE_PAUSE
 from gridplus.kit.pii import KeyRing
 from gridplus.kit.service import ServiceApp
 from gridplus.kit.topology import events_topic
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         [events_topic("dispatch"), events_topic("evaluation")],
         {**dispatch_handlers(deps), **evaluation_handlers(deps)},
         # On the path a resident waits on (submit -> ASSIGNED): look again soon when caught up.
-        first_idle_pause_seconds=SHORT_FIRST_IDLE_PAUSE_SECONDS,
+        idle_pause=PATH_IDLE_PAUSE,
     )
     web = create_app(
         sessions=app.sessions,
