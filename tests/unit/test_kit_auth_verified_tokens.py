@@ -66,7 +66,8 @@ def test_an_expired_token_is_refused_and_logged_though_it_passed_before(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="gridplus.kit.auth")
     verifier = TokenVerifier(SETTINGS)
-    token = mint_token(SETTINGS, subject="w-1", role=Role.GRID_WORKER, ttl_seconds=1)
+    # 2 s, not 1: a token minted at x.99 s with 1 s could expire before the first check.
+    token = mint_token(SETTINGS, subject="w-1", role=Role.GRID_WORKER, ttl_seconds=2)
     assert verifier.verify(token).subject == "w-1"
     expires = int(jwt.decode(token, options={"verify_signature": False})["exp"])
     time.sleep(max(0.0, expires - time.time()) + 0.05)

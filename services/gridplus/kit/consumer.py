@@ -37,6 +37,7 @@ from gridplus.kit.clock import Clock
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.errors import TransientError
 from gridplus.kit.events import Event, MalformedEvent, decode
+from gridplus.kit.idle import DEFAULT_IDLE_PAUSE, PATH_IDLE_PAUSE, IdlePause
 from gridplus.kit.offsets import DEFAULT_COMMIT_INTERVAL_SECONDS, PendingOffsets
 from gridplus.kit.tables import processed_events
 from gridplus.kit.topology import dlq_topic
@@ -68,27 +69,6 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, TransientError | sa_exc.OperationalError):
         return True
     return isinstance(error, grpc.RpcError) and error.code() in _TRANSIENT_GRPC  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class IdlePause:
-    """How a caught-up consumer waits between empty polls: `first` after the first, doubling up
-    to `most` while nothing comes. An empty poll costs ~0.6-1 ms of CPU in kafka-python against
-    a broker that answers empty fetches at once (noida-db), so shorter pauses cost idle CPU."""
-
-    first: float
-    most: float
-
-    def after(self, last: float) -> float:
-        return min(self.most, max(self.first, last * 2))
-
-
-# Consumers nobody waits on: ~5 polls/s idle.
-DEFAULT_IDLE_PAUSE = IdlePause(first=0.05, most=0.2)
-# On the path a resident waits on (submit -> ASSIGNED: dispatch, petition): an event waits ~5 ms
-# at each hop under load and at most ~50 ms after a quiet spell (was up to 200), for ~20 polls/s
-# (~2% of a core) while idle.
-PATH_IDLE_PAUSE = IdlePause(first=0.005, most=0.05)
 
 
 def _group_needs_work(consumer: KafkaConsumer) -> bool:
