@@ -1,15 +1,44 @@
-"""Free loopback ports for servers a test starts."""
+"""Free loopback ports for servers a test starts.
+
+Not the kernel's pick (bind to port 0): that comes from the ephemeral range, the same range every
+outgoing connection's source port comes from, so between this function closing its socket and
+the service binding the port, a Kafka or HTTP client of a parallel test could take it (seen:
+"Address already in use" from a service started by the chaos tests under `pytest -n 4`). Ports
+here come from below the ephemeral range (32768-60999 on Linux), a block of its own per pytest
+worker, from a random place in it, and are checked free by binding.
+"""
 
 from __future__ import annotations
 
+import os
+import random
 import socket
 import time
 
+_FIRST = 20_000  # 20000-28999: below Linux's ephemeral range, above most well-known services
+_BLOCK = 1_000  # ports per pytest-xdist worker (gw0 .. gw7); anything else takes the last block
+_BLOCKS = 8
+
+
+def _block() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else _BLOCKS
+    start = _FIRST + (index % (_BLOCKS + 1)) * _BLOCK
+    return range(start, start + _BLOCK)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    block = _block()
+    offset = random.randrange(len(block))
+    for step in range(len(block)):
+        port = block[(offset + step) % len(block)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {block.start}-{block.stop - 1}")
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
