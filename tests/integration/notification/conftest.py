@@ -164,9 +164,16 @@ def grid_registry(org: Org) -> ContractGridRegistry:
 
 
 @pytest.fixture
-def directory(org: Org, grid_registry: ContractGridRegistry) -> Iterator[GrpcDirectory]:
+def contract_petition(org: Org) -> ContractPetition:
+    return ContractPetition(org)
+
+
+@pytest.fixture
+def directory(
+    grid_registry: ContractGridRegistry, contract_petition: ContractPetition
+) -> Iterator[GrpcDirectory]:
     """The real gRPC adapter, with the service token, against servers of the proto contracts."""
-    grid_servicer, petition_servicer = grid_registry, ContractPetition(org)
+    grid_servicer, petition_servicer = grid_registry, contract_petition
     grid_server = start_server(
         lambda s: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(grid_servicer, s),
         GRID_SERVICE,

@@ -6,7 +6,6 @@ servers of the proto contracts, the kit's batch applier, the inbox on SQLite and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -16,14 +15,11 @@ from sqlalchemy import select
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
-from gridplus.api.grid.v1 import grid_pb2_grpc
-from gridplus.api.petition.v1 import petition_pb2, petition_pb2_grpc
-from gridplus.kit.auth import ServiceToken
+from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.batch import BatchApplier
 from gridplus.kit.clock import ManualClock, SystemClock
 from gridplus.kit.db import transaction
 from gridplus.kit.events import encode_headers
-from gridplus.kit.grpc_client import service_channel
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.grid_cache import CachedDirectory
@@ -31,17 +27,11 @@ from gridplus.notification.handlers.notices import Notifier
 from gridplus.notification.handlers.reporters_ahead import ReportersAhead
 from gridplus.notification.messaging.consumers import handlers
 from gridplus.notification.storage.models import InboxItem
-from tests.integration.notification.conftest import JWT, KEYS, Store
+from tests.integration.notification.conftest import KEYS, Store
 from tests.integration.notification.servers import (
-    GRID_POLICY,
-    GRID_SERVICE,
-    PETITION_POLICY,
-    PETITION_SERVICE,
-    ContractGridRegistry,
     ContractPetition,
     Org,
 )
-from tests.support.grpc import start_server
 
 pytestmark = pytest.mark.integration
 
@@ -55,35 +45,6 @@ def reporting_org(org: Org) -> Org:
         for p in PETITIONS
     }
     return org
-
-
-def _directory(org: Org, petition: ContractPetition) -> Iterator[ReportersAhead]:
-    grid = start_server(
-        lambda s: grid_pb2_grpc.add_GridRegistryServiceServicer_to_server(
-            ContractGridRegistry(org), s
-        ),
-        GRID_SERVICE,
-        GRID_POLICY,
-        jwt=JWT,
-    )
-    petition_server = start_server(
-        lambda s: petition_pb2_grpc.add_PetitionServiceServicer_to_server(petition, s),
-        PETITION_SERVICE,
-        PETITION_POLICY,
-        jwt=JWT,
-    )
-    token = ServiceToken(JWT, "notification")
-    channels = [
-        service_channel(f"127.0.0.1:{grid.port}", token),
-        service_channel(f"127.0.0.1:{petition_server.port}", token),
-    ]
-    try:
-        yield ReportersAhead(CachedDirectory(GrpcDirectory(*channels)))
-    finally:
-        for channel in channels:
-            channel.close()
-        grid.stop(0).wait(5)
-        petition_server.stop(0).wait(5)
 
 
 def _record(offset: int, petition_id: str) -> Any:
@@ -124,22 +85,28 @@ def _apply_one_poll(store: Store, directory: ReportersAhead, clock: ManualClock)
 
 
 def test_a_poll_asks_petition_once_for_every_reporter_and_tells_them_all(
-    store: Store, reporting_org: Org, clock: ManualClock
+    store: Store,
+    reporting_org: Org,
+    contract_petition: ContractPetition,
+    directory: GrpcDirectory,
+    clock: ManualClock,
 ) -> None:
-    petition = ContractPetition(reporting_org)
-    for directory in _directory(reporting_org, petition):
-        told = _apply_one_poll(store, directory, clock)
+    told = _apply_one_poll(store, ReportersAhead(CachedDirectory(directory)), clock)
 
     assert {f"res-{p}" for p in PETITIONS} <= told
-    assert petition.calls == {"BatchGetReporterContacts": 1}
+    assert contract_petition.calls == {"BatchGetReporterContacts": 1}
 
 
 def test_an_older_petition_is_asked_once_per_event_and_everyone_is_still_told(
-    store: Store, reporting_org: Org, clock: ManualClock
+    store: Store,
+    reporting_org: Org,
+    contract_petition: ContractPetition,
+    directory: GrpcDirectory,
+    clock: ManualClock,
 ) -> None:
-    petition = ContractPetition(reporting_org, batch=False)
-    for directory in _directory(reporting_org, petition):
-        told = _apply_one_poll(store, directory, clock)
+    contract_petition.batch = False  # answers BatchGetReporterContacts UNIMPLEMENTED
+
+    told = _apply_one_poll(store, ReportersAhead(CachedDirectory(directory)), clock)
 
     assert {f"res-{p}" for p in PETITIONS} <= told
-    assert petition.calls == {"GetReporterContacts": len(PETITIONS)}
+    assert contract_petition.calls == {"GetReporterContacts": len(PETITIONS)}
