@@ -49,6 +49,7 @@ from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.grid_cache import CachedDirectory
 from gridplus.notification.handlers.notices import Notifier
+from gridplus.notification.handlers.reporters_ahead import ReportersAhead
 from gridplus.notification.messaging.consumers import handlers
 from gridplus.notification.storage.models import InboxItem
 from tests.support.store import migrated_store
@@ -130,14 +131,25 @@ def _servers(pipe: Connection) -> None:
 
         def __init__(self, org: Org) -> None:
             super().__init__(org)
-            self.calls: list[str] = []
 
         def GetReporterContacts(self, request: Any, context: Any) -> Any:
-            self.calls.append("GetReporterContacts")
-            contact = petition_pb2.ReporterContact(
-                reporter_id=f"res-{request.petition_id}", phone="13812341234"
+            self.calls["GetReporterContacts"] += 1
+            return petition_pb2.GetReporterContactsResponse(
+                contacts=[reporter_of(request.petition_id)]
             )
-            return petition_pb2.GetReporterContactsResponse(contacts=[contact])
+
+        def BatchGetReporterContacts(self, request: Any, context: Any) -> Any:
+            self.calls["BatchGetReporterContacts"] += 1
+            found = [
+                petition_pb2.PetitionReporterContacts(
+                    petition_id=petition_id, contacts=[reporter_of(petition_id)]
+                )
+                for petition_id in dict.fromkeys(request.petition_ids)
+            ]
+            return petition_pb2.BatchGetReporterContactsResponse(petitions=found)
+
+    def reporter_of(petition_id: str) -> Any:
+        return petition_pb2.ReporterContact(reporter_id=f"res-{petition_id}", phone="13812341234")
 
     grid_servicer = ContractGridRegistry(org)
     petition_servicer = Reporters(org)
@@ -155,7 +167,7 @@ def _servers(pipe: Connection) -> None:
     )
     pipe.send((grid.port, petition.port))
     while pipe.recv() == "calls":
-        calls = Counter(grid_servicer.calls + petition_servicer.calls)
+        calls = Counter(grid_servicer.calls) + petition_servicer.calls
         pipe.send((dict(calls), time.process_time()))
     grid.stop(0).wait(5)
     petition.stop(0).wait(5)
@@ -247,10 +259,11 @@ def run(database_url: str, n: int, rounds: int, batch: int, uncached: bool) -> l
         # As __main__ wires it; `uncached`: every event asks grid-registry (before the cache).
         directory = None if uncached else CachedDirectory(remote)
         clock = SystemClock()
-        notifier = Notifier(directory or remote, ChannelPolicy(), clock, keys=KEYS)
+        reporters = ReportersAhead(directory or remote)  # a poll's reporters in one call
+        notifier = Notifier(reporters, ChannelPolicy(), clock, keys=KEYS)
         applier = BatchApplier(
             name=CONSUMER,
-            handlers=handlers(notifier, grid_events=directory),
+            handlers=handlers(notifier, grid_events=directory, reporters_ahead=reporters),
             sessions=store.sessions,
             clock=clock,
             after_commit=lambda: None,

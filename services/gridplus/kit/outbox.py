@@ -26,6 +26,7 @@ from gridplus.kit.events import encode_headers
 from gridplus.kit.lease import Lease, LeaseLost, new_holder_id
 from gridplus.kit.tables import outbox_messages
 from gridplus.kit.tracing import current_traceparent
+from gridplus.kit.write_behind import defer_insert
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,9 @@ class Outbox:
         return self.add_all(session, [(payload, key)])[0]
 
     def add_all(self, session: Session, events: Sequence[tuple[Message, str]]) -> list[str]:
-        """Record each (payload, key) for publishing, in this order, with one prebuilt INSERT
-        (one row, or an executemany for several); returns their event ids. Call inside the
-        transaction."""
+        """Record each (payload, key) for publishing, in this order; returns their event ids.
+        Call inside the transaction: the rows are inserted when it commits, with every other
+        event of the transaction in one executemany."""
         if not events:
             return []
         now = self.clock.now()
@@ -89,7 +90,8 @@ class Outbox:
             }
             for event_id, (payload, key) in zip(ids, events, strict=True)
         ]
-        session.execute(_ADD, rows[0] if len(rows) == 1 else rows)
+        # Written with the batch's other events when the transaction commits (kit.write_behind).
+        defer_insert(session, _ADD, rows)
         session.info[_UNSENT] = True
         return ids
 

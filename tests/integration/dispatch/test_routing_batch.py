@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from google.protobuf.message import Message
 from prometheus_client import REGISTRY
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from gridplus.api.common.v1 import common_pb2
 from gridplus.api.events.v1 import events_pb2
@@ -34,6 +34,7 @@ from gridplus.kit.db import transaction as unit_of_work
 from gridplus.kit.events import encode_headers
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
+from gridplus.kit.tables import outbox_messages
 from tests.integration.dispatch.grid_registry_stub import FakeGridDirectory, square
 
 pytestmark = pytest.mark.integration
@@ -203,3 +204,53 @@ def test_routing_metrics_count_what_committed_once_it_committed(dispatch: Dispat
             assert routed_count() == before  # not yet committed
 
     assert routed_count() == before + 2
+
+
+def statements(engine: Any, *starts: str) -> list[str]:
+    """Every statement the engine runs that contains one of `starts`."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if any(start in statement for start in starts):
+            seen.append(statement.split("(")[0].strip())
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_poll_asks_once_what_was_routed_and_writes_its_assignments_together(
+    dispatch: Dispatch,
+) -> None:
+    engine = dispatch.sessions.kw["bind"]
+    reads = statements(engine, "FROM triage")  # routing's "routed already?" question
+    writes = statements(engine, "INSERT INTO assignment", "INSERT INTO kit_outbox")
+
+    dispatch.apply([submitted(f"p-{n}") for n in range(20)])
+
+    assert len(dispatch.assigned()) == 20
+    assert len(reads) == 1  # one question for the poll, not one per petition
+    # One statement per table for the poll (an executemany each), not three per petition.
+    assert sorted(writes) == [
+        "INSERT INTO assignment_changes",
+        "INSERT INTO assignment_grids",
+        "INSERT INTO assignments",
+        "INSERT INTO kit_outbox_messages",
+    ]
+
+
+def test_a_petition_sent_again_in_a_later_poll_or_the_same_is_assigned_once(
+    dispatch: Dispatch,
+) -> None:
+    dispatch.apply([submitted("p-1")])
+
+    # The same petitions under new event ids: p-1 from an earlier poll, p-2 twice in this one.
+    dispatch.apply([submitted("p-1"), submitted("p-2"), submitted("p-2"), submitted("p-3")])
+
+    assert sorted(dispatch.assigned()) == ["p-1", "p-2", "p-3"]
+    with unit_of_work(dispatch.sessions) as session:
+        assigned = session.execute(
+            select(outbox_messages.c.key).where(
+                outbox_messages.c.ce_type == "gridplus.events.v1.PetitionAssigned"
+            )
+        ).scalars()
+        assert sorted(assigned) == ["p-1", "p-2", "p-3"]  # each announced once

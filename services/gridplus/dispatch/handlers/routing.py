@@ -167,11 +167,19 @@ class PetitionRouter:
     # -- in the transaction ----------------------------------------------------------------
 
     def route(
-        self, session: Session, petition: PetitionToRoute, placement: Placement | None = None
+        self,
+        session: Session,
+        petition: PetitionToRoute,
+        placement: Placement | None = None,
+        *,
+        known_unrouted: bool = False,
     ) -> None:
+        """`known_unrouted`: the caller read, for a whole poll at once, that no assignment or
+        triage item exists for it (only this partition's consumer routes it, and the
+        assignment's primary key still refuses a second one), so it is not asked again."""
         if not petition.petition_id:
             raise ValueError("PetitionSubmitted without a petition_id cannot be routed")
-        if assignments.routed(session, petition_id=petition.petition_id):
+        if not known_unrouted and assignments.routed(session, petition_id=petition.petition_id):
             # The same petition again (a resend under a new event id): one assignment, ever.
             log.info("petition already routed", extra={"petition_id": petition.petition_id})
             return

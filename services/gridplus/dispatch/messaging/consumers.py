@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from gridplus.dispatch.handlers.clocks import ClockKeeper, HandlePlan
 from gridplus.dispatch.handlers.households import HouseholdReplica
 from gridplus.dispatch.handlers.routing import PetitionRouter, PetitionToRoute, Placement
 from gridplus.dispatch.ports import GridDirectory
+from gridplus.dispatch.storage import assignments
 from gridplus.kit.consumer import EventHandler, Prepared, handler_table
 from gridplus.kit.db import SessionFactory, transaction
 from gridplus.kit.events import Event
@@ -54,13 +56,27 @@ def handlers(
             return None
         return router.place(petition_to_route(event.payload))  # type: ignore[arg-type]
 
+    # Petitions a poll's one read found unrouted; each is taken out when routed, so a resend
+    # in the same poll, or a retry after a rolled-back batch, asks the database again.
+    unrouted: set[str] = set()
+
     def route(session: Session, event: Event, placement: Placement | None) -> None:
         if placement is not None:
-            router.route(session, petition_to_route(event.payload), placement)  # type: ignore[arg-type]
+            petition = petition_to_route(event.payload)  # type: ignore[arg-type]
+            known = petition.petition_id in unrouted
+            unrouted.discard(petition.petition_id)
+            router.route(session, petition, placement, known_unrouted=known)
 
-    pairs: list[tuple[type, EventHandler]] = [
-        (events_pb2.PetitionSubmitted, Prepared(prepare=place, apply=route))
-    ]
+    def ahead(events: Sequence[Event]) -> None:
+        assert sessions is not None
+        unrouted.clear()  # a poll's answer holds for that poll only
+        payloads: list[events_pb2.PetitionSubmitted] = [e.payload for e in events]  # type: ignore[misc]
+        ids = [p.petition_id for p in payloads if p.petition_id and not p.HasField("imported")]
+        with transaction(sessions) as session:
+            unrouted.update(set(ids) - assignments.routed_among(session, ids))
+
+    submitted = Prepared(prepare=place, apply=route, prepare_ahead=ahead if sessions else None)
+    pairs: list[tuple[type, EventHandler]] = [(events_pb2.PetitionSubmitted, submitted)]
     if keeper is not None and sessions is not None:
         pairs += status_handlers(keeper, sessions)
     if households is not None:

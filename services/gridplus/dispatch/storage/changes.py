@@ -10,6 +10,7 @@ from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.orm import Mapper, Session
 
 from gridplus.dispatch.storage.models import AssignmentChangeRow, AssignmentRow
+from gridplus.kit.write_behind import defer_insert
 
 _INSERT = insert(AssignmentChangeRow.__table__)  # type: ignore[arg-type]
 
@@ -22,7 +23,8 @@ def _record(_mapper: Mapper[AssignmentRow], connection: Connection, row: Assignm
 
 def record(session: Session, petition_id: str, department_code: str) -> None:
     """The change-log entry of an assignment written by a Core statement (no ORM event)."""
-    session.execute(_INSERT, {"petition_id": petition_id, "department_code": department_code})
+    row = {"petition_id": petition_id, "department_code": department_code}
+    defer_insert(session, _INSERT, [row], read_back=True)  # with the assignment's own row
 
 
 event.listen(AssignmentRow, "after_insert", _record)

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, delete, event, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gridplus.dispatch.storage.models import OPEN, AssigneeLoadRow, AssignmentRow
+from gridplus.kit.write_behind import write_pending
 
 # Two statements every routing transaction runs, as the driver's own SQL (the same text on
 # PostgreSQL and SQLite but for the parameter marker): as SQLAlchemy statements they cost more
@@ -122,7 +123,10 @@ def _write(session: Session) -> None:
     rows = [(person_id, delta) for person_id, delta in sorted(kept.changes.items()) if delta]
     if not rows:
         return
-    session.flush()  # the assignments first: the count rows are the last locks taken
+    # The assignments first (the ORM's and those kit.write_behind holds): the count rows are
+    # the last locks taken.
+    write_pending(session)
+    session.flush()
     connection = session.connection()
     # One row: execute; several: executemany, which runs them in this (sorted) order.
     connection.exec_driver_sql(_ADD.format(_marker(connection)), rows if len(rows) > 1 else rows[0])
