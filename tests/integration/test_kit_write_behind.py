@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy.orm import registry
 
 from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
-from gridplus.kit.tables import outbox_messages
+from gridplus.kit.tables import outbox_messages, processed_events
 from gridplus.kit.write_behind import defer_insert
 
 pytestmark = pytest.mark.integration
@@ -131,3 +132,31 @@ def row_of(key: str) -> dict[str, Any]:
         "traceparent": None,
         "created_at": now,
     }
+
+
+def test_rows_deferred_to_be_read_back_go_before_the_orms_own_flush(engine: Engine) -> None:
+    """An ORM row flushed in the same transaction may refer to them (a foreign key)."""
+    order: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().startswith("INSERT"):
+            order.append(statement.split("(")[0].split()[-1])
+
+    event.listen(engine, "before_cursor_execute", record)
+    sessions = create_session_factory(engine)
+    with transaction(sessions) as session:
+        defer_insert(session, insert(outbox_messages), [row_of("p-1")], read_back=True)
+        session.add(Processed(consumer="test", event_id="e-1", processed_at=datetime.now(UTC)))
+        session.flush()
+        assert order == ["kit_outbox_messages", "kit_processed_events"]
+
+
+class Processed:
+    """An ORM class over a kit table, for the flush order above."""
+
+    def __init__(self, **columns: Any) -> None:
+        for name, value in columns.items():
+            setattr(self, name, value)
+
+
+registry().map_imperatively(Processed, processed_events)

@@ -80,6 +80,13 @@ def _before_execute(state: ORMExecuteState) -> None:
         write_pending(state.session)
 
 
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    # ORM rows flushed now may refer to rows deferred to be read back: those go first.
+    if session.info.get(_READ_BACK):
+        write_pending(session)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     """A root transaction's end leaves nothing behind (a rollback drops what was deferred); a
