@@ -20,7 +20,7 @@ from gridplus.kit.db import create_database_engine, create_session_factory, tran
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages, processed_events
-from gridplus.kit.write_behind import defer_insert
+from gridplus.kit.write_behind import defer_insert, write_pending
 
 pytestmark = pytest.mark.integration
 
@@ -93,6 +93,7 @@ def test_a_savepoint_that_rolls_back_takes_only_its_own_events(engine: Engine) -
     sessions = create_session_factory(engine)
     with transaction(sessions) as session:
         add(session, "p-before")
+        write_pending(session)  # a savepoint may not begin with rows pending
         with pytest.raises(RuntimeError), session.begin_nested():
             add(session, "p-in-the-savepoint")
             raise RuntimeError("the savepoint failed")
@@ -101,6 +102,18 @@ def test_a_savepoint_that_rolls_back_takes_only_its_own_events(engine: Engine) -
         add(session, "p-after")
 
     assert keys_in_outbox(engine) == ["p-before", "p-in-a-kept-savepoint", "p-after"]
+
+
+def test_a_savepoint_begun_with_events_pending_is_refused_not_left_to_lose_them(
+    engine: Engine,
+) -> None:
+    sessions = create_session_factory(engine)
+    with pytest.raises(RuntimeError, match="call write_pending"), transaction(sessions) as session:
+        add(session, "p-pending")
+        with session.begin_nested():
+            add(session, "p-in-the-savepoint")
+
+    assert keys_in_outbox(engine) == []  # the whole unit of work rolled back
 
 
 def test_rows_deferred_to_be_read_back_are_there_for_the_next_statement(engine: Engine) -> None:

@@ -9,10 +9,12 @@ and go together.
 Order is kept per statement, and statements are written in the order each was first used, so
 rows that refer to an earlier statement's rows still come after them. Rows deferred inside a
 savepoint that rolls back are dropped with it; a savepoint that commits writes everything
-pending. Rows the same transaction may read back are deferred with `read_back=True`: any other
-statement the session runs first writes everything pending (as the ORM's autoflush would), so a
-run of inserts with no read between them goes together and a read still sees them. Statements
-run on the session's raw connection (`session.connection()`) do not trigger that write.
+pending; a savepoint may not begin while rows are pending (call `write_pending` first). Rows the
+same transaction may read back are deferred with `read_back=True`: any other statement the
+session runs first, and any ORM flush, writes everything pending (as the ORM's autoflush would),
+so a run of inserts with no read between them goes together and a read still sees them.
+Statements run on the session's raw connection (`session.connection()`) do not trigger that
+write.
 """
 
 from __future__ import annotations
@@ -51,10 +53,6 @@ def defer_insert(
         session.info[_READ_BACK] = True
 
 
-def pending_count(session: Session) -> int:
-    return len(session.info.get(_KEY, ()))
-
-
 def write_pending(session: Session) -> None:
     """Everything deferred so far, one executemany per statement (a single row: execute)."""
     session.info.pop(_READ_BACK, None)
@@ -85,6 +83,21 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     # ORM rows flushed now may refer to rows deferred to be read back: those go first.
     if session.info.get(_READ_BACK):
         write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _no_savepoint_over_pending(session: Session, transaction: SessionTransaction) -> None:
+    # SQLAlchemy emits SAVEPOINT before this event: rows pending from outside it could now only
+    # be written inside it, and its rollback would take them. Refused, loudly.
+    if transaction.nested and any(d.savepoint is not transaction for d in _pending(session)):
+        raise RuntimeError(
+            "a savepoint began with deferred inserts pending (kit.write_behind): "
+            "call write_pending(session) before begin_nested()"
+        )
+
+
+def _pending(session: Session) -> list[_Deferred]:
+    return session.info.get(_KEY) or []
 
 
 @event.listens_for(Session, "after_transaction_end")
