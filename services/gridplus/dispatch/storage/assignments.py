@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, false, insert, or_, select, union
+from sqlalchemy import BindParameter, Select, and_, bindparam, false, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from gridplus.dispatch.domain.access import Visibility
@@ -42,11 +42,11 @@ class Cursor:
 # tables' columns, not the mapped attributes: a statement of mapped attributes goes through the
 # ORM's compile and result machinery, about twice the CPU of the statement itself on SQLite.
 _ASSIGNMENTS = AssignmentRow.__table__.c
-_ROUTED = select(
-    or_(
-        exists().where(_ASSIGNMENTS.petition_id == bindparam("petition_id")),
-        exists().where(TriageRow.__table__.c.petition_id == bindparam("petition_id")),
-    )
+_IDS: BindParameter[str] = bindparam("petition_ids", expanding=True)
+# Routed already: an assignment, or sent to triage (one rule for one petition and for a poll's).
+_ROUTED = union(
+    select(_ASSIGNMENTS.petition_id).where(_ASSIGNMENTS.petition_id.in_(_IDS)),
+    select(TriageRow.__table__.c.petition_id).where(TriageRow.__table__.c.petition_id.in_(_IDS)),
 )
 _INSERT = insert(AssignmentRow.__table__)  # type: ignore[arg-type]
 _INSERT_GRIDS = insert(AssignmentGridRow.__table__)  # type: ignore[arg-type]
@@ -54,20 +54,15 @@ _INSERT_GRIDS = insert(AssignmentGridRow.__table__)  # type: ignore[arg-type]
 
 def routed(session: Session, *, petition_id: str) -> bool:
     """Whether the petition was routed already: it has an assignment, or it went to triage."""
-    return bool(session.execute(_ROUTED, {"petition_id": petition_id}).scalar())
+    return bool(routed_among(session, [petition_id]))
 
 
 def routed_among(session: Session, petition_ids: Sequence[str]) -> set[str]:
-    """Which of these petitions were routed already (an assignment, or sent to triage)."""
+    """Which of these petitions were routed already (one query for all of them)."""
     if not petition_ids:
         return set()
     ids = list(dict.fromkeys(petition_ids))
-    triaged = TriageRow.__table__.c
-    query = union(
-        select(_ASSIGNMENTS.petition_id).where(_ASSIGNMENTS.petition_id.in_(ids)),
-        select(triaged.petition_id).where(triaged.petition_id.in_(ids)),
-    )
-    return {str(petition_id) for petition_id in session.execute(query).scalars()}
+    return {str(found) for found in session.execute(_ROUTED, {"petition_ids": ids}).scalars()}
 
 
 def get(session: Session, *, petition_id: str, lock: bool = False) -> Assignment | None:
