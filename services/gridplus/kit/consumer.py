@@ -31,6 +31,7 @@ from gridplus.kit.batch import (
     BatchApplier,
     EventHandler,
     Prepared,
+    ReadAhead,
     apply_handler,
 )
 from gridplus.kit.clock import Clock
@@ -53,6 +54,7 @@ __all__ = [
     "EventHandler",
     "IdlePause",
     "Prepared",
+    "ReadAhead",
     "RetryPolicy",
     "handler_table",
 ]

@@ -8,6 +8,7 @@ DLQ.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from google.protobuf.message import Message
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gridplus.api.dispatch.v1 import dispatch_pb2
 from gridplus.api.events.v1 import events_pb2
-from gridplus.kit.consumer import EventHandler, handler_table
+from gridplus.kit.consumer import EventHandler, ReadAhead, handler_table
 from gridplus.kit.errors import InvalidArgument
 from gridplus.kit.events import Event
 from gridplus.petition.api.convert import (
@@ -29,6 +30,7 @@ from gridplus.petition.domain.petition import Step
 from gridplus.petition.handlers import reactions
 from gridplus.petition.handlers.deps import Deps
 from gridplus.petition.messaging.visits import visit_handlers
+from gridplus.petition.storage import repository
 
 # Dispatch's step -> the petition's.
 _STEPS: dict[int, Step] = {
@@ -122,12 +124,20 @@ class DispatchEvents:
         )
 
     def table(self) -> dict[str, EventHandler]:
+        # Each decision changes its petition under a row lock: a batch's rows are locked and
+        # read with one statement (on PostgreSQL a round trip per event saved).
         return handler_table(
-            (events_pb2.PetitionAssigned, self.on_petition_assigned),
-            (events_pb2.PetitionDeadlineChanged, self.on_deadline_changed),
-            (events_pb2.PetitionRoutingFailed, self.on_routing_failed),
-            (events_pb2.PetitionSentToTriage, self.on_sent_to_triage),
-            (events_pb2.AssignmentTransferred, self.on_assignment_transferred),
+            (events_pb2.PetitionAssigned, ReadAhead(self.on_petition_assigned, _lock_petitions)),
+            (
+                events_pb2.PetitionDeadlineChanged,
+                ReadAhead(self.on_deadline_changed, _lock_petitions),
+            ),
+            (events_pb2.PetitionRoutingFailed, ReadAhead(self.on_routing_failed, _lock_petitions)),
+            (events_pb2.PetitionSentToTriage, ReadAhead(self.on_sent_to_triage, _lock_petitions)),
+            (
+                events_pb2.AssignmentTransferred,
+                ReadAhead(self.on_assignment_transferred, _lock_petitions),
+            ),
         )
 
 
@@ -159,6 +169,12 @@ def dispatch_handlers(deps: Deps) -> dict[str, EventHandler]:
 
 def evaluation_handlers(deps: Deps) -> dict[str, EventHandler]:
     return EvaluationEvents(deps).table()
+
+
+def _lock_petitions(session: Session, events: Sequence[Event]) -> None:
+    # Every payload of dispatch's decisions names its petition in `petition_id`.
+    ids = {getattr(event.payload, "petition_id", "") for event in events}
+    repository.lock_many(session, petition_ids=sorted(ids - {""}))
 
 
 def _when(stamp: Timestamp | None, event: Event) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -78,11 +79,12 @@ class PageKey:
     id: str
 
 
-# What get(lock=True) read, in this session's info by petition id with the transaction it was
-# read in: update() then writes only the columns the aggregate changed and numbers its new
-# history entries from the row's last_seq. update() is the only writer of these rows and takes
-# the petition's entry out, so an entry of the current transaction is the row as it stands (and
-# locked until commit); one of an earlier transaction of the same session is ignored.
+# What get(lock=True) or lock_many read, in this session's info by petition id with the
+# transaction it was read in: update() then writes only the columns the aggregate changed and
+# numbers its new history entries from the row's last_seq. update() is the only writer of these
+# rows and takes the petition's entry out, so an entry of the current transaction is the row as
+# it stands (and locked until commit); one of an earlier transaction of the same session is
+# ignored.
 _LOCKED = "gridplus.petition.locked"
 
 # The hot paths below run their prebuilt Core statements on the session's connection: the
@@ -91,7 +93,12 @@ _LOCKED = "gridplus.petition.locked"
 
 
 def get(session: Session, *, petition_id: str, lock: bool = False) -> Petition:
-    """The petition, or PetitionNotFound. `lock` holds its row until commit (before a change)."""
+    """The petition, or PetitionNotFound. `lock` holds its row until commit (before a change);
+    a row `lock_many` read in this transaction and not changed since is not read again."""
+    if lock:
+        held = _held(session, petition_id)
+        if held is not None:
+            return petition_of(held)
     statement = rows.SELECT_PETITION_LOCKED if lock else rows.SELECT_PETITION
     row = session.connection().execute(statement, {"pid": petition_id}).first()
     if row is None:
@@ -99,6 +106,25 @@ def get(session: Session, *, petition_id: str, lock: bool = False) -> Petition:
     if lock:
         session.info.setdefault(_LOCKED, {})[petition_id] = (session.get_transaction(), row)
     return petition_of(row)
+
+
+def lock_many(session: Session, *, petition_ids: Collection[str]) -> None:
+    """Lock and read the petitions with one statement, for the get(lock=True) calls of this
+    transaction that follow (a consumer batch's events, say); ids not found are left for get
+    to report."""
+    if not petition_ids:
+        return
+    transaction = session.get_transaction()
+    found = session.connection().execute(rows.SELECT_PETITIONS_LOCKED, {"pids": list(petition_ids)})
+    locked = session.info.setdefault(_LOCKED, {})
+    for row in found:
+        locked[row.id] = (transaction, row)
+
+
+def _held(session: Session, petition_id: str) -> Row[Any] | None:
+    """The row get(lock=True) or lock_many read in the current transaction, if not changed since."""
+    read = session.info.get(_LOCKED, {}).get(petition_id)
+    return read[1] if read and read[0] is session.get_transaction() else None
 
 
 def create(session: Session, *, petition: Petition) -> None:
@@ -119,8 +145,8 @@ def update(session: Session, *, petition: Petition) -> None:
     """The petition's row as the aggregate has it now, and the history entries it recorded."""
     connection = session.connection()
     values = rows.values_of(petition)
-    read = session.info.get(_LOCKED, {}).pop(petition.id, None)
-    locked: Row[Any] | None = read[1] if read and read[0] is session.get_transaction() else None
+    locked = _held(session, petition.id)
+    session.info.get(_LOCKED, {}).pop(petition.id, None)
     if locked is None:  # not read with lock=True in this session: every column, numbered in SQL
         result = connection.execute(rows.UPDATE_PETITION, {"pid": petition.id, **values})
         if not result.rowcount:

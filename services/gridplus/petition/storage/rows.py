@@ -43,6 +43,20 @@ SELECT_PETITION_LOCKED = (
     .where(PETITIONS.c.id == bindparam("pid"))
     .with_for_update()
 )
+# A consumer batch's petitions read and locked at once, in id order (as every multi-row lock
+# here), so two transactions locking overlapping sets wait for each other instead of deadlocking.
+SELECT_PETITIONS_LOCKED = (
+    select(
+        PETITIONS,
+        select(func.coalesce(func.max(HISTORY.c.seq), 0))
+        .where(HISTORY.c.petition_id == PETITIONS.c.id)
+        .scalar_subquery()
+        .label("last_seq"),
+    )
+    .where(PETITIONS.c.id.in_(bindparam("pids", expanding=True)))
+    .order_by(PETITIONS.c.id)
+    .with_for_update()
+)
 INSERT_PETITION = insert(PETITIONS)
 # The SET clause is the execution's column values (all of them, or those a change altered).
 UPDATE_PETITION = update(PETITIONS).where(PETITIONS.c.id == bindparam("pid"))
