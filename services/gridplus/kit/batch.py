@@ -54,6 +54,8 @@ class Prepared:
     # instead of one per event. A hint only: each `prepare` must still work without it, and a
     # failure here is logged and ignored.
     prepare_ahead: Callable[[Sequence[Event]], None] | None = None
+    # As ReadAhead's `ahead`: inside the batch's transaction, before the first `apply`.
+    read_ahead: Callable[[Session, Sequence[Event]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -271,12 +273,16 @@ class BatchApplier:
 
 
 def _read_ahead(session: Session, pending: list[_Ready]) -> None:
-    ahead: dict[int, tuple[ReadAhead, list[Event]]] = {}
+    ahead: dict[int, tuple[Callable[[Session, Sequence[Event]], None], list[Event]]] = {}
     for ready in pending:
-        if isinstance(ready.handler, ReadAhead):
-            ahead.setdefault(id(ready.handler), (ready.handler, []))[1].append(ready.event)
-    for handler, events in ahead.values():
-        handler.ahead(session, events)
+        handler = ready.handler
+        read = handler.ahead if isinstance(handler, ReadAhead) else None
+        if isinstance(handler, Prepared):
+            read = handler.read_ahead
+        if read is not None:
+            ahead.setdefault(id(handler), (read, []))[1].append(ready.event)
+    for read, events in ahead.values():
+        read(session, events)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,12 @@ class Notifier:
                         needed[audience.petition_id] = None
         return list(needed)
 
+    def read_ahead(self, session: Session, event_ids: Sequence[str]) -> None:
+        """Inside a consumer batch's transaction, before its first `apply`: what its events
+        gave already, in one look-up instead of one per event (a repeat, e.g. replayed from
+        the DLQ under another consumer name, must still make no second item)."""
+        inbox_items.look_up_ahead(session, event_ids)
+
     def apply(self, session: Session, plan: Plan) -> None:
         """Store the inbox items and pending deliveries; one per (event, recipient, channel)."""
         received = plan.received

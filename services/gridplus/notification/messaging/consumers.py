@@ -64,7 +64,12 @@ def handlers(
             news = [received(event) for event in events if not imported_history(event)]
             reporters_ahead.fetch(notifier.reporters_needed(news))
 
-    handler = Prepared(prepare=prepare, apply=apply, prepare_ahead=prepare_ahead)
+    def read_ahead(session: Session, events: Sequence[Event]) -> None:
+        notifier.read_ahead(session, [event.id for event in events])
+
+    handler = Prepared(
+        prepare=prepare, apply=apply, prepare_ahead=prepare_ahead, read_ahead=read_ahead
+    )
     return dict.fromkeys(EVENT_TYPES, handler)
 
 

@@ -10,13 +10,14 @@ SQLite serialises writers (BEGIN IMMEDIATE), so the highest number + 1 is the ne
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Insert, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridplus.kit.db import insert_for
+from gridplus.kit.write_behind import defer_insert
 from gridplus.notification.domain.inbox import Cursor, InboxEntry
 from gridplus.notification.domain.notices import Notice
 from gridplus.notification.storage.models import InboxItem
@@ -60,12 +61,17 @@ def create_many(
     """Store one event's notices, each unless the event already gave its recipient one of its
     kind (or an earlier notice of the list did); returns those stored, in the given order.
 
-    One look-up and one multi-row INSERT for the lot; the items are numbered in list order.
+    One look-up (none after `look_up_ahead` named the event in this transaction: then the
+    INSERT waits for the commit) and one multi-row INSERT for the lot; the items are numbered
+    in list order.
     """
     if not notices:
         return []
     # Checked first so that a repeated event takes no number (a gap watchers would wait on).
-    seen = _stored_for(session, source_event_id)
+    ahead = _looked_up_ahead(session)
+    seen = ahead.get(source_event_id) if ahead is not None else None
+    if seen is None:
+        seen = _stored_for(session, source_event_id)
     fresh: list[Notice] = []
     for notice in notices:
         key = (notice.recipient_id, notice.kind.value)
@@ -81,11 +87,37 @@ def create_many(
         | ({} if postgres else {"seq": first + index})
         for index, notice in enumerate(fresh)
     ]
+    if ahead is not None and source_event_id in ahead:
+        # Looked up in this transaction, so these are new (barring another writer of the same
+        # event at this moment, which the table's key still refuses): written at the commit
+        # with the transaction's other inserts (kit write_behind; nothing reads them back).
+        defer_insert(session, _insert(session, returning=False), rows)
+        return fresh
     # rowcount is not reliable with ON CONFLICT; the returned keys are. On the session's
     # connection: a Core statement needs none of the ORM session's execution.
-    found = session.connection().execute(_insert(session), rows)
+    found = session.connection().execute(_insert(session, returning=True), rows)
     inserted = {(row[0], row[1]) for row in found}
     return [n for n in fresh if (n.recipient_id, n.kind.value) in inserted]
+
+
+def look_up_ahead(session: Session, source_event_ids: Collection[str]) -> None:
+    """What these events already gave, read with one statement for the create_many calls of
+    this transaction that follow (a consumer batch's events) instead of one look-up each."""
+    found: dict[str, set[tuple[str, str]]] = {event_id: set() for event_id in source_event_ids}
+    if not found:
+        return
+    rows = session.connection().execute(_STORED_FOR_MANY, {"ids": list(found)})
+    for source_event_id, recipient, kind in rows:
+        found[source_event_id].add((recipient, kind))
+    session.info[_AHEAD_KEY] = (session.get_transaction(), found)
+
+
+def _looked_up_ahead(session: Session) -> dict[str, set[tuple[str, str]]] | None:
+    held = session.info.get(_AHEAD_KEY)
+    return held[1] if held is not None and held[0] is session.get_transaction() else None
+
+
+_AHEAD_KEY = "gridplus.notification.inbox_ahead"
 
 
 def _stored_for(session: Session, source_event_id: str) -> set[tuple[str, str]]:
@@ -98,6 +130,9 @@ def _stored_for(session: Session, source_event_id: str) -> set[tuple[str, str]]:
 # Core columns on the session's connection: plain rows, none of the ORM's loading machinery.
 _STORED_FOR = select(_TABLE.c.recipient_id, _TABLE.c.kind).where(
     _TABLE.c.source_event_id == bindparam("source_event_id")
+)
+_STORED_FOR_MANY = select(_TABLE.c.source_event_id, _TABLE.c.recipient_id, _TABLE.c.kind).where(
+    _TABLE.c.source_event_id.in_(bindparam("ids", expanding=True))
 )
 _HIGHEST = select(func.max(InboxItem.seq))
 
@@ -120,14 +155,14 @@ def _values(
     }
 
 
-_INSERTS: dict[str, Insert] = {}
+_INSERTS: dict[tuple[str, bool], Insert] = {}
 
 
-def _insert(session: Session) -> Insert:
-    """The INSERT … ON CONFLICT DO NOTHING RETURNING (recipient, kind), built once per dialect
+def _insert(session: Session, *, returning: bool) -> Insert:
+    """The INSERT … ON CONFLICT DO NOTHING (RETURNING (recipient, kind)), built once per dialect
     (executed with a list of rows: SQLAlchemy sends them as one multi-row statement)."""
     dialect = session.get_bind().dialect.name
-    statement = _INSERTS.get(dialect)
+    statement = _INSERTS.get((dialect, returning))
     if statement is None:
         table = InboxItem.__table__
         statement = insert_for(session, table)
@@ -135,8 +170,10 @@ def _insert(session: Session) -> Insert:
             statement = statement.values(seq=func.nextval("inbox_item_seq"))
         statement = statement.on_conflict_do_nothing(
             index_elements=["source_event_id", "recipient_id", "kind"]
-        ).returning(table.c.recipient_id, table.c.kind)
-        _INSERTS[dialect] = statement
+        )
+        if returning:
+            statement = statement.returning(table.c.recipient_id, table.c.kind)
+        _INSERTS[dialect, returning] = statement
     return statement
 
 
