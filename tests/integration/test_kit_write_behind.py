@@ -20,7 +20,7 @@ from gridplus.kit.db import create_database_engine, create_session_factory, tran
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages, processed_events
-from gridplus.kit.write_behind import defer_insert, write_pending
+from gridplus.kit.write_behind import defer_insert, write_before_read, write_pending
 
 pytestmark = pytest.mark.integration
 
@@ -130,6 +130,22 @@ def test_rows_deferred_to_be_read_back_are_there_for_the_next_statement(engine: 
         assert seen == [False, True]  # the outbox's statement (one row), then this one's three
 
     assert keys_in_outbox(engine) == ["p-event", "p-read-0", "p-read-1", "p-read-2"]
+
+
+def test_a_read_on_the_raw_connection_writes_read_back_rows_when_asked_to(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    count = select(func.count()).select_from(outbox_messages)
+    with transaction(sessions) as session:
+        add(session, "p-event")  # not read back: write_before_read leaves it for the commit
+        assert session.connection().execute(count).scalar_one() == 0
+        write_before_read(session)
+        assert session.connection().execute(count).scalar_one() == 0
+
+        defer_insert(session, insert(outbox_messages), [row_of("p-read")], read_back=True)
+        write_before_read(session)
+        assert session.connection().execute(count).scalar_one() == 2
+
+    assert keys_in_outbox(engine) == ["p-event", "p-read"]
 
 
 def row_of(key: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ same transaction may read back are deferred with `read_back=True`: any other sta
 session runs first, and any ORM flush, writes everything pending (as the ORM's autoflush would),
 so a run of inserts with no read between them goes together and a read still sees them.
 Statements run on the session's raw connection (`session.connection()`) do not trigger that
-write.
+write: a read there that may see such rows calls `write_before_read` first.
 """
 
 from __future__ import annotations
@@ -64,6 +64,13 @@ def write_pending(session: Session) -> None:
         by_statement.setdefault(deferred.statement, []).append(deferred.row)
     for statement, rows in by_statement.items():
         session.execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
+def write_before_read(session: Session) -> None:
+    """Before a read on the session's raw connection (which the listeners below do not see):
+    writes what is pending if any of it was deferred with `read_back`."""
+    if session.info.get(_READ_BACK):
+        write_pending(session)
 
 
 @event.listens_for(Session, "before_commit")

@@ -21,9 +21,10 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from gridplus.kit.db import UtcDateTime
+from gridplus.kit.write_behind import defer_insert, write_before_read
 from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.lifecycle import Status
 from gridplus.petition.domain.petition import HistoryEntry, Light, Petition
@@ -98,13 +99,15 @@ def get(session: Session, *, petition_id: str, lock: bool = False) -> Petition:
     if lock:
         held = _held(session, petition_id)
         if held is not None:
-            return petition_of(held)
+            return petition_of(held.row)
+    write_before_read(session)  # a batch's change of this petition, deferred by update()
     statement = rows.SELECT_PETITION_LOCKED if lock else rows.SELECT_PETITION
     row = session.connection().execute(statement, {"pid": petition_id}).first()
     if row is None:
         raise PetitionNotFound(petition_id)
     if lock:
-        session.info.setdefault(_LOCKED, {})[petition_id] = (session.get_transaction(), row)
+        locked = session.info.setdefault(_LOCKED, {})
+        locked[petition_id] = _Read(session.get_transaction(), row, batch=False)
     return petition_of(row)
 
 
@@ -118,13 +121,20 @@ def lock_many(session: Session, *, petition_ids: Collection[str]) -> None:
     found = session.connection().execute(rows.SELECT_PETITIONS_LOCKED, {"pids": list(petition_ids)})
     locked = session.info.setdefault(_LOCKED, {})
     for row in found:
-        locked[row.id] = (transaction, row)
+        locked[row.id] = _Read(transaction, row, batch=True)
 
 
-def _held(session: Session, petition_id: str) -> Row[Any] | None:
-    """The row get(lock=True) or lock_many read in the current transaction, if not changed since."""
-    read = session.info.get(_LOCKED, {}).get(petition_id)
-    return read[1] if read and read[0] is session.get_transaction() else None
+@dataclass(frozen=True)
+class _Read:
+    transaction: SessionTransaction | None
+    row: Row[Any]
+    batch: bool  # read by lock_many: its change may wait for the batch's others
+
+
+def _held(session: Session, petition_id: str) -> _Read | None:
+    """What get(lock=True) or lock_many read in the current transaction, if not changed since."""
+    read: _Read | None = session.info.get(_LOCKED, {}).get(petition_id)
+    return read if read and read.transaction is session.get_transaction() else None
 
 
 def create(session: Session, *, petition: Petition) -> None:
@@ -145,8 +155,9 @@ def update(session: Session, *, petition: Petition) -> None:
     """The petition's row as the aggregate has it now, and the history entries it recorded."""
     connection = session.connection()
     values = rows.values_of(petition)
-    locked = _held(session, petition.id)
+    held = _held(session, petition.id)
     session.info.get(_LOCKED, {}).pop(petition.id, None)
+    locked = held.row if held is not None else None
     if locked is None:  # not read with lock=True in this session: every column, numbered in SQL
         result = connection.execute(rows.UPDATE_PETITION, {"pid": petition.id, **values})
         if not result.rowcount:
@@ -163,8 +174,14 @@ def update(session: Session, *, petition: Petition) -> None:
     if changed and len(entries) == 1 and connection.dialect.name == "postgresql":
         statement = rows.change_with_entry(frozenset(changed))
         params = {"pid": petition.id, "seq": locked.last_seq + 1, **changed}
-        connection.execute(statement, {**params, **rows.entry_params(entries[0])})
+        params |= rows.entry_params(entries[0])
         entries.clear()
+        if held is not None and held.batch:
+            # A consumer batch's change: written with the batch's others in one executemany
+            # (kit write_behind), before get reads this petition again, at the latest at commit.
+            defer_insert(session, statement, [params], read_back=True)
+        else:
+            connection.execute(statement, params)
         return
     if changed:
         connection.execute(rows.UPDATE_PETITION, {"pid": petition.id, **changed})
