@@ -101,7 +101,9 @@ class Figures:
     scorecards_equal_rebuild: bool = False
     photos: int = 0
     photo_reads_failed: int = 0
-    # gRPC calls each grid-registry replica served (health checks aside): clients spread them
+    # gRPC calls each grid-registry replica served over its lives (health checks aside; a killed
+    # replica's calls are read just before the kill, as its restart starts them from 0 again):
+    # clients spread them
     grid_registry_calls: list[int] = field(default_factory=list)
     kills: list[str] = field(default_factory=list)
     restarts: int = 0
@@ -152,6 +154,7 @@ class Chaos:
         self._lock = threading.Lock()
         self._turn = count()
         self._futures: list[Future[None]] = []
+        self._served_before_kill: Counter[int] = Counter()  # grid-registry replica → calls
         self._headers = {"Authorization": f"Bearer {stack.token(Role.RESIDENT)}"}
 
     # -- load ---------------------------------------------------------------------------------
@@ -223,6 +226,9 @@ class Chaos:
                 self.figures.kills.append("broker (restart)")
                 continue
             index = step % 2 if len(self.stack.replicas_of(package)) > 1 else 0
+            if package == "grid_registry":
+                metrics_port = self.stack.replicas_of(package)[index].metrics
+                self._served_before_kill[index] += self._served_calls(metrics_port)
             pid = self.stack.kill_replica(package, index)
             self.figures.kills.append(f"{package}[{index}] pid {pid}")
             self._wait_restarted(package, index, pid)
@@ -272,7 +278,8 @@ class Chaos:
         )
         self._check_notifications({e for found in events.values() for e in found})
         figures.grid_registry_calls = [
-            self._served_calls(r.metrics) for r in self.stack.replicas_of("grid_registry")
+            self._served_before_kill[r.index] + self._served_calls(r.metrics)
+            for r in self.stack.replicas_of("grid_registry")
         ]
         figures.photos = len(self.photos)
         figures.photo_reads_failed = self._read_photos()
