@@ -21,7 +21,10 @@ from gridplus.kit.events import Event
 from gridplus.petition.api.convert import timestamp
 from gridplus.petition.domain.errors import PetitionNotFound
 from gridplus.petition.domain.values import Actor
-from gridplus.petition.handlers.personal_data import get_reporter_contacts
+from gridplus.petition.handlers.personal_data import (
+    get_many_reporter_contacts,
+    get_reporter_contacts,
+)
 from gridplus.petition.messaging.consumers import dispatch_handlers
 from gridplus.petition.storage import changes, contacts, repository
 from gridplus.petition.storage.models import ChangeRow
@@ -270,4 +273,34 @@ def test_reporter_contacts_follow_a_chain_of_merges_one_statement_per_level(
     assert [(c.reporter_id, c.contact.name, c.contact.phone, c.via_duplicate) for c in found] == [
         ("resident-c", "", "", False),
         ("resident-a", "另一个", "", True),
+    ]
+
+
+def test_a_batch_of_reporter_contacts_is_one_statement_per_level_for_all_and_answers_as_alone(
+    client: FlaskClient, store: Store
+) -> None:
+    survivor = submit(client, "resident-a", "a", contact={"name": "张三"})
+    merged = submit(client, "resident-b", "b", contact={"email": "li@example.org"})
+    merged_again = submit(client, "resident-c", "c", contact={"phone": "13812341234"})
+    same_reporter = submit(client, "resident-a", "a2", contact={"name": "另一个"})
+    others = [submit(client, f"resident-{n}", f"o{n}") for n in range(5)]
+    merge(store, merged, survivor)
+    merge(store, merged_again, merged)
+    merge(store, same_reporter, merged_again)
+    # asked: a chain's root and a petition inside it, unmerged ones, one twice, one unknown
+    asked = [others[0], merged_again, "no-such-petition", survivor, *others[1:], others[0]]
+
+    with counting(store) as lookup, transaction(store.sessions) as session:
+        batch = get_many_reporter_contacts(session, store.deps, petition_ids=asked)
+
+    # the petitions, then three levels of merges and the empty fourth: as for one petition
+    assert lookup.statements == 5
+    assert list(batch) == [others[0], merged_again, survivor, *others[1:]]
+    with transaction(store.sessions) as session:
+        for petition_id, found in batch.items():
+            assert found == get_reporter_contacts(session, store.deps, petition_id=petition_id)
+    assert [(c.reporter_id, c.via_duplicate) for c in batch[survivor]] == [
+        ("resident-a", False),
+        ("resident-b", True),
+        ("resident-c", True),
     ]

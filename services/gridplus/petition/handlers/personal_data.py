@@ -34,6 +34,11 @@ def get_reporter_contacts(
     found = contacts.reporters(session, petition_id=petition_id, keys=deps.keys)
     if not found:
         raise PetitionNotFound(petition_id)
+    return _contacts_of(found)
+
+
+def _contacts_of(found: list[contacts.Reporter]) -> list[ReporterContact]:
+    """The petition's reporter first, then each other reporter of the merged ones once."""
     petition, *merged = found
     out = [ReporterContact(petition.reporter_id, petition.contact or Contact(), False)]
     seen = {petition.reporter_id}
@@ -52,14 +57,10 @@ def get_many_reporter_contacts(
     session: Session, deps: Deps, *, petition_ids: Sequence[str]
 ) -> dict[str, list[ReporterContact]]:
     """`get_reporter_contacts` of each petition that exists, in the order asked, each once (one
-    call and one transaction for a whole batch of notification's events)."""
-    found: dict[str, list[ReporterContact]] = {}
-    for petition_id in dict.fromkeys(petition_ids):
-        try:
-            found[petition_id] = get_reporter_contacts(session, deps, petition_id=petition_id)
-        except PetitionNotFound:
-            continue
-    return found
+    call, one transaction and a statement per level of merges for a whole batch of
+    notification's events)."""
+    found = contacts.reporters_of_many(session, petition_ids=petition_ids, keys=deps.keys)
+    return {petition_id: _contacts_of(reporters) for petition_id, reporters in found.items()}
 
 
 def anonymise_resident(session: Session, deps: Deps, *, resident_id: str) -> int:
