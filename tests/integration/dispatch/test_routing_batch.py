@@ -6,12 +6,10 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,11 +29,11 @@ from gridplus.kit.batch import BatchApplier
 from gridplus.kit.clock import ManualClock
 from gridplus.kit.db import SessionFactory, create_database_engine, create_session_factory
 from gridplus.kit.db import transaction as unit_of_work
-from gridplus.kit.events import encode_headers
 from gridplus.kit.migrations import migrate
 from gridplus.kit.outbox import Outbox
 from gridplus.kit.tables import outbox_messages
 from tests.integration.dispatch.grid_registry_stub import FakeGridDirectory, square
+from tests.support.records import consumer_record
 
 pytestmark = pytest.mark.integration
 
@@ -89,21 +87,7 @@ def merged(petition_id: str) -> events_pb2.PetitionMerged:
 
 def record(offset: int, payload: Message) -> Any:
     key = payload.petition_id  # type: ignore[attr-defined]
-    headers = encode_headers(
-        event_id=str(uuid.uuid4()),
-        ce_type=payload.DESCRIPTOR.full_name,
-        source="/gridplus/petition",
-        time=T0,
-        traceparent=None,
-    )
-    return SimpleNamespace(
-        key=key.encode(),
-        value=payload.SerializeToString(),
-        headers=headers,
-        topic="t",
-        partition=0,
-        offset=offset,
-    )
+    return consumer_record(offset, payload, key=key, source="/gridplus/petition", time=T0)
 
 
 def one_by_one(record: Any, attempts: int) -> bool:

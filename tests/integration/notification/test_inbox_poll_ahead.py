@@ -6,11 +6,8 @@ consumer name) still makes no second item and counts none. SQLite and PostgreSQL
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,7 +19,6 @@ from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.batch import BatchApplier
 from gridplus.kit.clock import ManualClock, SystemClock
 from gridplus.kit.db import transaction
-from gridplus.kit.events import encode_headers
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.grid_cache import CachedDirectory
@@ -31,6 +27,7 @@ from gridplus.notification.handlers.reporters_ahead import ReportersAhead
 from gridplus.notification.messaging.consumers import handlers
 from gridplus.notification.storage.models import InboxItem
 from tests.integration.notification.conftest import KEYS, Store
+from tests.support.records import consumer_record
 
 pytestmark = pytest.mark.integration
 
@@ -43,20 +40,7 @@ def record(offset: int, petition_id: str) -> Any:
         grid=common_pb2.GridRef(code="G-01-01-01"),
         assignee_id=f"worker-{offset}",
     )
-    return SimpleNamespace(
-        key=petition_id.encode(),
-        value=payload.SerializeToString(),
-        headers=encode_headers(
-            event_id=str(uuid.uuid4()),
-            ce_type=payload.DESCRIPTOR.full_name,
-            source="/gridplus/dispatch",
-            time=datetime.now(UTC),
-            traceparent=None,
-        ),
-        topic="dispatch.events.v1",
-        partition=0,
-        offset=offset,
-    )
+    return consumer_record(offset, payload, key=petition_id, source="/gridplus/dispatch")
 
 
 def applier(store: Store, directory: GrpcDirectory, clock: ManualClock, name: str) -> BatchApplier:

@@ -5,9 +5,6 @@ servers of the proto contracts, the kit's batch applier, the inbox on SQLite and
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,7 +16,6 @@ from gridplus.api.petition.v1 import petition_pb2
 from gridplus.kit.batch import BatchApplier
 from gridplus.kit.clock import ManualClock, SystemClock
 from gridplus.kit.db import transaction
-from gridplus.kit.events import encode_headers
 from gridplus.notification.clients import GrpcDirectory
 from gridplus.notification.domain.rules import ChannelPolicy
 from gridplus.notification.handlers.grid_cache import CachedDirectory
@@ -32,6 +28,7 @@ from tests.integration.notification.servers import (
     ContractPetition,
     Org,
 )
+from tests.support.records import consumer_record
 
 pytestmark = pytest.mark.integration
 
@@ -53,19 +50,8 @@ def _record(offset: int, petition_id: str) -> Any:
         grid=common_pb2.GridRef(code="G-01-01-01"),
         assignee_id="worker-7",
     )
-    return SimpleNamespace(
-        key=petition_id.encode(),
-        value=payload.SerializeToString(),
-        headers=encode_headers(
-            event_id=str(uuid.uuid4()),
-            ce_type=payload.DESCRIPTOR.full_name,
-            source="/gridplus/dispatch",
-            time=datetime.now(UTC),
-            traceparent=None,
-        ),
-        topic="dispatch.events.v1",
-        partition=0,
-        offset=offset,
+    return consumer_record(
+        offset, payload, key=petition_id, source="/gridplus/dispatch", topic="dispatch.events.v1"
     )
 
 

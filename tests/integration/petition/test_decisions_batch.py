@@ -5,11 +5,9 @@ alone (and only it going to the per-event path, which dead-letters it)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,11 +18,11 @@ from sqlalchemy import Engine, event
 from gridplus.api.events.v1 import events_pb2
 from gridplus.kit.batch import BatchApplier
 from gridplus.kit.db import transaction
-from gridplus.kit.events import encode_headers
 from gridplus.petition.api.convert import timestamp
 from gridplus.petition.messaging.consumers import dispatch_handlers
 from gridplus.petition.storage import repository
 from tests.integration.petition.conftest import T0, Store, assigned, bearer
+from tests.support.records import consumer_record
 
 pytestmark = pytest.mark.integration
 
@@ -41,21 +39,7 @@ class OneByOne:
 
 
 def record(offset: int, payload: Message, key: str) -> Any:
-    headers = encode_headers(
-        event_id=str(uuid.uuid4()),
-        ce_type=payload.DESCRIPTOR.full_name,
-        source="/gridplus/dispatch",
-        time=T0,
-        traceparent=None,
-    )
-    return SimpleNamespace(
-        key=key.encode(),
-        value=payload.SerializeToString(),
-        headers=headers,
-        topic="gridplus.dispatch.events.v1",
-        partition=0,
-        offset=offset,
-    )
+    return consumer_record(offset, payload, key=key, source="/gridplus/dispatch", time=T0)
 
 
 def applier(store: Store) -> BatchApplier:

@@ -244,9 +244,9 @@ def merge(store: Store, duplicate: str, survivor: str) -> None:
         repository.update(session, petition=petition)
 
 
-def test_reporter_contacts_follow_a_chain_of_merges_one_statement_per_level(
-    client: FlaskClient, store: Store
-) -> None:
+def merge_chain(client: FlaskClient, store: Store) -> tuple[str, str]:
+    """survivor <- merged <- merged_again <- same_reporter (resident-a again): three levels.
+    Returns (survivor, merged_again)."""
     survivor = submit(client, "resident-a", "a", contact={"name": "张三"})
     merged = submit(client, "resident-b", "b", contact={"email": "li@example.org"})
     merged_again = submit(client, "resident-c", "c", contact={"phone": "13812341234"})
@@ -254,6 +254,13 @@ def test_reporter_contacts_follow_a_chain_of_merges_one_statement_per_level(
     merge(store, merged, survivor)
     merge(store, merged_again, merged)  # merged into a petition that was merged itself
     merge(store, same_reporter, merged_again)
+    return survivor, merged_again
+
+
+def test_reporter_contacts_follow_a_chain_of_merges_one_statement_per_level(
+    client: FlaskClient, store: Store
+) -> None:
+    survivor, merged_again = merge_chain(client, store)
     anonymised = client.delete("/api/v1/me/personal-data", headers=bearer("resident-c"))
     assert anonymised.status_code == 204
 
@@ -279,14 +286,8 @@ def test_reporter_contacts_follow_a_chain_of_merges_one_statement_per_level(
 def test_a_batch_of_reporter_contacts_is_one_statement_per_level_for_all_and_answers_as_alone(
     client: FlaskClient, store: Store
 ) -> None:
-    survivor = submit(client, "resident-a", "a", contact={"name": "张三"})
-    merged = submit(client, "resident-b", "b", contact={"email": "li@example.org"})
-    merged_again = submit(client, "resident-c", "c", contact={"phone": "13812341234"})
-    same_reporter = submit(client, "resident-a", "a2", contact={"name": "另一个"})
+    survivor, merged_again = merge_chain(client, store)
     others = [submit(client, f"resident-{n}", f"o{n}") for n in range(5)]
-    merge(store, merged, survivor)
-    merge(store, merged_again, merged)
-    merge(store, same_reporter, merged_again)
     # asked: a chain's root and a petition inside it, unmerged ones, one twice, one unknown
     asked = [others[0], merged_again, "no-such-petition", survivor, *others[1:], others[0]]
 
