@@ -16,15 +16,19 @@ from google.protobuf.message import Message
 from sqlalchemy import Engine, event
 
 from gridplus.api.events.v1 import events_pb2
+from gridplus.kit.auth import Role
 from gridplus.kit.batch import BatchApplier
 from gridplus.kit.db import transaction
 from gridplus.petition.api.convert import timestamp
+from gridplus.petition.domain.values import Actor
 from gridplus.petition.messaging.consumers import dispatch_handlers
 from gridplus.petition.storage import repository
 from tests.integration.petition.conftest import T0, Store, assigned, bearer
 from tests.support.records import consumer_record
 
 pytestmark = pytest.mark.integration
+
+ADMIN = Actor("admin-1", Role.ADMIN)
 
 
 class OneByOne:
@@ -156,3 +160,22 @@ def test_a_poll_keeps_each_petitions_order_ignores_a_repeat_and_fails_a_missing_
     ]
     assert second_history[-1].note == "transferred to worker-9: on leave (by chief-1)"
     assert len(store.status_changes()) == 2
+
+
+def test_a_change_waiting_for_the_batch_is_written_before_another_change_of_that_petition(
+    client: FlaskClient, store: Store
+) -> None:
+    petition_id = submit(client, 1)
+    with transaction(store.sessions) as session:
+        stale = repository.get(session, petition_id=petition_id)  # read in an earlier transaction
+    with transaction(store.sessions) as session:
+        repository.lock_many(session, petition_ids=[petition_id])
+        petition = repository.get(session, petition_id=petition_id, lock=True)
+        petition.send_to_triage(reason="not sure", best_guess=None, actor=ADMIN, at=T0)
+        repository.update(session, petition=petition)  # waits for the batch's others
+        stale.add_note(note="second", actor=ADMIN, at=T0 + timedelta(seconds=1))
+        repository.update(session, petition=stale)
+
+    with transaction(store.sessions) as session:
+        history = repository.get_history(session, petition_id=petition_id)
+    assert [e.note for e in history] == ["", "sent to manual triage: not sure", "second"]

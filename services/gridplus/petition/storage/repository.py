@@ -159,6 +159,7 @@ def update(session: Session, *, petition: Petition) -> None:
     session.info.get(_LOCKED, {}).pop(petition.id, None)
     locked = held.row if held is not None else None
     if locked is None:  # not read with lock=True in this session: every column, numbered in SQL
+        write_before_read(session)  # numbered after this petition's entries deferred earlier
         result = connection.execute(rows.UPDATE_PETITION, {"pid": petition.id, **values})
         if not result.rowcount:
             raise PetitionNotFound(petition.id)
