@@ -32,7 +32,9 @@ from tests.support.ports import free_port
 pytestmark = pytest.mark.integration
 
 
-def wait_serving(port: int, timeout: float = 20.0) -> None:
+def wait_serving(port: int, timeout: float = 60.0) -> None:
+    # Returns as soon as it serves; a fresh process importing and migrating on a loaded 2-core
+    # CI machine has taken over 20 s.
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         health = health_pb2_grpc.HealthStub(channel)
         eventually(
