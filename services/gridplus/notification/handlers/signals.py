@@ -6,6 +6,7 @@ Streams also poll, so items stored by another replica still arrive, only a littl
 from __future__ import annotations
 
 import threading
+import time
 
 
 class Signal:
@@ -25,8 +26,15 @@ class Signal:
             self._version += 1
             self._changed.notify_all()
 
-    def wait(self, seen: int, timeout: float) -> int:
-        """Until the version differs from `seen` or `timeout` passes; returns the version."""
+    def wait(self, seen: int, timeout: float, stop: threading.Event | None = None) -> int:
+        """Until the version differs from `seen`, `timeout` passes or `stop` is set (looked at
+        every half second, so a long idle wait does not hold up a shutdown); returns the
+        version."""
+        deadline = time.monotonic() + timeout
         with self._changed:
-            self._changed.wait_for(lambda: self._version != seen, timeout)
+            while self._version == seen and not (stop is not None and stop.is_set()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(min(left, 0.5) if stop is not None else left)
             return self._version

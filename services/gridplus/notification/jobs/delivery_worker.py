@@ -140,7 +140,7 @@ class DeliveryWorker:
                     log.warning("due deliveries not claimed; retrying", exc_info=True)
                     started = 0
                 if started == 0:
-                    self._wake.wait(seen, self._idle_wait(next_sample - time.monotonic()))
+                    self._wake.wait(seen, self._idle_wait(next_sample - time.monotonic()), stop)
         finally:
             self.close()
             self._release_backlog()
