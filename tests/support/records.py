@@ -38,3 +38,14 @@ def consumer_record(
         partition=0,
         offset=offset,
     )
+
+
+class OneByOne:
+    """Stands in for the consumer's per-event path: what it was handed, with attempts used."""
+
+    def __init__(self) -> None:
+        self.handed: list[tuple[int, int]] = []
+
+    def __call__(self, record: Any, attempts: int) -> bool:
+        self.handed.append((record.offset, attempts))
+        return True

@@ -29,6 +29,9 @@ from gridplus.kit.db import (
 from gridplus.kit.events import Event, encode_headers
 from gridplus.kit.migrations import migrate
 from gridplus.kit.tracing import current_traceparent
+from tests.support.records import OneByOne
+
+__all__ = ["OneByOne"]  # the other batch tests import it from here
 
 effects = Table(
     "test_effects",
@@ -92,17 +95,6 @@ def applier(store: Store, handler: Any = write, woken: list[int] | None = None) 
         clock=SystemClock(),
         after_commit=lambda: (woken if woken is not None else []).append(1),
     )
-
-
-class OneByOne:
-    """Stands in for the per-event path: remembers what it was handed."""
-
-    def __init__(self) -> None:
-        self.handed: list[tuple[int, int]] = []
-
-    def __call__(self, record: Any, attempts: int) -> bool:
-        self.handed.append((record.offset, attempts))
-        return True
 
 
 def titles(store: Store) -> list[str]:

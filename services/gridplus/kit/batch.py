@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BATCH = 200
 
 
+# A read inside a batch's transaction, before its first event, with the events it concerns.
+ReadFirst = Callable[[Session, Sequence[Event]], None]
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A handler in two steps, for effects that need remote calls first (e.g. dispatch asking
@@ -55,7 +59,7 @@ class Prepared:
     # failure here is logged and ignored.
     prepare_ahead: Callable[[Sequence[Event]], None] | None = None
     # As ReadAhead's `ahead`: inside the batch's transaction, before the first `apply`.
-    read_ahead: Callable[[Session, Sequence[Event]], None] | None = None
+    read_ahead: ReadFirst | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class ReadAhead:
     are then applied one at a time)."""
 
     handle: Callable[[Session, Event], None]
-    ahead: Callable[[Session, Sequence[Event]], None]
+    ahead: ReadFirst
 
 
 EventHandler = Callable[[Session, Event], None] | Prepared | ReadAhead
@@ -273,16 +277,20 @@ class BatchApplier:
 
 
 def _read_ahead(session: Session, pending: list[_Ready]) -> None:
-    ahead: dict[int, tuple[Callable[[Session, Sequence[Event]], None], list[Event]]] = {}
+    """Each handler's in-transaction read, once, with the batch's events it will handle."""
+    ahead: dict[int, tuple[ReadFirst, list[Event]]] = {}
     for ready in pending:
-        handler = ready.handler
-        read = handler.ahead if isinstance(handler, ReadAhead) else None
-        if isinstance(handler, Prepared):
-            read = handler.read_ahead
+        read = _read_first(ready.handler)
         if read is not None:
-            ahead.setdefault(id(handler), (read, []))[1].append(ready.event)
+            ahead.setdefault(id(ready.handler), (read, []))[1].append(ready.event)
     for read, events in ahead.values():
         read(session, events)
+
+
+def _read_first(handler: EventHandler) -> ReadFirst | None:
+    if isinstance(handler, ReadAhead):
+        return handler.ahead
+    return handler.read_ahead if isinstance(handler, Prepared) else None
 
 
 @dataclass(frozen=True)

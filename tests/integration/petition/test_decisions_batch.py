@@ -24,22 +24,11 @@ from gridplus.petition.domain.values import Actor
 from gridplus.petition.messaging.consumers import dispatch_handlers
 from gridplus.petition.storage import repository
 from tests.integration.petition.conftest import T0, Store, assigned, bearer
-from tests.support.records import consumer_record
+from tests.support.records import OneByOne, consumer_record
 
 pytestmark = pytest.mark.integration
 
 ADMIN = Actor("admin-1", Role.ADMIN)
-
-
-class OneByOne:
-    """Stands in for the consumer's per-event path: what it was handed, with attempts used."""
-
-    def __init__(self) -> None:
-        self.handed: list[tuple[int, int]] = []
-
-    def __call__(self, record: Any, attempts: int) -> bool:
-        self.handed.append((record.offset, attempts))
-        return True
 
 
 def record(offset: int, payload: Message, key: str) -> Any:
