@@ -1,4 +1,5 @@
-"""Resident memory and CPU time of the service processes, read from /proc."""
+"""Resident memory and CPU time of the service processes and of the whole machine, read from
+/proc."""
 
 from __future__ import annotations
 
@@ -11,6 +12,20 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds(stat: str | None = None) -> float:
+    """CPU time the whole machine has spent busy so far, summed over its cores: everything but
+    idle and iowait in /proc/stat's first line (the broker, PostgreSQL and the load generator
+    count too, so a run can say how much of the machine was left)."""
+    text = Path("/proc/stat").read_text() if stat is None else stat
+    first = text.splitlines()[0].split()
+    if first[0] != "cpu":
+        raise ValueError(f"/proc/stat should start with the cpu line, got {first[0]!r}")
+    # user nice system idle iowait irq softirq steal (guest time is inside user already)
+    ticks = [int(value) for value in first[1:9]]
+    busy = sum(ticks) - ticks[3] - ticks[4]
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

@@ -8,7 +8,9 @@ LocateGrids stream), for everyday use in ≤ 90 s on an idle 2-core machine.
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,9 +251,11 @@ def open_loop(
     wait = max(30.0, 1.5 * count / max(closed, 0.1))
     name = f"open loop: {settings.open_rate:g}/s for {settings.open_seconds:g} s"
     with progress.phase(name):
+        before = CpuUse.now(bench.pids)
         result = path.run_load(
             bench.stack, points, count, max(settings.concurrency, 64), settings.open_rate, wait
         )
+        use = CpuUse.now(bench.pids).since(before)
         progress.say(path.summary(result))
     figures.add("path.open.offered", settings.open_rate, "petitions/s")
     figures.add("path.open.accepted", result.intake_rate, "petitions/s")
@@ -265,6 +269,60 @@ def open_loop(
             figures.add(
                 f"path.open.hop.{hop.replace(' ', '_')}.p50", percentile(times, 50) * 1e3, "ms"
             )
+    progress.say(open_cpu_line(use, max(len(result.submitted), 1), figures))
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """CPU seconds so far: each service's, this process's (the load generator: HTTP clients and
+    the assignment listener) and the whole machine's, at one wall-clock time."""
+
+    wall: float
+    services: dict[str, float]
+    load_generator: float
+    machine: float
+
+    @classmethod
+    def now(cls, pids: dict[str, int]) -> CpuUse:
+        return cls(
+            wall=time.monotonic(),
+            services={name: memory.cpu_seconds(pid) for name, pid in pids.items()},
+            load_generator=time.process_time(),
+            machine=memory.machine_busy_seconds(),
+        )
+
+    def since(self, before: CpuUse) -> CpuUse:
+        return CpuUse(
+            wall=self.wall - before.wall,
+            services={n: seconds - before.services[n] for n, seconds in self.services.items()},
+            load_generator=self.load_generator - before.load_generator,
+            machine=self.machine - before.machine,
+        )
+
+
+def open_cpu_line(use: CpuUse, petitions: int, figures: Figures) -> str:
+    """What the open loop cost: CPU per petition per service, and how busy the machine's cores
+    were (the open loop's latency is mostly queueing for them once they are nearly full)."""
+    wall = max(use.wall, 1e-9)
+    per = {
+        service: figures.add(
+            f"path.open.cpu_per_petition.{service}",
+            use.services[service] / petitions * 1e3,
+            "ms",
+        )
+        for service in START_ORDER
+    }
+    total = figures.add("path.open.cpu_per_petition.total", sum(per.values()), "ms")
+    services = figures.add("path.open.cores.services", sum(use.services.values()) / wall, "cores")
+    generator = figures.add("path.open.cores.load_generator", use.load_generator / wall, "cores")
+    machine = figures.add("path.open.cores.machine", use.machine / wall, "cores")
+    rest = machine - services - generator
+    return (
+        f"open loop CPU per petition {' / '.join(START_ORDER)}: "
+        f"{' / '.join(f'{ms:.2f}' for ms in per.values())} = {total:.2f} ms; "
+        f"busy {machine:.2f} of {os.cpu_count()} cores (services {services:.2f}, "
+        f"load generator {generator:.2f}, broker, database and the rest {rest:.2f})"
+    )
 
 
 def ratio_line(what: str, rate: float, figures: Figures) -> str:
