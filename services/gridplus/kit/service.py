@@ -105,7 +105,8 @@ class ServiceApp:
         idle_pause: IdlePause = DEFAULT_IDLE_PAUSE,
     ) -> EventConsumer:
         """`idle_pause`: how soon a caught-up consumer looks again (GRIDPLUS_CONSUMER_FIRST_IDLE_
-        PAUSE_MS and GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS override it)."""
+        PAUSE_MS, GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS and GRIDPLUS_CONSUMER_AFTER_BATCH_PAUSE_MS
+        override it)."""
         group = name or self.settings.spec.name
         self._topics += [t for topic in topics for t in (topic, dlq_topic(topic))]
         consumer = EventConsumer(
@@ -121,13 +122,16 @@ class ServiceApp:
             idle_pause=IdlePause(
                 first=self._milliseconds("GRIDPLUS_CONSUMER_FIRST_IDLE_PAUSE_MS", idle_pause.first),
                 most=self._milliseconds("GRIDPLUS_CONSUMER_MAX_IDLE_PAUSE_MS", idle_pause.most),
+                after_batch=self._milliseconds(
+                    "GRIDPLUS_CONSUMER_AFTER_BATCH_PAUSE_MS", idle_pause.after_batch, minimum=0
+                ),
             ),
         )
         self.runner.add_loop(f"consumer-{group}", consumer.run)
         return consumer
 
-    def _milliseconds(self, name: str, default_seconds: float) -> float:
-        return self.env.number(name, default_seconds * 1e3, minimum=1) / 1e3
+    def _milliseconds(self, name: str, default_seconds: float, minimum: float = 1) -> float:
+        return self.env.number(name, default_seconds * 1e3, minimum=minimum) / 1e3
 
     def add_loop(self, name: str, loop: Loop) -> None:
         self.runner.add_loop(name, loop)
