@@ -36,6 +36,37 @@ def broker_rates(bootstrap: str, count: int = 20_000, size: int = 300) -> tuple[
     return produce, consume
 
 
+def empty_poll_cpu(bootstrap: str, topic: str, polls: int = 300, pause: float = 0.005) -> float:
+    """CPU ms of one empty poll(0) of a caught-up group member on `topic` (an idle topic of the
+    stack: every partition assigned, nothing to fetch), with the kit's consumer settings and a
+    pause between polls as a caught-up consumer takes: what a consumer pays each time it looks
+    and finds nothing (noida-db answers an empty fetch at once, so it looks often)."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-empty-poll-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="latest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1500,
+        max_poll_records=200,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not consumer.assignment() and time.monotonic() < deadline:
+            consumer.poll(timeout_ms=200)  # join the group and take the positions
+        for _ in range(20):
+            consumer.poll(timeout_ms=0)
+            time.sleep(pause)
+        started = time.process_time()
+        for _ in range(polls):
+            consumer.poll(timeout_ms=0)
+            time.sleep(pause)
+        return (time.process_time() - started) / polls * 1e3
+    finally:
+        consumer.close()
+
+
 def database_insert_rate(url: str, count: int = 3_000) -> float:
     """Single-row transactions per second with the kit's settings (SQLite: WAL, IMMEDIATE;
     PostgreSQL: the kit's pool), the shape of one petition's intake."""

@@ -31,6 +31,7 @@ from bench import (
 from bench.figures import Figures, Progress, percentile
 from bench.stacks import BenchStack, running_stack, scratch_database
 from gridplus.kit.auth import Role
+from gridplus.kit.topology import events_topic
 from tools.stack import START_ORDER
 
 LAG_ZERO_WITHIN = 10.0  # seconds after intake stops (issue 13's "done")
@@ -123,6 +124,10 @@ def stack_phases(
         produce, consume = raw.broker_rates(bench.bootstrap, count=settings.broker_messages)
         figures.add("raw.broker_produce", produce, "msg/s")
         figures.add("raw.broker_consume", consume, "msg/s")
+    with progress.phase("an empty poll of a caught-up consumer (kafka-python)"):
+        empty = raw.empty_poll_cpu(bench.bootstrap, events_topic("petition"))
+        figures.add("raw.empty_poll_cpu", empty, "ms")
+        progress.say(f"an empty poll(0) costs {empty:.2f} ms of CPU")
     with (
         progress.phase(f"raw database rate ({settings.db}, single-row transactions)"),
         scratch_database(settings.db, tmp) as url,
