@@ -175,6 +175,7 @@ def closed_loop(
     recorders = None
     with progress.phase(name):
         cpu_before = {n: memory.cpu_seconds(p) for n, p in pids.items()}
+        before = CpuUse.now(pids)
         if settings.profile_dir is not None:
             recorders = spy.Recorders(pids, settings.profile_dir)
         try:
@@ -184,7 +185,9 @@ def closed_loop(
                 )
         finally:
             profiles = recorders.stop() if recorders is not None else {}
+        use = CpuUse.now(pids).since(before)
         progress.say(path.summary(result))
+        progress.say(cores_line("closed loop", use, figures))
     with progress.phase("done: lag 0, then every petition ASSIGNED, in an inbox, in evaluation"):
         audit = settle(bench, result)
         cpu = {n: memory.cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
@@ -308,7 +311,6 @@ class CpuUse:
 def open_cpu_line(use: CpuUse, petitions: int, figures: Figures) -> str:
     """What the open loop cost: CPU per petition per service, and how busy the machine's cores
     were (the open loop's latency is mostly queueing for them once they are nearly full)."""
-    wall = max(use.wall, 1e-9)
     per = {
         service: figures.add(
             f"path.open.cpu_per_petition.{service}",
@@ -318,14 +320,25 @@ def open_cpu_line(use: CpuUse, petitions: int, figures: Figures) -> str:
         for service in START_ORDER
     }
     total = figures.add("path.open.cpu_per_petition.total", sum(per.values()), "ms")
-    services = figures.add("path.open.cores.services", sum(use.services.values()) / wall, "cores")
-    generator = figures.add("path.open.cores.load_generator", use.load_generator / wall, "cores")
-    machine = figures.add("path.open.cores.machine", use.machine / wall, "cores")
-    rest = machine - services - generator
     return (
         f"open loop CPU per petition {' / '.join(START_ORDER)}: "
         f"{' / '.join(f'{ms:.2f}' for ms in per.values())} = {total:.2f} ms; "
-        f"busy {machine:.2f} of {os.cpu_count()} cores (services {services:.2f}, "
+        + cores_line("open loop", use, figures)
+    )
+
+
+def cores_line(loop: str, use: CpuUse, figures: Figures) -> str:
+    """How many of the machine's cores a loop kept busy, and whose they were."""
+    name = loop.split()[0]  # "open" / "closed"
+    wall = max(use.wall, 1e-9)
+    services = figures.add(
+        f"path.{name}.cores.services", sum(use.services.values()) / wall, "cores"
+    )
+    generator = figures.add(f"path.{name}.cores.load_generator", use.load_generator / wall, "cores")
+    machine = figures.add(f"path.{name}.cores.machine", use.machine / wall, "cores")
+    rest = machine - services - generator
+    return (
+        f"{loop}: busy {machine:.2f} of {os.cpu_count()} cores (services {services:.2f}, "
         f"load generator {generator:.2f}, broker, database and the rest {rest:.2f})"
     )
 
@@ -354,7 +367,7 @@ def summary_lines(figures: Figures) -> list[str]:
     for name, (value, unit) in figures.values.items():
         shown = f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
         line = f"{name:<34} {shown:>12} {unit}"
-        if name.startswith("path.") and unit == "ms":
+        if name.startswith("path.") and unit == "ms" and ".cpu_per_petition." not in name:
             line += f"   = {value / 1e3 * tx:,.0f} DB tx, {value / 1e3 * produce:,.0f} produces"
         elif name.startswith("path.") and unit == "petitions/s":
             line += f"   = {value / tx:.4f} × DB tx/s, {value / produce:.5f} × produce/s"

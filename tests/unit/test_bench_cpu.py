@@ -9,7 +9,7 @@ import pytest
 
 from bench.figures import Figures
 from bench.memory import machine_busy_seconds
-from bench.run import CpuUse, open_cpu_line
+from bench.run import CpuUse, open_cpu_line, summary_lines
 from tools.stack import START_ORDER
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -56,6 +56,19 @@ def test_open_loop_cpu_line_gives_each_service_per_petition_and_the_cores_used()
     assert figures.get("path.open.cores.load_generator") == pytest.approx(0.3)
     assert figures.get("path.open.cores.machine") == pytest.approx(2.0)
     assert "= 15.00 ms" in line
-    assert f"busy 2.00 of {os.cpu_count()} cores" in line
+    assert f"open loop: busy 2.00 of {os.cpu_count()} cores" in line
     assert "load generator 0.30" in line
     assert "the rest 0.95" in line
+
+
+def test_the_summary_gives_latencies_in_raw_transactions_but_not_cpu_times() -> None:
+    figures = Figures()
+    figures.add("raw.db_tx", 2000.0, "tx/s")
+    figures.add("raw.broker_produce", 10000.0, "msg/s")
+    figures.add("path.open.p50", 100.0, "ms")
+    figures.add("path.open.cpu_per_petition.total", 13.6, "ms")
+
+    lines = {line.split()[0]: line for line in summary_lines(figures)}
+
+    assert lines["path.open.p50"].endswith("= 200 DB tx, 1,000 produces")
+    assert "DB tx" not in lines["path.open.cpu_per_petition.total"]
