@@ -36,6 +36,7 @@ from gridplus.kit.db import (
 )
 from gridplus.kit.events import Event, encode_headers
 from gridplus.kit.kafka import create_consumer, create_producer, ensure_topics
+from gridplus.kit.logging import configure_logging
 from gridplus.kit.migrations import migrate
 from tests.support.broker import Broker
 
@@ -69,6 +70,8 @@ def settings_for(bootstrap: str) -> KafkaSettings:
 
 
 def main(url: str, bootstrap: str, topic: str, group: str, mode: str) -> None:
+    # The kit's JSON lines, so a failing run shows each warning's error (its `extra` fields).
+    configure_logging(f"batch-kill-{mode}")
     engine = create_database_engine(url)
     sessions = create_session_factory(engine)
     settings = settings_for(bootstrap)
