@@ -8,7 +8,9 @@ import uuid
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
+from gridplus.kit.config import Env, KafkaSettings
 from gridplus.kit.db import create_database_engine, create_session_factory, transaction
+from gridplus.kit.kafka import create_consumer
 
 
 def broker_rates(bootstrap: str, count: int = 20_000, size: int = 300) -> tuple[float, float]:
@@ -38,33 +40,30 @@ def broker_rates(bootstrap: str, count: int = 20_000, size: int = 300) -> tuple[
 
 def empty_poll_cpu(bootstrap: str, topic: str, polls: int = 300, pause: float = 0.005) -> float:
     """CPU ms of one empty poll(0) of a caught-up group member on `topic` (an idle topic of the
-    stack: every partition assigned, nothing to fetch), with the kit's consumer settings and a
-    pause between polls as a caught-up consumer takes: what a consumer pays each time it looks
-    and finds nothing (noida-db answers an empty fetch at once, so it looks often)."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-empty-poll-{uuid.uuid4().hex[:8]}",
-        enable_auto_commit=False,
-        auto_offset_reset="latest",
-        session_timeout_ms=6000,
-        heartbeat_interval_ms=1500,
-        max_poll_records=200,
-    )
+    stack: every partition assigned, nothing to fetch), built as the kit builds the services'
+    consumers, with a pause between polls as a caught-up consumer takes: what a consumer pays
+    each time it looks and finds nothing (noida-db answers an empty fetch at once, so it looks
+    often)."""
+    settings = KafkaSettings.from_env(Env({"GRIDPLUS_KAFKA_BOOTSTRAP_SERVERS": bootstrap}))
+    group = f"bench-empty-poll-{uuid.uuid4().hex[:8]}"
+    consumer = create_consumer(settings, group, group, auto_offset_reset="latest")
+    consumer.subscribe([topic])
     try:
         deadline = time.monotonic() + 30
         while not consumer.assignment() and time.monotonic() < deadline:
             consumer.poll(timeout_ms=200)  # join the group and take the positions
-        for _ in range(20):
-            consumer.poll(timeout_ms=0)
-            time.sleep(pause)
+        _poll_empty(consumer, 20, pause)  # the first fetches after joining
         started = time.process_time()
-        for _ in range(polls):
-            consumer.poll(timeout_ms=0)
-            time.sleep(pause)
+        _poll_empty(consumer, polls, pause)
         return (time.process_time() - started) / polls * 1e3
     finally:
         consumer.close()
+
+
+def _poll_empty(consumer: KafkaConsumer, polls: int, pause: float) -> None:
+    for _ in range(polls):
+        consumer.poll(timeout_ms=0)
+        time.sleep(pause)
 
 
 def database_insert_rate(url: str, count: int = 3_000) -> float:

@@ -174,7 +174,6 @@ def closed_loop(
     name = f"closed loop: {settings.petitions:,} petitions, {settings.concurrency} clients"
     recorders = None
     with progress.phase(name):
-        cpu_before = {n: memory.cpu_seconds(p) for n, p in pids.items()}
         before = CpuUse.now(pids)
         if settings.profile_dir is not None:
             recorders = spy.Recorders(pids, settings.profile_dir)
@@ -187,10 +186,10 @@ def closed_loop(
             profiles = recorders.stop() if recorders is not None else {}
         use = CpuUse.now(pids).since(before)
         progress.say(path.summary(result))
-        progress.say(cores_line("closed loop", use, figures))
+        progress.say(cores_line("closed", use, figures))
     with progress.phase("done: lag 0, then every petition ASSIGNED, in an inbox, in evaluation"):
         audit = settle(bench, result)
-        cpu = {n: memory.cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
+        cpu = CpuUse.now(pids).since(before).services  # the settling's work counted too
     rate = figures.add("path.closed.rate", result.rate, "petitions/s")
     figures.add("path.closed.p50", result.percentile(50) * 1e3, "ms")
     figures.add("path.closed.p99", result.percentile(99) * 1e3, "ms")
@@ -323,22 +322,21 @@ def open_cpu_line(use: CpuUse, petitions: int, figures: Figures) -> str:
     return (
         f"open loop CPU per petition {' / '.join(START_ORDER)}: "
         f"{' / '.join(f'{ms:.2f}' for ms in per.values())} = {total:.2f} ms; "
-        + cores_line("open loop", use, figures)
+        + cores_line("open", use, figures)
     )
 
 
 def cores_line(loop: str, use: CpuUse, figures: Figures) -> str:
-    """How many of the machine's cores a loop kept busy, and whose they were."""
-    name = loop.split()[0]  # "open" / "closed"
+    """How many of the machine's cores the `loop` ("open", "closed") kept busy, and whose."""
     wall = max(use.wall, 1e-9)
     services = figures.add(
-        f"path.{name}.cores.services", sum(use.services.values()) / wall, "cores"
+        f"path.{loop}.cores.services", sum(use.services.values()) / wall, "cores"
     )
-    generator = figures.add(f"path.{name}.cores.load_generator", use.load_generator / wall, "cores")
-    machine = figures.add(f"path.{name}.cores.machine", use.machine / wall, "cores")
+    generator = figures.add(f"path.{loop}.cores.load_generator", use.load_generator / wall, "cores")
+    machine = figures.add(f"path.{loop}.cores.machine", use.machine / wall, "cores")
     rest = machine - services - generator
     return (
-        f"{loop}: busy {machine:.2f} of {os.cpu_count()} cores (services {services:.2f}, "
+        f"{loop} loop: busy {machine:.2f} of {os.cpu_count()} cores (services {services:.2f}, "
         f"load generator {generator:.2f}, broker, database and the rest {rest:.2f})"
     )
 
